@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* nftarpitd's settings: defaults, the [daemon] section of the config file, validation. */
+#include "conf.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "log.h"
+#include "strnum.h"
+
+void conf_defaults(struct daemon_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->queue_first = CONF_DEFAULT_QUEUE;
+	c->queue_last = CONF_DEFAULT_QUEUE;
+	c->mark = CONF_DEFAULT_MARK;
+	c->syn_window = 0;
+	c->mss = 1460;
+	snprintf(c->ctl_socket, sizeof(c->ctl_socket), "%s", CONF_DEFAULT_CTL);
+	c->queue_maxlen = 8192;
+	c->batch = 64;
+	/*
+	 * A held flow costs about one reply per probe interval (up to 120 s); 100 replies
+	 * a second per /24 or /64 holds thousands of its flows, yet caps what a spoofer can
+	 * make us send to one victim network.
+	 */
+	c->prefix_rate = 100;
+	c->prefix_burst = 200;
+	c->global_rate = 200000;
+	c->global_burst = 400000;
+	c->budget_buckets = 65536;
+	c->log_flows = 10;
+}
+
+static const char *conf_u32(const char *v, long long min, long long max, uint32_t *out)
+{
+	const char *err;
+	long long n = strnum_parse(v, min, max, &err);
+
+	if (err != NULL)
+		return err;
+	*out = (uint32_t)n;
+	return NULL;
+}
+
+static const char *conf_bool(const char *v, bool *out)
+{
+	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0) {
+		*out = true;
+		return NULL;
+	}
+	if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0) {
+		*out = false;
+		return NULL;
+	}
+	return "not a boolean (yes or no)";
+}
+
+static const char *conf_str(const char *v, char *out, size_t len)
+{
+	if (strlen(v) >= len)
+		return "too long";
+	memcpy(out, v, strlen(v) + 1);
+	return NULL;
+}
+
+const char *conf_set(struct daemon_conf *c, const char *key, const char *v)
+{
+	uint32_t n;
+	const char *err;
+
+	if (strcmp(key, "queue") == 0) {
+		if (strnum_range(v, &c->queue_first, &c->queue_last, &err) < 0)
+			return err;
+		return NULL;
+	}
+	if (strcmp(key, "mark") == 0) {
+		err = conf_u32(v, 1, 0xffffffffLL, &n);
+		if (err == NULL)
+			c->mark = n;
+		return err;
+	}
+	if (strcmp(key, "syn_window") == 0) {
+		err = conf_u32(v, 0, 65535, &n);
+		if (err == NULL)
+			c->syn_window = (uint16_t)n;
+		return err;
+	}
+	if (strcmp(key, "mss") == 0) {
+		err = conf_u32(v, 536, 65535, &n);
+		if (err == NULL)
+			c->mss = (uint16_t)n;
+		return err;
+	}
+	if (strcmp(key, "fail_open") == 0)
+		return conf_bool(v, &c->fail_open);
+	if (strcmp(key, "ctl_socket") == 0) {
+		if (v[0] != '/')
+			return "not an absolute path";
+		return conf_str(v, c->ctl_socket, sizeof(c->ctl_socket));
+	}
+	if (strcmp(key, "user") == 0)
+		return conf_str(v, c->user, sizeof(c->user));
+	if (strcmp(key, "queue_maxlen") == 0)
+		return conf_u32(v, 16, 1 << 20, &c->queue_maxlen);
+	if (strcmp(key, "batch") == 0)
+		return conf_u32(v, 1, 256, &c->batch);
+	if (strcmp(key, "reply_rate_per_prefix") == 0)
+		return conf_u32(v, 1, 1000000, &c->prefix_rate);
+	if (strcmp(key, "reply_burst_per_prefix") == 0)
+		return conf_u32(v, 1, 1000000, &c->prefix_burst);
+	if (strcmp(key, "reply_rate") == 0)
+		return conf_u32(v, 1, 4000000, &c->global_rate);
+	if (strcmp(key, "reply_burst") == 0)
+		return conf_u32(v, 1, 4000000, &c->global_burst);
+	if (strcmp(key, "budget_buckets") == 0)
+		return conf_u32(v, 1, 1 << 24, &c->budget_buckets);
+	if (strcmp(key, "log_flows_per_second") == 0)
+		return conf_u32(v, 0, 100000, &c->log_flows);
+	return "unknown key";
+}
+
+struct conf_ctx {
+	const char *path;
+	FILE *f;
+	int line;
+	int errors;
+	struct daemon_conf *c;
+};
+
+/* inih reader that counts lines, so every error names its file:line. */
+static char *conf_reader(char *str, int num, void *stream)
+{
+	struct conf_ctx *ctx = stream;
+	char *r = fgets(str, num, ctx->f);
+
+	if (r != NULL)
+		ctx->line++;
+	return r;
+}
+
+static int conf_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct conf_ctx *ctx = user;
+	const char *err;
+
+	if (strcmp(section, "sync") == 0 || strcmp(section, "ruleset") == 0)
+		return 1; /* read by nftarpit-sync and nftarpitctl */
+	if (strcmp(section, "daemon") != 0) {
+		log_warnx("%s:%d: unknown section [%s]", ctx->path, ctx->line, section);
+		ctx->errors++;
+		return 1;
+	}
+	err = conf_set(ctx->c, name, value);
+	if (err != NULL) {
+		log_warnx("%s:%d: %s = %s: %s", ctx->path, ctx->line, name, value, err);
+		ctx->errors++;
+	}
+	return 1;
+}
+
+int conf_load(const char *path, struct daemon_conf *c)
+{
+	struct conf_ctx ctx = {.path = path, .c = c};
+	int r;
+
+	ctx.f = fopen(path, "re");
+	if (ctx.f == NULL)
+		return -1;
+	r = ini_parse_stream(conf_reader, &ctx, conf_handler, &ctx);
+	fclose(ctx.f);
+	if (r > 0) {
+		/* A syntax error inih found itself (no '=' or unclosed section). */
+		log_warnx("%s:%d: syntax error", path, r);
+		ctx.errors++;
+	}
+	return ctx.errors;
+}

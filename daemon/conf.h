@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nftarpitd's settings: defaults, the [daemon] section of the config file, validation. */
+#ifndef NFTARPIT_CONF_H
+#define NFTARPIT_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define CONF_DEFAULT_PATH NFTARPIT_SYSCONFDIR "/nftarpit/nftarpit.conf"
+#define CONF_DEFAULT_CTL "/run/nftarpit/ctl.sock"
+#define CONF_DEFAULT_QUEUE 25
+#define CONF_DEFAULT_MARK 0x6e746172u
+
+struct daemon_conf {
+	uint16_t queue_first;
+	uint16_t queue_last;
+	uint32_t mark;
+	uint16_t syn_window;
+	uint16_t mss;
+	bool fail_open;
+	char ctl_socket[108]; /* sun_path */
+	char user[64];	      /* empty: stay root with only the two capabilities */
+	uint32_t queue_maxlen;
+	uint32_t batch;
+	uint32_t prefix_rate;
+	uint32_t prefix_burst;
+	uint32_t global_rate;
+	uint32_t global_burst;
+	uint32_t budget_buckets;
+	uint32_t log_flows;
+};
+
+void conf_defaults(struct daemon_conf *c);
+
+/*
+ * Read the [daemon] section of path into c (other known sections are left to their
+ * programs). Every bad line is logged as "path:line: key: reason"; returns the number of
+ * errors, or -1 if the file cannot be read (errno set).
+ */
+int conf_load(const char *path, struct daemon_conf *c);
+
+/*
+ * Set one key from a string (the command line uses this too, so both are validated
+ * alike). Returns NULL or a static reason.
+ */
+const char *conf_set(struct daemon_conf *c, const char *key, const char *value);
+
+#endif

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Pure decision: a parsed packet -> the reply it gets, or silence. No syscalls. */
+#include "tarpit.h"
+
+#include <string.h>
+
+static void tarpit_silent(struct tarpit_reply *r, enum tarpit_reason reason)
+{
+	r->action = TARPIT_NONE;
+	r->reason = reason;
+}
+
+/*
+ * The decision table (improving on xt_TARPIT's tarpit mode):
+ *   RST                      -> nothing (never answer a reset)
+ *   SYN (no ACK, no FIN)     -> SYN-ACK, seq = keyed cookie, window cfg->syn_window (0 by
+ *                               default: the peer may send nothing and enters persist)
+ *   SYN+ACK                  -> RST with seq = their ack: we never sent a SYN (spoofed
+ *                               backscatter), as xt_TARPIT
+ *   FIN                      -> nothing: close attempts are ignored
+ *   ACK, cookie valid:
+ *     seq = una - 1          -> ACK (Linux window/keepalive probe): answering with
+ *                               ack = una resets the peer's probe counter, so it keeps
+ *                               probing forever; xt_TARPIT's ack = seq is an old ACK
+ *                               that Linux ignores, and the peer gives up after
+ *                               tcp_retries2 probes
+ *     seq = una, data        -> ACK (BSD/Windows one-byte probe, or data pushed into a
+ *                               non-zero SYN-ACK window): ack = una, none of it accepted
+ *     seq = una, no data     -> nothing: the handshake's final ACK needs no answer, and
+ *                               answering duplicates would start an ACK ping-pong
+ *   ACK, cookie invalid      -> nothing: not our handshake (spoofed, or a flow from
+ *                               before the source was blocklisted, or from before a
+ *                               restart with a new key)
+ * Every reply carries window 0 except the SYN-ACK's configured window.
+ */
+void tarpit_decide(const struct tarpit_cfg *cfg, const struct pkt *p, struct tarpit_reply *r)
+{
+	uint32_t una;
+
+	memset(r, 0, sizeof(*r));
+	if (pkt_addr_unreplyable(p->family, p->saddr) || pkt_addr_unreplyable(p->family, p->daddr)) {
+		tarpit_silent(r, TARPIT_R_BADADDR);
+		return;
+	}
+	if (p->flags & PKT_TCP_RST) {
+		tarpit_silent(r, TARPIT_R_RST);
+		return;
+	}
+	if (p->flags & PKT_TCP_FIN) {
+		tarpit_silent(r, TARPIT_R_FIN);
+		return;
+	}
+	if (p->flags & PKT_TCP_SYN) {
+		if (p->flags & PKT_TCP_ACK) {
+			r->action = TARPIT_RST;
+			r->seq = p->ack;
+			r->ack = 0;
+			r->window = 0;
+			r->flags = PKT_TCP_RST;
+			return;
+		}
+		r->action = TARPIT_SYNACK;
+		r->seq = cookie_isn(&cfg->key, p);
+		r->ack = p->seq + 1;
+		r->window = cfg->syn_window;
+		r->flags = PKT_TCP_SYN | PKT_TCP_ACK;
+		/*
+		 * An MSS option makes us look like a real stack, but it adds 4 bytes; only
+		 * send it when the SYN had options too, so no reply is larger than its cause.
+		 */
+		if (p->doff >= 24)
+			r->mss = (p->mss != 0 && p->mss < cfg->mss) ? p->mss : cfg->mss;
+		return;
+	}
+	if (!(p->flags & PKT_TCP_ACK)) {
+		tarpit_silent(r, TARPIT_R_NOFLAGS);
+		return;
+	}
+	if (!cookie_check(&cfg->key, p, &una)) {
+		tarpit_silent(r, TARPIT_R_COOKIE);
+		return;
+	}
+	if (p->seq == una && p->paylen == 0) {
+		tarpit_silent(r, TARPIT_R_PURE_ACK);
+		return;
+	}
+	if (p->seq != una && p->seq != una - 1) {
+		tarpit_silent(r, TARPIT_R_OUT_OF_WINDOW);
+		return;
+	}
+	r->action = TARPIT_ACK;
+	r->seq = p->ack;
+	r->ack = una;
+	r->window = 0;
+	r->flags = PKT_TCP_ACK;
+}
+
+const char *tarpit_reason_name(enum tarpit_reason reason)
+{
+	static const char *const names[TARPIT_R_MAX] = {
+		[TARPIT_R_REPLIED] = "replied",
+		[TARPIT_R_RST] = "rst",
+		[TARPIT_R_FIN] = "fin",
+		[TARPIT_R_NOFLAGS] = "noflags",
+		[TARPIT_R_BADADDR] = "badaddr",
+		[TARPIT_R_COOKIE] = "cookie_bad",
+		[TARPIT_R_PURE_ACK] = "pure_ack",
+		[TARPIT_R_OUT_OF_WINDOW] = "out_of_window",
+	};
+
+	if ((unsigned int)reason >= TARPIT_R_MAX)
+		return "unknown";
+	return names[reason];
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The packet path (parse, checksum policy, decision, budget, reply bytes) against golden
+ * vectors made by an independent implementation (data/gen_tarpit_vectors.py: scapy).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "worker.h"
+
+#define VECTORS "data/tarpit_vectors.txt"
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static size_t unhex(const char *s, size_t n, uint8_t *out, size_t max)
+{
+	size_t i;
+
+	assert_true(n % 2 == 0);
+	assert_true(n / 2 <= max);
+	for (i = 0; i < n / 2; i++) {
+		int hi = hexval(s[2 * i]);
+		int lo = hexval(s[2 * i + 1]);
+
+		assert_true(hi >= 0 && lo >= 0);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return n / 2;
+}
+
+static struct worker *test_worker(void)
+{
+	struct worker_cfg wc;
+	struct worker *w;
+	int i;
+
+	memset(&wc, 0, sizeof(wc));
+	for (i = 0; i < COOKIE_KEY_LEN; i++)
+		wc.tarpit.key.k[i] = (uint8_t)i;
+	wc.tarpit.syn_window = 0;
+	wc.tarpit.mss = 1460;
+	wc.prefix_rate = 1000;
+	wc.prefix_burst = 1000;
+	wc.global_rate = 1000;
+	wc.global_burst = 1000;
+	wc.log_flows = 0;
+	w = worker_alloc(25, &wc, 64, 64);
+	assert_non_null(w);
+	return w;
+}
+
+static uint64_t silent_count(const struct worker *w, const char *reason)
+{
+	int i;
+
+	for (i = 1; i < TARPIT_R_MAX; i++)
+		if (strcmp(tarpit_reason_name((enum tarpit_reason)i), reason) == 0)
+			return w->stats.silent[i];
+	fail_msg("unknown reason %s", reason);
+	return 0;
+}
+
+static uint64_t status_count(const struct worker *w, const char *name)
+{
+	int i;
+
+	for (i = 0; i < PKT_STATUS_MAX; i++)
+		if (strcmp(pkt_status_name((enum pkt_status)i), name) == 0)
+			return w->stats.status[i];
+	fail_msg("unknown status %s", name);
+	return 0;
+}
+
+/* Run one vector through worker_handle and compare what it queued for sending. */
+static void run_vector(const char *line, int lineno)
+{
+	uint8_t in[2048];
+	uint8_t want[REPLY_MAX_LEN + 1];
+	const char *f[4];
+	size_t flen[4];
+	struct queue_pkt qp;
+	struct worker *w = test_worker();
+	struct inject_lane *lane;
+	const char *p = line;
+	char expect[32];
+	size_t inlen;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		const char *bar = strchr(p, '|');
+
+		f[i] = p;
+		flen[i] = bar != NULL ? (size_t)(bar - p) : strcspn(p, "\n");
+		p = bar != NULL ? bar + 1 : p + flen[i];
+	}
+	inlen = unhex(f[2], flen[2], in, sizeof(in));
+	memset(&qp, 0, sizeof(qp));
+	qp.id = 1;
+	qp.data = in;
+	qp.caplen = inlen;
+	qp.origlen = inlen;
+	qp.skbinfo = (uint32_t)strtoul(f[1], NULL, 10);
+	worker_handle(w, &qp, 1000);
+	lane = in[0] >> 4 == 6 ? &w->out->v6 : &w->out->v4;
+	snprintf(expect, sizeof(expect), "%.*s", (int)(flen[3] < 31 ? flen[3] : 31), f[3]);
+	if (strncmp(f[3], "reply:", 6) == 0) {
+		size_t wantlen = unhex(f[3] + 6, flen[3] - 6, want, sizeof(want));
+
+		if (lane->n != 1)
+			fail_msg("line %d %.*s: expected a reply, none sent", lineno, (int)flen[0],
+				 f[0]);
+		if (lane->iov[0].iov_len != wantlen || memcmp(lane->buf[0], want, wantlen) != 0) {
+			char got[2 * REPLY_MAX_LEN + 1];
+			size_t k;
+
+			for (k = 0; k < lane->iov[0].iov_len; k++)
+				snprintf(got + 2 * k, 3, "%02x", lane->buf[0][k]);
+			fail_msg("line %d %.*s: reply differs:\n got %s\nwant %.*s", lineno,
+				 (int)flen[0], f[0], got, (int)(flen[3] - 6), f[3] + 6);
+		}
+		/* The reply goes back to the packet's source. */
+		assert_memory_equal(in[0] >> 4 == 6 ? (const void *)&lane->addr[0].sin6_addr
+						    : (const void *)&((struct sockaddr_in *)&lane->addr[0])->sin_addr,
+				    in[0] >> 4 == 6 ? in + 8 : in + 12, in[0] >> 4 == 6 ? 16 : 4);
+		/* Never larger than what provoked it: we are no amplifier. */
+		assert_true(wantlen <= inlen);
+	} else {
+		if (w->out->v4.n + w->out->v6.n != 0)
+			fail_msg("line %d %.*s: expected %s, but a reply was sent", lineno,
+				 (int)flen[0], f[0], expect);
+		if (strncmp(f[3], "silent:", 7) == 0) {
+			char reason[32];
+
+			snprintf(reason, sizeof(reason), "%.*s", (int)flen[3] - 7, f[3] + 7);
+			assert_int_equal(silent_count(w, reason), 1);
+		} else if (strncmp(f[3], "status:", 7) == 0) {
+			char st[32];
+
+			snprintf(st, sizeof(st), "%.*s", (int)flen[3] - 7, f[3] + 7);
+			assert_int_equal(status_count(w, st), 1);
+		} else {
+			assert_true(strncmp(f[3], "bad_csum", 8) == 0);
+			assert_int_equal(w->stats.bad_csum, 1);
+		}
+	}
+	assert_int_equal(w->stats.packets, 1);
+	worker_free(w);
+}
+
+static void test_golden_vectors(void **state)
+{
+	FILE *fp = fopen(VECTORS, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int lineno = 0;
+	int cases = 0;
+
+	assert_non_null(fp);
+	while (getline(&line, &cap, fp) > 0) {
+		lineno++;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		run_vector(line, lineno);
+		cases++;
+	}
+	free(line);
+	fclose(fp);
+	/* Both families, every flag combination of the table, the malformed cases. */
+	assert_true(cases >= 60);
+}
+
+/* A truncated copy (copy range shorter than the packet) still gets its SYN-ACK. */
+static void test_capped_copy_still_answered(void **state)
+{
+	static const uint8_t syn[] = {
+		0x45, 0x00, 0x00, 0x3c, 0x10, 0x92, 0x00, 0x00, 0x3d, 0x06, 0x80, 0xeb, 0xc6, 0x33,
+		0x64, 0x0a, 0xc0, 0x00, 0x02, 0x01, 0xc9, 0x3a, 0x00, 0x19, 0x11, 0x22, 0x33, 0x44,
+		0x00, 0x00, 0x00, 0x00, 0xa0, 0x02, 0xfa, 0xf0, 0x53, 0x51, 0x00, 0x00, 0x02, 0x04,
+		0x05, 0x78, 0x04, 0x02, 0x08, 0x0a, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+		0x01, 0x03, 0x03, 0x07,
+	};
+	uint8_t big[600];
+	struct queue_pkt qp = {.id = 1};
+	struct worker *w = test_worker();
+
+	/* The same SYN with 540 bytes of payload (SYN with data), of which 60 were copied. */
+	memcpy(big, syn, sizeof(syn));
+	big[2] = (uint8_t)(600 >> 8);
+	big[3] = (uint8_t)(600 & 0xff);
+	qp.data = big;
+	qp.caplen = sizeof(syn);
+	qp.origlen = 600;
+	qp.skbinfo = 4; /* CSUM_NOTVERIFIED: cannot be checked on a partial copy */
+	worker_handle(w, &qp, 1000);
+	/* Unverifiable means untrusted: no reply, counted. */
+	assert_int_equal(w->out->v4.n, 0);
+	assert_int_equal(w->stats.bad_csum, 1);
+	qp.skbinfo = 0;
+	worker_handle(w, &qp, 1000);
+	assert_int_equal(w->out->v4.n, 1);
+	assert_int_equal(w->stats.synack, 1);
+	worker_free(w);
+}
+
+/* The per-prefix budget stops replies to one /24 while another /24 is still answered. */
+static void test_budget_in_path(void **state)
+{
+	static const uint8_t syn_hdr[] = {
+		0x45, 0x00, 0x00, 0x28, 0x10, 0x92, 0x00, 0x00, 0x3d, 0x06, 0x00, 0x00, 0xc6, 0x33,
+		0x64, 0x0a, 0xc0, 0x00, 0x02, 0x01, 0xc9, 0x3a, 0x00, 0x19, 0x11, 0x22, 0x33, 0x44,
+		0x00, 0x00, 0x00, 0x00, 0x50, 0x02, 0xfa, 0xf0, 0x00, 0x00, 0x00, 0x00,
+	};
+	struct worker_cfg wc;
+	struct worker *w;
+	struct queue_pkt qp = {.id = 1, .caplen = sizeof(syn_hdr), .origlen = sizeof(syn_hdr)};
+	uint8_t pkt[sizeof(syn_hdr)];
+	int i;
+
+	memset(&wc, 0, sizeof(wc));
+	wc.tarpit.mss = 1460;
+	wc.prefix_rate = 1;
+	wc.prefix_burst = 5;
+	wc.global_rate = 1000;
+	wc.global_burst = 1000;
+	w = worker_alloc(25, &wc, 1024, 64);
+	assert_non_null(w);
+	memcpy(pkt, syn_hdr, sizeof(pkt));
+	qp.data = pkt;
+	qp.skbinfo = 1; /* CSUMNOTREADY: checksum not filled in, as on veth */
+	for (i = 0; i < 20; i++) {
+		pkt[15] = (uint8_t)i; /* other hosts of the same /24 */
+		worker_handle(w, &qp, 1000);
+	}
+	assert_int_equal(w->stats.synack, 5);
+	assert_int_equal(w->stats.budget_prefix, 15);
+	pkt[14] = 101; /* 198.51.101.x: another /24 */
+	worker_handle(w, &qp, 1000);
+	assert_int_equal(w->stats.synack, 6);
+	worker_free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_golden_vectors),
+		cmocka_unit_test(test_capped_copy_still_answered),
+		cmocka_unit_test(test_budget_in_path),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
