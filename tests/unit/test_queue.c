@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* NFQUEUE messages built and parsed back without a kernel. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+
+#include "queue.h"
+
+struct attrs {
+	const struct nlattr *a[NFQA_CFG_MAX + 1];
+	int count[NFQA_CFG_MAX + 1];
+};
+
+static int collect(const struct nlattr *attr, void *data)
+{
+	struct attrs *s = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= NFQA_CFG_MAX) {
+		s->a[type] = attr;
+		s->count[type]++;
+	}
+	return MNL_CB_OK;
+}
+
+static void test_verdict_batch(void **state)
+{
+	char buf[QUEUE_MSG_BUF];
+	struct nlmsghdr *nlh = queue_build_verdict_batch(buf, 25, 0xfffffffeu, NF_DROP);
+	struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	const struct nfqnl_msg_verdict_hdr *vh = NULL;
+	int n = 0;
+
+	assert_int_equal(nlh->nlmsg_type, (NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_VERDICT_BATCH);
+	assert_true(nlh->nlmsg_flags & NLM_F_REQUEST);
+	/* No ACK asked: a per-batch ack would double the netlink traffic. */
+	assert_false(nlh->nlmsg_flags & NLM_F_ACK);
+	assert_int_equal(ntohs(nfg->res_id), 25);
+	mnl_attr_for_each(attr, nlh, sizeof(*nfg)) {
+		n++;
+		assert_int_equal(mnl_attr_get_type(attr), NFQA_VERDICT_HDR);
+		vh = mnl_attr_get_payload(attr);
+	}
+	assert_int_equal(n, 1);
+	assert_non_null(vh);
+	assert_int_equal(ntohl(vh->verdict), NF_DROP);
+	assert_int_equal(ntohl(vh->id), 0xfffffffeu);
+}
+
+static void test_params_single_flags_attribute(void **state)
+{
+	char buf[QUEUE_MSG_BUF];
+	struct queue_cfg cfg = {.num = 7, .maxlen = 4096, .fail_open = true};
+	struct nlmsghdr *nlh = queue_build_params(buf, &cfg, 42);
+	const struct nfqnl_msg_config_params *params;
+	struct attrs s;
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(nlh->nlmsg_type, (NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_CONFIG);
+	assert_true(nlh->nlmsg_flags & NLM_F_ACK);
+	assert_int_equal(nlh->nlmsg_seq, 42);
+	assert_int_equal(mnl_attr_parse(nlh, sizeof(struct nfgenmsg), collect, &s), MNL_CB_OK);
+	/* The kernel keeps only the last of duplicate attributes: exactly one of each. */
+	assert_int_equal(s.count[NFQA_CFG_FLAGS], 1);
+	assert_int_equal(s.count[NFQA_CFG_MASK], 1);
+	assert_int_equal(s.count[NFQA_CFG_PARAMS], 1);
+	assert_int_equal(s.count[NFQA_CFG_QUEUE_MAXLEN], 1);
+	assert_int_equal(ntohl(mnl_attr_get_u32(s.a[NFQA_CFG_FLAGS])),
+			 NFQA_CFG_F_GSO | NFQA_CFG_F_FAIL_OPEN);
+	assert_int_equal(ntohl(mnl_attr_get_u32(s.a[NFQA_CFG_MASK])),
+			 NFQA_CFG_F_GSO | NFQA_CFG_F_FAIL_OPEN);
+	assert_int_equal(ntohl(mnl_attr_get_u32(s.a[NFQA_CFG_QUEUE_MAXLEN])), 4096);
+	params = mnl_attr_get_payload(s.a[NFQA_CFG_PARAMS]);
+	assert_int_equal(params->copy_mode, NFQNL_COPY_PACKET);
+	assert_int_equal(ntohl(params->copy_range), QUEUE_COPY_RANGE);
+
+	/* Fail-closed clears FAIL_OPEN through the mask, whatever the queue had before. */
+	cfg.fail_open = false;
+	memset(&s, 0, sizeof(s));
+	nlh = queue_build_params(buf, &cfg, 43);
+	assert_int_equal(mnl_attr_parse(nlh, sizeof(struct nfgenmsg), collect, &s), MNL_CB_OK);
+	assert_int_equal(ntohl(mnl_attr_get_u32(s.a[NFQA_CFG_FLAGS])), NFQA_CFG_F_GSO);
+	assert_int_equal(ntohl(mnl_attr_get_u32(s.a[NFQA_CFG_MASK])),
+			 NFQA_CFG_F_GSO | NFQA_CFG_F_FAIL_OPEN);
+}
+
+static void test_bind(void **state)
+{
+	char buf[QUEUE_MSG_BUF];
+	struct nlmsghdr *nlh = queue_build_bind(buf, 300, 1);
+	struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	const struct nfqnl_msg_config_cmd *cmd = NULL;
+
+	assert_int_equal(ntohs(nfg->res_id), 300);
+	assert_true(nlh->nlmsg_flags & NLM_F_ACK);
+	mnl_attr_for_each(attr, nlh, sizeof(*nfg))
+		if (mnl_attr_get_type(attr) == NFQA_CFG_CMD)
+			cmd = mnl_attr_get_payload(attr);
+	assert_non_null(cmd);
+	assert_int_equal(cmd->command, NFQNL_CFG_CMD_BIND);
+}
+
+/* Build a packet message as the kernel would and parse it. */
+static struct nlmsghdr *kernel_packet(char *buf, uint32_t id, const void *payload, size_t len,
+				      uint32_t caplen_attr, uint32_t skbinfo)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+	struct nfqnl_msg_packet_hdr ph = {.packet_id = htonl(id), .hw_protocol = htons(0x0800)};
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_UNSPEC;
+	nfg->res_id = htons(25);
+	mnl_attr_put(nlh, NFQA_PACKET_HDR, sizeof(ph), &ph);
+	if (skbinfo != 0)
+		mnl_attr_put_u32(nlh, NFQA_SKB_INFO, htonl(skbinfo));
+	if (caplen_attr != 0)
+		mnl_attr_put_u32(nlh, NFQA_CAP_LEN, htonl(caplen_attr));
+	if (payload != NULL)
+		mnl_attr_put(nlh, NFQA_PAYLOAD, len, payload);
+	return nlh;
+}
+
+static void test_parse_packet(void **state)
+{
+	char buf[1024];
+	const uint8_t payload[40] = {0x45};
+	struct queue_pkt qp;
+	struct nlmsghdr *nlh;
+
+	nlh = kernel_packet(buf, 77, payload, sizeof(payload), 0, NFQA_SKB_CSUMNOTREADY);
+	assert_int_equal(queue_parse_packet(nlh, &qp), 1);
+	assert_int_equal(qp.id, 77);
+	assert_int_equal(qp.caplen, 40);
+	assert_int_equal(qp.origlen, 40);
+	assert_int_equal(qp.skbinfo, NFQA_SKB_CSUMNOTREADY);
+	assert_memory_equal(qp.data, payload, 40);
+
+	/* The copy range cut it: NFQA_CAP_LEN carries the original length. */
+	nlh = kernel_packet(buf, 78, payload, sizeof(payload), 1500, 0);
+	assert_int_equal(queue_parse_packet(nlh, &qp), 1);
+	assert_int_equal(qp.origlen, 1500);
+	assert_int_equal(qp.skbinfo, 0);
+
+	/* Without payload: a bad message, counted, not a crash. */
+	nlh = kernel_packet(buf, 79, NULL, 0, 0, 0);
+	assert_int_equal(queue_parse_packet(nlh, &qp), -1);
+
+	/* Other message types are ignored. */
+	nlh->nlmsg_type = (NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_CONFIG;
+	assert_int_equal(queue_parse_packet(nlh, &qp), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_verdict_batch),
+		cmocka_unit_test(test_params_single_flags_attribute),
+		cmocka_unit_test(test_bind),
+		cmocka_unit_test(test_parse_packet),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
