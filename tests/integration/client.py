@@ -85,7 +85,7 @@ def main():
     except OSError as e:
         out["error"] = "timeout" if isinstance(e, socket.timeout) else \
             errno.errorcode.get(e.errno, str(e))
-    out["connect_seconds"] = round(time.monotonic() - t0, 3)
+    out["connect_ms"] = round((time.monotonic() - t0) * 1000, 3)
 
     if out["connected"]:
         banner = b""

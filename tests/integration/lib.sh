@@ -18,8 +18,8 @@ export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 
 NFTARPIT_SRC=${NFTARPIT_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 NFTARPIT_BUILD=${NFTARPIT_BUILD:-$NFTARPIT_SRC/build}
-NFTARPITD=$NFTARPIT_BUILD/daemon/nftarpitd
-NFTARPITCTL=$NFTARPIT_BUILD/tools/nftarpitctl
+NFTARPITD=${NFTARPITD:-$NFTARPIT_BUILD/daemon/nftarpitd}
+NFTARPITCTL=${NFTARPITCTL:-$NFTARPIT_BUILD/tools/nftarpitctl}
 CLIENT_PY=$NFTARPIT_SRC/tests/integration/client.py
 # Debian's python packages are importable only from this interpreter.
 PY=/usr/bin/python3
@@ -136,6 +136,8 @@ cleanup() {
 		ip netns del "$ns" 2>/dev/null || true
 		rm -rf "/etc/netns/$ns"
 	done
+	# Reap the killed clients here, quietly, rather than have bash report each one.
+	wait 2>/dev/null || true
 	if [ -n "$ETC_NETNS_MADE" ]; then
 		rmdir /etc/netns 2>/dev/null || true
 	fi
@@ -251,13 +253,17 @@ postfix_start() {
 }
 
 postfix_stop() {
-	local i
+	local i pid=
 	if [ -z "$POSTFIX_DIR" ] || [ ! -d "$POSTFIX_DIR/etc" ]; then
 		return 0
 	fi
+	if [ -r "$POSTFIX_DIR/spool/pid/master.pid" ]; then
+		pid=$(tr -dc 0-9 <"$POSTFIX_DIR/spool/pid/master.pid")
+	fi
 	in_srv postfix -c "$POSTFIX_DIR/etc" stop >/dev/null 2>&1 || true
+	# The master leaves its pid file behind; wait for the process itself.
 	for ((i = 0; i < 50; i++)); do
-		[ -e "$POSTFIX_DIR/spool/pid/master.pid" ] || break
+		[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	POSTFIX_DIR=
@@ -325,6 +331,15 @@ daemon_stop() {
 	return 0
 }
 
+# ss_conn SRC DST: ss -tino for the connections from SRC to DST, as the client's kernel
+# sees them, state first (IPv6 addresses go in brackets for ss's filter).
+ss_conn() {
+	local src=$1 dst=$2
+	case $src in *:*) src="[$src]" ;; esac
+	case $dst in *:*) dst="[$dst]" ;; esac
+	in_cli ss -tinoH src "$src" dst "$dst"
+}
+
 # stats: the daemon's counters, key=value lines, through its control socket.
 stats() {
 	printf 'stats\n' | timeout 5 socat -t 3 - "UNIX-CONNECT:$CTL_SOCK"
@@ -359,7 +374,12 @@ mailbox_has() {
 
 # maillog_saw ADDR: did Postfix's smtpd log a connection from ADDR?
 maillog_saw() {
-	grep -q "connect from [^ ]*\[$1\]" "$WORK/maillog" 2>/dev/null
+	grep -q ": connect from [^ ]*\[$1\]" "$WORK/maillog" 2>/dev/null
+}
+
+# maillog_count ADDR: how many connections from ADDR Postfix's smtpd logged.
+maillog_count() {
+	grep -c ": connect from [^ ]*\[$1\]" "$WORK/maillog" 2>/dev/null || true
 }
 
 # conntrack_count ADDR: conntrack entries in the server namespace naming ADDR.
