@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nf_tables netlink transactions: one batch out, every ack checked, errors name the object. */
+#ifndef NFTARPIT_NFTX_H
+#define NFTARPIT_NFTX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mnl_nlmsg_batch;
+struct nlmsghdr;
+
+/* Room for a batch of a few hundred messages; callers may use bigger buffers. */
+#define NFTX_BATCH_SIZE (64 * 1024)
+
+/* A NETLINK_NETFILTER socket; opaque. */
+struct nftx;
+
+/* The first message of a batch that the kernel refused, described for a human. */
+struct nftx_error {
+	int error;	    /* positive errno */
+	uint32_t seq;	    /* sequence number of the refused message */
+	unsigned int count; /* messages refused in this batch, >= 1 */
+	char what[128];	    /* e.g. "set blocklist4", "rule 2 of chain prerouting" */
+};
+
+/* Open the socket; NULL with errno on failure. */
+struct nftx *nftx_open(void);
+void nftx_close(struct nftx *x);
+
+/* A sequence number to start a batch with (the socket's running counter). */
+uint32_t nftx_seq(const struct nftx *x);
+
+/*
+ * Batch framing in a caller-owned mnl batch. Each returns 0, or -1 with errno ENOSPC when the
+ * buffer is full (the transaction would have to be split, which is never what we want).
+ * nftx_batch_next() must follow every message the caller puts at mnl_nlmsg_batch_current().
+ */
+int nftx_batch_begin(struct mnl_nlmsg_batch *b, uint32_t *seq);
+int nftx_batch_next(struct mnl_nlmsg_batch *b);
+int nftx_batch_end(struct mnl_nlmsg_batch *b, uint32_t *seq);
+
+/*
+ * Send the batch in one sendmsg() and drain the acks of every message in it (each must carry
+ * NLM_F_ACK). Returns 0 when every message was acked with success; otherwise -1 with errno
+ * and, if the kernel refused a message, *err describes the first one. A batch without
+ * BATCH_END is validated by the kernel and then aborted: the acks still tell what would fail.
+ */
+int nftx_send(struct nftx *x, struct mnl_nlmsg_batch *b, struct nftx_error *err);
+
+/*
+ * Describe message nlh of the batch starting at buf (len bytes) for an error message:
+ * "table inet nftarpit", "set ports", "elements of set ports", "flush chain output",
+ * "rule 2 of chain prerouting". Pure; used by nftx_send() and the tests.
+ */
+void nftx_describe(const void *buf, size_t len, const struct nlmsghdr *nlh, char *out,
+		   size_t outlen);
+
+#endif
