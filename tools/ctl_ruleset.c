@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* nftarpitctl's ruleset commands: setup, teardown, print-ruleset. */
+#include "ctl_ruleset.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+
+#include "log.h"
+#include "nftx.h"
+
+/*
+ * Does the kernel have the native queue expression? 1 yes, 0 no (the probe rule got ENOENT:
+ * no nft_queue, even after the module autoload the kernel tries), -1 with errno and *err set
+ * when the probe itself failed (e.g. EPERM). See ruleset_build_probe() for why the probe
+ * leaves nothing behind.
+ */
+static int ctl_probe_native_queue(struct nftx *x, struct nftx_error *err)
+{
+	struct mnl_nlmsg_batch *b;
+	char *buf;
+	uint32_t seq = nftx_seq(x);
+	uint32_t rule_seq = 0;
+	int saved = ENOMEM;
+	int rc = -1;
+
+	buf = calloc(1, NFTX_BATCH_SIZE);
+	if (buf == NULL)
+		return -1;
+	b = mnl_nlmsg_batch_start(buf, NFTX_BATCH_SIZE / 2);
+	if (b == NULL)
+		goto free_buf;
+	if (ruleset_build_probe(b, &seq, &rule_seq) < 0)
+		goto stop_batch;
+	if (nftx_send(x, b, err) == 0)
+		rc = 1;
+	else if (err->count > 0 && err->seq == rule_seq && err->error == ENOENT)
+		rc = 0;
+stop_batch:
+	saved = errno;
+	mnl_nlmsg_batch_stop(b);
+free_buf:
+	free(buf);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * Install or update the ruleset in one transaction. With o->expr AUTO, probe first; *used
+ * tells which queue expression went in. 0, or -1 with errno and *err when the kernel
+ * refused a message.
+ */
+static int ctl_install(struct nftx *x, const struct ruleset_opts *o, enum ruleset_queue_expr *used,
+		       struct nftx_error *err)
+{
+	struct ruleset_opts eff = *o;
+	struct mnl_nlmsg_batch *b;
+	char *buf;
+	uint32_t seq;
+	int saved = ENOMEM;
+	int have;
+	int rc = -1;
+
+	memset(err, 0, sizeof(*err));
+	if (eff.expr == RULESET_QUEUE_AUTO) {
+		have = ctl_probe_native_queue(x, err);
+		if (have < 0)
+			return -1;
+		eff.expr = have ? RULESET_QUEUE_NATIVE : RULESET_QUEUE_XT;
+		memset(err, 0, sizeof(*err));
+	}
+	*used = eff.expr;
+	/* Zeroed: attribute padding goes to the kernel as it is in the buffer. */
+	buf = calloc(1, NFTX_BATCH_SIZE);
+	if (buf == NULL)
+		return -1;
+	b = mnl_nlmsg_batch_start(buf, NFTX_BATCH_SIZE / 2);
+	if (b == NULL)
+		goto free_buf;
+	seq = nftx_seq(x);
+	if (ruleset_build_batch(b, &eff, &seq) == 0)
+		rc = nftx_send(x, b, err);
+	saved = errno;
+	mnl_nlmsg_batch_stop(b);
+free_buf:
+	free(buf);
+	errno = saved;
+	return rc;
+}
+
+/* Delete table inet nftarpit. 0 (*absent tells whether it was already gone), or -1. */
+static int ctl_remove(struct nftx *x, bool *absent, struct nftx_error *err)
+{
+	struct mnl_nlmsg_batch *b;
+	char *buf;
+	uint32_t seq = nftx_seq(x);
+	int saved = ENOMEM;
+	int rc = -1;
+
+	*absent = false;
+	memset(err, 0, sizeof(*err));
+	buf = calloc(1, NFTX_BATCH_SIZE);
+	if (buf == NULL)
+		return -1;
+	b = mnl_nlmsg_batch_start(buf, NFTX_BATCH_SIZE / 2);
+	if (b == NULL)
+		goto free_buf;
+	if (ruleset_build_teardown(b, &seq) == 0)
+		rc = nftx_send(x, b, err);
+	saved = errno;
+	mnl_nlmsg_batch_stop(b);
+	if (rc < 0 && err->count > 0 && err->error == ENOENT) {
+		*absent = true;
+		rc = 0;
+	}
+free_buf:
+	free(buf);
+	errno = saved;
+	return rc;
+}
+
+/* Why the queue expression in use was chosen, for the one line setup prints. */
+static const char *ctl_queue_how(enum ruleset_queue_expr asked, enum ruleset_queue_expr used)
+{
+	if (asked == RULESET_QUEUE_AUTO)
+		return used == RULESET_QUEUE_NATIVE ? "nft queue expression"
+						    : "xt NFQUEUE target (kernel lacks nft queue)";
+	return used == RULESET_QUEUE_NATIVE ? "nft queue expression (--queue-expr native)"
+					    : "xt NFQUEUE target (--queue-expr xt)";
+}
+
+static void ctl_log_refused(const char *doing, const struct nftx_error *err)
+{
+	if (err->count == 0) {
+		log_warn("%s", doing);
+		return;
+	}
+	log_warnx("%s: %s: %s%s%s", doing, err->what, strerror(err->error),
+		  err->count > 1 ? " (and more errors after it)" : "",
+		  err->error == EPERM ? " (CAP_NET_ADMIN is needed)" : "");
+}
+
+int ctl_setup(const struct ruleset_opts *o)
+{
+	enum ruleset_queue_expr used = o->expr;
+	struct nftx_error err;
+	struct nftx *x;
+	char desc[1024];
+	int rc = CTL_EXIT_FAIL;
+
+	x = nftx_open();
+	if (x == NULL) {
+		log_warn("netlink socket");
+		return CTL_EXIT_FAIL;
+	}
+	if (ctl_install(x, o, &used, &err) < 0) {
+		ctl_log_refused("setup of table inet " RULESET_TABLE " failed", &err);
+		if (used == RULESET_QUEUE_NATIVE && err.count > 0 && err.error == ENOENT &&
+		    strncmp(err.what, "rule ", 5) == 0)
+			log_warnx("the kernel may lack nft queue (CONFIG_NFT_QUEUE); "
+				  "try --queue-expr xt");
+		goto close;
+	}
+	ruleset_describe(o, ctl_queue_how(o->expr, used), desc, sizeof(desc));
+	log_info("installed table inet %s: %s", RULESET_TABLE, desc);
+	rc = CTL_EXIT_OK;
+close:
+	nftx_close(x);
+	return rc;
+}
+
+int ctl_teardown(void)
+{
+	struct nftx_error err;
+	struct nftx *x;
+	bool absent;
+	int rc = CTL_EXIT_FAIL;
+
+	x = nftx_open();
+	if (x == NULL) {
+		log_warn("netlink socket");
+		return CTL_EXIT_FAIL;
+	}
+	if (ctl_remove(x, &absent, &err) < 0) {
+		ctl_log_refused("teardown failed", &err);
+		goto close;
+	}
+	if (absent)
+		log_info("table inet %s is not there; nothing to remove", RULESET_TABLE);
+	else
+		log_info("removed table inet %s", RULESET_TABLE);
+	rc = CTL_EXIT_OK;
+close:
+	nftx_close(x);
+	return rc;
+}
+
+int ctl_print_ruleset(const struct ruleset_opts *o)
+{
+	if (ruleset_format_nft(stdout, o) < 0 || fflush(stdout) != 0) {
+		log_warn("stdout");
+		return CTL_EXIT_FAIL;
+	}
+	return CTL_EXIT_OK;
+}

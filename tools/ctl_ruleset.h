@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nftarpitctl's ruleset commands: setup, teardown, print-ruleset. */
+#ifndef NFTARPIT_CTL_RULESET_H
+#define NFTARPIT_CTL_RULESET_H
+
+#include "ruleset.h"
+
+/* Exit statuses of nftarpitctl. */
+#define CTL_EXIT_OK    0
+#define CTL_EXIT_FAIL  1
+#define CTL_EXIT_USAGE 2
+
+/* Each returns an exit status and has logged why when it is not CTL_EXIT_OK. */
+int ctl_setup(const struct ruleset_opts *o);
+int ctl_teardown(void);
+int ctl_print_ruleset(const struct ruleset_opts *o);
+
+#endif

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* nftarpitctl: install, remove and print the nftarpit ruleset. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl_ruleset.h"
+#include "log.h"
+#include "ruleset.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: nftarpitctl setup [--queue N|N-M] [--ports LIST] [--fail-open]\n"
+		   "                         [--mark VALUE] [--queue-expr auto|native|xt]\n"
+		   "       nftarpitctl teardown\n"
+		   "       nftarpitctl print-ruleset [setup's options]\n");
+}
+
+enum {
+	OPT_QUEUE = 256,
+	OPT_PORTS,
+	OPT_FAIL_OPEN,
+	OPT_MARK,
+	OPT_QUEUE_EXPR,
+};
+
+static const struct option long_opts[] = {
+	{"queue", required_argument, NULL, OPT_QUEUE},
+	{"ports", required_argument, NULL, OPT_PORTS},
+	{"fail-open", no_argument, NULL, OPT_FAIL_OPEN},
+	{"mark", required_argument, NULL, OPT_MARK},
+	{"queue-expr", required_argument, NULL, OPT_QUEUE_EXPR},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static const char *opt_name(int ch)
+{
+	const struct option *lo;
+
+	for (lo = long_opts; lo->name != NULL; lo++) {
+		if (lo->val == ch)
+			return lo->name;
+	}
+	return "?";
+}
+
+int main(int argc, char *argv[])
+{
+	struct ruleset_opts o;
+	const char *cmd;
+	char err[256];
+	int ch;
+	int rc = 0;
+
+	log_init("nftarpitctl", true, 0);
+	ruleset_opts_default(&o);
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? CTL_EXIT_USAGE : CTL_EXIT_OK;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "setup") != 0 && strcmp(cmd, "teardown") != 0 &&
+	    strcmp(cmd, "print-ruleset") != 0) {
+		log_warnx("unknown command \"%s\"", cmd);
+		usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	optind = 1;
+	while (rc == 0) {
+		ch = getopt_long(argc - 1, argv + 1, "h", long_opts, NULL);
+		if (ch == -1)
+			break;
+		switch (ch) {
+		case OPT_QUEUE:
+			rc = ruleset_parse_queue(&o, optarg, err, sizeof(err));
+			break;
+		case OPT_PORTS:
+			rc = ruleset_parse_ports(&o, optarg, err, sizeof(err));
+			break;
+		case OPT_FAIL_OPEN:
+			o.fail_open = true;
+			break;
+		case OPT_MARK:
+			rc = ruleset_parse_mark(&o, optarg, err, sizeof(err));
+			break;
+		case OPT_QUEUE_EXPR:
+			rc = ruleset_parse_queue_expr(&o, optarg, err, sizeof(err));
+			break;
+		case 'h':
+			usage(stdout);
+			return CTL_EXIT_OK;
+		default:
+			usage(stderr);
+			return CTL_EXIT_USAGE;
+		}
+		if (rc < 0) {
+			log_warnx("bad --%s \"%s\": %s", opt_name(ch), optarg, err);
+			return CTL_EXIT_USAGE;
+		}
+	}
+	if (optind < argc - 1) {
+		log_warnx("unexpected argument \"%s\"", argv[optind + 1]);
+		usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	if (strcmp(cmd, "teardown") == 0) {
+		if (argc > 2) {
+			log_warnx("teardown takes no options");
+			return CTL_EXIT_USAGE;
+		}
+		return ctl_teardown();
+	}
+	if (strcmp(cmd, "setup") == 0)
+		return ctl_setup(&o);
+	return ctl_print_ruleset(&o);
+}
