@@ -31,20 +31,21 @@ require_prog "$NFTARPITD" "$NFTARPITCTL"
 say "nftarpit demo: two network namespaces joined by a veth pair; nothing leaves them."
 topo_up
 postfix_start
-ruleset_setup
+ruleset_setup 2>/dev/null
 lists_fill
 daemon_start
 say "  server $NS_SRV: Postfix on $SRV4 and $SRV6 port 25, ruleset 'inet nftarpit',"
 say "         nftarpitd (queue $QUEUE), and a host firewall table 'inet host' using conntrack"
 say "  client $NS_CLI: spammer $SPAM4 and $SPAM6, clean client $CLEAN4 and $CLEAN6"
 say "  blocklist4 { $BLOCK4 }, blocklist6 { $BLOCK6 }"
+say "  $(cat "$WORK/nftarpitctl.log")"
 say ""
 
 # Both spammers at once: they only wait.
 for src in $SPAM4 $SPAM6; do
 	case $src in *:*) dst=$SRV6 ;; *) dst=$SRV4 ;; esac
-	client --src "$src" --dst "$dst" --banner-wait $BANNER_WAIT --write 64 --hold 1 --linger 60 \
-		>"$WORK/spam-$src.json" &
+	client_bg "$WORK/spam-$src.json" --src "$src" --dst "$dst" --banner-wait $BANNER_WAIT \
+		--write 64 --hold 1 --linger 60
 done
 say "spammers connect to port 25 and wait ${BANNER_WAIT} s for Postfix's banner..."
 wait_until $((BANNER_WAIT + 10)) test -s "$WORK/spam-$SPAM4.json" -a -s "$WORK/spam-$SPAM6.json" ||

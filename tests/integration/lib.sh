@@ -122,22 +122,27 @@ dump_logs() {
 cleanup() {
 	local rc=$? ns pids
 	trap - EXIT INT TERM
+	# Undo everything even when a step fails: no errexit from here on.
+	set +e
 	if [ $rc -ne 0 ] && [ -n "$WORK" ]; then
 		dump_logs
 	fi
 	daemon_stop
 	postfix_stop
-	for ns in "${NS_MADE[@]}"; do
-		# Whatever still runs in our namespaces was started by this script.
-		pids=$(ip netns pids "$ns" 2>/dev/null || true)
-		if [ -n "$pids" ]; then
-			kill -KILL $pids 2>/dev/null || true
-		fi
-		ip netns del "$ns" 2>/dev/null || true
-		rm -rf "/etc/netns/$ns"
-	done
-	# Reap the killed clients here, quietly, rather than have bash report each one.
-	wait 2>/dev/null || true
+	# Forget the remaining background jobs (clients, tcpdump): bash would report each
+	# one killed below.
+	disown -a
+	{
+		for ns in "${NS_MADE[@]}"; do
+			# Whatever still runs in our namespaces was started by this script.
+			pids=$(ip netns pids "$ns" || true)
+			if [ -n "$pids" ]; then
+				kill -KILL $pids || true
+			fi
+			ip netns del "$ns" || true
+			rm -rf "/etc/netns/$ns"
+		done
+	} 2>/dev/null
 	if [ -n "$ETC_NETNS_MADE" ]; then
 		rmdir /etc/netns 2>/dev/null || true
 	fi
@@ -277,12 +282,17 @@ listening_on() {
 }
 
 # ruleset_setup ARGS...: nftarpitctl setup in the server namespace, then the lists.
+# Its one line of output goes to $WORK/nftarpitctl.log and to the log.
 ruleset_setup() {
-	in_srv "$NFTARPITCTL" setup "$@" || fail "nftarpitctl setup $* failed"
+	in_srv "$NFTARPITCTL" setup "$@" >"$WORK/nftarpitctl.log" 2>&1 ||
+		{ cat "$WORK/nftarpitctl.log" >&2; fail "nftarpitctl setup $* failed"; }
+	log "$(cat "$WORK/nftarpitctl.log")"
 }
 
 ruleset_teardown() {
-	in_srv "$NFTARPITCTL" teardown || fail "nftarpitctl teardown failed"
+	in_srv "$NFTARPITCTL" teardown >"$WORK/nftarpitctl.log" 2>&1 ||
+		{ cat "$WORK/nftarpitctl.log" >&2; fail "nftarpitctl teardown failed"; }
+	log "$(cat "$WORK/nftarpitctl.log")"
 }
 
 lists_fill() {
@@ -325,8 +335,8 @@ daemon_stop() {
 		log "nftarpitd pid $DAEMON_PID ignored SIGTERM for 5 s, killing it"
 		kill -KILL "$DAEMON_PID" 2>/dev/null || true
 	fi
-	wait "$DAEMON_PID" 2>/dev/null
-	DAEMON_RC=$?
+	DAEMON_RC=0
+	wait "$DAEMON_PID" 2>/dev/null || DAEMON_RC=$?
 	DAEMON_PID=
 	return 0
 }
@@ -353,6 +363,15 @@ stat_get() {
 # client ARGS...: client.py in the client namespace; prints one JSON object.
 client() {
 	in_cli "$PY" "$CLIENT_PY" "$@"
+}
+
+# client_bg OUT ARGS...: client.py in the background, its report to OUT; BG_PID is the
+# client's own pid (ip netns exec execs it), so it can be killed or waited for directly.
+client_bg() {
+	local out=$1
+	shift
+	ip netns exec "$NS_CLI" "$PY" "$CLIENT_PY" "$@" >"$out" &
+	BG_PID=$!
 }
 
 # json_get JSON KEY: one field of client.py's answer, as Python prints it.

@@ -28,14 +28,15 @@ estab_resets() {
 }
 resets_before=$(estab_resets)
 
-in_cli tcpdump -i veth0 -nn -U -w "$WORK/probes.pcap" 'tcp port 25' 2>"$WORK/tcpdump.log" &
+ip netns exec "$NS_CLI" tcpdump -i veth0 -nn -U -w "$WORK/probes.pcap" 'tcp port 25' \
+	2>"$WORK/tcpdump.log" &
 TCPDUMP_PID=$!
 wait_until 5 grep -q 'listening on' "$WORK/tcpdump.log" || fail "tcpdump did not start"
 
-client --src $SPAM4 --dst $SRV4 --banner-wait 1 --write 4096 --hold $HOLD >"$WORK/c4.json" &
-c4=$!
-client --src $SPAM6 --dst $SRV6 --banner-wait 1 --write 4096 --hold $HOLD >"$WORK/c6.json" &
-c6=$!
+client_bg "$WORK/c4.json" --src $SPAM4 --dst $SRV4 --banner-wait 1 --write 4096 --hold $HOLD
+c4=$BG_PID
+client_bg "$WORK/c6.json" --src $SPAM6 --dst $SRV6 --banner-wait 1 --write 4096 --hold $HOLD
+c6=$BG_PID
 # Before the clients report and close, their kernels' view of the connection.
 sleep $((HOLD - 2))
 ss4=$(ss_conn $SPAM4 $SRV4)

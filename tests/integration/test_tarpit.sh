@@ -18,9 +18,9 @@ daemon_start
 # never hears of it and conntrack holds nothing for it.
 check_spammer() {
 	local src=$1 dst=$2 out ssout n
-	client --src "$src" --dst "$dst" --banner-wait 3 --write 64 --hold 1.5 --linger 20 \
-		>"$WORK/client-$src.json" &
-	local cpid=$!
+	client_bg "$WORK/client-$src.json" --src "$src" --dst "$dst" --banner-wait 3 --write 64 \
+		--hold 1.5 --linger 20
+	local cpid=$BG_PID
 	wait_until 10 test -s "$WORK/client-$src.json" || fail "$src: client gave no report"
 	out=$(cat "$WORK/client-$src.json")
 	log "spammer $src: $out"
