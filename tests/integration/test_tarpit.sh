@@ -80,4 +80,11 @@ check_mail $ALLOW6 $SRV6 allow6
 synack=$(stat_get synack_sent || true)
 log "stats: $(stats | tr '\n' ' ')"
 [ "${synack:-0}" -ge 2 ] || fail "synack_sent=${synack:-missing}, expected >= 2"
+
+# SIGUSR1 logs the totals as one line; SIGTERM ends the daemon with status 0.
+kill -USR1 "$DAEMON_PID"
+wait_until 3 grep -q 'stats .*synack_sent=' "$WORK/nftarpitd.log" || fail "no stats line after SIGUSR1"
+log "SIGUSR1: $(grep -m1 'stats .*synack_sent=' "$WORK/nftarpitd.log" | cut -c1-120)..."
+daemon_stop
+[ "$DAEMON_RC" -eq 0 ] || fail "nftarpitd exited with status $DAEMON_RC on SIGTERM"
 log "PASS"
