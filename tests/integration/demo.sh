@@ -62,7 +62,7 @@ spammer() {
 		fail "spammer $src got a banner: $(json_get "$out" banner)"
 	fi
 	say "spammer $src connects: TCP handshake completed in $(json_get "$out" connect_ms) ms," \
-		"no banner after $BANNER_WAIT s, wrote $(json_get "$out" written) bytes, send window $(json_get "$out" snd_wnd)"
+		"no banner after $BANNER_WAIT s, wrote $(json_get "$out" written) bytes, send window (tcp_info) $(json_get "$out" snd_wnd)"
 	say "  ss in the client: $(ss_conn "$src" "$dst" | ss_brief)"
 	if maillog_saw "$src"; then
 		fail "Postfix saw the spammer $src"
@@ -80,6 +80,8 @@ clean() {
 }
 
 spammer $SPAM4 $SRV4
+say "  (ss prints snd_wnd only when it is not 0; notsent: the bytes waiting behind the zero"
+say "  window; timer:(persist,1.448ms,0) is ss's way of writing 1.448 s)"
 clean $CLEAN4 $SRV4 demo-ipv4
 say ""
 spammer $SPAM6 $SRV6
