@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Reply budgets: per source prefix (/24, /64) and global token buckets, so the tarpit is no reflector. */
+/* Reply budgets: per source prefix (/24, /64) and global token buckets, so the tarpit is no
+ * reflector. */
 #ifndef NFTARPIT_BUDGET_H
 #define NFTARPIT_BUDGET_H
 

@@ -8,10 +8,10 @@
 
 #include "config.h"
 
-#define CONF_DEFAULT_PATH NFTARPIT_SYSCONFDIR "/nftarpit/nftarpit.conf"
-#define CONF_DEFAULT_CTL "/run/nftarpit/ctl.sock"
+#define CONF_DEFAULT_PATH  NFTARPIT_SYSCONFDIR "/nftarpit/nftarpit.conf"
+#define CONF_DEFAULT_CTL   "/run/nftarpit/ctl.sock"
 #define CONF_DEFAULT_QUEUE 25
-#define CONF_DEFAULT_MARK 0x6e746172u
+#define CONF_DEFAULT_MARK  0x6e746172u
 
 struct daemon_conf {
 	uint16_t queue_first;

@@ -193,8 +193,7 @@ static void drop_privileges(const char *user)
 			fatal("dropping capability %d from the bounding set", v);
 	}
 	caps = cap_init();
-	if (caps == NULL ||
-	    cap_set_flag(caps, CAP_PERMITTED, 2, keep, CAP_SET) < 0 ||
+	if (caps == NULL || cap_set_flag(caps, CAP_PERMITTED, 2, keep, CAP_SET) < 0 ||
 	    cap_set_flag(caps, CAP_EFFECTIVE, 2, keep, CAP_SET) < 0 || cap_set_proc(caps) < 0)
 		fatal("keeping only CAP_NET_ADMIN and CAP_NET_RAW");
 	cap_free(caps);
@@ -245,19 +244,22 @@ static void open_workers(struct daemon *d, const struct cookie_key *key)
 			.maxlen = d->conf.queue_maxlen,
 			.batch = d->conf.batch,
 			.fail_open = d->conf.fail_open,
-			/* About 1 KiB of receive buffer per queued packet (copy range + truesize). */
-			.rcvbuf = (int)(d->conf.queue_maxlen > (1u << 20) ? (1u << 30)
-									    : d->conf.queue_maxlen * 1024u),
+			/* About 1 KiB of receive buffer per queued packet (copy range + truesize).
+			 */
+			.rcvbuf = (int)(d->conf.queue_maxlen > (1u << 20)
+						? (1u << 30)
+						: d->conf.queue_maxlen * 1024u),
 			.timeout_ms = 500,
 		};
-		struct worker *w = worker_alloc((uint16_t)q, &wc, d->conf.budget_buckets,
-						d->conf.batch);
+		struct worker *w =
+			worker_alloc((uint16_t)q, &wc, d->conf.budget_buckets, d->conf.batch);
 
 		if (w == NULL)
 			fatal("queue %u: allocating buffers", q);
 		w->queue = queue_open(&qc);
 		if (w->queue == NULL)
-			fatalx("queue %u: cannot be opened (see above); is another nftarpitd running?",
+			fatalx("queue %u: cannot be opened (see above); is another nftarpitd "
+			       "running?",
 			       q);
 		w->inject = &d->inject;
 		d->workers[d->nworkers++] = w;
@@ -325,8 +327,8 @@ static void reload(struct daemon *d, const struct cmdline *cl, const struct cook
 	for (i = 0; i < d->nworkers; i++)
 		worker_reconfigure(d->workers[i], &wc);
 	log_info("reload: done syn_window=%u reply_rate_per_prefix=%u reply_rate=%u "
-		 "log_flows_per_second=%u", c.syn_window, c.prefix_rate, c.global_rate,
-		 c.log_flows);
+		 "log_flows_per_second=%u",
+		 c.syn_window, c.prefix_rate, c.global_rate, c.log_flows);
 }
 
 static int main_loop(struct daemon *d, const struct cmdline *cl, const struct cookie_key *key)
@@ -420,13 +422,13 @@ int main(int argc, char **argv)
 	d.started = time(NULL);
 	start_workers(&d);
 	log_info("ready queues=%u-%u threads=%u mark=0x%x syn_window=%u fail_open=%s ctl=%s",
-		 d.conf.queue_first, d.conf.queue_last, d.nworkers, d.conf.mark,
-		 d.conf.syn_window, d.conf.fail_open ? "yes" : "no", d.conf.ctl_socket);
+		 d.conf.queue_first, d.conf.queue_last, d.nworkers, d.conf.mark, d.conf.syn_window,
+		 d.conf.fail_open ? "yes" : "no", d.conf.ctl_socket);
 
 	main_loop(&d, &cl, &key);
 
-	stop_workers(&d);
 	daemon_log_stats(&d);
+	stop_workers(&d);
 	inject_close(&d.inject);
 	close(d.ctl_fd);
 	unlink(d.conf.ctl_socket);

@@ -20,10 +20,10 @@
 /* Why a packet could not be parsed; the caller counts each and drops the packet. */
 enum pkt_status {
 	PKT_OK = 0,
-	PKT_TRUNCATED,	/* shorter than its headers say */
-	PKT_MALFORMED,	/* impossible header fields */
-	PKT_NOT_TCP,	/* no TCP header at the end of the header chain */
-	PKT_FRAGMENT,	/* a fragment: never answered */
+	PKT_TRUNCATED, /* shorter than its headers say */
+	PKT_MALFORMED, /* impossible header fields */
+	PKT_NOT_TCP,   /* no TCP header at the end of the header chain */
+	PKT_FRAGMENT,  /* a fragment: never answered */
 	PKT_STATUS_MAX,
 };
 
@@ -34,9 +34,9 @@ enum pkt_status {
 struct pkt {
 	int family; /* AF_INET or AF_INET6 */
 	const uint8_t *l3;
-	size_t caplen;	/* bytes present in the buffer */
-	size_t l3len;	/* IPv4 total length / IPv6 40 + payload length */
-	size_t l4off;	/* offset of the TCP header from l3 */
+	size_t caplen; /* bytes present in the buffer */
+	size_t l3len;  /* IPv4 total length / IPv6 40 + payload length */
+	size_t l4off;  /* offset of the TCP header from l3 */
 	uint8_t saddr[16];
 	uint8_t daddr[16];
 	uint8_t tos;	/* IPv4 TOS or IPv6 traffic class */
@@ -46,10 +46,10 @@ struct pkt {
 	uint32_t ack;
 	uint16_t window;
 	uint8_t flags;
-	uint8_t doff;	    /* TCP header length in bytes */
-	uint16_t mss;	    /* the peer's MSS option, 0 if absent */
-	uint32_t paylen;    /* TCP payload length per the IP header */
-	bool complete;	    /* the whole segment is in the buffer */
+	uint8_t doff;	 /* TCP header length in bytes */
+	uint16_t mss;	 /* the peer's MSS option, 0 if absent */
+	uint32_t paylen; /* TCP payload length per the IP header */
+	bool complete;	 /* the whole segment is in the buffer */
 };
 
 /*

@@ -181,7 +181,8 @@ struct queue *queue_open(const struct queue_cfg *cfg)
 	if (queue_request(q, queue_build_bind(buf, cfg->num, 1)) < 0) {
 		if (errno == EBUSY)
 			log_warnx("queue %u: bind: already bound by another program "
-				  "(see /proc/net/netfilter/nfnetlink_queue)", cfg->num);
+				  "(see /proc/net/netfilter/nfnetlink_queue)",
+				  cfg->num);
 		else
 			log_warn("queue %u: bind", cfg->num);
 		goto err_close;

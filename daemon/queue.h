@@ -20,11 +20,11 @@ struct nlmsghdr;
 
 struct queue_cfg {
 	uint16_t num;
-	uint32_t maxlen;     /* packets the kernel may hold for us */
-	uint32_t batch;	     /* messages per recvmmsg, <= QUEUE_MAX_BATCH */
-	bool fail_open;	     /* queue full: the kernel accepts instead of dropping */
-	int rcvbuf;	     /* bytes */
-	int timeout_ms;	     /* receive timeout, so the thread sees a stop request */
+	uint32_t maxlen; /* packets the kernel may hold for us */
+	uint32_t batch;	 /* messages per recvmmsg, <= QUEUE_MAX_BATCH */
+	bool fail_open;	 /* queue full: the kernel accepts instead of dropping */
+	int rcvbuf;	 /* bytes */
+	int timeout_ms;	 /* receive timeout, so the thread sees a stop request */
 };
 
 /* One queued packet, pointing into the queue's receive slots until the next receive. */
@@ -39,8 +39,8 @@ struct queue_pkt {
 struct queue_counters {
 	uint64_t recv_enobufs; /* the kernel had to drop packets for us (rcvbuf full) */
 	uint64_t recv_errors;
-	uint64_t nl_errors;    /* error messages from the kernel, e.g. a stale verdict */
-	uint64_t bad_msgs;     /* a packet message without id or payload */
+	uint64_t nl_errors; /* error messages from the kernel, e.g. a stale verdict */
+	uint64_t bad_msgs;  /* a packet message without id or payload */
 	uint64_t truncated_msgs;
 	uint64_t verdict_batches;
 	uint64_t verdict_errors;
@@ -48,7 +48,8 @@ struct queue_counters {
 
 struct queue;
 
-/* Open, bind and configure; every config message is acknowledged. NULL with errno and a log line. */
+/* Open, bind and configure; every config message is acknowledged. NULL with errno and a log line.
+ */
 struct queue *queue_open(const struct queue_cfg *cfg);
 void queue_close(struct queue *q);
 

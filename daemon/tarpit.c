@@ -38,7 +38,8 @@ void tarpit_decide(const struct tarpit_cfg *cfg, const struct pkt *p, struct tar
 	uint32_t una;
 
 	memset(r, 0, sizeof(*r));
-	if (pkt_addr_unreplyable(p->family, p->saddr) || pkt_addr_unreplyable(p->family, p->daddr)) {
+	if (pkt_addr_unreplyable(p->family, p->saddr) ||
+	    pkt_addr_unreplyable(p->family, p->daddr)) {
 		tarpit_silent(r, TARPIT_R_BADADDR);
 		return;
 	}
@@ -98,14 +99,10 @@ void tarpit_decide(const struct tarpit_cfg *cfg, const struct pkt *p, struct tar
 const char *tarpit_reason_name(enum tarpit_reason reason)
 {
 	static const char *const names[TARPIT_R_MAX] = {
-		[TARPIT_R_REPLIED] = "replied",
-		[TARPIT_R_RST] = "rst",
-		[TARPIT_R_FIN] = "fin",
-		[TARPIT_R_NOFLAGS] = "noflags",
-		[TARPIT_R_BADADDR] = "badaddr",
-		[TARPIT_R_COOKIE] = "cookie_bad",
-		[TARPIT_R_PURE_ACK] = "pure_ack",
-		[TARPIT_R_OUT_OF_WINDOW] = "out_of_window",
+		[TARPIT_R_REPLIED] = "replied",	  [TARPIT_R_RST] = "rst",
+		[TARPIT_R_FIN] = "fin",		  [TARPIT_R_NOFLAGS] = "noflags",
+		[TARPIT_R_BADADDR] = "badaddr",	  [TARPIT_R_COOKIE] = "cookie_bad",
+		[TARPIT_R_PURE_ACK] = "pure_ack", [TARPIT_R_OUT_OF_WINDOW] = "out_of_window",
 	};
 
 	if ((unsigned int)reason >= TARPIT_R_MAX)

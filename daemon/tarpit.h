@@ -18,12 +18,12 @@ enum tarpit_action {
 /* Why a packet got no reply; each is a counter. */
 enum tarpit_reason {
 	TARPIT_R_REPLIED = 0,
-	TARPIT_R_RST,	       /* never answer a reset */
-	TARPIT_R_FIN,	       /* close attempts are ignored, the peer times out */
-	TARPIT_R_NOFLAGS,      /* neither SYN nor ACK */
-	TARPIT_R_BADADDR,      /* broadcast, multicast, loopback, unspecified */
-	TARPIT_R_COOKIE,       /* an ACK for a handshake we did not make */
-	TARPIT_R_PURE_ACK,     /* the handshake's last ACK or a duplicate: needs no reply */
+	TARPIT_R_RST,		/* never answer a reset */
+	TARPIT_R_FIN,		/* close attempts are ignored, the peer times out */
+	TARPIT_R_NOFLAGS,	/* neither SYN nor ACK */
+	TARPIT_R_BADADDR,	/* broadcast, multicast, loopback, unspecified */
+	TARPIT_R_COOKIE,	/* an ACK for a handshake we did not make */
+	TARPIT_R_PURE_ACK,	/* the handshake's last ACK or a duplicate: needs no reply */
 	TARPIT_R_OUT_OF_WINDOW, /* a sequence number no peer of ours can have */
 	TARPIT_R_MAX,
 };

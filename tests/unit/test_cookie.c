@@ -92,7 +92,8 @@ static void test_isn_stable_and_spread(void **state)
 	fill(&b, 1000);
 	assert_int_equal(cookie_isn(&key, &a), cookie_isn(&key, &b));
 	b.sport = 40001;
-	assert_int_not_equal(cookie_isn(&key, &a) & 0xffffff00u, cookie_isn(&key, &b) & 0xffffff00u);
+	assert_int_not_equal(cookie_isn(&key, &a) & 0xffffff00u,
+			     cookie_isn(&key, &b) & 0xffffff00u);
 }
 
 static void test_random_key_differs(void **state)

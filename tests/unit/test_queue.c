@@ -45,7 +45,8 @@ static void test_verdict_batch(void **state)
 	/* No ACK asked: a per-batch ack would double the netlink traffic. */
 	assert_false(nlh->nlmsg_flags & NLM_F_ACK);
 	assert_int_equal(ntohs(nfg->res_id), 25);
-	mnl_attr_for_each(attr, nlh, sizeof(*nfg)) {
+	mnl_attr_for_each(attr, nlh, sizeof(*nfg))
+	{
 		n++;
 		assert_int_equal(mnl_attr_get_type(attr), NFQA_VERDICT_HDR);
 		vh = mnl_attr_get_payload(attr);
@@ -103,9 +104,8 @@ static void test_bind(void **state)
 
 	assert_int_equal(ntohs(nfg->res_id), 300);
 	assert_true(nlh->nlmsg_flags & NLM_F_ACK);
-	mnl_attr_for_each(attr, nlh, sizeof(*nfg))
-		if (mnl_attr_get_type(attr) == NFQA_CFG_CMD)
-			cmd = mnl_attr_get_payload(attr);
+	mnl_attr_for_each(attr, nlh, sizeof(*nfg)) if (mnl_attr_get_type(attr) == NFQA_CFG_CMD)
+		cmd = mnl_attr_get_payload(attr);
 	assert_non_null(cmd);
 	assert_int_equal(cmd->command, NFQNL_CFG_CMD_BIND);
 }
