@@ -95,7 +95,6 @@ say "$(ss_conn $SPAM6 $SRV6 | ss_brief)" | indent
 say "Postfix's log, all of it: connections only from the clean clients:"
 grep -E ': (connect|disconnect) from' "$WORK/maillog" | sed -E 's/^.* (postfix\/)/\1/' | indent
 say "nftarpitd stats (control socket):"
-stats | tr '\n' ' ' | fold -s -w 90 | indent
-echo
+{ stats | tr '\n' ' '; echo; } | fold -s -w 90 | sed 's/ *$//' | indent
 say ""
 say "cleaning up: namespaces, Postfix, nftarpitd and temporary files are removed."
