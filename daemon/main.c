@@ -175,6 +175,16 @@ static void drop_privileges(const char *user)
 	cap_value_t v;
 	cap_t caps;
 
+	/* The bounding set first: that needs CAP_SETPCAP, gone once we switch user. */
+	for (v = 0; v <= CAP_LAST_CAP; v++) {
+		if (v == CAP_NET_ADMIN || v == CAP_NET_RAW || v == CAP_SETPCAP)
+			continue;
+		if (cap_drop_bound(v) < 0 && errno != EINVAL)
+			fatal("dropping capability %d from the bounding set", v);
+	}
+	/* Last, as dropping needs it effective (and removing it from the bound does not). */
+	if (cap_drop_bound(CAP_SETPCAP) < 0)
+		fatal("dropping CAP_SETPCAP from the bounding set");
 	if (user[0] != '\0') {
 		struct passwd *pw = getpwnam(user);
 
@@ -185,12 +195,6 @@ static void drop_privileges(const char *user)
 		if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
 		    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
 			fatal("switching to user %s", user);
-	}
-	for (v = 0; v <= CAP_LAST_CAP; v++) {
-		if (v == CAP_NET_ADMIN || v == CAP_NET_RAW || v == CAP_SETPCAP)
-			continue;
-		if (cap_drop_bound(v) < 0 && errno != EINVAL)
-			fatal("dropping capability %d from the bounding set", v);
 	}
 	caps = cap_init();
 	if (caps == NULL || cap_set_flag(caps, CAP_PERMITTED, 2, keep, CAP_SET) < 0 ||
@@ -431,6 +435,8 @@ int main(int argc, char **argv)
 	stop_workers(&d);
 	inject_close(&d.inject);
 	close(d.ctl_fd);
-	unlink(d.conf.ctl_socket);
+	/* As an unprivileged user the socket's directory may not be ours: say so. */
+	if (unlink(d.conf.ctl_socket) < 0)
+		log_warn("removing the control socket %s", d.conf.ctl_socket);
 	return 0;
 }

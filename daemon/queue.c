@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -96,6 +97,27 @@ int queue_parse_packet(const struct nlmsghdr *nlh, struct queue_pkt *pkt)
 	return 1;
 }
 
+/* The netlink portid that owns queue num, or -1 if nobody does (or /proc is unreadable). */
+static long queue_owner(uint16_t num)
+{
+	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
+	unsigned long qnum;
+	unsigned long portid;
+	long owner = -1;
+	char line[256];
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lu %lu", &qnum, &portid) == 2 && qnum == num) {
+			owner = (long)portid;
+			break;
+		}
+	}
+	fclose(f);
+	return owner;
+}
+
 /* Send one config message and wait for its ack, passing over queued packets meanwhile. */
 static int queue_request(struct queue *q, struct nlmsghdr *nlh)
 {
@@ -179,10 +201,13 @@ struct queue *queue_open(const struct queue_cfg *cfg)
 	}
 	q->portid = mnl_socket_get_portid(q->nl);
 	if (queue_request(q, queue_build_bind(buf, cfg->num, 1)) < 0) {
-		if (errno == EBUSY)
-			log_warnx("queue %u: bind: already bound by another program "
-				  "(see /proc/net/netfilter/nfnetlink_queue)",
-				  cfg->num);
+		long owner = queue_owner(cfg->num);
+
+		/* The kernel says EPERM, not EBUSY, when another socket owns the queue. */
+		if ((errno == EBUSY || errno == EPERM) && owner >= 0)
+			log_warnx("queue %u: bind: already bound by another program (netlink "
+				  "portid %ld in /proc/net/netfilter/nfnetlink_queue)",
+				  cfg->num, owner);
 		else
 			log_warn("queue %u: bind", cfg->num);
 		goto err_close;

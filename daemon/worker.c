@@ -184,9 +184,10 @@ void *worker_run(void *arg)
 		unsigned int i;
 		uint32_t now;
 
+		n = queue_recv(w->queue, w->pkts, &w->stats.q);
+		/* After the (blocking) receive, so a reload applies to the very next batch. */
 		if (__atomic_load_n(&w->reload, __ATOMIC_ACQUIRE))
 			worker_apply_reload(w);
-		n = queue_recv(w->queue, w->pkts, &w->stats.q);
 		if (n == 0) {
 			queue_verdict_drop_all(w->queue, &w->stats.q);
 			continue;
