@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* lib/cidr: strict parsing, and merge/subtract checked against a per-address model. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cidr.h"
+
+struct parse_case {
+	const char *in;
+	int rc;
+	int family;
+	const char *text; /* cidr_range_format() of the result */
+};
+
+static const struct parse_case parse_cases[] = {
+	{"192.0.2.7", CIDR_OK, 4, "192.0.2.7"},
+	{"192.0.2.0/24", CIDR_OK, 4, "192.0.2.0/24"},
+	{"192.0.2.7/24", CIDR_HOSTBITS, 4, "192.0.2.0/24"},
+	{"192.0.2.7/32", CIDR_OK, 4, "192.0.2.7"},
+	{"0.0.0.0/0", CIDR_OK, 4, "0.0.0.0/0"},
+	{"192.0.2.7-192.0.2.9", CIDR_OK, 4, "192.0.2.7-192.0.2.9"},
+	{"192.0.2.0-192.0.2.255", CIDR_OK, 4, "192.0.2.0/24"},
+	{"2001:db8::/32", CIDR_OK, 6, "2001:db8::/32"},
+	{"2001:db8::1/32", CIDR_HOSTBITS, 6, "2001:db8::/32"},
+	{"2001:db8::1", CIDR_OK, 6, "2001:db8::1"},
+	{"::/0", CIDR_OK, 6, "::/0"},
+	{"::ffff:192.0.2.7", CIDR_OK, 4, "192.0.2.7"},
+	{"::ffff:192.0.2.0/120", CIDR_OK, 4, "192.0.2.0/24"},
+	{"010.0.0.1", -1, 0, NULL},
+	{"10.0.0.01", -1, 0, NULL},
+	{"::ffff:010.0.0.1", -1, 0, NULL},
+	{"10.0.0.1/33", -1, 0, NULL},
+	{"10.0.0.1/08", -1, 0, NULL},
+	{"10.0.0.1/-1", -1, 0, NULL},
+	{"10.0.0.1/", -1, 0, NULL},
+	{"10.0.0.1/ 8", -1, 0, NULL},
+	{"10.0.0.1/0x8", -1, 0, NULL},
+	{"2001:db8::/129", -1, 0, NULL},
+	{"::ffff:192.0.2.0/95", -1, 0, NULL},
+	{"10.0.0", -1, 0, NULL},
+	{"10.0.0.256", -1, 0, NULL},
+	{"1.2.3.4.5", -1, 0, NULL},
+	{"10.0.0.9-10.0.0.1", -1, 0, NULL},
+	{"10.0.0.1-2001:db8::1", -1, 0, NULL},
+	{"", -1, 0, NULL},
+	{"example.org", -1, 0, NULL},
+	{"2001:db8:::1", -1, 0, NULL},
+};
+
+static void test_parse_table(void **state)
+{
+	const struct parse_case *c;
+	struct cidr_range r;
+	char err[256];
+	char text[CIDR_TEXT_MAX];
+	int family;
+	int rc;
+	size_t i;
+
+	for (i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
+		c = &parse_cases[i];
+		err[0] = '\0';
+		rc = cidr_parse(c->in, &family, &r, err, sizeof(err));
+		if (rc != c->rc)
+			fail_msg("\"%s\": rc %d, want %d (%s)", c->in, rc, c->rc, err);
+		if (rc < 0) {
+			assert_true(err[0] != '\0');
+			continue;
+		}
+		assert_int_equal(family, c->family);
+		cidr_range_format(&r, family, text, sizeof(text));
+		if (strcmp(text, c->text) != 0)
+			fail_msg("\"%s\": got %s, want %s", c->in, text, c->text);
+		if (rc == CIDR_HOSTBITS)
+			assert_non_null(strstr(err, "host bits"));
+	}
+}
+
+/* Keys nftables stores: start, and end = last + 1 except at the top of the space. */
+static void test_keys(void **state)
+{
+	struct cidr_range r;
+	uint8_t s[16], e[16];
+	char err[128];
+	int family;
+	static const uint8_t s4[4] = {192, 0, 2, 0};
+	static const uint8_t e4[4] = {192, 0, 3, 0};
+
+	assert_int_equal(cidr_parse("192.0.2.0/24", &family, &r, err, sizeof(err)), 0);
+	assert_true(cidr_range_to_keys(&r, family, s, e));
+	assert_memory_equal(s, s4, 4);
+	assert_memory_equal(e, e4, 4);
+	assert_int_equal(cidr_parse("255.255.255.0/24", &family, &r, err, sizeof(err)), 0);
+	assert_false(cidr_range_to_keys(&r, family, s, e));
+	assert_int_equal(cidr_parse("2001:db8:0:ffff:ffff:ffff:ffff:ffff", &family, &r, err,
+				    sizeof(err)),
+			 0);
+	assert_true(cidr_range_to_keys(&r, family, s, e));
+	assert_int_equal(e[3], 0xb8);
+	assert_int_equal(e[5], 1);
+	assert_int_equal(e[15], 0);
+}
+
+static int collect(const struct cidr_addr *first, unsigned int len, void *arg)
+{
+	char *out = arg;
+	char a[64];
+	size_t n = strlen(out);
+
+	cidr_addr_format(first, 4, a, sizeof(a));
+	snprintf(out + n, 512 - n, "%s%s/%u", n > 0 ? " " : "", a, len);
+	return 0;
+}
+
+static void test_prefixes(void **state)
+{
+	struct cidr_range r;
+	char err[128];
+	char out[512] = "";
+	int family;
+
+	assert_int_equal(cidr_parse("192.0.2.1-192.0.2.14", &family, &r, err, sizeof(err)), 0);
+	cidr_range_prefixes(&r, family, collect, out);
+	assert_string_equal(out, "192.0.2.1/32 192.0.2.2/31 192.0.2.4/30 192.0.2.8/30 "
+				 "192.0.2.12/31 192.0.2.14/32");
+	out[0] = '\0';
+	assert_int_equal(cidr_parse("0.0.0.0/0", &family, &r, err, sizeof(err)), 0);
+	cidr_range_prefixes(&r, family, collect, out);
+	assert_string_equal(out, "0.0.0.0/0");
+	out[0] = '\0';
+	assert_int_equal(cidr_parse("255.255.255.254-255.255.255.255", &family, &r, err,
+				    sizeof(err)),
+			 0);
+	cidr_range_prefixes(&r, family, collect, out);
+	assert_string_equal(out, "255.255.255.254/31");
+}
+
+/*
+ * The model: a window of W addresses, each with the largest tag rank covering it (0 = not
+ * covered). Windows sit at the bottom and top of both spaces and across the 64-bit carry of
+ * IPv6, where off-by-one and overflow mistakes would show.
+ */
+#define W 192
+
+struct window {
+	int family;
+	struct cidr_addr base;
+};
+
+static const struct window windows[] = {
+	{4, {0, 0}},
+	{4, {0, UINT32_MAX - W + 1}},
+	{4, {0, 0xc0000200}},
+	{6, {0, 0}},
+	{6, {7, UINT64_MAX - W / 2 + 1}},
+	{6, {UINT64_MAX, UINT64_MAX - W + 1}},
+};
+
+static struct cidr_addr at(const struct window *w, unsigned int off)
+{
+	struct cidr_addr a = w->base;
+	unsigned int i;
+
+	for (i = 0; i < off; i++)
+		a = cidr_addr_inc(a);
+	return a;
+}
+
+static unsigned int offset_of(const struct window *w, const struct cidr_addr *a)
+{
+	struct cidr_addr x = w->base;
+	unsigned int i;
+
+	for (i = 0; i < W; i++) {
+		if (cidr_addr_cmp(&x, a) == 0)
+			return i;
+		x = cidr_addr_inc(x);
+	}
+	fail_msg("address outside the window");
+	return 0;
+}
+
+static uint64_t rank(uint64_t tag)
+{
+	return tag == 0 ? UINT64_MAX : tag;
+}
+
+/* Expand a merged set into the model, checking order, disjointness and coalescing. */
+static void expand(const struct window *w, const struct cidr_set *s, uint64_t *model)
+{
+	unsigned int a, b, k;
+	size_t i;
+
+	memset(model, 0, W * sizeof(*model));
+	for (i = 0; i < s->n; i++) {
+		a = offset_of(w, &s->r[i].first);
+		b = offset_of(w, &s->r[i].last);
+		assert_true(a <= b);
+		if (i > 0) {
+			k = offset_of(w, &s->r[i - 1].last);
+			assert_true(k < a);
+			if (k + 1 == a)
+				assert_true(s->r[i - 1].tag != s->r[i].tag);
+		}
+		for (k = a; k <= b; k++)
+			model[k] = rank(s->r[i].tag);
+	}
+}
+
+static void random_set(const struct window *w, struct cidr_set *s, uint64_t *model,
+		       unsigned int count, bool tags)
+{
+	struct cidr_range r;
+	unsigned int a, b, k, i;
+
+	cidr_set_init(s, w->family);
+	memset(model, 0, W * sizeof(*model));
+	for (i = 0; i < count; i++) {
+		a = (unsigned int)rand() % W;
+		b = a + (unsigned int)rand() % (rand() % 4 == 0 ? W : 6);
+		if (b >= W)
+			b = W - 1;
+		r.first = at(w, a);
+		r.last = at(w, b);
+		r.tag = tags ? (uint64_t)(rand() % 4) : 0;
+		assert_int_equal(cidr_set_add(s, &r), 0);
+		for (k = a; k <= b; k++) {
+			if (rank(r.tag) > model[k])
+				model[k] = rank(r.tag);
+		}
+	}
+}
+
+static void test_merge_model(void **state)
+{
+	uint64_t want[W], got[W];
+	struct cidr_set s;
+	unsigned int round;
+	const struct window *w;
+
+	srand(1);
+	for (round = 0; round < 3000; round++) {
+		w = &windows[round % (sizeof(windows) / sizeof(windows[0]))];
+		random_set(w, &s, want, (unsigned int)rand() % 40, round % 2 == 1);
+		assert_int_equal(cidr_set_merge(&s), 0);
+		expand(w, &s, got);
+		assert_memory_equal(got, want, sizeof(want));
+		cidr_set_free(&s);
+	}
+}
+
+static void test_subtract_model(void **state)
+{
+	uint64_t a[W], b[W], got[W];
+	struct cidr_set s, sub;
+	unsigned int round, k;
+	const struct window *w;
+
+	srand(2);
+	for (round = 0; round < 3000; round++) {
+		w = &windows[round % (sizeof(windows) / sizeof(windows[0]))];
+		random_set(w, &s, a, (unsigned int)rand() % 30, round % 2 == 1);
+		random_set(w, &sub, b, (unsigned int)rand() % 30, false);
+		assert_int_equal(cidr_set_merge(&s), 0);
+		assert_int_equal(cidr_set_merge(&sub), 0);
+		assert_int_equal(cidr_set_subtract(&s, &sub), 0);
+		expand(w, &s, got);
+		for (k = 0; k < W; k++) {
+			if (b[k] != 0)
+				a[k] = 0;
+		}
+		assert_memory_equal(got, a, sizeof(a));
+		for (k = 0; k < W; k++) {
+			struct cidr_addr x = at(w, k);
+
+			assert_int_equal(cidr_set_contains(&s, &x), got[k] != 0);
+		}
+		cidr_set_free(&s);
+		cidr_set_free(&sub);
+	}
+}
+
+/* A blocklisted /24 holding an allowlisted /32 becomes the two ranges around it. */
+static void test_subtract_hole(void **state)
+{
+	struct cidr_set s, sub;
+	struct cidr_range r;
+	char err[128], t[CIDR_TEXT_MAX];
+	int family;
+
+	cidr_set_init(&s, 4);
+	cidr_set_init(&sub, 4);
+	assert_int_equal(cidr_parse("198.51.100.0/24", &family, &r, err, sizeof(err)), 0);
+	assert_int_equal(cidr_set_add(&s, &r), 0);
+	assert_int_equal(cidr_parse("198.51.100.20", &family, &r, err, sizeof(err)), 0);
+	assert_int_equal(cidr_set_add(&sub, &r), 0);
+	assert_int_equal(cidr_set_subtract(&s, &sub), 0);
+	assert_int_equal(s.n, 2);
+	cidr_range_format(&s.r[0], 4, t, sizeof(t));
+	assert_string_equal(t, "198.51.100.0-198.51.100.19");
+	cidr_range_format(&s.r[1], 4, t, sizeof(t));
+	assert_string_equal(t, "198.51.100.21-198.51.100.255");
+	cidr_set_free(&s);
+	cidr_set_free(&sub);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_table),   cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_prefixes),      cmocka_unit_test(test_merge_model),
+		cmocka_unit_test(test_subtract_model), cmocka_unit_test(test_subtract_hole),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
