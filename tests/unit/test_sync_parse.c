@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* nftarpit-sync's parsers against golden lines: mail logs (sync_mlog) and lists (sync_blist). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cidr.h"
+#include "sync_blist.h"
+#include "sync_mlog.h"
+
+static FILE *open_data(const char *name)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "data/sync/%s", name);
+	f = fopen(path, "r");
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	return f;
+}
+
+static void chomp(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n'))
+		s[--n] = '\0';
+}
+
+static void test_mlog_golden(void **state)
+{
+	struct mlog_opts o;
+	struct mlog_hit hit;
+	char line[4096], want[4096], got[512], a[64];
+	unsigned int lineno = 0, cases = 0, input_line = 0;
+	char input[4096] = "";
+	FILE *f = open_data("mlog_golden.txt");
+	int rc;
+
+	mlog_opts_default(&o);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		chomp(line);
+		if (strncmp(line, "> ", 2) == 0) {
+			snprintf(input, sizeof(input), "%s", line + 2);
+			input_line = lineno;
+			continue;
+		}
+		if (strncmp(line, "= ", 2) != 0)
+			continue;
+		snprintf(want, sizeof(want), "%s", line + 2);
+		rc = mlog_parse(input, strlen(input), &o, &hit);
+		if (rc == 0) {
+			snprintf(got, sizeof(got), "none");
+		} else if (rc < 0) {
+			snprintf(got, sizeof(got), "bad");
+			assert_true(hit.detail[0] != '\0');
+		} else {
+			cidr_addr_format(&hit.addr, hit.family, a, sizeof(a));
+			snprintf(got, sizeof(got), "%s %s%s%s", mlog_reason_name(hit.reason), a,
+				 hit.detail[0] != '\0' ? " " : "", hit.detail);
+		}
+		if (strcmp(got, want) != 0)
+			fail_msg("mlog_golden.txt:%u: got \"%s\", want \"%s\"", input_line, got,
+				 want);
+		cases++;
+	}
+	fclose(f);
+	assert_true(cases >= 30);
+}
+
+/* Patterns can be switched off one by one, and the DNSBL threshold moves. */
+static void test_mlog_opts(void **state)
+{
+	static const char rbl[] = "NOQUEUE: reject: RCPT from x[192.0.2.1]:1: 554 5.7.1 "
+				  "Service unavailable; Client host [192.0.2.1] blocked using z";
+	static const char rank[] = "postfix/postscreen[1]: DNSBL rank 2 for [192.0.2.2]:3";
+	struct mlog_opts o;
+	struct mlog_hit hit;
+	unsigned int mask;
+	char err[128];
+
+	mlog_opts_default(&o);
+	assert_int_equal(mlog_parse(rbl, strlen(rbl), &o, &hit), 1);
+	assert_int_equal(mlog_parse_patterns("dnsbl, pregreet", &mask, err, sizeof(err)), 0);
+	o.enabled = mask;
+	assert_int_equal(mlog_parse(rbl, strlen(rbl), &o, &hit), 0);
+	assert_int_equal(mlog_parse(rank, strlen(rank), &o, &hit), 0);
+	o.dnsbl_threshold = 2;
+	assert_int_equal(mlog_parse(rank, strlen(rank), &o, &hit), 1);
+	assert_int_equal(mlog_parse_patterns("rbl,spf", &mask, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "\"spf\""));
+}
+
+static void test_blist_golden(void **state)
+{
+	struct blist_entry e;
+	enum blist_format fmt;
+	char line[4096], input[4096] = "", want[4096], got[512], t[CIDR_TEXT_MAX], err[256];
+	char *bar;
+	unsigned int lineno = 0, input_line = 0, cases = 0;
+	FILE *f = open_data("blist_golden.txt");
+	int rc;
+
+	fmt = BLIST_AUTO;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		chomp(line);
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		if (strncmp(line, "= ", 2) != 0) {
+			bar = strstr(line, "| ");
+			assert_non_null(bar);
+			*bar = '\0';
+			assert_int_equal(blist_format_parse(line, &fmt), 0);
+			snprintf(input, sizeof(input), "%s", bar + 2);
+			input_line = lineno;
+			continue;
+		}
+		snprintf(want, sizeof(want), "%s", line + 2);
+		err[0] = '\0';
+		rc = blist_parse_line(input, fmt, &e, err, sizeof(err));
+		if (rc == BLIST_NONE) {
+			snprintf(got, sizeof(got), "none");
+		} else if (rc < 0) {
+			snprintf(got, sizeof(got), "bad");
+			assert_true(err[0] != '\0');
+		} else {
+			cidr_range_format(&e.range, e.family, t, sizeof(t));
+			snprintf(got, sizeof(got), "%s%s%s", rc == BLIST_WARN ? "warn " : "",
+				 e.exclude ? "!" : "", t);
+		}
+		if (strcmp(got, want) != 0)
+			fail_msg("blist_golden.txt:%u: got \"%s\", want \"%s\" (%s)", input_line,
+				 got, want, err);
+		cases++;
+	}
+	fclose(f);
+	assert_true(cases >= 40);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mlog_golden),
+		cmocka_unit_test(test_mlog_opts),
+		cmocka_unit_test(test_blist_golden),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

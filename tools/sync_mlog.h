@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Mail log lines -> spam source addresses: Postfix smtpd/postscreen, amavisd, rspamd. Pure. */
+#ifndef NFTARPIT_SYNC_MLOG_H
+#define NFTARPIT_SYNC_MLOG_H
+
+#include <stddef.h>
+
+#include "cidr.h"
+
+/* What a line said about its client; also the bit in mlog_opts.enabled. */
+enum mlog_reason {
+	MLOG_RBL,      /* smtpd/postscreen NOQUEUE: reject: ... 5xx ... blocked using ZONE */
+	MLOG_ACCESS,   /* smtpd NOQUEUE: reject: ... 5xx ... Client host rejected */
+	MLOG_DNSBL,    /* postscreen DNSBL rank N for [ip]:port, N >= threshold */
+	MLOG_PREGREET, /* postscreen PREGREET n after t from [ip]:port */
+	MLOG_AMAVIS,   /* amavisd Blocked SPAM ..., [client]:port [origin] */
+	MLOG_RSPAMD,   /* rspamd_task_write_log: ..., ip: X, ... T (reject) */
+	MLOG_NREASONS,
+};
+
+#define MLOG_ALL ((1u << MLOG_NREASONS) - 1)
+
+struct mlog_opts {
+	unsigned int enabled;	     /* bit (1 << reason) per pattern in use */
+	unsigned int dnsbl_threshold; /* postscreen rank at or above which we ban */
+};
+
+struct mlog_hit {
+	enum mlog_reason reason;
+	int family;
+	struct cidr_addr addr;
+	char detail[64]; /* the DNSBL zone, the rank, the rspamd action; may be empty */
+};
+
+/* All patterns, DNSBL rank threshold 3 (postscreen_dnsbl_threshold's usual setting). */
+void mlog_opts_default(struct mlog_opts *o);
+
+/*
+ * Look at one log line (len bytes, no newline needed, not NUL-terminated). Returns 1 with
+ * *hit filled when the line names a spam source; 0 when it says nothing we act on (other
+ * lines, 4xx and reject_warning, ranks under the threshold, unknown clients); -1 when it
+ * matches a pattern but its address is malformed, with the reason in hit->detail.
+ */
+int mlog_parse(const char *line, size_t len, const struct mlog_opts *o, struct mlog_hit *hit);
+
+/* "rbl", "access", "dnsbl", "pregreet", "amavis", "rspamd". */
+const char *mlog_reason_name(enum mlog_reason r);
+/* Parse a comma-separated list of those names into a mask; 0 or -1 naming the bad one. */
+int mlog_parse_patterns(const char *s, unsigned int *mask, char *err, size_t errlen);
+
+#endif
