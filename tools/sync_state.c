@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* nftarpit-sync's master list and reader positions: one text file, written atomically. */
+#include "sync_state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "strnum.h"
+#include "sync_mlog.h"
+
+#define STATE_MAGIC "# nftarpit-sync state 1"
+
+void state_policy_default(struct state_policy *p)
+{
+	p->bantime = 86400;
+	p->banmax = 30 * 86400;
+	p->factor = 4;
+	p->forget = 90 * 86400;
+}
+
+void state_init(struct state *st)
+{
+	memset(st, 0, sizeof(*st));
+}
+
+void state_free(struct state *st)
+{
+	free(st->e);
+	free(st->index);
+	state_init(st);
+}
+
+static size_t state_hash(int family, const struct cidr_addr *a, size_t cap)
+{
+	uint64_t h = a->lo * 0x9e3779b97f4a7c15ull ^ (a->hi + (uint64_t)family) * 0xc2b2ae3d27d4eb4full;
+
+	h ^= h >> 29;
+	return (size_t)(h & (cap - 1));
+}
+
+static void state_index_put(struct state *st, size_t i)
+{
+	size_t h = state_hash(st->e[i].family, &st->e[i].addr, st->index_cap);
+
+	while (st->index[h] != 0)
+		h = (h + 1) & (st->index_cap - 1);
+	st->index[h] = (uint32_t)(i + 1);
+}
+
+/* Rebuild the index for at least want entries at half load. */
+static int state_reindex(struct state *st, size_t want)
+{
+	size_t cap = 64;
+	size_t i;
+	uint32_t *idx;
+
+	while (cap < 2 * want)
+		cap *= 2;
+	idx = calloc(cap, sizeof(*idx));
+	if (idx == NULL)
+		return -1;
+	free(st->index);
+	st->index = idx;
+	st->index_cap = cap;
+	for (i = 0; i < st->n; i++)
+		state_index_put(st, i);
+	return 0;
+}
+
+struct state_entry *state_find(const struct state *st, int family, const struct cidr_addr *addr)
+{
+	size_t h;
+	struct state_entry *e;
+
+	if (st->index_cap == 0)
+		return NULL;
+	h = state_hash(family, addr, st->index_cap);
+	while (st->index[h] != 0) {
+		e = &st->e[st->index[h] - 1];
+		if (e->family == family && cidr_addr_cmp(&e->addr, addr) == 0)
+			return e;
+		h = (h + 1) & (st->index_cap - 1);
+	}
+	return NULL;
+}
+
+static struct state_entry *state_append(struct state *st, const struct state_entry *in)
+{
+	struct state_entry *e;
+	size_t cap;
+
+	if (st->n == st->cap) {
+		cap = st->cap != 0 ? st->cap * 2 : 256;
+		e = reallocarray(st->e, cap, sizeof(*e));
+		if (e == NULL)
+			return NULL;
+		st->e = e;
+		st->cap = cap;
+	}
+	if (2 * (st->n + 1) > st->index_cap && state_reindex(st, st->cap) < 0)
+		return NULL;
+	st->e[st->n] = *in;
+	state_index_put(st, st->n);
+	return &st->e[st->n++];
+}
+
+static int64_t state_episode(uint32_t bans, const struct state_policy *p)
+{
+	int64_t d = p->bantime;
+	uint32_t i;
+
+	for (i = 1; i < bans && d < p->banmax; i++)
+		d *= p->factor;
+	return d < p->banmax ? d : p->banmax;
+}
+
+struct state_entry *state_hit(struct state *st, int family, const struct cidr_addr *addr,
+			      unsigned int reason, int64_t now, const struct state_policy *p)
+{
+	struct state_entry *e = state_find(st, family, addr);
+	struct state_entry n;
+
+	if (e == NULL) {
+		memset(&n, 0, sizeof(n));
+		n.family = family;
+		n.addr = *addr;
+		n.first = now;
+		e = state_append(st, &n);
+		if (e == NULL)
+			return NULL;
+	}
+	if (e->bans == 0 || e->expires <= now)
+		e->bans++;
+	e->hits++;
+	if (now > e->last)
+		e->last = now;
+	e->sources |= 1u << reason;
+	if (e->expires < now + state_episode(e->bans, p))
+		e->expires = now + state_episode(e->bans, p);
+	return e;
+}
+
+int state_forget(struct state *st, int64_t now, const struct state_policy *p, size_t *gone)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < st->n; i++) {
+		if (st->e[i].expires <= now && st->e[i].last + p->forget <= now)
+			continue;
+		st->e[k++] = st->e[i];
+	}
+	*gone = st->n - k;
+	st->n = k;
+	if (*gone > 0)
+		return state_reindex(st, st->cap);
+	return 0;
+}
+
+struct state_pos *state_pos_get(struct state *st, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < st->npos; i++) {
+		if (strcmp(st->pos[i].path, path) == 0)
+			return &st->pos[i];
+	}
+	if (st->npos == STATE_POS_MAX || strlen(path) >= sizeof(st->pos[0].path))
+		return NULL;
+	memset(&st->pos[st->npos], 0, sizeof(st->pos[0]));
+	memcpy(st->pos[st->npos].path, path, strlen(path) + 1);
+	return &st->pos[st->npos++];
+}
+
+/* "key=value" at *p, value a decimal in [min, max]; advances *p past it. */
+static int state_field(char **p, const char *key, long long min, long long max, long long *out)
+{
+	size_t k = strlen(key);
+	char *v, *end;
+	const char *errstr;
+
+	while (**p == ' ')
+		(*p)++;
+	if (strncmp(*p, key, k) != 0 || (*p)[k] != '=')
+		return -1;
+	v = *p + k + 1;
+	end = v + strcspn(v, " ");
+	if (*end != '\0')
+		*end++ = '\0';
+	*out = strnum_parse(v, min, max, &errstr);
+	if (errstr != NULL)
+		return -1;
+	*p = end;
+	return 0;
+}
+
+static int state_parse_sources(const char *s, uint32_t *out)
+{
+	char err[128];
+	unsigned int m;
+
+	if (strcmp(s, "-") == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (mlog_parse_patterns(s, &m, err, sizeof(err)) < 0)
+		return -1;
+	*out = m;
+	return 0;
+}
+
+static int state_parse_ban(struct state *st, char *p)
+{
+	struct state_entry e;
+	struct cidr_range r;
+	char err[128];
+	char *sp = strchr(p, ' ');
+	long long v[6];
+	static const char *const keys[] = {"first", "last", "expires", "hits", "bans"};
+	int i;
+
+	if (sp == NULL)
+		return -1;
+	*sp = '\0';
+	memset(&e, 0, sizeof(e));
+	if (cidr_parse(p, &e.family, &r, err, sizeof(err)) != CIDR_OK ||
+	    cidr_addr_cmp(&r.first, &r.last) != 0)
+		return -1;
+	e.addr = r.first;
+	p = sp + 1;
+	for (i = 0; i < 5; i++) {
+		if (state_field(&p, keys[i], 0, i < 3 ? INT64_MAX : UINT32_MAX, &v[i]) < 0)
+			return -1;
+	}
+	while (*p == ' ')
+		p++;
+	if (strncmp(p, "src=", 4) != 0 || state_parse_sources(p + 4, &e.sources) < 0)
+		return -1;
+	e.first = v[0];
+	e.last = v[1];
+	e.expires = v[2];
+	e.hits = (uint32_t)v[3];
+	e.bans = (uint32_t)v[4];
+	if (state_find(st, e.family, &e.addr) != NULL)
+		return -1;
+	return state_append(st, &e) == NULL ? -1 : 0;
+}
+
+static int state_parse_file(struct state *st, char *p)
+{
+	struct state_pos pos;
+	long long v;
+
+	memset(&pos, 0, sizeof(pos));
+	if (state_field(&p, "dev", 0, INT64_MAX, &v) < 0)
+		return -1;
+	pos.dev = (uint64_t)v;
+	if (state_field(&p, "ino", 0, INT64_MAX, &v) < 0)
+		return -1;
+	pos.ino = (uint64_t)v;
+	if (state_field(&p, "off", 0, INT64_MAX, &v) < 0)
+		return -1;
+	pos.off = (uint64_t)v;
+	if (state_field(&p, "head", 0, INT64_MAX, &v) < 0)
+		return -1;
+	pos.head = (uint64_t)v;
+	while (*p == ' ')
+		p++;
+	if (strncmp(p, "path=", 5) != 0 || p[5] != '/' || strlen(p + 5) >= sizeof(pos.path) ||
+	    st->npos == STATE_POS_MAX)
+		return -1;
+	memcpy(pos.path, p + 5, strlen(p + 5) + 1);
+	st->pos[st->npos++] = pos;
+	return 0;
+}
+
+int state_load(struct state *st, const char *path, char *err, size_t errlen)
+{
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned int lineno = 0;
+	bool ended = false;
+	long long count;
+	const char *errstr;
+	const char *why = NULL;
+	int rc = -1;
+
+	f = fopen(path, "re");
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (len == 0 || line[len - 1] != '\n') {
+			why = "line cut short";
+			goto out;
+		}
+		line[len - 1] = '\0';
+		if (ended) {
+			why = "text after the end line";
+		} else if (lineno == 1) {
+			if (strcmp(line, STATE_MAGIC) != 0)
+				why = "not an nftarpit-sync state file (bad first line)";
+		} else if (strncmp(line, "ban ", 4) == 0) {
+			if (state_parse_ban(st, line + 4) < 0)
+				why = "bad or duplicate ban line";
+		} else if (strncmp(line, "file ", 5) == 0) {
+			if (state_parse_file(st, line + 5) < 0)
+				why = "bad file position line";
+		} else if (strncmp(line, "cursor ", 7) == 0) {
+			if (strlen(line + 7) >= sizeof(st->cursor))
+				why = "journal cursor too long";
+			else
+				memcpy(st->cursor, line + 7, strlen(line + 7) + 1);
+		} else if (strncmp(line, "end ", 4) == 0) {
+			count = strnum_parse(line + 4, 0, INT64_MAX, &errstr);
+			if (errstr != NULL || (size_t)count != st->n)
+				why = "end line does not match the entries read";
+			ended = true;
+		} else {
+			why = "unknown line";
+		}
+		if (why != NULL)
+			goto out;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto close;
+	}
+	if (lineno == 0 || !ended) {
+		why = "no end line: the file is cut short";
+		lineno++;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (why != NULL)
+		snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
+close:
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+static void state_write_sources(FILE *f, uint32_t sources)
+{
+	unsigned int i;
+	bool any = false;
+
+	for (i = 0; i < MLOG_NREASONS; i++) {
+		if (sources & (1u << i)) {
+			fprintf(f, "%s%s", any ? "," : "", mlog_reason_name(i));
+			any = true;
+		}
+	}
+	if (!any)
+		fputc('-', f);
+}
+
+static int state_write(FILE *f, const struct state *st)
+{
+	char a[64];
+	size_t i;
+
+	fprintf(f, "%s\n", STATE_MAGIC);
+	if (st->cursor[0] != '\0')
+		fprintf(f, "cursor %s\n", st->cursor);
+	for (i = 0; i < st->npos; i++)
+		fprintf(f, "file dev=%llu ino=%llu off=%llu head=%llu path=%s\n",
+			(unsigned long long)st->pos[i].dev, (unsigned long long)st->pos[i].ino,
+			(unsigned long long)st->pos[i].off, (unsigned long long)st->pos[i].head,
+			st->pos[i].path);
+	for (i = 0; i < st->n; i++) {
+		cidr_addr_format(&st->e[i].addr, st->e[i].family, a, sizeof(a));
+		fprintf(f, "ban %s first=%lld last=%lld expires=%lld hits=%u bans=%u src=", a,
+			(long long)st->e[i].first, (long long)st->e[i].last,
+			(long long)st->e[i].expires, st->e[i].hits, st->e[i].bans);
+		state_write_sources(f, st->e[i].sources);
+		fputc('\n', f);
+	}
+	fprintf(f, "end %zu\n", st->n);
+	return ferror(f) ? -1 : 0;
+}
+
+int state_save(const struct state *st, const char *path, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX];
+	char dir[PATH_MAX];
+	FILE *f = NULL;
+	int fd = -1;
+	int dfd;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp) ||
+	    (size_t)snprintf(dir, sizeof(dir), "%s", path) >= sizeof(dir)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		goto err;
+	f = fdopen(fd, "w");
+	if (f == NULL)
+		goto err_close;
+	if (state_write(f, st) < 0 || fflush(f) != 0)
+		goto err_fclose;
+	/* The data must be on disk before the rename makes it the state. */
+	if (fsync(fd) < 0)
+		goto err_fclose;
+	if (fclose(f) != 0) {
+		f = NULL;
+		goto err_unlink;
+	}
+	f = NULL;
+	if (rename(tmp, path) < 0)
+		goto err_unlink;
+	/* And the rename itself must survive a crash. */
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+
+err_fclose:
+	snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	fclose(f);
+	unlink(tmp);
+	return -1;
+err_close:
+	snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	close(fd);
+	unlink(tmp);
+	return -1;
+err_unlink:
+	snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	unlink(tmp);
+	return -1;
+err:
+	snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	return -1;
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nftarpit-sync's master list and reader positions: one text file, written atomically. */
+#ifndef NFTARPIT_SYNC_STATE_H
+#define NFTARPIT_SYNC_STATE_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cidr.h"
+
+/* One offender seen in the logs. Times are seconds since the epoch. */
+struct state_entry {
+	int family;
+	struct cidr_addr addr;
+	int64_t first;	  /* first hit ever */
+	int64_t last;	  /* latest hit */
+	int64_t expires;  /* ban ends; in the past: remembered for repeat offences only */
+	uint32_t hits;	  /* log lines naming it */
+	uint32_t bans;	  /* ban episodes: a hit after expiry starts a new, longer one */
+	uint32_t sources; /* bit (1 << mlog_reason) per pattern that named it */
+};
+
+/* Where a log file was read up to. */
+struct state_pos {
+	char path[PATH_MAX];
+	uint64_t dev;
+	uint64_t ino;
+	uint64_t off;
+	uint64_t head; /* hash of the file's first STATE_HEAD_BYTES bytes, 0 if shorter */
+};
+
+#define STATE_HEAD_BYTES 256
+#define STATE_POS_MAX	 32
+#define STATE_CURSOR_MAX 512
+
+/* How long bans last. */
+struct state_policy {
+	int64_t bantime; /* first ban */
+	int64_t banmax;	 /* cap for repeat offenders */
+	uint32_t factor; /* each new ban episode lasts factor times the previous */
+	int64_t forget;	 /* an expired entry is dropped this long after its last hit */
+};
+
+struct state {
+	size_t n;
+	size_t cap;
+	struct state_entry *e;
+	uint32_t *index; /* open addressing: entry index + 1, 0 = empty */
+	size_t index_cap;
+	size_t npos;
+	struct state_pos pos[STATE_POS_MAX];
+	char cursor[STATE_CURSOR_MAX]; /* journal cursor, "" if none */
+};
+
+/* 1 day, 30 days cap, factor 4, forget after 90 days. */
+void state_policy_default(struct state_policy *p);
+
+void state_init(struct state *st);
+void state_free(struct state *st);
+
+/*
+ * Record a hit on addr at time now: a new entry, or one more hit on an old one. A hit after
+ * the entry's ban expired starts a new ban episode lasting factor times the previous one
+ * (capped at banmax); a hit during a ban extends it to at least now + the episode's
+ * length. Returns the entry, or NULL with errno ENOMEM.
+ */
+struct state_entry *state_hit(struct state *st, int family, const struct cidr_addr *addr,
+			      unsigned int reason, int64_t now, const struct state_policy *p);
+
+struct state_entry *state_find(const struct state *st, int family, const struct cidr_addr *addr);
+
+/* Drop expired entries whose last hit is older than forget; 0, or -1 (ENOMEM). */
+int state_forget(struct state *st, int64_t now, const struct state_policy *p, size_t *gone);
+
+/* The position record for path, created empty if absent; NULL when the table is full. */
+struct state_pos *state_pos_get(struct state *st, const char *path);
+
+/*
+ * Load path strictly: every line must parse and the "end N" trailer must match the entries
+ * read, so a file cut short is refused. A missing file is an empty state (first run).
+ * 0, or -1 with "path:line: reason" in err.
+ */
+int state_load(struct state *st, const char *path, char *err, size_t errlen);
+
+/*
+ * Write path atomically: a temporary file in the same directory, fsync, rename over path,
+ * fsync of the directory. After a crash at any point path holds either the old or the new
+ * state, never a mix. 0, or -1 with the reason in err (path unchanged).
+ */
+int state_save(const struct state *st, const char *path, char *err, size_t errlen);
+
+#endif
