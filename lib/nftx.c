@@ -42,6 +42,11 @@ struct nftx *nftx_open(void)
 	if (mnl_socket_bind(x->nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		goto err_close;
 	(void)mnl_socket_setsockopt(x->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	/*
+	 * NETLINK_EXT_ACK: an error ack then also carries the offset of the attribute the
+	 * kernel refused (for set elements: the element), which names it precisely.
+	 */
+	(void)mnl_socket_setsockopt(x->nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	x->portid = mnl_socket_get_portid(x->nl);
 	x->seq = (uint32_t)time(NULL);
 	return x;
@@ -250,6 +255,26 @@ static void nftx_size_rcvbuf(struct nftx *x, unsigned int nmsg)
 }
 
 /*
+ * The NLMSGERR_ATTR_OFFS of an extended error ack, 0 if absent. With NETLINK_CAP_ACK the
+ * ack holds only the header of the refused message, so the TLVs follow struct nlmsgerr.
+ */
+static uint32_t nftx_ack_offset(const struct nlmsghdr *ack)
+{
+	const struct nlattr *a;
+	size_t off = sizeof(struct nlmsgerr);
+
+	if (!(ack->nlmsg_flags & NLM_F_ACK_TLVS))
+		return 0;
+	mnl_attr_for_each(a, ack, off)
+	{
+		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_OFFS &&
+		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			return mnl_attr_get_u32(a);
+	}
+	return 0;
+}
+
+/*
  * Record one ack and keep the first error. An error on the BEGIN message is about the whole
  * batch (no CAP_NET_ADMIN, malformed batch): the kernel then acks nothing else, and the
  * description "batch" says so.
@@ -272,10 +297,28 @@ static void nftx_ack(const void *buf, size_t len, const struct nlmsghdr *ack, ui
 		return;
 	err->error = -e->error;
 	err->seq = ack->nlmsg_seq;
+	err->attr_off = nftx_ack_offset(ack);
 	if (orig != NULL)
 		nftx_describe(buf, len, orig, err->what, sizeof(err->what));
 	else
 		snprintf(err->what, sizeof(err->what), "message seq %u", ack->nlmsg_seq);
+}
+
+/*
+ * netlink_sendmsg() refuses a message larger than the socket's send buffer, and a batch of
+ * a million set elements is tens of megabytes in one sendmsg(): raise the buffer to fit.
+ * SO_SNDBUFFORCE needs CAP_NET_ADMIN, which the batch needs anyway.
+ */
+static void nftx_size_sndbuf(struct nftx *x, size_t len)
+{
+	int fd = mnl_socket_get_fd(x->nl);
+	int size;
+
+	if (len < 128 * 1024 || len > INT32_MAX / 2)
+		return;
+	size = (int)len + 64 * 1024;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
 int nftx_send(struct nftx *x, struct mnl_nlmsg_batch *b, struct nftx_error *err)
@@ -316,6 +359,7 @@ int nftx_send(struct nftx *x, struct mnl_nlmsg_batch *b, struct nftx_error *err)
 	if (acked == NULL)
 		return -1;
 	nftx_size_rcvbuf(x, nmsg);
+	nftx_size_sndbuf(x, len);
 	if (mnl_socket_sendto(x->nl, buf, len) < 0) {
 		saved = errno;
 		goto out;
@@ -366,4 +410,44 @@ out:
 	if (saved != 0)
 		errno = saved;
 	return rc;
+}
+
+/* Larger than any dump skb the kernel builds (at most 32 KiB), so nothing is truncated. */
+#define NFTX_DUMP_BUF (64 * 1024)
+
+int nftx_dump(struct nftx *x, struct nlmsghdr *req, int (*cb)(const struct nlmsghdr *, void *),
+	      void *data)
+{
+	char *buf;
+	uint32_t seq = x->seq++;
+	ssize_t n;
+	int rc;
+	int saved;
+
+	buf = malloc(NFTX_DUMP_BUF);
+	if (buf == NULL)
+		return -1;
+	req->nlmsg_seq = seq;
+	if (mnl_socket_sendto(x->nl, req, req->nlmsg_len) < 0)
+		goto err_free;
+	for (;;) {
+		n = mnl_socket_recvfrom(x->nl, buf, NFTX_DUMP_BUF);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto err_free;
+		rc = mnl_cb_run(buf, (size_t)n, seq, x->portid, cb, data);
+		if (rc < 0)
+			goto err_free;
+		if (rc == MNL_CB_STOP)
+			break;
+	}
+	free(buf);
+	return 0;
+
+err_free:
+	saved = errno;
+	free(buf);
+	errno = saved;
+	return -1;
 }

@@ -22,6 +22,8 @@ struct nftx_error {
 	uint32_t seq;	    /* sequence number of the refused message */
 	unsigned int count; /* messages refused in this batch, >= 1 */
 	char what[128];	    /* e.g. "set blocklist4", "rule 2 of chain prerouting" */
+	uint32_t attr_off;  /* extended ack: offset of the refused attribute in that message,
+			       0 if the kernel did not say */
 };
 
 /* Open the socket; NULL with errno on failure. */
@@ -55,5 +57,14 @@ int nftx_send(struct nftx *x, struct mnl_nlmsg_batch *b, struct nftx_error *err)
  */
 void nftx_describe(const void *buf, size_t len, const struct nlmsghdr *nlh, char *out,
 		   size_t outlen);
+
+/*
+ * Send one dump request (NLM_F_DUMP, built by the caller with any seq) and call cb for every
+ * message of the reply until NLMSG_DONE. Returns 0, or -1 with errno (the kernel's error,
+ * e.g. ENOENT when the table or set does not exist, or cb's errno when it returned
+ * MNL_CB_ERROR).
+ */
+int nftx_dump(struct nftx *x, struct nlmsghdr *req, int (*cb)(const struct nlmsghdr *, void *),
+	      void *data);
 
 #endif
