@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* nftarpit-sync's settings: defaults, the [sync] section of the config file, options. */
+#include "sync_conf.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "strnum.h"
+
+void sync_conf_defaults(struct sync_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->state, sizeof(c->state), "%s", SYNC_DEFAULT_STATE);
+	state_policy_default(&c->policy);
+	mlog_opts_default(&c->mlog);
+	c->allow_limit4 = 16;
+	c->allow_limit6 = 32;
+	c->kernel_timeouts = true;
+}
+
+static const char *sync_conf_str(const char *v, char *out, size_t len)
+{
+	if (strlen(v) >= len)
+		return "too long";
+	memcpy(out, v, strlen(v) + 1);
+	return NULL;
+}
+
+static const char *sync_conf_bool(const char *v, bool *out)
+{
+	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0) {
+		*out = true;
+		return NULL;
+	}
+	if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0) {
+		*out = false;
+		return NULL;
+	}
+	return "not a boolean (yes or no)";
+}
+
+static const char *sync_conf_secs(const char *v, int64_t *out)
+{
+	const char *err;
+	long long n = strnum_duration(v, 100LL * 365 * 86400, &err);
+
+	if (err != NULL)
+		return err;
+	if (n < 1)
+		return "too small";
+	*out = n;
+	return NULL;
+}
+
+static const char *sync_conf_uint(const char *v, long long min, long long max, unsigned int *out)
+{
+	const char *err;
+	long long n = strnum_parse(v, min, max, &err);
+
+	if (err != NULL)
+		return err;
+	*out = (unsigned int)n;
+	return NULL;
+}
+
+const char *sync_conf_list(const char *v, struct sync_list *l)
+{
+	const char *colon = strchr(v, ':');
+	char fmt[16];
+	size_t n;
+
+	l->fmt = BLIST_AUTO;
+	if (colon != NULL && v[0] != '/' && v[0] != '.') {
+		n = (size_t)(colon - v);
+		if (n >= sizeof(fmt))
+			return "unknown list format (plain, drop, json, rbldnsd, auto)";
+		memcpy(fmt, v, n);
+		fmt[n] = '\0';
+		if (blist_format_parse(fmt, &l->fmt) < 0)
+			return "unknown list format (plain, drop, json, rbldnsd, auto)";
+		v = colon + 1;
+	}
+	if (v[0] == '\0')
+		return "empty path";
+	return sync_conf_str(v, l->path, sizeof(l->path));
+}
+
+const char *sync_conf_set(struct sync_conf *c, const char *key, const char *v)
+{
+	static char err[160];
+
+	if (strcmp(key, "log") == 0) {
+		if (c->nlogs == SYNC_SOURCES_MAX)
+			return "too many log sources";
+		return sync_conf_str(v, c->logs[c->nlogs++], sizeof(c->logs[0]));
+	}
+	if (strcmp(key, "list") == 0) {
+		if (c->nlists == SYNC_SOURCES_MAX)
+			return "too many lists";
+		return sync_conf_list(v, &c->lists[c->nlists++]);
+	}
+	if (strcmp(key, "allow") == 0) {
+		if (c->nallows == SYNC_SOURCES_MAX)
+			return "too many allowlists";
+		return sync_conf_list(v, &c->allows[c->nallows++]);
+	}
+	if (strcmp(key, "journal") == 0)
+		return sync_conf_bool(v, &c->journal);
+	if (strcmp(key, "journal_match") == 0) {
+		if (strchr(v, '=') == NULL || v[0] == '=')
+			return "not FIELD=value";
+		if (c->nmatches == SYNC_MATCHES_MAX)
+			return "too many journal matches";
+		return sync_conf_str(v, c->matches[c->nmatches++], sizeof(c->matches[0]));
+	}
+	if (strcmp(key, "state") == 0) {
+		if (v[0] != '/')
+			return "not an absolute path";
+		return sync_conf_str(v, c->state, sizeof(c->state));
+	}
+	if (strcmp(key, "export_plain") == 0)
+		return sync_conf_str(v, c->export_plain, sizeof(c->export_plain));
+	if (strcmp(key, "export_rbldnsd") == 0)
+		return sync_conf_str(v, c->export_rbldnsd, sizeof(c->export_rbldnsd));
+	if (strcmp(key, "bantime") == 0)
+		return sync_conf_secs(v, &c->policy.bantime);
+	if (strcmp(key, "bantime_max") == 0)
+		return sync_conf_secs(v, &c->policy.banmax);
+	if (strcmp(key, "bantime_factor") == 0)
+		return sync_conf_uint(v, 1, 100, &c->policy.factor);
+	if (strcmp(key, "forget") == 0)
+		return sync_conf_secs(v, &c->policy.forget);
+	if (strcmp(key, "patterns") == 0) {
+		if (mlog_parse_patterns(v, &c->mlog.enabled, err, sizeof(err)) < 0)
+			return err;
+		return NULL;
+	}
+	if (strcmp(key, "dnsbl_threshold") == 0)
+		return sync_conf_uint(v, 1, 1000, &c->mlog.dnsbl_threshold);
+	if (strcmp(key, "allow_limit4") == 0)
+		return sync_conf_uint(v, 0, 32, &c->allow_limit4);
+	if (strcmp(key, "allow_limit6") == 0)
+		return sync_conf_uint(v, 0, 128, &c->allow_limit6);
+	if (strcmp(key, "kernel_timeouts") == 0)
+		return sync_conf_bool(v, &c->kernel_timeouts);
+	if (strcmp(key, "force") == 0)
+		return sync_conf_bool(v, &c->force);
+	if (strcmp(key, "replace") == 0)
+		return sync_conf_bool(v, &c->replace);
+	return "unknown key";
+}
+
+struct sync_conf_ctx {
+	const char *path;
+	FILE *f;
+	int line;
+	int errors;
+	struct sync_conf *c;
+};
+
+/* inih reader that counts lines, so every error names its file:line. */
+static char *sync_conf_reader(char *str, int num, void *stream)
+{
+	struct sync_conf_ctx *ctx = stream;
+	char *r = fgets(str, num, ctx->f);
+
+	if (r != NULL)
+		ctx->line++;
+	return r;
+}
+
+static int sync_conf_handler(void *user, const char *section, const char *name,
+			     const char *value)
+{
+	struct sync_conf_ctx *ctx = user;
+	const char *err;
+
+	if (strcmp(section, "daemon") == 0 || strcmp(section, "ruleset") == 0)
+		return 1; /* read by nftarpitd and nftarpitctl */
+	if (strcmp(section, "sync") != 0) {
+		log_warnx("%s:%d: unknown section [%s]", ctx->path, ctx->line, section);
+		ctx->errors++;
+		return 1;
+	}
+	err = sync_conf_set(ctx->c, name, value);
+	if (err != NULL) {
+		log_warnx("%s:%d: %s = %s: %s", ctx->path, ctx->line, name, value, err);
+		ctx->errors++;
+	}
+	return 1;
+}
+
+int sync_conf_load(const char *path, struct sync_conf *c)
+{
+	struct sync_conf_ctx ctx = {.path = path, .c = c};
+	int r;
+
+	ctx.f = fopen(path, "re");
+	if (ctx.f == NULL)
+		return -1;
+	r = ini_parse_stream(sync_conf_reader, &ctx, sync_conf_handler, &ctx);
+	fclose(ctx.f);
+	if (r > 0) {
+		log_warnx("%s:%d: syntax error", path, r);
+		ctx.errors++;
+	}
+	return ctx.errors;
+}
+
+void sync_conf_finish(struct sync_conf *c)
+{
+	static const char *const defaults[] = {
+		"SYSLOG_IDENTIFIER=postfix/smtpd", "SYSLOG_IDENTIFIER=postfix/postscreen",
+		"SYSLOG_IDENTIFIER=amavis",	   "SYSLOG_IDENTIFIER=rspamd",
+	};
+	size_t i;
+
+	if (c->nmatches > 0)
+		return;
+	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		snprintf(c->matches[c->nmatches++], sizeof(c->matches[0]), "%s", defaults[i]);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nftarpit-sync's settings: defaults, the [sync] section of the config file, options. */
+#ifndef NFTARPIT_SYNC_CONF_H
+#define NFTARPIT_SYNC_CONF_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sync_blist.h"
+#include "sync_mlog.h"
+#include "sync_state.h"
+
+#define SYNC_SOURCES_MAX 32
+#define SYNC_MATCHES_MAX 16
+#define SYNC_DEFAULT_STATE "/var/lib/nftarpit/sync.state"
+
+/* A list file and how to read it ("drop:/path" on the command line). */
+struct sync_list {
+	enum blist_format fmt;
+	char path[PATH_MAX];
+};
+
+struct sync_conf {
+	unsigned int nlogs;
+	char logs[SYNC_SOURCES_MAX][PATH_MAX]; /* "-" is stdin */
+	unsigned int nlists;
+	struct sync_list lists[SYNC_SOURCES_MAX];
+	unsigned int nallows;
+	struct sync_list allows[SYNC_SOURCES_MAX];
+	bool journal;
+	unsigned int nmatches;
+	char matches[SYNC_MATCHES_MAX][128]; /* FIELD=value, e.g. SYSLOG_IDENTIFIER=postfix/smtpd */
+	char state[PATH_MAX];
+	char export_plain[PATH_MAX];
+	char export_rbldnsd[PATH_MAX];
+	struct state_policy policy;
+	struct mlog_opts mlog;
+	unsigned int allow_limit4; /* refuse allowlist entries shorter than /allow_limit4 */
+	unsigned int allow_limit6;
+	bool kernel_timeouts; /* log offenders carry their expiry into the kernel */
+	bool force;
+	bool replace;
+	bool dry_run;
+	bool follow;
+	int64_t now; /* 0: the clock; set for tests */
+	int verbose;
+};
+
+void sync_conf_defaults(struct sync_conf *c);
+
+/* Apply one key = value of section [sync]; NULL or the reason it is refused. */
+const char *sync_conf_set(struct sync_conf *c, const char *key, const char *v);
+
+/* Read [sync] from path, reporting each bad line as file:line; the number of errors, or -1. */
+int sync_conf_load(const char *path, struct sync_conf *c);
+
+/* "[FORMAT:]PATH" into l; NULL or the reason. */
+const char *sync_conf_list(const char *v, struct sync_list *l);
+
+/* The default journal matches when none are configured. */
+void sync_conf_finish(struct sync_conf *c);
+
+#endif

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Share the blocklist: a plain list and rbldnsd ip4set/ip6tset zones, written atomically. */
+#include "sync_export.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "log.h"
+
+struct export_ctx {
+	FILE *f;
+	int family;
+};
+
+static int export_prefix(const struct cidr_addr *first, unsigned int len, void *arg)
+{
+	struct export_ctx *x = arg;
+	char a[64];
+
+	cidr_addr_format(first, x->family, a, sizeof(a));
+	if (len == (x->family == 4 ? 32u : 128u))
+		fprintf(x->f, "%s\n", a);
+	else
+		fprintf(x->f, "%s/%u\n", a, len);
+	return 0;
+}
+
+static void export_set(FILE *f, const struct cidr_set *s)
+{
+	struct export_ctx x = {f, s->family};
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		(void)cidr_range_prefixes(&s->r[i], s->family, export_prefix, &x);
+}
+
+/* Write through path.tmp, fsync and rename, so readers (rbldnsd reloads) never see half. */
+static int export_write(const char *path, const char *header, const struct cidr_set *a,
+			const struct cidr_set *b)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		log_warnx("export %s: path too long", path);
+		return -1;
+	}
+	f = fopen(tmp, "we");
+	if (f == NULL) {
+		log_warn("export %s", tmp);
+		return -1;
+	}
+	fputs(header, f);
+	if (a != NULL)
+		export_set(f, a);
+	if (b != NULL)
+		export_set(f, b);
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0 || ferror(f)) {
+		log_warn("export %s", tmp);
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	fclose(f);
+	if (rename(tmp, path) < 0) {
+		log_warn("export %s", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int export_plain(const char *path, const struct cidr_set *v4, const struct cidr_set *v6)
+{
+	return export_write(path, "# nftarpit-sync blocklist: one address or prefix per line\n",
+			    v4, v6);
+}
+
+int export_rbldnsd(const char *path, const struct cidr_set *v4, const struct cidr_set *v6)
+{
+	char p6[PATH_MAX];
+	static const char header[] = "# nftarpit-sync blocklist for rbldnsd\n"
+				     ":127.0.0.2:Listed by nftarpit: mail from $ was refused\n";
+
+	if ((size_t)snprintf(p6, sizeof(p6), "%s.v6", path) >= sizeof(p6))
+		return -1;
+	if (export_write(path, header, v4, NULL) < 0)
+		return -1;
+	return export_write(p6, header, v6, NULL);
+}

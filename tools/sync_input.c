@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* nftarpit-sync's readers: log files from where they stopped, stdin, the journal, lists. */
+#include "sync_input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+
+#define INPUT_BUF (1024 * 1024)
+
+/* FNV-1a of the first STATE_HEAD_BYTES bytes of fd, or 0 when the file is shorter. */
+static uint64_t input_head_hash(int fd)
+{
+	unsigned char b[STATE_HEAD_BYTES];
+	uint64_t h = 0xcbf29ce484222325ull;
+	ssize_t n = pread(fd, b, sizeof(b), 0);
+	ssize_t i;
+
+	if (n != (ssize_t)sizeof(b))
+		return 0;
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	/* 63 bits: the state file's numbers go through the signed strict parser. */
+	h &= INT64_MAX;
+	return h != 0 ? h : 1;
+}
+
+/* Parse the complete lines in buf[0..len); returns how many bytes they took. */
+static size_t input_lines(const char *buf, size_t len, const char *name,
+			  const struct mlog_opts *o, input_hit_fn fn, void *arg,
+			  struct input_counts *n, uint64_t *lineno, int *stop)
+{
+	const char *p = buf;
+	const char *end = buf + len;
+	const char *nl;
+	struct mlog_hit hit;
+	int rc;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			break;
+		n->lines++;
+		(*lineno)++;
+		rc = mlog_parse(p, (size_t)(nl - p), o, &hit);
+		if (rc < 0) {
+			n->bad++;
+			log_warnx("%s:%llu: %s", name, (unsigned long long)*lineno, hit.detail);
+		} else if (rc > 0) {
+			n->hits++;
+			if (fn(&hit, arg) < 0) {
+				*stop = 1;
+				return (size_t)(p - buf);
+			}
+		}
+		p = nl + 1;
+	}
+	return (size_t)(p - buf);
+}
+
+/*
+ * Read fd from off to its end; returns the offset after the last complete line, or -1.
+ * Line numbers in messages count from where this run started reading (the whole file on a
+ * first run).
+ */
+static off_t input_drain(int fd, off_t off, const char *name, const struct mlog_opts *o,
+			 input_hit_fn fn, void *arg, struct input_counts *n)
+{
+	uint64_t lineno = 0;
+	char *buf = malloc(INPUT_BUF);
+	size_t have = 0, used;
+	ssize_t r;
+	int stop = 0;
+
+	if (buf == NULL)
+		return -1;
+	for (;;) {
+		r = pread(fd, buf + have, INPUT_BUF - have, off + (off_t)have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			log_warn("%s: read", name);
+			free(buf);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n->bytes += (uint64_t)r;
+		have += (size_t)r;
+		used = input_lines(buf, have, name, o, fn, arg, n, &lineno, &stop);
+		if (stop) {
+			free(buf);
+			return -1;
+		}
+		if (used == 0 && have == INPUT_BUF) {
+			/* A line longer than the buffer: no mail log has one; skip it. */
+			n->bad++;
+			log_warnx("%s: line over %d bytes skipped", name, INPUT_BUF);
+			used = have;
+		}
+		memmove(buf, buf + used, have - used);
+		have -= used;
+		off += (off_t)used;
+	}
+	free(buf);
+	return off;
+}
+
+int input_read_log(const char *path, struct state_pos *pos, const struct mlog_opts *o,
+		   input_hit_fn fn, void *arg, struct input_counts *n)
+{
+	char old[PATH_MAX + 4];
+	struct stat sb, ob;
+	off_t start = (off_t)pos->off;
+	off_t end;
+	uint64_t head;
+	int fd, ofd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_warn("%s", path);
+		return -1;
+	}
+	if (fstat(fd, &sb) < 0) {
+		log_warn("%s: fstat", path);
+		close(fd);
+		return -1;
+	}
+	head = input_head_hash(fd);
+	if (pos->ino != 0 && (sb.st_ino != pos->ino || sb.st_dev != pos->dev)) {
+		/* Renamed away by logrotate: finish the old file if it is still at path.1. */
+		snprintf(old, sizeof(old), "%s.1", path);
+		ofd = open(old, O_RDONLY | O_CLOEXEC);
+		if (ofd >= 0 && fstat(ofd, &ob) == 0 && ob.st_ino == pos->ino &&
+		    ob.st_dev == pos->dev) {
+			log_info("log rotated file=%s rest_from=%s offset=%llu", path, old,
+				 (unsigned long long)pos->off);
+			(void)input_drain(ofd, (off_t)pos->off, old, o, fn, arg, n);
+		} else {
+			log_info("log replaced file=%s reading_from=0", path);
+		}
+		if (ofd >= 0)
+			close(ofd);
+		start = 0;
+	} else if (sb.st_size < start) {
+		log_warnx("log truncated file=%s size=%lld offset=%lld reading_from=0", path,
+			  (long long)sb.st_size, (long long)start);
+		start = 0;
+	} else if (pos->head != 0 && head != pos->head) {
+		log_warnx("log rewritten file=%s (first bytes changed) reading_from=0", path);
+		start = 0;
+	}
+	end = input_drain(fd, start, path, o, fn, arg, n);
+	close(fd);
+	if (end < 0)
+		return -1;
+	pos->dev = (uint64_t)sb.st_dev;
+	pos->ino = (uint64_t)sb.st_ino;
+	pos->off = (uint64_t)end;
+	pos->head = head;
+	return 0;
+}
+
+int input_read_fd(int fd, const char *name, const struct mlog_opts *o, input_hit_fn fn,
+		  void *arg, struct input_counts *n)
+{
+	uint64_t lineno = 0;
+	char *buf = malloc(INPUT_BUF);
+	size_t have = 0, used;
+	ssize_t r;
+	int stop = 0;
+
+	if (buf == NULL)
+		return -1;
+	for (;;) {
+		r = read(fd, buf + have, INPUT_BUF - have - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			log_warn("%s: read", name);
+			free(buf);
+			return -1;
+		}
+		if (r == 0) {
+			/* A last line without a newline is still a line. */
+			if (have > 0) {
+				buf[have++] = '\n';
+				(void)input_lines(buf, have, name, o, fn, arg, n, &lineno,
+						  &stop);
+			}
+			break;
+		}
+		n->bytes += (uint64_t)r;
+		have += (size_t)r;
+		used = input_lines(buf, have, name, o, fn, arg, n, &lineno, &stop);
+		if (stop)
+			break;
+		if (used == 0 && have == INPUT_BUF - 1)
+			used = have;
+		memmove(buf, buf + used, have - used);
+		have -= used;
+	}
+	free(buf);
+	return stop ? -1 : 0;
+}
+
+struct input_journal {
+	sd_journal *j;
+};
+
+void input_journal_close(struct input_journal *j)
+{
+	if (j == NULL)
+		return;
+	sd_journal_close(j->j);
+	free(j);
+}
+
+static struct input_journal *input_journal_open(char matches[][128], unsigned int nmatches,
+						const char *cursor)
+{
+	struct input_journal *j = calloc(1, sizeof(*j));
+	unsigned int i;
+	int r;
+
+	if (j == NULL)
+		return NULL;
+	r = sd_journal_open(&j->j, SD_JOURNAL_LOCAL_ONLY);
+	if (r < 0) {
+		errno = -r;
+		log_warn("journal: open");
+		free(j);
+		return NULL;
+	}
+	/* Matches on the same field are ORed by sd-journal; between fields, say so. */
+	for (i = 0; i < nmatches; i++) {
+		if (i > 0)
+			(void)sd_journal_add_disjunction(j->j);
+		r = sd_journal_add_match(j->j, matches[i], 0);
+		if (r < 0) {
+			errno = -r;
+			log_warn("journal: match %s", matches[i]);
+			goto err;
+		}
+	}
+	if (cursor[0] != '\0') {
+		r = sd_journal_seek_cursor(j->j, cursor);
+		if (r < 0) {
+			errno = -r;
+			log_warn("journal: cursor");
+			goto err;
+		}
+		/* The cursor's own entry was read last time: step onto it and past it. */
+		if (sd_journal_next(j->j) > 0 && sd_journal_test_cursor(j->j, cursor) <= 0)
+			(void)sd_journal_previous(j->j);
+	} else {
+		(void)sd_journal_seek_head(j->j);
+	}
+	return j;
+err:
+	sd_journal_close(j->j);
+	free(j);
+	return NULL;
+}
+
+int input_read_journal(struct input_journal **jp, char matches[][128], unsigned int nmatches,
+		       char *cursor, size_t cursorlen, int wait_ms, const struct mlog_opts *o,
+		       input_hit_fn fn, void *arg, struct input_counts *n)
+{
+	struct input_journal *j = jp != NULL ? *jp : NULL;
+	struct mlog_hit hit;
+	const void *data;
+	char *c;
+	size_t len;
+	int r, rc;
+	int read_any = 0;
+
+	if (j == NULL) {
+		j = input_journal_open(matches, nmatches, cursor);
+		if (j == NULL)
+			return -1;
+		if (jp != NULL)
+			*jp = j;
+	}
+	if (wait_ms > 0)
+		(void)sd_journal_wait(j->j, (uint64_t)wait_ms * 1000);
+	for (;;) {
+		r = sd_journal_next(j->j);
+		if (r <= 0)
+			break;
+		read_any = 1;
+		if (sd_journal_get_data(j->j, "MESSAGE", &data, &len) < 0 || len < 8)
+			continue;
+		n->lines++;
+		n->bytes += len - 8;
+		rc = mlog_parse((const char *)data + 8, len - 8, o, &hit);
+		if (rc < 0) {
+			n->bad++;
+			log_warnx("journal: %s", hit.detail);
+		} else if (rc > 0) {
+			n->hits++;
+			if (fn(&hit, arg) < 0)
+				break;
+		}
+	}
+	if (read_any && sd_journal_get_cursor(j->j, &c) >= 0) {
+		if (strlen(c) < cursorlen)
+			memcpy(cursor, c, strlen(c) + 1);
+		free(c);
+	}
+	if (jp == NULL)
+		input_journal_close(j);
+	return 0;
+}
+
+static int input_append(struct cidr_set *to, const struct cidr_set *from)
+{
+	size_t i;
+
+	for (i = 0; i < from->n; i++) {
+		if (cidr_set_add(to, &from->r[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int input_read_list(const char *path, enum blist_format fmt, struct cidr_set *v4,
+		    struct cidr_set *v6, struct input_counts *n)
+{
+	struct cidr_set l4, l6, ex4, ex6;
+	struct blist_entry e;
+	char err[256];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned int lineno = 0;
+	FILE *f;
+	int rc = -1;
+	int r;
+
+	f = fopen(path, "re");
+	if (f == NULL) {
+		log_warn("list %s", path);
+		return -1;
+	}
+	cidr_set_init(&l4, 4);
+	cidr_set_init(&l6, 6);
+	cidr_set_init(&ex4, 4);
+	cidr_set_init(&ex6, 6);
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		r = blist_parse_line(line, fmt, &e, err, sizeof(err));
+		if (r == BLIST_NONE)
+			continue;
+		if (r < 0) {
+			n->bad++;
+			log_warnx("%s:%u: %s", path, lineno, err);
+			continue;
+		}
+		if (r == BLIST_WARN)
+			log_warnx("%s:%u: %s", path, lineno, err);
+		n->entries++;
+		if (cidr_set_add(e.exclude ? (e.family == 4 ? &ex4 : &ex6)
+					   : (e.family == 4 ? &l4 : &l6),
+				 &e.range) < 0)
+			goto out;
+	}
+	if (ferror(f)) {
+		log_warn("list %s: read", path);
+		goto out;
+	}
+	/* Exclusions apply to this list only, so they are taken out before the union. */
+	if (cidr_set_merge(&l4) < 0 || cidr_set_merge(&l6) < 0 || cidr_set_merge(&ex4) < 0 ||
+	    cidr_set_merge(&ex6) < 0 || cidr_set_subtract(&l4, &ex4) < 0 ||
+	    cidr_set_subtract(&l6, &ex6) < 0 || input_append(v4, &l4) < 0 ||
+	    input_append(v6, &l6) < 0)
+		goto out;
+	rc = 0;
+out:
+	cidr_set_free(&l4);
+	cidr_set_free(&l6);
+	cidr_set_free(&ex4);
+	cidr_set_free(&ex6);
+	free(line);
+	fclose(f);
+	return rc;
+}

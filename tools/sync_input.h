@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nftarpit-sync's readers: log files from where they stopped, stdin, the journal, lists. */
+#ifndef NFTARPIT_SYNC_INPUT_H
+#define NFTARPIT_SYNC_INPUT_H
+
+#include <stdint.h>
+
+#include "cidr.h"
+#include "sync_blist.h"
+#include "sync_mlog.h"
+#include "sync_state.h"
+
+/* Counters for the summary line. */
+struct input_counts {
+	uint64_t lines;	  /* log lines read */
+	uint64_t bytes;	  /* log bytes read */
+	uint64_t hits;	  /* lines naming a spam source */
+	uint64_t bad;	  /* rejected lines (logs and lists) */
+	uint64_t entries; /* list entries read */
+};
+
+/* Called for every hit; returns 0, or -1 to stop reading (out of memory). */
+typedef int (*input_hit_fn)(const struct mlog_hit *hit, void *arg);
+
+/*
+ * Read the log file path from where pos says the last run stopped (all of it on the first
+ * run). A new inode means rotation: the rest of the old file is read from path.1 when it is
+ * the same inode, then the new file from its start. A file shorter than the offset, or
+ * whose first bytes changed, was truncated in place (copytruncate) and is read from its
+ * start. Only complete lines are consumed; pos is advanced past them. 0, or -1 (logged).
+ */
+int input_read_log(const char *path, struct state_pos *pos, const struct mlog_opts *o,
+		   input_hit_fn fn, void *arg, struct input_counts *n);
+
+/* Read a stream to its end (stdin for "-"). 0 or -1. */
+int input_read_fd(int fd, const char *name, const struct mlog_opts *o, input_hit_fn fn,
+		  void *arg, struct input_counts *n);
+
+/*
+ * Read the journal entries matching any of matches (FIELD=value) after cursor (all if
+ * empty), and store the new cursor. With wait_ms > 0, first wait up to that long for new
+ * entries (follow mode); with *jp, keep the journal open between calls. 0 or -1.
+ */
+struct input_journal;
+int input_read_journal(struct input_journal **jp, char matches[][128], unsigned int nmatches,
+		       char *cursor, size_t cursorlen, int wait_ms, const struct mlog_opts *o,
+		       input_hit_fn fn, void *arg, struct input_counts *n);
+void input_journal_close(struct input_journal *j);
+
+/*
+ * Append the ranges of a list file to v4/v6 (tag 0; unmerged); rbldnsd '!' exclusions are
+ * removed from this list's own entries only. Bad lines are reported as path:line and counted.
+ * 0, or -1 when the file cannot be read (a missing list must not empty the set).
+ */
+int input_read_list(const char *path, enum blist_format fmt, struct cidr_set *v4,
+		    struct cidr_set *v6, struct input_counts *n);
+
+#endif

@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* One nftarpit-sync run (sources -> master list -> one transaction), and follow mode. */
+#include "sync_run.h"
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <libmnl/libmnl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "nftx.h"
+#include "sync_export.h"
+#include "sync_input.h"
+#include "sync_kset.h"
+
+/* The four sets nftarpit-sync owns, in the order of the arrays below. */
+enum { SET_BLOCK4, SET_BLOCK6, SET_ALLOW4, SET_ALLOW6, SET_COUNT };
+static const char *const sync_set_names[SET_COUNT] = {
+	"blocklist4", "blocklist6", "allowlist4", "allowlist6",
+};
+static const int sync_set_family[SET_COUNT] = {4, 6, 4, 6};
+
+struct sync_run {
+	const struct sync_conf *c;
+	int64_t now;
+	struct state st;
+	struct cidr_set want[SET_COUNT]; /* what the sets should hold */
+	struct cidr_set own[2];		 /* this host's addresses, loopback included */
+	struct input_counts in;
+	uint64_t ignored;  /* hits on our own or allowlisted addresses */
+	uint64_t refused;  /* allowlist entries over the breadth limit */
+	uint64_t new_bans; /* follow mode: bans sent since the last run */
+	bool follow_phase;
+	struct cidr_set pending[2]; /* follow mode: new bans to send */
+	struct nftx *x;
+};
+
+static volatile sig_atomic_t sync_stop;
+
+static void sync_on_signal(int sig)
+{
+	(void)sig;
+	sync_stop = 1;
+}
+
+static int64_t sync_now(const struct sync_conf *c)
+{
+	return c->now != 0 ? c->now : (int64_t)time(NULL);
+}
+
+static struct cidr_set *sync_own(struct sync_run *r, int family)
+{
+	return &r->own[family == 4 ? 0 : 1];
+}
+
+/* The host's own addresses (every interface, loopback ranges too): never blocked. */
+static int sync_own_addrs(struct sync_run *r)
+{
+	struct ifaddrs *ifa, *i;
+	struct cidr_range x;
+	int family;
+
+	cidr_set_init(&r->own[0], 4);
+	cidr_set_init(&r->own[1], 6);
+	memset(&x, 0, sizeof(x));
+	x.first.lo = 0x7f000000;
+	x.last.lo = 0x7fffffff;
+	if (cidr_set_add(&r->own[0], &x) < 0)
+		return -1;
+	x.first.lo = 1;
+	x.last.lo = 1;
+	if (cidr_set_add(&r->own[1], &x) < 0)
+		return -1;
+	if (getifaddrs(&ifa) < 0)
+		return -1;
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET) {
+			family = 4;
+			cidr_addr_from_bytes(&x.first, 4,
+					     (const uint8_t *)&((struct sockaddr_in *)(void *)
+								    i->ifa_addr)->sin_addr);
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			family = 6;
+			cidr_addr_from_bytes(&x.first, 6,
+					     ((struct sockaddr_in6 *)(void *)i->ifa_addr)
+						     ->sin6_addr.s6_addr);
+		} else {
+			continue;
+		}
+		x.last = x.first;
+		if (cidr_set_add(sync_own(r, family), &x) < 0) {
+			freeifaddrs(ifa);
+			return -1;
+		}
+	}
+	freeifaddrs(ifa);
+	return cidr_set_merge(&r->own[0]) < 0 || cidr_set_merge(&r->own[1]) < 0 ? -1 : 0;
+}
+
+/* Whether a is on our side: ours, or allowlisted. */
+static bool sync_exempt(struct sync_run *r, int family, const struct cidr_addr *a)
+{
+	if (cidr_set_contains(sync_own(r, family), a))
+		return true;
+	return cidr_set_contains(&r->want[family == 4 ? SET_ALLOW4 : SET_ALLOW6], a);
+}
+
+static int sync_on_hit(const struct mlog_hit *hit, void *arg)
+{
+	struct sync_run *r = arg;
+	struct state_entry *e;
+	struct cidr_range x;
+	char a[64];
+	bool was_active;
+	int b = hit->family == 4 ? SET_BLOCK4 : SET_BLOCK6;
+
+	cidr_addr_format(&hit->addr, hit->family, a, sizeof(a));
+	if (!r->c->force && sync_exempt(r, hit->family, &hit->addr)) {
+		r->ignored++;
+		log_debug("hit ignored src=%s reason=%s (own or allowlisted)", a,
+			  mlog_reason_name(hit->reason));
+		return 0;
+	}
+	e = state_find(&r->st, hit->family, &hit->addr);
+	was_active = e != NULL && e->expires > r->now;
+	e = state_hit(&r->st, hit->family, &hit->addr, hit->reason, r->now, &r->c->policy);
+	if (e == NULL)
+		return -1;
+	if (!r->follow_phase) {
+		log_debug("hit src=%s reason=%s detail=%s hits=%u", a,
+			  mlog_reason_name(hit->reason), hit->detail, e->hits);
+		return 0;
+	}
+	log_info("ban src=%s reason=%s detail=%s hits=%u bans=%u expires_in=%llds", a,
+		 mlog_reason_name(hit->reason), hit->detail, e->hits, e->bans,
+		 (long long)(e->expires - r->now));
+	if (was_active || cidr_set_contains(&r->want[b], &hit->addr))
+		return 0;
+	x.first = hit->addr;
+	x.last = hit->addr;
+	x.tag = r->c->kernel_timeouts ? (uint64_t)e->expires : 0;
+	return cidr_set_add(&r->pending[hit->family == 4 ? 0 : 1], &x);
+}
+
+/* Whether r is broader than a len-bit prefix of its family. */
+static bool sync_broader(const struct cidr_range *x, int family, unsigned int len)
+{
+	unsigned int host = (family == 4 ? 32 : 128) - len;
+	uint64_t dhi = x->last.hi - x->first.hi - (x->last.lo < x->first.lo ? 1 : 0);
+	uint64_t dlo = x->last.lo - x->first.lo;
+
+	if (host >= 128)
+		return false;
+	if (host >= 64)
+		return dhi >= (1ull << (host - 64));
+	return dhi > 0 || dlo >= (1ull << host);
+}
+
+/*
+ * Allowlists: an entry broader than the limit would switch the tarpit off for a large part
+ * of the Internet by one typo, so it is refused (reported and counted) unless forced.
+ */
+static int sync_read_allows(struct sync_run *r)
+{
+	const struct sync_conf *c = r->c;
+	struct cidr_set t[2];
+	char text[CIDR_TEXT_MAX];
+	unsigned int i, f;
+	size_t k;
+	int rc = -1;
+
+	for (i = 0; i < c->nallows; i++) {
+		cidr_set_init(&t[0], 4);
+		cidr_set_init(&t[1], 6);
+		if (input_read_list(c->allows[i].path, c->allows[i].fmt, &t[0], &t[1], &r->in) < 0)
+			goto out;
+		for (f = 0; f < 2; f++) {
+			for (k = 0; k < t[f].n; k++) {
+				if (!c->force &&
+				    sync_broader(&t[f].r[k], f == 0 ? 4 : 6,
+						 f == 0 ? c->allow_limit4 : c->allow_limit6)) {
+					cidr_range_format(&t[f].r[k], f == 0 ? 4 : 6, text,
+							  sizeof(text));
+					log_warnx("%s: allowlist entry %s is broader than /%u: "
+						  "refused (--force to accept)",
+						  c->allows[i].path, text,
+						  f == 0 ? c->allow_limit4 : c->allow_limit6);
+					r->refused++;
+					r->in.bad++;
+					continue;
+				}
+				if (cidr_set_add(&r->want[f == 0 ? SET_ALLOW4 : SET_ALLOW6],
+						 &t[f].r[k]) < 0)
+					goto out;
+			}
+		}
+		cidr_set_free(&t[0]);
+		cidr_set_free(&t[1]);
+	}
+	return cidr_set_merge(&r->want[SET_ALLOW4]) < 0 || cidr_set_merge(&r->want[SET_ALLOW6]) < 0
+		       ? -1
+		       : 0;
+out:
+	cidr_set_free(&t[0]);
+	cidr_set_free(&t[1]);
+	return rc;
+}
+
+/* Read every log source into the master list. Missing logs are warned about, not fatal. */
+static void sync_read_logs(struct sync_run *r, struct input_journal **jp, int wait_ms)
+{
+	const struct sync_conf *c = r->c;
+	struct state_pos *pos;
+	unsigned int i;
+
+	for (i = 0; i < c->nlogs; i++) {
+		if (strcmp(c->logs[i], "-") == 0) {
+			if (!r->follow_phase)
+				(void)input_read_fd(0, "stdin", &c->mlog, sync_on_hit, r, &r->in);
+			continue;
+		}
+		pos = state_pos_get(&r->st, c->logs[i]);
+		if (pos == NULL) {
+			log_warnx("%s: too many log files to remember", c->logs[i]);
+			continue;
+		}
+		(void)input_read_log(c->logs[i], pos, &c->mlog, sync_on_hit, r, &r->in);
+	}
+	if (c->journal)
+		(void)input_read_journal(jp, (char(*)[128])c->matches, c->nmatches,
+					 r->st.cursor, sizeof(r->st.cursor), wait_ms, &c->mlog,
+					 sync_on_hit, r, &r->in);
+}
+
+/*
+ * The wanted blocklists: lists (never expire) and active offenders (expire), merged, minus
+ * the allowlists, minus this host's addresses unless forced.
+ */
+static int sync_build_want(struct sync_run *r)
+{
+	const struct sync_conf *c = r->c;
+	struct cidr_range x;
+	char text[CIDR_TEXT_MAX];
+	size_t i;
+	int b;
+
+	for (i = 0; i < c->nlists; i++) {
+		if (input_read_list(c->lists[i].path, c->lists[i].fmt, &r->want[SET_BLOCK4],
+				    &r->want[SET_BLOCK6], &r->in) < 0)
+			return -1;
+	}
+	for (i = 0; i < r->st.n; i++) {
+		if (r->st.e[i].expires <= r->now)
+			continue;
+		x.first = r->st.e[i].addr;
+		x.last = r->st.e[i].addr;
+		x.tag = c->kernel_timeouts ? (uint64_t)r->st.e[i].expires : 0;
+		if (cidr_set_add(&r->want[r->st.e[i].family == 4 ? SET_BLOCK4 : SET_BLOCK6], &x) <
+		    0)
+			return -1;
+	}
+	for (b = SET_BLOCK4; b <= SET_BLOCK6; b++) {
+		if (cidr_set_merge(&r->want[b]) < 0 ||
+		    cidr_set_subtract(&r->want[b], &r->want[b + 2]) < 0)
+			return -1;
+		if (c->force)
+			continue;
+		for (i = 0; i < r->own[b].n; i++) {
+			if (!cidr_set_contains(&r->want[b], &r->own[b].r[i].first))
+				continue;
+			cidr_range_format(&r->own[b].r[i], sync_set_family[b], text, sizeof(text));
+			log_warnx("blocklist covers this host's address %s: left out "
+				  "(--force to block it anyway)",
+				  text);
+		}
+		if (cidr_set_subtract(&r->want[b], &r->own[b]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void sync_print_set(const char *sign, const struct cidr_set *s, int64_t now)
+{
+	char text[CIDR_TEXT_MAX];
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		cidr_range_format(&s->r[i], s->family, text, sizeof(text));
+		if (s->r[i].tag != 0)
+			printf("%s %s expires_in=%llds\n", sign, text,
+			       (long long)((int64_t)s->r[i].tag - now));
+		else
+			printf("%s %s\n", sign, text);
+	}
+}
+
+/* Send ops as one transaction; on refusal name the element and keep the old sets. */
+static int sync_apply(struct sync_run *r, const struct kset_op *ops, size_t nops)
+{
+	struct mnl_nlmsg_batch *b;
+	struct nftx_error err;
+	char elem[CIDR_TEXT_MAX + 16];
+	size_t limit = kset_batch_size(ops, nops);
+	uint32_t seq = nftx_seq(r->x);
+	void *buf = kset_batch_alloc(limit, &b);
+	int rc = SYNC_EXIT_ERROR;
+
+	if (buf == NULL) {
+		log_warn("batch of %zu bytes", limit);
+		return SYNC_EXIT_ERROR;
+	}
+	if (kset_build(b, &seq, ops, nops, r->now) < 0) {
+		log_warn("building the batch");
+		goto out;
+	}
+	if (nftx_send(r->x, b, &err) < 0) {
+		if (err.count == 0) {
+			log_warn("sending the batch");
+			goto out;
+		}
+		kset_describe_error(mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), &err, elem,
+				    sizeof(elem));
+		log_warnx("transaction refused: %s%s%s: %s (%u messages refused); the sets are "
+			  "unchanged",
+			  err.what, elem[0] != '\0' ? ", element " : "", elem, strerror(err.error),
+			  err.count);
+		rc = SYNC_EXIT_KERNEL;
+		goto out;
+	}
+	rc = SYNC_EXIT_OK;
+out:
+	mnl_nlmsg_batch_stop(b);
+	free(buf);
+	return rc;
+}
+
+/* Compare with the kernel and apply: a delta, or flush and add with c->replace. */
+static int sync_kernel(struct sync_run *r, char *summary, size_t len)
+{
+	const struct sync_conf *c = r->c;
+	struct cidr_set have[SET_COUNT];
+	struct kset_diff d[SET_COUNT];
+	struct kset_op ops[SET_COUNT];
+	size_t added = 0, removed = 0, kept = 0, refreshed = 0;
+	int i, rc = SYNC_EXIT_ERROR;
+
+	for (i = 0; i < SET_COUNT; i++) {
+		cidr_set_init(&have[i], sync_set_family[i]);
+		kset_diff_init(&d[i], sync_set_family[i]);
+	}
+	for (i = 0; i < SET_COUNT; i++) {
+		if (kset_dump(r->x, sync_set_names[i], r->now, &have[i]) < 0) {
+			if (errno == ENOENT) {
+				log_warnx("set inet nftarpit %s is missing: run nftarpitctl setup",
+					  sync_set_names[i]);
+				rc = SYNC_EXIT_NORULESET;
+			} else {
+				log_warn("reading set %s", sync_set_names[i]);
+			}
+			goto out;
+		}
+		if (kset_diff_compute(&have[i], &r->want[i], &d[i]) < 0)
+			goto out;
+		memset(&ops[i], 0, sizeof(ops[i]));
+		ops[i].name = sync_set_names[i];
+		ops[i].family = sync_set_family[i];
+		if (c->replace) {
+			ops[i].flush = true;
+			ops[i].add = &r->want[i];
+			added += r->want[i].n;
+			removed += have[i].n;
+		} else {
+			ops[i].del = &d[i].del;
+			ops[i].add = &d[i].add;
+			added += d[i].add.n - d[i].refreshed;
+			removed += d[i].del.n - d[i].refreshed;
+			kept += d[i].kept;
+			refreshed += d[i].refreshed;
+		}
+		if (c->dry_run) {
+			printf("%s: add=%zu delete=%zu keep=%zu refresh=%zu\n", sync_set_names[i],
+			       d[i].add.n - d[i].refreshed, d[i].del.n - d[i].refreshed, d[i].kept,
+			       d[i].refreshed);
+			sync_print_set("-", &d[i].del, r->now);
+			sync_print_set("+", &d[i].add, r->now);
+			if (c->verbose > 0) {
+				size_t k;
+				struct cidr_set one;
+
+				for (k = 0; k < r->want[i].n; k++) {
+					one.family = r->want[i].family;
+					one.n = 1;
+					one.r = &r->want[i].r[k];
+					sync_print_set("=", &one, r->now);
+				}
+			}
+		}
+	}
+	snprintf(summary, len, "mode=%s added=%zu removed=%zu kept=%zu refreshed=%zu",
+		 c->replace ? "replace" : "delta", added, removed, kept, refreshed);
+	if (c->dry_run || (!c->replace && added + removed + refreshed == 0)) {
+		rc = SYNC_EXIT_OK;
+		goto out;
+	}
+	rc = sync_apply(r, ops, SET_COUNT);
+out:
+	for (i = 0; i < SET_COUNT; i++) {
+		cidr_set_free(&have[i]);
+		kset_diff_free(&d[i]);
+	}
+	return rc;
+}
+
+static void sync_export(struct sync_run *r)
+{
+	if (r->c->export_plain[0] != '\0')
+		(void)export_plain(r->c->export_plain, &r->want[SET_BLOCK4], &r->want[SET_BLOCK6]);
+	if (r->c->export_rbldnsd[0] != '\0')
+		(void)export_rbldnsd(r->c->export_rbldnsd, &r->want[SET_BLOCK4],
+				     &r->want[SET_BLOCK6]);
+}
+
+static int sync_save(struct sync_run *r)
+{
+	char err[PATH_MAX + 128];
+
+	if (r->c->dry_run)
+		return 0;
+	if (state_save(&r->st, r->c->state, err, sizeof(err)) < 0) {
+		log_warnx("saving the master list: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t sync_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* The first, full run: everything from the sources, compared with the kernel. */
+static int sync_once(struct sync_run *r, struct input_journal **jp)
+{
+	const struct sync_conf *c = r->c;
+	char err[PATH_MAX + 128];
+	char summary[256] = "mode=none";
+	struct timespec t0;
+	size_t expired = 0, active = 0, i;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (state_load(&r->st, c->state, err, sizeof(err)) < 0) {
+		log_warnx("master list refused: %s", err);
+		return SYNC_EXIT_ERROR;
+	}
+	if (sync_own_addrs(r) < 0) {
+		log_warn("listing this host's addresses");
+		return SYNC_EXIT_ERROR;
+	}
+	if (sync_read_allows(r) < 0)
+		return SYNC_EXIT_ERROR;
+	sync_read_logs(r, jp, 0);
+	if (state_forget(&r->st, r->now, &c->policy, &expired) < 0)
+		return SYNC_EXIT_ERROR;
+	if (sync_build_want(r) < 0)
+		return SYNC_EXIT_ERROR;
+	for (i = 0; i < r->st.n; i++)
+		active += r->st.e[i].expires > r->now;
+	rc = sync_kernel(r, summary, sizeof(summary));
+	/* The master list is the truth even when the kernel said no: the next run retries. */
+	if (sync_save(r) < 0 && rc == SYNC_EXIT_OK)
+		rc = SYNC_EXIT_ERROR;
+	if (rc == SYNC_EXIT_OK && !c->dry_run)
+		sync_export(r);
+	log_info("sync %s v4_ranges=%zu v6_ranges=%zu allow4=%zu allow6=%zu offenders=%zu "
+		 "forgotten=%zu log_lines=%llu log_bytes=%llu hits=%llu ignored=%llu "
+		 "list_entries=%llu bad_lines=%llu refused=%llu dry_run=%s ms=%lld exit=%d",
+		 summary, r->want[SET_BLOCK4].n, r->want[SET_BLOCK6].n, r->want[SET_ALLOW4].n,
+		 r->want[SET_ALLOW6].n, active, expired, (unsigned long long)r->in.lines,
+		 (unsigned long long)r->in.bytes, (unsigned long long)r->in.hits,
+		 (unsigned long long)r->ignored, (unsigned long long)r->in.entries,
+		 (unsigned long long)r->in.bad, (unsigned long long)r->refused,
+		 c->dry_run ? "yes" : "no", (long long)sync_ms(&t0), rc);
+	return rc;
+}
+
+/*
+ * Follow: poll the sources every 200 ms (the journal wakes us itself) and send each new
+ * offender in its own small transaction, so a ban lands within a second of the log line.
+ * Expiry and list changes are the next full run's business (the timer).
+ */
+static int sync_follow(struct sync_run *r, struct input_journal **jp)
+{
+	struct timespec tick = {0, 200 * 1000 * 1000};
+	struct kset_op ops[2];
+	int64_t last_save = r->now;
+	bool dirty = false;
+	int f, rc;
+
+	r->follow_phase = true;
+	cidr_set_init(&r->pending[0], 4);
+	cidr_set_init(&r->pending[1], 6);
+	signal(SIGTERM, sync_on_signal);
+	signal(SIGINT, sync_on_signal);
+	log_info("follow started logs=%u journal=%s", r->c->nlogs, r->c->journal ? "yes" : "no");
+	while (!sync_stop) {
+		if (r->c->journal)
+			sync_read_logs(r, jp, 200);
+		else if (nanosleep(&tick, NULL) == 0 || errno == EINTR)
+			sync_read_logs(r, jp, 0);
+		r->now = sync_now(r->c);
+		if (r->pending[0].n + r->pending[1].n == 0) {
+			if (dirty && r->now - last_save >= 10) {
+				(void)sync_save(r);
+				dirty = false;
+				last_save = r->now;
+			}
+			continue;
+		}
+		memset(ops, 0, sizeof(ops));
+		for (f = 0; f < 2; f++) {
+			ops[f].name = sync_set_names[f];
+			ops[f].family = f == 0 ? 4 : 6;
+			ops[f].add = &r->pending[f];
+		}
+		rc = sync_apply(r, ops, 2);
+		for (f = 0; f < 2; f++) {
+			size_t k;
+
+			for (k = 0; rc == SYNC_EXIT_OK && k < r->pending[f].n; k++)
+				(void)cidr_set_add(&r->want[f], &r->pending[f].r[k]);
+			(void)cidr_set_merge(&r->want[f]);
+			r->new_bans += rc == SYNC_EXIT_OK ? r->pending[f].n : 0;
+			cidr_set_clear(&r->pending[f]);
+		}
+		dirty = true;
+	}
+	(void)sync_save(r);
+	log_info("follow stopped bans=%llu", (unsigned long long)r->new_bans);
+	cidr_set_free(&r->pending[0]);
+	cidr_set_free(&r->pending[1]);
+	return SYNC_EXIT_OK;
+}
+
+int sync_main(const struct sync_conf *c)
+{
+	struct sync_run *r = calloc(1, sizeof(*r));
+	struct input_journal *j = NULL;
+	int rc = SYNC_EXIT_ERROR;
+	int i;
+
+	if (r == NULL)
+		return SYNC_EXIT_ERROR;
+	r->c = c;
+	r->now = sync_now(c);
+	state_init(&r->st);
+	for (i = 0; i < SET_COUNT; i++)
+		cidr_set_init(&r->want[i], sync_set_family[i]);
+	r->x = nftx_open();
+	if (r->x == NULL) {
+		log_warn("netlink socket");
+		goto out;
+	}
+	rc = sync_once(r, c->follow ? &j : NULL);
+	if (rc == SYNC_EXIT_OK && c->follow && !c->dry_run)
+		rc = sync_follow(r, &j);
+out:
+	input_journal_close(j);
+	nftx_close(r->x);
+	for (i = 0; i < SET_COUNT; i++)
+		cidr_set_free(&r->want[i]);
+	cidr_set_free(&r->own[0]);
+	cidr_set_free(&r->own[1]);
+	state_free(&r->st);
+	free(r);
+	return rc;
+}
