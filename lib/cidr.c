@@ -298,7 +298,7 @@ void cidr_set_clear(struct cidr_set *s)
 	s->n = 0;
 }
 
-static int cidr_set_reserve(struct cidr_set *s, size_t want)
+int cidr_set_reserve(struct cidr_set *s, size_t want)
 {
 	struct cidr_range *r;
 	size_t cap = s->cap != 0 ? s->cap : 64;

@@ -72,6 +72,8 @@ uint64_t cidr_range_span(const struct cidr_range *r);
 void cidr_set_init(struct cidr_set *s, int family);
 void cidr_set_free(struct cidr_set *s);
 void cidr_set_clear(struct cidr_set *s);
+/* Room for want ranges in all; 0, or -1 with errno ENOMEM. */
+int cidr_set_reserve(struct cidr_set *s, size_t want);
 /* Append a range; 0, or -1 with errno ENOMEM. */
 int cidr_set_add(struct cidr_set *s, const struct cidr_range *r);
 

@@ -55,6 +55,9 @@ int kset_diff_compute(const struct cidr_set *have, const struct cidr_set *want,
  */
 int kset_dump(struct nftx *x, const char *name, int64_t now, struct cidr_set *out);
 
+/* The ruleset generation id: every committed transaction increments it. 0 or -1. */
+int kset_genid(struct nftx *x, uint32_t *gen);
+
 /* What one set's part of a batch does. */
 struct kset_op {
 	const char *name; /* "blocklist4" */

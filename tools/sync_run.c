@@ -18,6 +18,7 @@
 #include "sync_export.h"
 #include "sync_input.h"
 #include "sync_kset.h"
+#include "sync_snap.h"
 
 /* The four sets nftarpit-sync owns, in the order of the arrays below. */
 enum { SET_BLOCK4, SET_BLOCK6, SET_ALLOW4, SET_ALLOW6, SET_COUNT };
@@ -39,7 +40,17 @@ struct sync_run {
 	bool follow_phase;
 	struct cidr_set pending[2]; /* follow mode: new bans to send */
 	struct nftx *x;
+	uint32_t gen;	   /* ruleset generation our last commit left, 0 = unknown */
+	int kernel_error;  /* errno of the last refused transaction */
+	char snap[PATH_MAX + 16];
+	int64_t commit_ms; /* build, send and acks of the transaction */
 };
+
+/*
+ * Elements that expire within this many seconds are left to the kernel: deleting one that
+ * expires meanwhile would fail (ENOENT) and abort the whole transaction.
+ */
+#define SYNC_EXPIRY_GRACE 5
 
 static volatile sig_atomic_t sync_stop;
 
@@ -47,6 +58,14 @@ static void sync_on_signal(int sig)
 {
 	(void)sig;
 	sync_stop = 1;
+}
+
+static int64_t sync_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
 static int64_t sync_now(const struct sync_conf *c)
@@ -332,7 +351,10 @@ static int sync_apply(struct sync_run *r, const struct kset_op *ops, size_t nops
 			  "unchanged",
 			  err.what, elem[0] != '\0' ? ", element " : "", elem, strerror(err.error),
 			  err.count);
-		rc = SYNC_EXIT_KERNEL;
+		r->kernel_error = err.error;
+		rc = err.error == ENOENT && strncmp(err.what, "flush set", 9) == 0
+			     ? SYNC_EXIT_NORULESET
+			     : SYNC_EXIT_KERNEL;
 		goto out;
 	}
 	rc = SYNC_EXIT_OK;
@@ -342,7 +364,85 @@ out:
 	return rc;
 }
 
-/* Compare with the kernel and apply: a delta, or flush and add with c->replace. */
+/* Drop ranges about to expire in the kernel: they leave by themselves. */
+static void sync_drop_expiring(struct cidr_set *s, int64_t now)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->r[i].tag != 0 && (int64_t)s->r[i].tag <= now + SYNC_EXPIRY_GRACE)
+			continue;
+		s->r[k++] = s->r[i];
+	}
+	s->n = k;
+}
+
+/*
+ * What the kernel holds: our snapshot when the ruleset generation says nothing changed
+ * since our last commit, else the sets read back. 0, or an exit code.
+ */
+static int sync_have(struct sync_run *r, uint32_t gen, struct cidr_set *have, bool *from_snap)
+{
+	int i;
+	int loaded = snap_load(r->snap, gen, have);
+
+	if (loaded < 0)
+		return SYNC_EXIT_ERROR;
+	*from_snap = loaded == 1;
+	for (i = 0; i < SET_COUNT && loaded == 0; i++) {
+		if (kset_dump(r->x, sync_set_names[i], r->now, &have[i]) == 0)
+			continue;
+		if (errno == ENOENT) {
+			log_warnx("set inet nftarpit %s is missing: run nftarpitctl setup",
+				  sync_set_names[i]);
+			return SYNC_EXIT_NORULESET;
+		}
+		log_warn("reading set %s", sync_set_names[i]);
+		return SYNC_EXIT_ERROR;
+	}
+	for (i = 0; i < SET_COUNT; i++)
+		sync_drop_expiring(&have[i], r->now);
+	return 0;
+}
+
+static void sync_print_diff(struct sync_run *r, int i, const struct kset_diff *d)
+{
+	struct cidr_set one;
+	size_t k;
+
+	printf("%s: add=%zu delete=%zu keep=%zu refresh=%zu\n", sync_set_names[i],
+	       d->add.n - d->refreshed, d->del.n - d->refreshed, d->kept, d->refreshed);
+	sync_print_set("-", &d->del, r->now);
+	sync_print_set("+", &d->add, r->now);
+	if (r->c->verbose == 0)
+		return;
+	for (k = 0; k < r->want[i].n; k++) {
+		one.family = r->want[i].family;
+		one.n = 1;
+		one.r = &r->want[i].r[k];
+		sync_print_set("=", &one, r->now);
+	}
+}
+
+/* Remember what our commit left, if the generation proves nobody else committed. */
+static void sync_snapshot(struct sync_run *r, uint32_t before, bool committed)
+{
+	uint32_t after = 0;
+
+	if (kset_genid(r->x, &after) < 0 || after == 0 ||
+	    after != before + (committed ? 1 : 0)) {
+		r->gen = 0;
+		snap_drop(r->snap);
+		return;
+	}
+	r->gen = after;
+	(void)snap_save(r->snap, after, r->want);
+}
+
+/*
+ * Compare with the kernel and apply: a delta, or with c->replace a flush and add of every
+ * set (nothing is read back then). One transaction either way.
+ */
 static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 {
 	const struct sync_conf *c = r->c;
@@ -350,25 +450,23 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 	struct kset_diff d[SET_COUNT];
 	struct kset_op ops[SET_COUNT];
 	size_t added = 0, removed = 0, kept = 0, refreshed = 0;
+	bool from_snap = false;
+	struct timespec t0;
+	uint32_t gen = 0;
 	int i, rc = SYNC_EXIT_ERROR;
 
 	for (i = 0; i < SET_COUNT; i++) {
 		cidr_set_init(&have[i], sync_set_family[i]);
 		kset_diff_init(&d[i], sync_set_family[i]);
 	}
+	if (kset_genid(r->x, &gen) < 0)
+		gen = 0;
+	if (!c->replace) {
+		rc = sync_have(r, gen, have, &from_snap);
+		if (rc != 0)
+			goto out;
+	}
 	for (i = 0; i < SET_COUNT; i++) {
-		if (kset_dump(r->x, sync_set_names[i], r->now, &have[i]) < 0) {
-			if (errno == ENOENT) {
-				log_warnx("set inet nftarpit %s is missing: run nftarpitctl setup",
-					  sync_set_names[i]);
-				rc = SYNC_EXIT_NORULESET;
-			} else {
-				log_warn("reading set %s", sync_set_names[i]);
-			}
-			goto out;
-		}
-		if (kset_diff_compute(&have[i], &r->want[i], &d[i]) < 0)
-			goto out;
 		memset(&ops[i], 0, sizeof(ops[i]));
 		ops[i].name = sync_set_names[i];
 		ops[i].family = sync_set_family[i];
@@ -376,41 +474,46 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 			ops[i].flush = true;
 			ops[i].add = &r->want[i];
 			added += r->want[i].n;
-			removed += have[i].n;
-		} else {
-			ops[i].del = &d[i].del;
-			ops[i].add = &d[i].add;
-			added += d[i].add.n - d[i].refreshed;
-			removed += d[i].del.n - d[i].refreshed;
-			kept += d[i].kept;
-			refreshed += d[i].refreshed;
+			continue;
 		}
-		if (c->dry_run) {
-			printf("%s: add=%zu delete=%zu keep=%zu refresh=%zu\n", sync_set_names[i],
-			       d[i].add.n - d[i].refreshed, d[i].del.n - d[i].refreshed, d[i].kept,
-			       d[i].refreshed);
-			sync_print_set("-", &d[i].del, r->now);
-			sync_print_set("+", &d[i].add, r->now);
-			if (c->verbose > 0) {
-				size_t k;
-				struct cidr_set one;
-
-				for (k = 0; k < r->want[i].n; k++) {
-					one.family = r->want[i].family;
-					one.n = 1;
-					one.r = &r->want[i].r[k];
-					sync_print_set("=", &one, r->now);
-				}
-			}
+		if (kset_diff_compute(&have[i], &r->want[i], &d[i]) < 0)
+			goto out;
+		ops[i].del = &d[i].del;
+		ops[i].add = &d[i].add;
+		added += d[i].add.n - d[i].refreshed;
+		removed += d[i].del.n - d[i].refreshed;
+		kept += d[i].kept;
+		refreshed += d[i].refreshed;
+		if (c->dry_run)
+			sync_print_diff(r, i, &d[i]);
+	}
+	snprintf(summary, len, "mode=%s kernel_read=%s added=%zu removed=%zu kept=%zu refreshed=%zu",
+		 c->replace ? "replace" : "delta",
+		 c->replace ? "none" : from_snap ? "snapshot" : "dump", added, removed, kept,
+		 refreshed);
+	if (c->dry_run && c->replace) {
+		for (i = 0; i < SET_COUNT; i++) {
+			printf("%s: flush, add=%zu\n", sync_set_names[i], r->want[i].n);
+			sync_print_set("+", &r->want[i], r->now);
 		}
 	}
-	snprintf(summary, len, "mode=%s added=%zu removed=%zu kept=%zu refreshed=%zu",
-		 c->replace ? "replace" : "delta", added, removed, kept, refreshed);
-	if (c->dry_run || (!c->replace && added + removed + refreshed == 0)) {
+	if (c->dry_run) {
 		rc = SYNC_EXIT_OK;
 		goto out;
 	}
+	if (!c->replace && added + removed + refreshed == 0) {
+		rc = SYNC_EXIT_OK;
+		if (!from_snap)
+			sync_snapshot(r, gen, false);
+		else
+			r->gen = gen;
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = sync_apply(r, ops, SET_COUNT);
+	r->commit_ms = sync_ms(&t0);
+	if (rc == SYNC_EXIT_OK)
+		sync_snapshot(r, gen, true);
 out:
 	for (i = 0; i < SET_COUNT; i++) {
 		cidr_set_free(&have[i]);
@@ -441,13 +544,6 @@ static int sync_save(struct sync_run *r)
 	return 0;
 }
 
-static int64_t sync_ms(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
-}
 
 /* The first, full run: everything from the sources, compared with the kernel. */
 static int sync_once(struct sync_run *r, struct input_journal **jp)
@@ -485,13 +581,14 @@ static int sync_once(struct sync_run *r, struct input_journal **jp)
 		sync_export(r);
 	log_info("sync %s v4_ranges=%zu v6_ranges=%zu allow4=%zu allow6=%zu offenders=%zu "
 		 "forgotten=%zu log_lines=%llu log_bytes=%llu hits=%llu ignored=%llu "
-		 "list_entries=%llu bad_lines=%llu refused=%llu dry_run=%s ms=%lld exit=%d",
+		 "list_entries=%llu bad_lines=%llu refused=%llu dry_run=%s commit_ms=%lld ms=%lld "
+		 "exit=%d",
 		 summary, r->want[SET_BLOCK4].n, r->want[SET_BLOCK6].n, r->want[SET_ALLOW4].n,
 		 r->want[SET_ALLOW6].n, active, expired, (unsigned long long)r->in.lines,
 		 (unsigned long long)r->in.bytes, (unsigned long long)r->in.hits,
 		 (unsigned long long)r->ignored, (unsigned long long)r->in.entries,
 		 (unsigned long long)r->in.bad, (unsigned long long)r->refused,
-		 c->dry_run ? "yes" : "no", (long long)sync_ms(&t0), rc);
+		 c->dry_run ? "yes" : "no", (long long)r->commit_ms, (long long)sync_ms(&t0), rc);
 	return rc;
 }
 
@@ -506,6 +603,7 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 	struct kset_op ops[2];
 	int64_t last_save = r->now;
 	bool dirty = false;
+	uint32_t before, after;
 	int f, rc;
 
 	r->follow_phase = true;
@@ -513,6 +611,8 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 	cidr_set_init(&r->pending[1], 6);
 	signal(SIGTERM, sync_on_signal);
 	signal(SIGINT, sync_on_signal);
+	/* The snapshot would go stale with each ban; it is written again when we stop. */
+	snap_drop(r->snap);
 	log_info("follow started logs=%u journal=%s", r->c->nlogs, r->c->journal ? "yes" : "no");
 	while (!sync_stop) {
 		if (r->c->journal)
@@ -534,6 +634,7 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 			ops[f].family = f == 0 ? 4 : 6;
 			ops[f].add = &r->pending[f];
 		}
+		before = r->gen;
 		rc = sync_apply(r, ops, 2);
 		for (f = 0; f < 2; f++) {
 			size_t k;
@@ -544,9 +645,16 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 			r->new_bans += rc == SYNC_EXIT_OK ? r->pending[f].n : 0;
 			cidr_set_clear(&r->pending[f]);
 		}
+		if (rc == SYNC_EXIT_OK && before != 0 && kset_genid(r->x, &after) == 0 &&
+		    after == before + 1)
+			r->gen = after;
+		else
+			r->gen = 0;
 		dirty = true;
 	}
 	(void)sync_save(r);
+	if (r->gen != 0)
+		(void)snap_save(r->snap, r->gen, r->want);
 	log_info("follow stopped bans=%llu", (unsigned long long)r->new_bans);
 	cidr_set_free(&r->pending[0]);
 	cidr_set_free(&r->pending[1]);
@@ -564,6 +672,7 @@ int sync_main(const struct sync_conf *c)
 		return SYNC_EXIT_ERROR;
 	r->c = c;
 	r->now = sync_now(c);
+	snprintf(r->snap, sizeof(r->snap), "%s.applied", c->state);
 	state_init(&r->st);
 	for (i = 0; i < SET_COUNT; i++)
 		cidr_set_init(&r->want[i], sync_set_family[i]);

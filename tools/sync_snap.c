@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* What the last transaction left in the kernel's sets, tied to the ruleset generation. */
+#include "sync_snap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define SNAP_MAGIC "nftarpit-sync-applied-1\n"
+
+struct snap_header {
+	char magic[24];
+	uint32_t gen;
+	uint32_t pad;
+	uint64_t n[SNAP_NSETS];
+};
+
+static int snap_read_all(int fd, void *buf, size_t len)
+{
+	ssize_t r;
+	char *p = buf;
+
+	while (len > 0) {
+		r = read(fd, p, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+int snap_load(const char *path, uint32_t gen, struct cidr_set sets[SNAP_NSETS])
+{
+	struct snap_header h;
+	struct stat sb;
+	size_t total = sizeof(h);
+	size_t i;
+	int fd;
+	int rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (snap_read_all(fd, &h, sizeof(h)) < 0 ||
+	    memcmp(h.magic, SNAP_MAGIC, sizeof(h.magic)) != 0 || h.gen != gen || gen == 0 ||
+	    fstat(fd, &sb) < 0)
+		goto out;
+	for (i = 0; i < SNAP_NSETS; i++)
+		total += h.n[i] * sizeof(struct cidr_range);
+	if ((uint64_t)sb.st_size != total)
+		goto out;
+	for (i = 0; i < SNAP_NSETS; i++) {
+		cidr_set_clear(&sets[i]);
+		if (cidr_set_reserve(&sets[i], h.n[i]) < 0) {
+			rc = -1;
+			goto out;
+		}
+		if (h.n[i] > 0 &&
+		    snap_read_all(fd, sets[i].r, h.n[i] * sizeof(struct cidr_range)) < 0)
+			goto out;
+		sets[i].n = h.n[i];
+	}
+	rc = 1;
+out:
+	close(fd);
+	if (rc != 1) {
+		for (i = 0; i < SNAP_NSETS; i++)
+			cidr_set_clear(&sets[i]);
+	}
+	return rc;
+}
+
+int snap_save(const char *path, uint32_t gen, const struct cidr_set sets[SNAP_NSETS])
+{
+	struct snap_header h;
+	char tmp[PATH_MAX];
+	FILE *f;
+	size_t i;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, SNAP_MAGIC, sizeof(h.magic));
+	h.gen = gen;
+	for (i = 0; i < SNAP_NSETS; i++)
+		h.n[i] = sets[i].n;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return -1;
+	f = fopen(tmp, "we");
+	if (f == NULL)
+		goto err;
+	if (fwrite(&h, sizeof(h), 1, f) != 1)
+		goto err_close;
+	for (i = 0; i < SNAP_NSETS; i++) {
+		if (sets[i].n > 0 && fwrite(sets[i].r, sizeof(*sets[i].r), sets[i].n, f) != sets[i].n)
+			goto err_close;
+	}
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
+		goto err_close;
+	if (fclose(f) != 0) {
+		f = NULL;
+		goto err_close;
+	}
+	if (rename(tmp, path) < 0)
+		goto err_unlink;
+	return 0;
+err_close:
+	if (f != NULL)
+		fclose(f);
+err_unlink:
+	unlink(tmp);
+err:
+	log_warn("snapshot %s", path);
+	snap_drop(path);
+	return -1;
+}
+
+void snap_drop(const char *path)
+{
+	if (unlink(path) < 0 && errno != ENOENT)
+		log_warn("removing %s", path);
+}
