@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
@@ -34,6 +35,70 @@ void conf_defaults(struct daemon_conf *c)
 	c->global_burst = 400000;
 	c->budget_buckets = 65536;
 	c->log_flows = 10;
+	c->smtp = true;
+	c->smtp_ports[0] = 25;
+	c->smtp_ports[1] = 587;
+	c->nsmtp_ports = 2;
+	/*
+	 * Common client read timeouts are 60 s (KumoMTA banner) to 300 s (Postfix, sendmail,
+	 * RFC 5321); 10 s keeps a byte coming well within all of them.
+	 */
+	c->smtp_interval_s = 10;
+	c->smtp_max_bytes = 4096; /* about 11 hours at one byte per 10 s */
+	c->smtp_drip_greeting = false;
+	if (gethostname(c->smtp_hostname, sizeof(c->smtp_hostname)) < 0)
+		c->smtp_hostname[0] = '\0';
+	c->smtp_hostname[sizeof(c->smtp_hostname) - 1] = '\0';
+	c->max_flows = 65536;
+	c->flow_idle_s = 600;
+	c->flow_evict_idle_s = 60;
+}
+
+static const char *conf_ports(const char *v, struct daemon_conf *c)
+{
+	char buf[128];
+	uint16_t ports[16];
+	uint32_t n = 0;
+	char *p;
+	char *next;
+
+	if (strlen(v) >= sizeof(buf))
+		return "too long";
+	memcpy(buf, v, strlen(v) + 1);
+	for (p = buf; p != NULL; p = next) {
+		const char *err;
+		long long port;
+
+		next = strchr(p, ',');
+		if (next != NULL)
+			*next++ = '\0';
+		while (*p == ' ')
+			p++;
+		if (*p == '\0' && n == 0 && next == NULL)
+			break; /* empty: no SMTP ports */
+		port = strnum_parse(p, 1, 65535, &err);
+		if (err != NULL)
+			return err;
+		if (n == 16)
+			return "more than 16 ports";
+		ports[n++] = (uint16_t)port;
+	}
+	memcpy(c->smtp_ports, ports, n * sizeof(ports[0]));
+	c->nsmtp_ports = n;
+	return NULL;
+}
+
+static const char *conf_seconds(const char *v, long long min, long long max, uint32_t *out)
+{
+	const char *err;
+	long long n = strnum_duration(v, max, &err);
+
+	if (err != NULL)
+		return err;
+	if (n < min)
+		return "too small";
+	*out = (uint32_t)n;
+	return NULL;
 }
 
 static const char *conf_u32(const char *v, long long min, long long max, uint32_t *out)
@@ -121,6 +186,31 @@ const char *conf_set(struct daemon_conf *c, const char *key, const char *v)
 		return conf_u32(v, 1, 1 << 24, &c->budget_buckets);
 	if (strcmp(key, "log_flows_per_second") == 0)
 		return conf_u32(v, 0, 100000, &c->log_flows);
+	if (strcmp(key, "smtp") == 0)
+		return conf_bool(v, &c->smtp);
+	if (strcmp(key, "smtp_ports") == 0)
+		return conf_ports(v, c);
+	if (strcmp(key, "smtp_interval") == 0)
+		return conf_seconds(v, 1, 3600, &c->smtp_interval_s);
+	if (strcmp(key, "smtp_max_bytes") == 0)
+		return conf_u32(v, 0, 1 << 30, &c->smtp_max_bytes);
+	if (strcmp(key, "smtp_greeting") == 0) {
+		if (strcmp(v, "whole") == 0)
+			c->smtp_drip_greeting = false;
+		else if (strcmp(v, "drip") == 0)
+			c->smtp_drip_greeting = true;
+		else
+			return "not whole or drip";
+		return NULL;
+	}
+	if (strcmp(key, "smtp_hostname") == 0)
+		return conf_str(v, c->smtp_hostname, sizeof(c->smtp_hostname));
+	if (strcmp(key, "max_flows") == 0)
+		return conf_u32(v, 16, 1 << 26, &c->max_flows);
+	if (strcmp(key, "flow_idle_timeout") == 0)
+		return conf_seconds(v, 1, 30LL * 86400, &c->flow_idle_s);
+	if (strcmp(key, "flow_evict_idle") == 0)
+		return conf_seconds(v, 0, 30LL * 86400, &c->flow_evict_idle_s);
 	return "unknown key";
 }
 

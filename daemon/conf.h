@@ -30,6 +30,17 @@ struct daemon_conf {
 	uint32_t global_burst;
 	uint32_t budget_buckets;
 	uint32_t log_flows;
+	/* SMTP holding (flow table) */
+	bool smtp;
+	uint16_t smtp_ports[16];
+	uint32_t nsmtp_ports;
+	uint32_t smtp_interval_s; /* one byte per held flow per interval */
+	uint32_t smtp_max_bytes;  /* then the flow only gets zero-window ACKs */
+	bool smtp_drip_greeting;  /* the greeting a byte at a time too, not whole */
+	char smtp_hostname[64];
+	uint32_t max_flows;	    /* per queue */
+	uint32_t flow_idle_s;	    /* no packet from the peer for this long: flow ended */
+	uint32_t flow_evict_idle_s; /* table full: evict a flow idle this long for a new one */
 };
 
 void conf_defaults(struct daemon_conf *c);

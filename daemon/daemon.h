@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "inject.h"
 #include "worker.h"
+#include "smtp.h"
 
 #define DAEMON_MAX_QUEUES 64
 

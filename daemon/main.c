@@ -29,7 +29,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: nftarpitd [-c FILE] [-q N|N-M] [-f] [-s PATH] [-v]\n"
 		"                 [--mark VALUE] [--syn-window N] [--fail-open] [--user NAME]\n"
-		"                 [--pidfile PATH]\n"
+		"                 [--pidfile PATH] [--max-flows N] [--no-smtp]\n"
 		"  -c, --config FILE     config file (default " CONF_DEFAULT_PATH " if present)\n"
 		"  -q, --queue N|N-M     NFQUEUE number or range, one thread each (default %d)\n"
 		"  -f, --foreground      stay in the foreground, log to stderr\n"
@@ -40,6 +40,9 @@ static void usage(FILE *f)
 		"      --fail-open       a full queue passes packets instead of dropping them\n"
 		"      --user NAME       run as NAME, keeping only CAP_NET_ADMIN and CAP_NET_RAW\n"
 		"      --pidfile PATH    write the pid there (background mode)\n"
+		"      --max-flows N     flow records per queue, allocated at start (default "
+		"65536)\n"
+		"      --no-smtp         zero window only: no SMTP greeting and drip\n"
 		"  -h, --help, -V, --version\n",
 		CONF_DEFAULT_QUEUE, CONF_DEFAULT_MARK);
 }
@@ -78,6 +81,8 @@ static void parse_cmdline(int argc, char **argv, struct cmdline *cl)
 		{"fail-open", no_argument, NULL, 'o'},
 		{"user", required_argument, NULL, 'u'},
 		{"pidfile", required_argument, NULL, 'p'},
+		{"max-flows", required_argument, NULL, 'F'},
+		{"no-smtp", no_argument, NULL, 'N'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -118,6 +123,12 @@ static void parse_cmdline(int argc, char **argv, struct cmdline *cl)
 			break;
 		case 'p':
 			cl->pidfile = optarg;
+			break;
+		case 'F':
+			cmdline_set(cl, "max_flows", optarg);
+			break;
+		case 'N':
+			cmdline_set(cl, "smtp", "no");
 			break;
 		case 'h':
 			usage(stdout);
@@ -255,8 +266,8 @@ static void open_workers(struct daemon *d, const struct cookie_key *key)
 						: d->conf.queue_maxlen * 1024u),
 			.timeout_ms = 500,
 		};
-		struct worker *w =
-			worker_alloc((uint16_t)q, &wc, d->conf.budget_buckets, d->conf.batch);
+		struct worker *w = worker_alloc((uint16_t)q, &wc, d->conf.budget_buckets,
+						d->conf.batch, d->conf.max_flows);
 
 		if (w == NULL)
 			fatal("queue %u: allocating buffers", q);
@@ -313,9 +324,9 @@ static void reload(struct daemon *d, const struct cmdline *cl, const struct cook
 	    c.mark != d->conf.mark || strcmp(c.ctl_socket, d->conf.ctl_socket) != 0 ||
 	    strcmp(c.user, d->conf.user) != 0 || c.fail_open != d->conf.fail_open ||
 	    c.queue_maxlen != d->conf.queue_maxlen || c.batch != d->conf.batch ||
-	    c.budget_buckets != d->conf.budget_buckets) {
+	    c.budget_buckets != d->conf.budget_buckets || c.max_flows != d->conf.max_flows) {
 		log_warnx("reload: queue, mark, ctl_socket, user, fail_open, queue_maxlen, batch "
-			  "and budget_buckets take effect at the next restart");
+			  "budget_buckets and max_flows take effect at the next restart");
 		c.queue_first = d->conf.queue_first;
 		c.queue_last = d->conf.queue_last;
 		c.mark = d->conf.mark;
@@ -325,6 +336,7 @@ static void reload(struct daemon *d, const struct cmdline *cl, const struct cook
 		c.queue_maxlen = d->conf.queue_maxlen;
 		c.batch = d->conf.batch;
 		c.budget_buckets = d->conf.budget_buckets;
+		c.max_flows = d->conf.max_flows;
 	}
 	d->conf = c;
 	daemon_worker_cfg(&d->conf, key, &wc);

@@ -39,6 +39,10 @@ static size_t reply_tcp(uint8_t *th, const struct pkt *p, const struct tarpit_re
 		th[21] = 4;
 		wr16(th + 22, r->mss);
 	}
+	if (r->paylen != 0) {
+		memcpy(th + len, r->payload, r->paylen);
+		len += r->paylen;
+	}
 	return len;
 }
 

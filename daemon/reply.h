@@ -9,15 +9,18 @@
 #include "pkt.h"
 #include "tarpit.h"
 
-/* The largest reply: IPv6 header, TCP header, MSS option. */
-#define REPLY_MAX_LEN (40 + 20 + 4)
+/* The most payload a reply carries: a whole SMTP greeting. */
+#define REPLY_MAX_PAYLOAD 128
+/* The largest reply: IPv6 header, TCP header, MSS option, payload. */
+#define REPLY_MAX_LEN (40 + 20 + 4 + REPLY_MAX_PAYLOAD)
 
 /* Hop limit of our replies, as a Linux stack's default. */
 #define REPLY_TTL 64
 
 /*
  * Build the reply r to packet p into buf (at least REPLY_MAX_LEN bytes): addresses and
- * ports swapped, no payload. Returns its length, or 0 if r->action is TARPIT_NONE.
+ * ports swapped, r->payload (at most REPLY_MAX_PAYLOAD bytes) after the TCP header.
+ * Returns its length, or 0 if r->action is TARPIT_NONE.
  */
 size_t reply_build(uint8_t *buf, const struct pkt *p, const struct tarpit_reply *r);
 

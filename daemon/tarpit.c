@@ -10,6 +10,25 @@ static void tarpit_silent(struct tarpit_reply *r, enum tarpit_reason reason)
 	r->reason = reason;
 }
 
+/* The ACK rows of the table below, shared by the stateless and the stateful path. */
+static void tarpit_decide_ack(const struct pkt *p, uint32_t una, uint32_t our_nxt,
+			      struct tarpit_reply *r)
+{
+	if (p->seq == una && p->paylen == 0) {
+		tarpit_silent(r, TARPIT_R_PURE_ACK);
+		return;
+	}
+	if (p->seq != una && p->seq != una - 1) {
+		tarpit_silent(r, TARPIT_R_OUT_OF_WINDOW);
+		return;
+	}
+	r->action = TARPIT_ACK;
+	r->seq = our_nxt;
+	r->ack = una;
+	r->window = 0;
+	r->flags = PKT_TCP_ACK;
+}
+
 /*
  * The decision table (improving on xt_TARPIT's tarpit mode):
  *   RST                      -> nothing (never answer a reset)
@@ -81,19 +100,41 @@ void tarpit_decide(const struct tarpit_cfg *cfg, const struct pkt *p, struct tar
 		tarpit_silent(r, TARPIT_R_COOKIE);
 		return;
 	}
-	if (p->seq == una && p->paylen == 0) {
-		tarpit_silent(r, TARPIT_R_PURE_ACK);
+	tarpit_decide_ack(p, una, p->ack, r);
+}
+
+void tarpit_decide_flow(const struct pkt *p, uint32_t peer_una, uint32_t our_nxt,
+			struct tarpit_reply *r, bool *end)
+{
+	memset(r, 0, sizeof(*r));
+	*end = false;
+	if (p->flags & PKT_TCP_RST) {
+		tarpit_silent(r, TARPIT_R_RST);
+		*end = true;
 		return;
 	}
-	if (p->seq != una && p->seq != una - 1) {
-		tarpit_silent(r, TARPIT_R_OUT_OF_WINDOW);
+	if (p->flags & PKT_TCP_FIN) {
+		/* The peer gave up; its kernel may keep retrying the FIN, we stay silent. */
+		tarpit_silent(r, TARPIT_R_FIN);
+		*end = true;
 		return;
 	}
-	r->action = TARPIT_ACK;
-	r->seq = p->ack;
-	r->ack = una;
-	r->window = 0;
-	r->flags = PKT_TCP_ACK;
+	if (p->flags & PKT_TCP_SYN) {
+		tarpit_silent(r, TARPIT_R_SYN_ACKED);
+		return;
+	}
+	if (!(p->flags & PKT_TCP_ACK)) {
+		tarpit_silent(r, TARPIT_R_NOFLAGS);
+		return;
+	}
+	tarpit_decide_ack(p, peer_una, our_nxt, r);
+}
+
+bool tarpit_opens_flow(const struct pkt *p, uint32_t peer_una)
+{
+	if ((p->flags & (PKT_TCP_ACK | PKT_TCP_SYN | PKT_TCP_RST | PKT_TCP_FIN)) != PKT_TCP_ACK)
+		return false;
+	return p->seq == peer_una || p->seq == peer_una - 1;
 }
 
 const char *tarpit_reason_name(enum tarpit_reason reason)

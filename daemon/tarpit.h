@@ -3,6 +3,7 @@
 #ifndef NFTARPIT_TARPIT_H
 #define NFTARPIT_TARPIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cookie.h"
@@ -25,6 +26,7 @@ enum tarpit_reason {
 	TARPIT_R_COOKIE,	/* an ACK for a handshake we did not make */
 	TARPIT_R_PURE_ACK,	/* the handshake's last ACK or a duplicate: needs no reply */
 	TARPIT_R_OUT_OF_WINDOW, /* a sequence number no peer of ours can have */
+	TARPIT_R_SYN_ACKED,	/* a SYN with ACK set on a held flow's tuple: stray */
 	TARPIT_R_MAX,
 };
 
@@ -42,10 +44,23 @@ struct tarpit_reply {
 	uint16_t window;
 	uint16_t mss; /* 0: no MSS option */
 	uint8_t flags;
+	const uint8_t *payload; /* SMTP bytes of a held flow, else NULL */
+	uint16_t paylen;
 };
 
 /* Decide the reply to a packet that parsed as PKT_OK and whose checksum is trusted. */
 void tarpit_decide(const struct tarpit_cfg *cfg, const struct pkt *p, struct tarpit_reply *r);
+
+/*
+ * Decide the reply to a packet of a held flow whose state we keep: the peer's snd_una is
+ * known exactly and our sequence number has moved by the bytes we sent. Sets *end when
+ * the peer ended the flow (RST or FIN): silence, and the caller forgets the flow.
+ */
+void tarpit_decide_flow(const struct pkt *p, uint32_t peer_una, uint32_t our_nxt,
+			struct tarpit_reply *r, bool *end);
+
+/* True when a cookie-valid segment may open a flow record: the handshake's ACK or a probe. */
+bool tarpit_opens_flow(const struct pkt *p, uint32_t peer_una);
 
 const char *tarpit_reason_name(enum tarpit_reason reason);
 

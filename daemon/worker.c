@@ -10,6 +10,14 @@
 
 #include "log.h"
 
+uint32_t worker_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint32_t)ts.tv_sec;
+}
+
 uint32_t worker_now_ms(void)
 {
 	struct timespec ts;
@@ -20,7 +28,7 @@ uint32_t worker_now_ms(void)
 }
 
 struct worker *worker_alloc(uint16_t queue_num, const struct worker_cfg *cfg,
-			    uint32_t budget_buckets, uint32_t batch)
+			    uint32_t budget_buckets, uint32_t batch, uint32_t max_flows)
 {
 	struct worker *w = calloc(1, sizeof(*w));
 	uint32_t now = worker_now_ms();
@@ -32,7 +40,9 @@ struct worker *worker_alloc(uint16_t queue_num, const struct worker_cfg *cfg,
 	w->out = calloc(1, sizeof(*w->out));
 	w->pkts = calloc(batch, sizeof(*w->pkts));
 	w->budget = budget_alloc(budget_buckets, &cfg->tarpit.key);
-	if (w->out == NULL || w->pkts == NULL || w->budget == NULL) {
+	w->flows = flow_table_alloc(max_flows, &cfg->tarpit.key);
+	w->now_s = worker_now_s();
+	if (w->out == NULL || w->pkts == NULL || w->budget == NULL || w->flows == NULL) {
 		worker_free(w);
 		return NULL;
 	}
@@ -49,6 +59,7 @@ void worker_free(struct worker *w)
 	if (w == NULL)
 		return;
 	budget_free(w->budget);
+	flow_table_free(w->flows);
 	free(w->pkts);
 	free(w->out);
 	pthread_mutex_destroy(&w->lock);
@@ -77,13 +88,12 @@ static void worker_apply_reload(struct worker *w)
 			 w->cfg.global_burst, worker_now_ms());
 }
 
-/* One key=value line per new tarpitted flow, rate-limited so a flood cannot fill the log. */
-static void worker_log_flow(struct worker *w, const struct pkt *p, uint32_t now_ms)
+/* Take a log line's token: flow lines are rate-limited so a flood cannot fill the log. */
+static bool worker_log_take(struct worker *w, uint32_t now_ms)
 {
 	struct budget_bucket *b = &w->log_bucket;
 	uint32_t elapsed = now_ms - b->last_ms;
 	uint64_t tokens = b->tokens_milli + (uint64_t)elapsed * w->cfg.log_flows;
-	char src[INET6_ADDRSTRLEN];
 
 	if (tokens > (uint64_t)w->cfg.log_flows * 1000u)
 		tokens = (uint64_t)w->cfg.log_flows * 1000u;
@@ -91,13 +101,219 @@ static void worker_log_flow(struct worker *w, const struct pkt *p, uint32_t now_
 	if (tokens < 1000) {
 		b->tokens_milli = (uint32_t)tokens;
 		w->stats.flows_unlogged++;
-		return;
+		return false;
 	}
 	b->tokens_milli = (uint32_t)(tokens - 1000);
 	w->stats.flows_logged++;
+	return true;
+}
+
+/* One key=value line per new tarpitted flow. */
+static void worker_log_flow(struct worker *w, const struct pkt *p, uint32_t now_ms)
+{
+	char src[INET6_ADDRSTRLEN];
+
+	if (w->cfg.log_flows == 0 || !worker_log_take(w, now_ms))
+		return;
 	log_info("flow new src=%s sport=%u dport=%u queue=%u unlogged=%llu",
 		 pkt_saddr_str(p, src, sizeof(src)), p->sport, p->dport, w->queue_num,
 		 (unsigned long long)w->stats.flows_unlogged);
+}
+
+/* Account for a flow that ended and log it: how long the peer was held and what it cost. */
+static void worker_flow_ended(struct worker *w, const struct flow *f, const char *reason,
+			      uint32_t now_ms)
+{
+	uint32_t held = w->now_s - f->first_s;
+	char src[INET6_ADDRSTRLEN];
+
+	w->stats.flows_ended++;
+	w->stats.held_s_ended += held;
+	w->stats.sum_first_s -= f->first_s;
+	if (w->cfg.log_flows == 0 || !worker_log_take(w, now_ms))
+		return;
+	if (inet_ntop(f->family, f->saddr, src, sizeof(src)) == NULL)
+		src[0] = '\0';
+	log_info("flow end src=%s sport=%u dport=%u held=%us probes=%u bytes=%u reason=%s "
+		 "queue=%u",
+		 src, f->sport, f->dport, held, f->probes, f->sent, reason, w->queue_num);
+}
+
+static void worker_flow_end(struct worker *w, struct flow *f, const char *reason, uint32_t now_ms)
+{
+	worker_flow_ended(w, f, reason, now_ms);
+	flow_remove(w->flows, f);
+}
+
+/* A slot in the reply lanes; when they are full, send what is there first. */
+static uint8_t *worker_slot(struct worker *w, int family)
+{
+	uint8_t *slot = inject_slot(w->out, family);
+
+	if (slot == NULL && w->inject != NULL) {
+		inject_flush(w->inject, w->out, &w->stats.inj);
+		slot = inject_slot(w->out, family);
+	}
+	return slot;
+}
+
+/* Queue a segment of held flow f: window 0, ack = the peer's una, with payload if any. */
+static void worker_flow_send(struct worker *w, const struct flow *f, uint32_t offset,
+			     const uint8_t *payload, uint16_t paylen)
+{
+	const struct flow_local *l = flow_local_addr(w->flows, f);
+	struct tarpit_reply r;
+	struct pkt p;
+	uint8_t *slot;
+
+	memset(&p, 0, sizeof(p));
+	p.family = f->family;
+	memcpy(p.saddr, f->saddr, 16);
+	memcpy(p.daddr, l->addr, 16);
+	p.sport = f->sport;
+	p.dport = f->dport;
+	memset(&r, 0, sizeof(r));
+	r.action = TARPIT_ACK;
+	r.seq = f->isn + 1 + offset;
+	r.ack = f->peer_una;
+	r.window = 0;
+	r.flags = PKT_TCP_ACK | (paylen != 0 ? PKT_TCP_PSH : 0);
+	r.payload = payload;
+	r.paylen = paylen;
+	slot = worker_slot(w, p.family);
+	if (slot == NULL) {
+		w->stats.budget_global++;
+		return;
+	}
+	inject_commit(w->out, p.family, reply_build(slot, &p, &r), p.saddr);
+	if (paylen != 0) {
+		w->stats.smtp_bytes += paylen;
+		w->stats.smtp_segments++;
+	}
+}
+
+static bool worker_smtp_port(const struct worker *w, uint16_t port)
+{
+	uint32_t i;
+
+	if (!w->cfg.smtp)
+		return false;
+	for (i = 0; i < w->cfg.nsmtp_ports; i++)
+		if (w->cfg.smtp_ports[i] == port)
+			return true;
+	return false;
+}
+
+/*
+ * A cookie-valid handshake ACK (or first probe) gets a record: from now on the flow is
+ * answered from its state. On SMTP ports it is fed the greeting at once (so a compliant
+ * client writes its EHLO into our zero window and its kernel starts probing), then a byte
+ * per interval. Spoofed SYNs never get here: only a peer that saw our SYN-ACK can.
+ */
+static struct flow *worker_flow_open(struct worker *w, const struct pkt *p, uint32_t now_ms)
+{
+	struct flow evicted;
+	bool did_evict;
+	struct flow *f;
+	uint32_t una;
+
+	if (!cookie_check(&w->cfg.tarpit.key, p, &una) || !tarpit_opens_flow(p, una))
+		return NULL;
+	f = flow_insert(w->flows, p, p->ack - 1, una, w->now_s, w->cfg.flow_evict_idle_s, &evicted,
+			&did_evict);
+	if (did_evict) {
+		w->stats.flows_evicted++;
+		worker_flow_ended(w, &evicted, "evicted", now_ms);
+	}
+	if (f == NULL) {
+		w->stats.flows_stateless++;
+		return NULL;
+	}
+	w->stats.flows_new++;
+	w->stats.sum_first_s += w->now_s;
+	if (!worker_smtp_port(w, p->dport)) {
+		flow_set_state(w->flows, f, FLOW_QUIET);
+	} else if (!w->cfg.smtp_drip_greeting) {
+		const struct smtp_text *t = &w->cfg.smtp_text;
+
+		worker_flow_send(w, f, 0, (const uint8_t *)t->greeting, (uint16_t)t->greeting_len);
+		f->sent = (uint32_t)t->greeting_len;
+		f->lag = (uint8_t)(t->greeting_len < 255 ? t->greeting_len : 255);
+	}
+	/* Every live flow is in the FIFO: the tick feeds it or notices it went idle. */
+	flow_schedule(w->flows, f, now_ms + w->cfg.smtp_interval_ms);
+	return f;
+}
+
+/* The stateful path: returns false when the packet is for the stateless path instead. */
+static bool worker_flow_packet(struct worker *w, const struct pkt *p, uint32_t now_ms)
+{
+	struct tarpit_reply r;
+	struct flow *f;
+	uint32_t acked;
+	bool end;
+
+	f = flow_lookup(w->flows, p);
+	if (f == NULL) {
+		f = worker_flow_open(w, p, now_ms);
+		if (f == NULL)
+			return false;
+	}
+	f->last_s = w->now_s;
+	tarpit_decide_flow(p, f->peer_una, f->isn + 1 + f->sent, &r, &end);
+	if (end) {
+		w->stats.silent[r.reason]++;
+		worker_flow_end(w, f, r.reason == TARPIT_R_RST ? "rst" : "fin", now_ms);
+		return true;
+	}
+	/* How much of what we sent the peer has: resend from there if something was lost. */
+	acked = p->ack - (f->isn + 1);
+	if ((p->flags & PKT_TCP_ACK) && acked <= f->sent)
+		f->lag = (uint8_t)(f->sent - acked < 255 ? f->sent - acked : 255);
+	if (r.action == TARPIT_NONE) {
+		w->stats.silent[r.reason]++;
+		return true;
+	}
+	worker_flow_send(w, f, f->sent, NULL, 0);
+	if (f->probes < UINT16_MAX)
+		f->probes++;
+	if (p->paylen == 0)
+		w->stats.probe_acks++;
+	else
+		w->stats.data_acks++;
+	return true;
+}
+
+void worker_tick(struct worker *w, uint32_t now_ms)
+{
+	struct flow *f;
+
+	while ((f = flow_next_due(w->flows, now_ms)) != NULL) {
+		uint8_t byte;
+
+		if (w->now_s - f->last_s >= w->cfg.flow_idle_s) {
+			worker_flow_end(w, f, "idle", now_ms);
+			continue;
+		}
+		if (f->state == FLOW_HELD) {
+			if (f->lag > 0) {
+				/* Lost or not yet taken: offer the first unacknowledged byte again.
+				 */
+				uint32_t off = f->sent - f->lag;
+
+				smtp_stream(&w->cfg.smtp_text, off, &byte, 1);
+				worker_flow_send(w, f, off, &byte, 1);
+			} else if (f->sent >= w->cfg.smtp_max_bytes) {
+				flow_set_state(w->flows, f, FLOW_QUIET);
+			} else {
+				smtp_stream(&w->cfg.smtp_text, f->sent, &byte, 1);
+				worker_flow_send(w, f, f->sent, &byte, 1);
+				f->sent++;
+				f->lag = 1;
+			}
+		}
+		flow_schedule(w->flows, f, now_ms + w->cfg.smtp_interval_ms);
+	}
 }
 
 /*
@@ -134,6 +350,17 @@ void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms
 		s->bad_csum++;
 		return;
 	}
+	/* A new SYN on a held flow's tuple: the peer gave that flow up and starts over. */
+	if ((p.flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN) {
+		struct flow *old = flow_lookup(w->flows, &p);
+
+		if (old != NULL)
+			worker_flow_end(w, old, "reused", now_ms);
+	}
+	/* Segments of a handshake we completed are answered from the flow table. */
+	if ((p.flags & PKT_TCP_ACK) && !(p.flags & PKT_TCP_SYN) &&
+	    worker_flow_packet(w, &p, now_ms))
+		return;
 	tarpit_decide(&w->cfg.tarpit, &p, &r);
 	if (r.action == TARPIT_NONE) {
 		s->silent[r.reason]++;
@@ -148,9 +375,9 @@ void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms
 		s->budget_prefix++;
 		return;
 	}
-	slot = inject_slot(w->out, p.family);
+	slot = worker_slot(w, p.family);
 	if (slot == NULL) {
-		s->budget_global++; /* cannot happen: lanes hold a whole batch */
+		s->budget_global++; /* only without raw sockets (unit tests) */
 		return;
 	}
 	len = reply_build(slot, &p, &r);
@@ -158,8 +385,7 @@ void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms
 	switch (r.action) {
 	case TARPIT_SYNACK:
 		s->synack++;
-		if (w->cfg.log_flows != 0)
-			worker_log_flow(w, &p, now_ms);
+		worker_log_flow(w, &p, now_ms);
 		break;
 	case TARPIT_RST:
 		s->rst++;
@@ -188,13 +414,11 @@ void *worker_run(void *arg)
 		/* After the (blocking) receive, so a reload applies to the very next batch. */
 		if (__atomic_load_n(&w->reload, __ATOMIC_ACQUIRE))
 			worker_apply_reload(w);
-		if (n == 0) {
-			queue_verdict_drop_all(w->queue, &w->stats.q);
-			continue;
-		}
 		now = worker_now_ms();
+		w->now_s = worker_now_s();
 		for (i = 0; i < n; i++)
 			worker_handle(w, &w->pkts[i], now);
+		worker_tick(w, now);
 		inject_flush(w->inject, w->out, &w->stats.inj);
 		queue_verdict_drop_all(w->queue, &w->stats.q);
 	}

@@ -8,9 +8,11 @@
 #include <stdint.h>
 
 #include "budget.h"
+#include "flow.h"
 #include "inject.h"
 #include "pkt.h"
 #include "queue.h"
+#include "smtp.h"
 #include "tarpit.h"
 
 /* Settings a worker takes at start and again on reload. */
@@ -21,6 +23,15 @@ struct worker_cfg {
 	uint32_t global_rate;
 	uint32_t global_burst;
 	uint32_t log_flows; /* "flow new" lines per second, 0 for none */
+	bool smtp;	    /* feed held flows on SMTP ports an endless reply */
+	uint16_t smtp_ports[16];
+	uint32_t nsmtp_ports;
+	uint32_t smtp_interval_ms;
+	uint32_t smtp_max_bytes;
+	bool smtp_drip_greeting;
+	struct smtp_text smtp_text;
+	uint32_t flow_idle_s;
+	uint32_t flow_evict_idle_s;
 };
 
 /*
@@ -41,6 +52,14 @@ struct worker_stats {
 	uint64_t budget_global;
 	uint64_t flows_logged;
 	uint64_t flows_unlogged;
+	uint64_t flows_new;	  /* handshakes completed, got a record */
+	uint64_t flows_ended;	  /* by the peer (RST, FIN), idleness or eviction */
+	uint64_t flows_evicted;	  /* of those, pushed out by a new flow (table full) */
+	uint64_t flows_stateless; /* table full, nothing idle enough: held without a record */
+	uint64_t held_s_ended;	  /* attacker-seconds of the flows that ended */
+	uint64_t sum_first_s; /* sum of first_s over live flows: count * now - this = held now */
+	uint64_t smtp_bytes;  /* SMTP payload bytes sent (greetings and drips) */
+	uint64_t smtp_segments;
 	struct queue_counters q;
 	struct inject_counters inj;
 };
@@ -50,6 +69,8 @@ struct worker {
 	struct queue *queue;
 	const struct inject *inject;
 	struct budget *budget;
+	struct flow_table *flows;
+	uint32_t now_s; /* monotonic seconds of the batch being handled */
 	struct worker_cfg cfg;
 	struct worker_stats stats;
 	struct inject_batch *out; /* allocated once */
@@ -65,7 +86,7 @@ struct worker {
 
 /* Allocate the worker's buffers; the queue and inject handles are opened by the caller. */
 struct worker *worker_alloc(uint16_t queue_num, const struct worker_cfg *cfg,
-			    uint32_t budget_buckets, uint32_t batch);
+			    uint32_t budget_buckets, uint32_t batch, uint32_t max_flows);
 void worker_free(struct worker *w);
 
 /* Thread body: runs until w->stop is set. */
@@ -77,9 +98,16 @@ void *worker_run(void *arg);
  */
 void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms);
 
+/*
+ * Feed every held flow whose drip is due: one byte each (or the unacknowledged byte
+ * again), end the flows that went idle. Queues the segments in w->out.
+ */
+void worker_tick(struct worker *w, uint32_t now_ms);
+
 /* Hand a new configuration to a running worker (applied before its next batch). */
 void worker_reconfigure(struct worker *w, const struct worker_cfg *cfg);
 
 uint32_t worker_now_ms(void);
+uint32_t worker_now_s(void);
 
 #endif

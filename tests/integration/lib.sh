@@ -374,6 +374,16 @@ client_bg() {
 	BG_PID=$!
 }
 
+# real_banner JSON: did client.py's connection get Postfix's own banner? With SMTP
+# holding on (the default), a tarpitted client gets nftarpitd's slow fake greeting
+# instead, which must never be mistaken for the real server.
+real_banner() {
+	case "$(json_get "$1" banner)" in
+	*"ESMTP Postfix"*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
 # json_get JSON KEY: one field of client.py's answer, as Python prints it.
 json_get() {
 	"$PY" -c 'import json, sys; v = json.loads(sys.argv[1]).get(sys.argv[2]); print(json.dumps(v) if isinstance(v, (bool, type(None))) else v)' "$1" "$2"

@@ -45,7 +45,7 @@ check_caps() {
 held() {
 	local out
 	out=$(client --src "$1" --dst "$2" --banner-wait 1)
-	[ "$(json_get "$out" connected)" = true ] && [ "$(json_get "$out" banner)" = null ]
+	[ "$(json_get "$out" connected)" = true ] && ! real_banner "$out"
 }
 
 cat >"$WORK/good.conf" <<-'CONF'
@@ -53,6 +53,7 @@ cat >"$WORK/good.conf" <<-'CONF'
 [daemon]
 syn_window = 0
 log_flows_per_second = 100
+smtp = no
 CONF
 daemon_start -c "$WORK/good.conf"
 check_caps 0

@@ -57,7 +57,7 @@ static struct worker *test_worker(void)
 	wc.global_rate = 1000;
 	wc.global_burst = 1000;
 	wc.log_flows = 0;
-	w = worker_alloc(25, &wc, 64, 64);
+	w = worker_alloc(25, &wc, 64, 64, 1024);
 	assert_non_null(w);
 	return w;
 }
@@ -237,7 +237,7 @@ static void test_budget_in_path(void **state)
 	wc.prefix_burst = 5;
 	wc.global_rate = 1000;
 	wc.global_burst = 1000;
-	w = worker_alloc(25, &wc, 1024, 64);
+	w = worker_alloc(25, &wc, 1024, 64, 1024);
 	assert_non_null(w);
 	memcpy(pkt, syn_hdr, sizeof(pkt));
 	qp.data = pkt;

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Fixed-size flow table allocated at start: O(1) lookup, sampled idlest eviction, drip FIFO. */
+#include "flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+_Static_assert(sizeof(struct flow) == 64, "a flow record is one cache line");
+
+/* Flows compared when the table is full; the idlest of them may be evicted. */
+#define FLOW_EVICT_SAMPLE 8
+
+struct flow_table *flow_table_alloc(uint32_t max, const struct cookie_key *key)
+{
+	struct flow_table *t;
+	uint32_t nb = 16;
+	uint32_t i;
+
+	if (max < 16)
+		max = 16;
+	while (nb < max && nb < (1u << 30))
+		nb <<= 1;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	t->flows = malloc((size_t)max * sizeof(*t->flows));
+	t->buckets = malloc((size_t)nb * sizeof(*t->buckets));
+	if (t->flows == NULL || t->buckets == NULL) {
+		flow_table_free(t);
+		return NULL;
+	}
+	t->max = max;
+	t->nbuckets = nb;
+	t->key = *key;
+	/* Writing every record now maps all the memory up front: it never grows later. */
+	memset(t->flows, 0, (size_t)max * sizeof(*t->flows));
+	for (i = 0; i < nb; i++)
+		t->buckets[i] = FLOW_NONE;
+	for (i = 0; i < max; i++)
+		t->flows[i].hnext = i + 1 < max ? i + 1 : FLOW_NONE;
+	t->free_head = 0;
+	t->fifo_head = FLOW_NONE;
+	t->fifo_tail = FLOW_NONE;
+	t->by_state[FLOW_FREE] = max;
+	return t;
+}
+
+void flow_table_free(struct flow_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->flows);
+	free(t->buckets);
+	free(t);
+}
+
+size_t flow_table_bytes(const struct flow_table *t)
+{
+	return sizeof(*t) + (size_t)t->max * sizeof(*t->flows) +
+	       (size_t)t->nbuckets * sizeof(*t->buckets);
+}
+
+uint32_t flow_index(const struct flow_table *t, const struct flow *f)
+{
+	return (uint32_t)(f - t->flows);
+}
+
+/* Keyed, so nobody can aim many flows at one chain. */
+static uint32_t flow_hash(const struct flow_table *t, int family, const uint8_t *saddr,
+			  uint16_t sport, uint16_t dport)
+{
+	uint8_t in[1 + 16 + 4];
+	uint8_t out[crypto_shorthash_BYTES];
+
+	in[0] = (uint8_t)family;
+	memcpy(in + 1, saddr, 16);
+	in[17] = (uint8_t)(sport >> 8);
+	in[18] = (uint8_t)sport;
+	in[19] = (uint8_t)(dport >> 8);
+	in[20] = (uint8_t)dport;
+	crypto_shorthash(out, in, sizeof(in), t->key.k);
+	return ((uint32_t)out[0] | (uint32_t)out[1] << 8 | (uint32_t)out[2] << 16 |
+		(uint32_t)out[3] << 24) &
+	       (t->nbuckets - 1);
+}
+
+/* The peer's address padded to 16 bytes, as records store it. */
+static void flow_peer(const struct pkt *p, uint8_t *a)
+{
+	memset(a, 0, 16);
+	memcpy(a, p->saddr, p->family == AF_INET ? 4 : 16);
+}
+
+struct flow *flow_lookup(struct flow_table *t, const struct pkt *p)
+{
+	uint8_t a[16];
+	uint32_t i;
+
+	flow_peer(p, a);
+	i = t->buckets[flow_hash(t, p->family, a, p->sport, p->dport)];
+	while (i != FLOW_NONE) {
+		struct flow *f = &t->flows[i];
+
+		if (f->sport == p->sport && f->dport == p->dport && f->family == p->family &&
+		    memcmp(f->saddr, a, 16) == 0)
+			return f;
+		i = f->hnext;
+	}
+	return NULL;
+}
+
+void flow_set_state(struct flow_table *t, struct flow *f, enum flow_state st)
+{
+	t->by_state[f->state]--;
+	t->by_state[st]++;
+	f->state = (uint8_t)st;
+}
+
+static void flow_fifo_unlink(struct flow_table *t, struct flow *f)
+{
+	uint32_t i = flow_index(t, f);
+
+	if (f->tprev == FLOW_NONE && t->fifo_head != i)
+		return; /* not in the FIFO */
+	if (f->tprev != FLOW_NONE)
+		t->flows[f->tprev].tnext = f->tnext;
+	else
+		t->fifo_head = f->tnext;
+	if (f->tnext != FLOW_NONE)
+		t->flows[f->tnext].tprev = f->tprev;
+	else
+		t->fifo_tail = f->tprev;
+	f->tnext = FLOW_NONE;
+	f->tprev = FLOW_NONE;
+}
+
+void flow_schedule(struct flow_table *t, struct flow *f, uint32_t due_ms)
+{
+	uint32_t i = flow_index(t, f);
+
+	flow_fifo_unlink(t, f);
+	f->due_ms = due_ms;
+	f->tnext = FLOW_NONE;
+	f->tprev = t->fifo_tail;
+	if (t->fifo_tail != FLOW_NONE)
+		t->flows[t->fifo_tail].tnext = i;
+	else
+		t->fifo_head = i;
+	t->fifo_tail = i;
+}
+
+struct flow *flow_next_due(struct flow_table *t, uint32_t now_ms)
+{
+	struct flow *f;
+
+	if (t->fifo_head == FLOW_NONE)
+		return NULL;
+	f = &t->flows[t->fifo_head];
+	if ((int32_t)(now_ms - f->due_ms) < 0)
+		return NULL;
+	flow_fifo_unlink(t, f);
+	return f;
+}
+
+void flow_remove(struct flow_table *t, struct flow *f)
+{
+	uint32_t i = flow_index(t, f);
+	uint32_t *link = &t->buckets[flow_hash(t, f->family, f->saddr, f->sport, f->dport)];
+
+	flow_fifo_unlink(t, f);
+	while (*link != FLOW_NONE && *link != i)
+		link = &t->flows[*link].hnext;
+	if (*link == i)
+		*link = f->hnext;
+	flow_set_state(t, f, FLOW_FREE);
+	f->hnext = t->free_head;
+	t->free_head = i;
+	t->count--;
+}
+
+/* Among a few records after the cursor, the live one idle longest. */
+static struct flow *flow_idlest(struct flow_table *t)
+{
+	struct flow *best = NULL;
+	int n;
+
+	for (n = 0; n < FLOW_EVICT_SAMPLE; n++) {
+		struct flow *f = &t->flows[t->evict_cursor];
+
+		t->evict_cursor = t->evict_cursor + 1 < t->max ? t->evict_cursor + 1 : 0;
+		if (f->state == FLOW_FREE)
+			continue;
+		if (best == NULL || (int32_t)(f->last_s - best->last_s) < 0)
+			best = f;
+	}
+	return best;
+}
+
+static uint16_t flow_local_index(struct flow_table *t, const struct pkt *p)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nlocal; i++)
+		if (t->local[i].family == p->family && memcmp(t->local[i].addr, p->daddr, 16) == 0)
+			return (uint16_t)i;
+	if (t->nlocal == FLOW_MAX_LOCAL)
+		return UINT16_MAX;
+	t->local[t->nlocal].family = p->family;
+	memcpy(t->local[t->nlocal].addr, p->daddr, 16);
+	return (uint16_t)t->nlocal++;
+}
+
+struct flow *flow_insert(struct flow_table *t, const struct pkt *p, uint32_t isn, uint32_t peer_una,
+			 uint32_t now_s, uint32_t idle_evict_s, struct flow *evicted,
+			 bool *did_evict)
+{
+	uint16_t local = flow_local_index(t, p);
+	uint32_t h;
+	uint32_t i;
+	struct flow *f;
+
+	*did_evict = false;
+	if (local == UINT16_MAX)
+		return NULL;
+	if (t->free_head == FLOW_NONE) {
+		struct flow *old = flow_idlest(t);
+
+		if (old == NULL || now_s - old->last_s < idle_evict_s)
+			return NULL;
+		*evicted = *old;
+		*did_evict = true;
+		flow_remove(t, old);
+	}
+	i = t->free_head;
+	f = &t->flows[i];
+	t->free_head = f->hnext;
+	memset(f, 0, sizeof(*f));
+	flow_peer(p, f->saddr);
+	f->family = (uint8_t)p->family;
+	f->sport = p->sport;
+	f->dport = p->dport;
+	f->local = local;
+	f->isn = isn;
+	f->peer_una = peer_una;
+	f->first_s = now_s;
+	f->last_s = now_s;
+	f->tnext = FLOW_NONE;
+	f->tprev = FLOW_NONE;
+	f->state = FLOW_FREE;
+	flow_set_state(t, f, FLOW_HELD);
+	h = flow_hash(t, p->family, f->saddr, p->sport, p->dport);
+	f->hnext = t->buckets[h];
+	t->buckets[h] = i;
+	t->count++;
+	return f;
+}
+
+const struct flow_local *flow_local_addr(const struct flow_table *t, const struct flow *f)
+{
+	return &t->local[f->local];
+}
+
+const char *flow_state_name(enum flow_state st)
+{
+	static const char *const names[FLOW_STATE_MAX] = {
+		[FLOW_FREE] = "free",
+		[FLOW_HELD] = "held",
+		[FLOW_QUIET] = "quiet",
+	};
+
+	if ((unsigned int)st >= FLOW_STATE_MAX)
+		return "unknown";
+	return names[st];
+}

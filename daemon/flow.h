@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Fixed-size flow table allocated at start: O(1) lookup, sampled idlest eviction, drip FIFO. */
+#ifndef NFTARPIT_FLOW_H
+#define NFTARPIT_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cookie.h"
+#include "pkt.h"
+
+#define FLOW_NONE UINT32_MAX
+/* Distinct local addresses a table remembers (our side of the held flows). */
+#define FLOW_MAX_LOCAL 256
+
+enum flow_state {
+	FLOW_FREE = 0,
+	FLOW_HELD,  /* zero window, bytes dripping on the timer */
+	FLOW_QUIET, /* zero window, its byte budget spent: probes still answered */
+	FLOW_STATE_MAX,
+};
+
+/*
+ * One held connection in 64 bytes. Our side's sequence numbers derive from isn: the next
+ * byte we send is isn + 1 + sent; the peer has acknowledged isn + 1 + acked.
+ */
+struct flow {
+	uint8_t saddr[16]; /* the peer; IPv4 in the first 4 bytes */
+	uint32_t hnext;	   /* hash chain, or free list */
+	uint32_t tnext;	   /* drip FIFO, doubly linked so a flow leaves it in O(1) */
+	uint32_t tprev;
+	uint32_t isn;	   /* our initial sequence number */
+	uint32_t peer_una; /* the peer's ISN + 1: never moves, we accept no data */
+	uint32_t sent;	   /* payload bytes we sent */
+	uint32_t first_s;  /* when the handshake completed (monotonic seconds) */
+	uint32_t last_s;   /* last packet from the peer */
+	uint32_t due_ms;   /* next drip */
+	uint16_t sport;
+	uint16_t dport;
+	uint16_t local;	 /* index into the table's local addresses */
+	uint16_t probes; /* probes and data segments answered, saturating */
+	uint8_t family;
+	uint8_t state;
+	uint8_t lag; /* bytes sent but not yet acknowledged, saturating */
+	uint8_t pad;
+};
+
+struct flow_local {
+	int family;
+	uint8_t addr[16];
+};
+
+struct flow_table {
+	struct flow *flows; /* max records, allocated and touched once at start */
+	uint32_t *buckets;  /* nbuckets heads, a power of two */
+	uint32_t max;
+	uint32_t nbuckets;
+	uint32_t count;
+	uint32_t free_head;
+	uint32_t fifo_head; /* flows in drip order; same interval for all, so it stays sorted */
+	uint32_t fifo_tail;
+	uint32_t evict_cursor;
+	struct flow_local local[FLOW_MAX_LOCAL];
+	uint32_t nlocal;
+	struct cookie_key key;
+	uint64_t by_state[FLOW_STATE_MAX];
+};
+
+/* Allocate a table of max flows (at least 16). Its memory never grows. NULL on failure. */
+struct flow_table *flow_table_alloc(uint32_t max, const struct cookie_key *key);
+void flow_table_free(struct flow_table *t);
+
+/* Bytes the table holds, whatever the number of flows in it. */
+size_t flow_table_bytes(const struct flow_table *t);
+
+/* The flow of packet p (peer = p's source), or NULL. */
+struct flow *flow_lookup(struct flow_table *t, const struct pkt *p);
+
+/*
+ * A record for the handshake p just completed. When the table is full, the idlest of a
+ * few sampled flows is evicted if it has been idle at least idle_evict_s; then *evicted
+ * holds a copy of it for its end-of-flow line. Returns NULL when no record can be had:
+ * the flow is then tarpitted statelessly.
+ */
+struct flow *flow_insert(struct flow_table *t, const struct pkt *p, uint32_t isn, uint32_t peer_una,
+			 uint32_t now_s, uint32_t idle_evict_s, struct flow *evicted,
+			 bool *did_evict);
+
+/* Forget a flow (it ended). The caller logs it first. */
+void flow_remove(struct flow_table *t, struct flow *f);
+
+/* Index of a record, for the FIFO and tests. */
+uint32_t flow_index(const struct flow_table *t, const struct flow *f);
+
+/* Put f at the end of the drip FIFO, due at due_ms. */
+void flow_schedule(struct flow_table *t, struct flow *f, uint32_t due_ms);
+
+/* The first flow in the FIFO if it is due at now_ms, taken off the FIFO; else NULL. */
+struct flow *flow_next_due(struct flow_table *t, uint32_t now_ms);
+
+/* Our local address of f. */
+const struct flow_local *flow_local_addr(const struct flow_table *t, const struct flow *f);
+
+/* Move f to another state, keeping the per-state counts. */
+void flow_set_state(struct flow_table *t, struct flow *f, enum flow_state st);
+
+const char *flow_state_name(enum flow_state st);
+
+#endif
