@@ -1,0 +1,222 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# nftarpit-sync against the kernel in fresh namespaces, with a real Postfix: the sets hold
+# exactly the expected ranges; a second run changes nothing; a real Postfix reject is
+# picked up (by a run and by --follow within a second); expired entries leave; a client in
+# a blocklisted range connecting in a loop through many full replaces of a large set never
+# reaches Postfix; a transaction the kernel refuses leaves the previous set intact.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+SYNC=${NFTARPIT_SYNC:-$NFTARPIT_BUILD/tools/nftarpit-sync}
+# The issue asks for 100 replaces of 100,000 entries; the default keeps CI quick.
+REPLACES=${SYNC_REPLACES:-40}
+SET_SIZE=${SYNC_SET_SIZE:-100000}
+REJECT4=203.0.113.66
+FOLLOW4=203.0.113.67
+
+lib_init
+require_prog "$SYNC" "$NFTARPITCTL"
+topo_up
+postfix_start
+ruleset_setup
+ip -n "$NS_CLI" addr add $REJECT4/32 dev veth0
+ip -n "$NS_CLI" addr add $FOLLOW4/32 dev veth0
+# Postfix refuses these two clients outright: a real "Client host rejected" line.
+postconf -c "$POSTFIX_DIR/etc" -e \
+	"smtpd_client_restrictions = check_client_access inline:{ $REJECT4=REJECT, $FOLLOW4=REJECT }"
+in_srv postfix -c "$POSTFIX_DIR/etc" reload >/dev/null 2>&1
+
+# sync ARGS...: nftarpit-sync in the server namespace; its summary line in $SUMMARY, its
+# stderr in $WORK/sync.log, exit status in $RC.
+sync() {
+	RC=0
+	in_srv "$SYNC" --state "$WORK/sync.state" "$@" >"$WORK/sync.out" 2>"$WORK/sync.log" || RC=$?
+	SUMMARY=$(grep 'nftarpit-sync: sync ' "$WORK/sync.log" | tail -n 1 || true)
+	log "sync $*: rc=$RC ${SUMMARY#nftarpit-sync: }"
+}
+
+# field KEY: one key=value of the summary line.
+field() {
+	tr ' ' '\n' <<<"$SUMMARY" | awk -F= -v k="$1" '$1 == k { print $2 }'
+}
+
+# set_elems NAME: the set's elements, one per line, as ranges or addresses, sorted.
+set_elems() {
+	in_srv nft -j list set inet nftarpit "$1" | "$PY" -c '
+import ipaddress, json, sys
+out = []
+for obj in json.load(sys.stdin)["nftables"]:
+    s = obj.get("set")
+    for e in (s or {}).get("elem", []):
+        if isinstance(e, dict) and "elem" in e:
+            e = e["elem"]["val"]
+        if isinstance(e, dict) and "prefix" in e:
+            e = "%s/%d" % (e["prefix"]["addr"], e["prefix"]["len"])
+        elif isinstance(e, dict) and "range" in e:
+            e = "%s-%s" % tuple(e["range"])
+        out.append(e)
+print("\n".join(sorted(out)))'
+}
+
+expect_set() {
+	local name=$1 want got
+	shift
+	want=$(printf '%s\n' "$@" | sort)
+	got=$(set_elems "$name")
+	[ "$got" = "$want" ] || fail "set $name holds [$(tr '\n' ' ' <<<"$got")], want [$(tr '\n' ' ' <<<"$want")]"
+}
+
+has_elem() {
+	set_elems "$1" | grep -qx -- "$2"
+}
+
+# 1. Lists and allowlists: exact contents, the allowlisted hole, bad lines counted.
+cat >"$WORK/block.txt" <<EOF
+# test blocklist
+$BLOCK4
+$BLOCK6 ; a comment
+010.1.2.3
+198.51.100.300
+EOF
+printf '{"cidr":"192.0.2.128/25","sblid":"SBL1","rir":"ripencc"}\n{"type":"metadata","records":1}\n' \
+	>"$WORK/drop.json"
+printf '%s\n%s\n10.0.0.0/8\n' "$ALLOW4" "$ALLOW6" >"$WORK/allow.txt"
+LISTS=(--list "$WORK/block.txt" --list "json:$WORK/drop.json" --allow "$WORK/allow.txt")
+sync "${LISTS[@]}"
+[ $RC -eq 0 ] || fail "first sync exited $RC: $(cat "$WORK/sync.log")"
+expect_set blocklist4 198.51.100.0-198.51.100.19 198.51.100.21-198.51.100.255 192.0.2.128/25
+expect_set blocklist6 2001:db8:bad::/123 "2001:db8:bad::21-2001:db8:bad:ffff:ffff:ffff:ffff:ffff"
+expect_set allowlist4 "$ALLOW4"
+expect_set allowlist6 "$ALLOW6"
+[ "$(field bad_lines)" = 3 ] || fail "bad_lines=$(field bad_lines), want 3 (two list lines, one allowlist /8)"
+grep -q "block.txt:4: bad address \"010.1.2.3\"" "$WORK/sync.log" || fail "octal-looking line not reported with file:line"
+grep -q "allowlist entry 10.0.0.0/8 is broader than /16" "$WORK/sync.log" || fail "broad allowlist entry not refused"
+
+# 2. Nothing new: nothing changes, and the ruleset is not touched.
+before=$(in_srv nft list ruleset | md5sum)
+sync "${LISTS[@]}"
+[ $RC -eq 0 ] && [ "$(field added)" = 0 ] && [ "$(field removed)" = 0 ] &&
+	[ "$(field refreshed)" = 0 ] || fail "second run changed something: $SUMMARY"
+[ "$(in_srv nft list ruleset | md5sum)" = "$before" ] || fail "ruleset changed on a no-op run"
+# The same answer when the kernel is read back instead of trusting the snapshot.
+rm -f "$WORK/sync.state.applied"
+sync "${LISTS[@]}"
+[ "$(field kernel_read)" = dump ] && [ "$(field added)" = 0 ] && [ "$(field removed)" = 0 ] ||
+	fail "run against the dumped sets was not a no-op: $SUMMARY"
+
+# 3. A real Postfix reject is picked up; the offender's connections stop reaching Postfix.
+send_mail $REJECT4 $SRV4 reject || true
+wait_until 10 grep -q "NOQUEUE: reject: RCPT from [^ ]*\[$REJECT4\].*Client host rejected" "$WORK/maillog" ||
+	fail "Postfix did not log the reject of $REJECT4"
+cat >"$WORK/sync.conf" <<EOF
+[sync]
+# Short bans and no kernel timeouts, so that expiry is nftarpit-sync's own doing.
+bantime = 4s
+kernel_timeouts = no
+EOF
+sync -c "$WORK/sync.conf" "${LISTS[@]}" --log "$WORK/maillog"
+[ $RC -eq 0 ] && [ "$(field hits)" = 1 ] && [ "$(field added)" = 1 ] || fail "reject not picked up: $SUMMARY"
+has_elem blocklist4 $REJECT4 || fail "$REJECT4 not in blocklist4"
+n=$(maillog_count $REJECT4)
+out=$(client --src $REJECT4 --dst $SRV4 --connect-timeout 2 --banner-wait 1)
+real_banner "$out" && fail "$REJECT4 still reaches Postfix: $out"
+[ "$(maillog_count $REJECT4)" = "$n" ] || fail "Postfix logged another connection from $REJECT4"
+grep -q "^ban $REJECT4 .*src=access" "$WORK/sync.state" || fail "master list lacks $REJECT4"
+
+# 4. Expiry: after the ban time the entry leaves the set; a list entry removed leaves too.
+sleep 5
+: >"$WORK/drop.json"
+sync -c "$WORK/sync.conf" "${LISTS[@]}" --log "$WORK/maillog"
+[ $RC -eq 0 ] && [ "$(field removed)" = 2 ] || fail "expired entry and dropped list entry not removed: $SUMMARY"
+has_elem blocklist4 $REJECT4 && fail "$REJECT4 still blocked after its ban expired"
+has_elem blocklist4 192.0.2.128/25 && fail "192.0.2.128/25 still blocked after leaving its list"
+grep -q "^ban $REJECT4 " "$WORK/sync.state" || fail "expired offender forgotten too early (repeat offences)"
+
+# 5. --follow: a new reject line is banned within a second of being logged.
+ip netns exec "$NS_SRV" "$SYNC" --state "$WORK/follow.state" --log "$WORK/maillog" "${LISTS[@]}" \
+	--follow >"$WORK/follow.log" 2>&1 &
+FOLLOW_PID=$!
+wait_until 10 grep -q "follow started" "$WORK/follow.log" || fail "--follow did not start: $(cat "$WORK/follow.log")"
+send_mail $FOLLOW4 $SRV4 follow || true
+wait_until 10 grep -q "reject: RCPT from [^ ]*\[$FOLLOW4\]" "$WORK/maillog" || fail "no reject logged for $FOLLOW4"
+t0=$(date +%s%N)
+wait_until 2 has_elem blocklist4 "$FOLLOW4" || fail "--follow did not ban $FOLLOW4 within 2 s: $(cat "$WORK/follow.log")"
+log "follow: $FOLLOW4 in blocklist4 at most $((($(date +%s%N) - t0) / 1000000)) ms after the reject was logged"
+kill -TERM $FOLLOW_PID
+wait $FOLLOW_PID || fail "--follow exited $? on SIGTERM"
+grep -q "^ban $FOLLOW4 " "$WORK/follow.state" || fail "--follow did not save its master list"
+
+# 6. Full replaces of a large set while a blocklisted client connects in a loop: not one
+# connection reaches Postfix (no daemon runs, so the fail-closed queue drops them), while
+# a clean client in the same loop does, which shows the loop was live.
+"$NFTARPIT_SRC/bench/gen_list.py" $((SET_SIZE - 1)) 7 |
+	grep -v -e '^192\.0\.2\.' -e '^198\.51\.100\.' -e '^203\.0\.113\.' >"$WORK/big.txt"
+echo "$BLOCK4" >>"$WORK/big.txt"
+cat >"$WORK/loop.py" <<'EOF'
+import json, os, socket, sys, time
+src, dst, stop = sys.argv[1], sys.argv[2], sys.argv[3]
+tries = reached = 0
+while not os.path.exists(stop):
+    tries += 1
+    s = socket.socket()
+    s.settimeout(0.1)
+    try:
+        s.bind((src, 0))
+        s.connect((dst, 25))
+        if b"ESMTP Postfix" in s.recv(200):
+            reached += 1
+    except OSError:
+        time.sleep(0.01)
+    finally:
+        s.close()
+print(json.dumps({"tries": tries, "reached": reached}))
+EOF
+ip netns exec "$NS_CLI" "$PY" "$WORK/loop.py" $SPAM4 $SRV4 "$WORK/stop" >"$WORK/loop-spam.json" &
+SPAM_LOOP=$!
+ip netns exec "$NS_CLI" "$PY" "$WORK/loop.py" $CLEAN4 $SRV4 "$WORK/stop" >"$WORK/loop-clean.json" &
+CLEAN_LOOP=$!
+start=$(date +%s)
+for ((i = 1; i <= REPLACES; i++)); do
+	sync --list "$WORK/big.txt" --replace
+	[ $RC -eq 0 ] || { touch "$WORK/stop"; fail "replace $i exited $RC: $(tail -n 3 "$WORK/sync.log")"; }
+done
+touch "$WORK/stop"
+wait $SPAM_LOOP $CLEAN_LOOP
+log "$REPLACES replaces of $(wc -l <"$WORK/big.txt") entries in $(($(date +%s) - start)) s; spammer $(cat "$WORK/loop-spam.json"), clean $(cat "$WORK/loop-clean.json")"
+[ "$(json_get "$(cat "$WORK/loop-spam.json")" reached)" = 0 ] || fail "the blocklisted client reached Postfix during the replaces"
+[ "$(json_get "$(cat "$WORK/loop-clean.json")" reached)" -gt 0 ] || fail "the clean client never reached Postfix: the loop was not live"
+[ "$(maillog_count $SPAM4)" = 0 ] || fail "Postfix logged connections from $SPAM4"
+[ "$(field v4_ranges)" -gt $((SET_SIZE * 9 / 10)) ] || fail "only $(field v4_ranges) ranges loaded"
+
+# 7. A transaction the kernel refuses: the set keeps its previous content, the error
+# names an element, the exit status is 2. A set with room for 64 elements (32 ranges)
+# stands in for any kernel refusal.
+ruleset_teardown
+in_srv nft -f - <<'EOF'
+table inet nftarpit {
+	set blocklist4 { type ipv4_addr; flags interval,timeout; size 64; }
+	set blocklist6 { type ipv6_addr; flags interval,timeout; }
+	set allowlist4 { type ipv4_addr; flags interval; }
+	set allowlist6 { type ipv6_addr; flags interval; }
+}
+EOF
+rm -f "$WORK/sync.state" "$WORK/sync.state.applied"
+awk '!/\// && n++ < 20' "$WORK/big.txt" >"$WORK/small.txt"
+sync --list "$WORK/small.txt"
+[ $RC -eq 0 ] || fail "sync into the small set exited $RC: $(cat "$WORK/sync.log")"
+before=$(set_elems blocklist4)
+[ "$(wc -l <<<"$before")" -eq 20 ] || fail "small set holds $(wc -l <<<"$before") ranges, want 20"
+awk '!/\// && n++ >= 100 && n <= 200' "$WORK/big.txt" >"$WORK/more.txt"
+sync --list "$WORK/more.txt"
+[ $RC -eq 2 ] || fail "refused transaction exited $RC, want 2: $(cat "$WORK/sync.log")"
+grep -q "transaction refused: .*set blocklist4, element [0-9.]*" "$WORK/sync.log" ||
+	fail "the refusal does not name the element: $(cat "$WORK/sync.log")"
+log "refusal: $(grep 'transaction refused' "$WORK/sync.log")"
+[ "$(set_elems blocklist4)" = "$before" ] || fail "blocklist4 changed although the kernel refused the transaction"
+sync --list "$WORK/more.txt" --replace
+[ $RC -eq 2 ] && [ "$(set_elems blocklist4)" = "$before" ] || fail "refused replace changed the set (rc $RC)"
+in_srv nft delete table inet nftarpit
+sync --list "$WORK/small.txt"
+[ $RC -eq 3 ] || fail "missing ruleset exited $RC, want 3"
+log "PASS"
