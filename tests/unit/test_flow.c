@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The flow table, the SMTP stream, and the stateful packet path that uses them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+
+#include "csum.h"
+#include "flow.h"
+#include "smtp.h"
+#include "worker.h"
+
+static struct pkt mkpkt(uint32_t host, uint16_t sport)
+{
+	struct pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.family = AF_INET;
+	p.saddr[0] = 198;
+	p.saddr[1] = 51;
+	p.saddr[2] = (uint8_t)(host >> 8);
+	p.saddr[3] = (uint8_t)host;
+	p.daddr[0] = 192;
+	p.daddr[3] = 1;
+	p.sport = sport;
+	p.dport = 25;
+	return p;
+}
+
+static void test_insert_lookup_remove(void **state)
+{
+	struct cookie_key key = {{1}};
+	struct flow_table *t = flow_table_alloc(1000, &key);
+	struct flow ev;
+	bool did;
+	uint32_t i;
+
+	assert_non_null(t);
+	for (i = 0; i < 1000; i++) {
+		struct pkt p = mkpkt(i, (uint16_t)(1024 + i));
+
+		assert_non_null(flow_insert(t, &p, i, i * 7, 100, 60, &ev, &did));
+		assert_false(did);
+	}
+	assert_int_equal(t->count, 1000);
+	assert_int_equal(t->by_state[FLOW_HELD], 1000);
+	for (i = 0; i < 1000; i++) {
+		struct pkt p = mkpkt(i, (uint16_t)(1024 + i));
+		struct flow *f = flow_lookup(t, &p);
+
+		assert_non_null(f);
+		assert_int_equal(f->isn, i);
+		assert_int_equal(f->peer_una, i * 7);
+		p.sport++;
+		if (i < 999)
+			assert_true(flow_lookup(t, &p) == NULL || flow_lookup(t, &p)->isn == i + 1);
+	}
+	/* Full, and every flow is fresh: no record for a newcomer, held statelessly. */
+	{
+		struct pkt p = mkpkt(5000, 9);
+
+		assert_null(flow_insert(t, &p, 1, 1, 130, 60, &ev, &did));
+		assert_false(did);
+		/* 60 s later the idlest may go. */
+		assert_non_null(flow_insert(t, &p, 1, 1, 160, 60, &ev, &did));
+		assert_true(did);
+		assert_int_equal(t->count, 1000);
+	}
+	for (i = 0; i < 1000; i++) {
+		struct pkt p = mkpkt(i, (uint16_t)(1024 + i));
+		struct flow *f = flow_lookup(t, &p);
+
+		if (f != NULL)
+			flow_remove(t, f);
+	}
+	assert_int_equal(t->count, 1);
+	assert_int_equal(t->by_state[FLOW_FREE], 999);
+	flow_table_free(t);
+}
+
+/* The memory a table holds is fixed at start: the same empty, with 10 or with 100,000. */
+static void test_memory_fixed(void **state)
+{
+	struct cookie_key key = {{2}};
+	struct flow_table *t = flow_table_alloc(131072, &key);
+	size_t empty = flow_table_bytes(t);
+	struct flow ev;
+	bool did;
+	uint32_t i;
+
+	assert_true(empty >= 131072u * 64u);
+	for (i = 0; i < 100000; i++) {
+		struct pkt p = mkpkt(i / 50000, (uint16_t)(i % 50000 + 1));
+
+		assert_non_null(flow_insert(t, &p, i, i, 1, 60, &ev, &did));
+		if (i == 9)
+			assert_int_equal(flow_table_bytes(t), empty);
+	}
+	assert_int_equal(t->count, 100000);
+	assert_int_equal(flow_table_bytes(t), empty);
+	flow_table_free(t);
+}
+
+static void test_fifo_order(void **state)
+{
+	struct cookie_key key = {{3}};
+	struct flow_table *t = flow_table_alloc(16, &key);
+	struct flow *f[3];
+	struct flow ev;
+	bool did;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct pkt p = mkpkt((uint32_t)i, 1000);
+
+		f[i] = flow_insert(t, &p, 0, 0, 0, 60, &ev, &did);
+		flow_schedule(t, f[i], 1000u + (uint32_t)i * 10);
+	}
+	/* Removing the middle one unlinks it from the FIFO in O(1). */
+	flow_remove(t, f[1]);
+	assert_null(flow_next_due(t, 999));
+	assert_ptr_equal(flow_next_due(t, 1000), f[0]);
+	assert_null(flow_next_due(t, 1019));
+	assert_ptr_equal(flow_next_due(t, 1020), f[2]);
+	assert_null(flow_next_due(t, 5000));
+	/* Wrap-around of the millisecond clock. */
+	flow_schedule(t, f[0], 5);
+	assert_null(flow_next_due(t, 0xfffffff0u));
+	assert_ptr_equal(flow_next_due(t, 6), f[0]);
+	flow_table_free(t);
+}
+
+static void test_smtp_stream(void **state)
+{
+	struct smtp_text s;
+	uint8_t all[4096];
+	uint8_t part[7];
+	uint32_t off;
+	char *text;
+
+	smtp_text_init(&s, "mx.example.org\r\nINJECT");
+	assert_string_equal(s.greeting, "220 mx.example.orgINJECT ESMTP\r\n");
+	assert_int_equal(smtp_stream(&s, 0, all, sizeof(all)), sizeof(all));
+	assert_memory_equal(all, s.greeting, s.greeting_len);
+	text = strndup((const char *)all, sizeof(all));
+	assert_non_null(strstr(text, "\r\n250-mx.example.orgINJECT\r\n250-PIPELINING\r\n"));
+	/* Never the last line of a reply ("250 "): the reply never ends. */
+	assert_null(strstr(text, "\n250 "));
+	free(text);
+	/* Any slice equals the same bytes of the whole. */
+	for (off = 0; off < sizeof(all) - sizeof(part); off += 13) {
+		smtp_stream(&s, off, part, sizeof(part));
+		assert_memory_equal(part, all + off, sizeof(part));
+	}
+	smtp_text_init(&s, "");
+	assert_string_equal(s.greeting, "220 localhost ESMTP\r\n");
+}
+
+/* A TCP segment from the peer, checksummed, as the queue would hand it over. */
+static size_t segment(uint8_t *b, uint8_t flags, uint32_t seq, uint32_t ack, size_t paylen)
+{
+	size_t len = 40 + paylen;
+	uint16_t ck;
+
+	memset(b, 0, len);
+	b[0] = 0x45;
+	b[2] = (uint8_t)(len >> 8);
+	b[3] = (uint8_t)len;
+	b[8] = 64;
+	b[9] = 6;
+	b[12] = 198, b[13] = 51, b[14] = 100, b[15] = 10;
+	b[16] = 192, b[17] = 0, b[18] = 2, b[19] = 1;
+	b[20] = 0xc3, b[21] = 0x50; /* sport 50000 */
+	b[23] = 25;
+	b[24] = (uint8_t)(seq >> 24), b[25] = (uint8_t)(seq >> 16);
+	b[26] = (uint8_t)(seq >> 8), b[27] = (uint8_t)seq;
+	b[28] = (uint8_t)(ack >> 24), b[29] = (uint8_t)(ack >> 16);
+	b[30] = (uint8_t)(ack >> 8), b[31] = (uint8_t)ack;
+	b[32] = 0x50;
+	b[33] = flags;
+	b[34] = 0xfa;
+	ck = csum_tcp4(b + 12, b + 16, b + 20, 20 + paylen);
+	memcpy(b + 36, &ck, 2);
+	return len;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static struct worker *smtp_worker(void)
+{
+	struct worker_cfg wc;
+	struct worker *w;
+
+	memset(&wc, 0, sizeof(wc));
+	wc.tarpit.mss = 1460;
+	wc.prefix_rate = wc.prefix_burst = wc.global_rate = wc.global_burst = 1000;
+	wc.smtp = true;
+	wc.smtp_ports[0] = 25;
+	wc.nsmtp_ports = 1;
+	wc.smtp_interval_ms = 1000;
+	wc.smtp_max_bytes = 40;
+	smtp_text_init(&wc.smtp_text, "mx");
+	wc.flow_idle_s = 100;
+	wc.flow_evict_idle_s = 60;
+	w = worker_alloc(25, &wc, 64, 64, 64);
+	assert_non_null(w);
+	w->now_s = 0; /* the tests drive the clock */
+	return w;
+}
+
+/* Feed one segment; returns the number of replies it produced (in w->out->v4). */
+static unsigned int feed(struct worker *w, uint8_t flags, uint32_t seq, uint32_t ack, size_t pl,
+			 uint32_t now_ms)
+{
+	uint8_t b[128];
+	struct queue_pkt qp = {.id = 1, .data = b, .skbinfo = 4};
+
+	w->out->v4.n = 0;
+	qp.caplen = qp.origlen = segment(b, flags, seq, ack, pl);
+	worker_handle(w, &qp, now_ms);
+	return w->out->v4.n;
+}
+
+static void test_smtp_flow_path(void **state)
+{
+	struct worker *w = smtp_worker();
+	const uint32_t peer = 0x10000000;
+	struct inject_lane *l = &w->out->v4;
+	uint32_t isn;
+	size_t glen = w->cfg.smtp_text.greeting_len;
+
+	/* SYN: SYN-ACK, no record yet (a spoofed SYN must cost us no state). */
+	assert_int_equal(feed(w, PKT_TCP_SYN, peer, 0, 0, 0), 1);
+	isn = rd32(l->buf[0] + 24);
+	assert_int_equal(w->flows->count, 0);
+	/* The handshake's ACK: a record, and the whole greeting at once. */
+	assert_int_equal(feed(w, PKT_TCP_ACK, peer + 1, isn + 1, 0, 0), 1);
+	assert_int_equal(w->flows->count, 1);
+	assert_int_equal(l->iov[0].iov_len, 40 + glen);
+	assert_int_equal(rd32(l->buf[0] + 24), isn + 1);
+	assert_int_equal(rd32(l->buf[0] + 28), peer + 1);
+	assert_int_equal(l->buf[0][34] << 8 | l->buf[0][35], 0); /* window 0 */
+	assert_memory_equal(l->buf[0] + 40, "220 mx ESMTP\r\n", glen);
+	/* The peer acknowledges the greeting: no reply (no ping-pong). */
+	assert_int_equal(feed(w, PKT_TCP_ACK, peer + 1, isn + 1 + (uint32_t)glen, 0, 10), 0);
+	/* Its EHLO is stuck in our window: a probe, answered with our current seq. */
+	assert_int_equal(feed(w, PKT_TCP_ACK, peer, isn + 1 + (uint32_t)glen, 0, 20), 1);
+	assert_int_equal(rd32(l->buf[0] + 24), isn + 1 + glen);
+	assert_int_equal(rd32(l->buf[0] + 28), peer + 1);
+	assert_int_equal(l->iov[0].iov_len, 40);
+	/* Tick: one byte of the endless reply. */
+	l->n = 0;
+	w->now_s = 1;
+	worker_tick(w, 1000);
+	assert_int_equal(l->n, 1);
+	assert_int_equal(l->iov[0].iov_len, 41);
+	assert_int_equal(l->buf[0][40], '2');
+	assert_int_equal(rd32(l->buf[0] + 24), isn + 1 + glen);
+	/* Not acknowledged by the next tick: the same byte again, not the next one. */
+	l->n = 0;
+	worker_tick(w, 2000);
+	assert_int_equal(l->n, 1);
+	assert_int_equal(rd32(l->buf[0] + 24), isn + 1 + glen);
+	/* Acknowledged: the next byte. */
+	feed(w, PKT_TCP_ACK, peer + 1, isn + 2 + (uint32_t)glen, 0, 2100);
+	l->n = 0;
+	worker_tick(w, 3000);
+	assert_int_equal(l->buf[0][40], '5');
+	assert_int_equal(rd32(l->buf[0] + 24), isn + 2 + glen);
+	assert_int_equal(w->stats.smtp_bytes, glen + 3);
+	/* The peer resets: the flow ends. */
+	assert_int_equal(feed(w, PKT_TCP_RST | PKT_TCP_ACK, peer + 1, 0, 0, 3100), 0);
+	assert_int_equal(w->flows->count, 0);
+	assert_int_equal(w->stats.flows_ended, 1);
+	worker_free(w);
+}
+
+/* Budget spent: quiet (probes still answered), and idleness ends a flow. */
+static void test_smtp_budget_and_idle(void **state)
+{
+	struct worker *w = smtp_worker();
+	const uint32_t peer = 777;
+	struct inject_lane *l = &w->out->v4;
+	uint32_t isn;
+	uint32_t t;
+	uint32_t acked;
+
+	feed(w, PKT_TCP_SYN, peer, 0, 0, 0);
+	isn = rd32(l->buf[0] + 24);
+	feed(w, PKT_TCP_ACK, peer + 1, isn + 1, 0, 0);
+	acked = isn + 1 + (uint32_t)w->cfg.smtp_text.greeting_len;
+	for (t = 1; t < 60; t++) {
+		feed(w, PKT_TCP_ACK, peer + 1, acked, 0, t * 1000 - 1);
+		w->now_s = t;
+		l->n = 0;
+		worker_tick(w, t * 1000);
+		if (l->n == 1 && l->iov[0].iov_len == 41)
+			acked++;
+	}
+	/* 40 bytes in all, greeting included, then silence. */
+	assert_int_equal(w->flows->by_state[FLOW_QUIET], 1);
+	assert_int_equal(acked - isn - 1, 40);
+	assert_int_equal(feed(w, PKT_TCP_ACK, peer, acked, 0, 60000), 1);
+	/* Nothing from the peer for flow_idle_s: ended at the next tick. */
+	w->now_s = 60 + 100;
+	worker_tick(w, 200000);
+	assert_int_equal(w->flows->count, 0);
+	worker_free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_insert_lookup_remove),
+		cmocka_unit_test(test_memory_fixed),
+		cmocka_unit_test(test_fifo_order),
+		cmocka_unit_test(test_smtp_stream),
+		cmocka_unit_test(test_smtp_flow_path),
+		cmocka_unit_test(test_smtp_budget_and_idle),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
