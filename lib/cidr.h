@@ -63,7 +63,8 @@ struct cidr_addr cidr_addr_dec(struct cidr_addr a);
 
 /* "192.0.2.7" or "2001:db8::7". */
 void cidr_addr_format(const struct cidr_addr *a, int family, char *out, size_t outlen);
-/* A prefix when the range is one ("192.0.2.0/24", a single address without "/32"), else FIRST-LAST. */
+/* A prefix when the range is one ("192.0.2.0/24", a single address without "/32"), else FIRST-LAST.
+ */
 void cidr_range_format(const struct cidr_range *r, int family, char *out, size_t outlen);
 
 /* Number of addresses in r minus one, saturated at UINT64_MAX. */

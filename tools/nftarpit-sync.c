@@ -13,15 +13,16 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: nftarpit-sync [-c FILE] [--log FILE|-]... [--journal] [--list [FMT:]FILE]...\n"
-		"                     [--allow [FMT:]FILE]... [--state FILE] [--dry-run] [--follow]\n"
-		"                     [--replace] [--force] [--export-plain FILE]\n"
-		"                     [--export-rbldnsd FILE] [--now EPOCH] [-v]\n"
-		"  FMT: auto (default), plain, drop, json, rbldnsd\n"
-		"exit: 0 done, 1 bad options/config/list/state (nothing applied),\n"
-		"      2 the kernel refused the transaction (sets unchanged),\n"
-		"      3 the nftarpit ruleset is missing (run nftarpitctl setup)\n");
+	fprintf(f, "usage: nftarpit-sync [-c FILE] [--log FILE|-]... [--journal] [--list "
+		   "[FMT:]FILE]...\n"
+		   "                     [--allow [FMT:]FILE]... [--state FILE] [--dry-run] "
+		   "[--follow]\n"
+		   "                     [--replace] [--force] [--export-plain FILE]\n"
+		   "                     [--export-rbldnsd FILE] [--now EPOCH] [-v]\n"
+		   "  FMT: auto (default), plain, drop, json, rbldnsd\n"
+		   "exit: 0 done, 1 bad options/config/list/state (nothing applied),\n"
+		   "      2 the kernel refused the transaction (sets unchanged),\n"
+		   "      3 the nftarpit ruleset is missing (run nftarpitctl setup)\n");
 }
 
 enum {

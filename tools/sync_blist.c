@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Block and allow list lines: plain, Spamhaus DROP text and NDJSON, rbldnsd ip4set/ip6tset. Pure. */
+/* Block and allow list lines: plain, Spamhaus DROP text and NDJSON, rbldnsd ip4set/ip6tset. Pure.
+ */
 #include "sync_blist.h"
 
 #include <stdio.h>
@@ -85,8 +86,9 @@ static int blist_json(const char *p, struct blist_entry *e, char *err, size_t er
 	if (*k++ != '"')
 		goto bad;
 	q = strchr(k, '"');
-	if (q == NULL || (n = (size_t)(q - k)) >= sizeof(tok))
+	if (q == NULL || (size_t)(q - k) >= sizeof(tok))
 		goto bad;
+	n = (size_t)(q - k);
 	memcpy(tok, k, n);
 	tok[n] = '\0';
 	return blist_addr(tok, e, err, errlen);
@@ -119,7 +121,10 @@ static int blist_rbldnsd4(const char *tok, struct blist_entry *e, char *err, siz
 	}
 	if (dash != NULL || dots == 3)
 		return blist_addr(tok, e, err, errlen);
-	snprintf(buf, sizeof(buf), "%s%s/%d", tok, dots == 0 ? ".0.0.0" : dots == 1 ? ".0.0" : ".0",
+	snprintf(buf, sizeof(buf), "%s%s/%d", tok,
+		 dots == 0   ? ".0.0.0"
+		 : dots == 1 ? ".0.0"
+			     : ".0",
 		 8 * (dots + 1));
 	return blist_addr(buf, e, err, errlen);
 }

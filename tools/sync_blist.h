@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Block and allow list lines: plain, Spamhaus DROP text and NDJSON, rbldnsd ip4set/ip6tset. Pure. */
+/* Block and allow list lines: plain, Spamhaus DROP text and NDJSON, rbldnsd ip4set/ip6tset. Pure.
+ */
 #ifndef NFTARPIT_SYNC_BLIST_H
 #define NFTARPIT_SYNC_BLIST_H
 

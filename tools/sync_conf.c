@@ -173,8 +173,7 @@ static char *sync_conf_reader(char *str, int num, void *stream)
 	return r;
 }
 
-static int sync_conf_handler(void *user, const char *section, const char *name,
-			     const char *value)
+static int sync_conf_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct sync_conf_ctx *ctx = user;
 	const char *err;
@@ -214,8 +213,10 @@ int sync_conf_load(const char *path, struct sync_conf *c)
 void sync_conf_finish(struct sync_conf *c)
 {
 	static const char *const defaults[] = {
-		"SYSLOG_IDENTIFIER=postfix/smtpd", "SYSLOG_IDENTIFIER=postfix/postscreen",
-		"SYSLOG_IDENTIFIER=amavis",	   "SYSLOG_IDENTIFIER=rspamd",
+		"SYSLOG_IDENTIFIER=postfix/smtpd",
+		"SYSLOG_IDENTIFIER=postfix/postscreen",
+		"SYSLOG_IDENTIFIER=amavis",
+		"SYSLOG_IDENTIFIER=rspamd",
 	};
 	size_t i;
 

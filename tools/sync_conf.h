@@ -11,8 +11,8 @@
 #include "sync_mlog.h"
 #include "sync_state.h"
 
-#define SYNC_SOURCES_MAX 32
-#define SYNC_MATCHES_MAX 16
+#define SYNC_SOURCES_MAX   32
+#define SYNC_MATCHES_MAX   16
 #define SYNC_DEFAULT_STATE "/var/lib/nftarpit/sync.state"
 
 /* A list file and how to read it ("drop:/path" on the command line). */

@@ -74,8 +74,8 @@ static int export_write(const char *path, const char *header, const struct cidr_
 
 int export_plain(const char *path, const struct cidr_set *v4, const struct cidr_set *v6)
 {
-	return export_write(path, "# nftarpit-sync blocklist: one address or prefix per line\n",
-			    v4, v6);
+	return export_write(path, "# nftarpit-sync blocklist: one address or prefix per line\n", v4,
+			    v6);
 }
 
 int export_rbldnsd(const char *path, const struct cidr_set *v4, const struct cidr_set *v6)

@@ -34,9 +34,9 @@ static uint64_t input_head_hash(int fd)
 }
 
 /* Parse the complete lines in buf[0..len); returns how many bytes they took. */
-static size_t input_lines(const char *buf, size_t len, const char *name,
-			  const struct mlog_opts *o, input_hit_fn fn, void *arg,
-			  struct input_counts *n, uint64_t *lineno, int *stop)
+static size_t input_lines(const char *buf, size_t len, const char *name, const struct mlog_opts *o,
+			  input_hit_fn fn, void *arg, struct input_counts *n, uint64_t *lineno,
+			  int *stop)
 {
 	const char *p = buf;
 	const char *end = buf + len;
@@ -169,8 +169,8 @@ int input_read_log(const char *path, struct state_pos *pos, const struct mlog_op
 	return 0;
 }
 
-int input_read_fd(int fd, const char *name, const struct mlog_opts *o, input_hit_fn fn,
-		  void *arg, struct input_counts *n)
+int input_read_fd(int fd, const char *name, const struct mlog_opts *o, input_hit_fn fn, void *arg,
+		  struct input_counts *n)
 {
 	uint64_t lineno = 0;
 	char *buf = malloc(INPUT_BUF);
@@ -193,8 +193,7 @@ int input_read_fd(int fd, const char *name, const struct mlog_opts *o, input_hit
 			/* A last line without a newline is still a line. */
 			if (have > 0) {
 				buf[have++] = '\n';
-				(void)input_lines(buf, have, name, o, fn, arg, n, &lineno,
-						  &stop);
+				(void)input_lines(buf, have, name, o, fn, arg, n, &lineno, &stop);
 			}
 			break;
 		}
@@ -355,7 +354,10 @@ int input_read_list(const char *path, enum blist_format fmt, struct cidr_set *v4
 	cidr_set_init(&l6, 6);
 	cidr_set_init(&ex4, 4);
 	cidr_set_init(&ex6, 6);
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	for (;;) {
+		len = getline(&line, &cap, f);
+		if (len < 0)
+			break;
 		lineno++;
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';

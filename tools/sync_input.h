@@ -33,8 +33,8 @@ int input_read_log(const char *path, struct state_pos *pos, const struct mlog_op
 		   input_hit_fn fn, void *arg, struct input_counts *n);
 
 /* Read a stream to its end (stdin for "-"). 0 or -1. */
-int input_read_fd(int fd, const char *name, const struct mlog_opts *o, input_hit_fn fn,
-		  void *arg, struct input_counts *n);
+int input_read_fd(int fd, const char *name, const struct mlog_opts *o, input_hit_fn fn, void *arg,
+		  struct input_counts *n);
 
 /*
  * Read the journal entries matching any of matches (FIELD=value) after cursor (all if

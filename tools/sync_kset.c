@@ -39,8 +39,7 @@ static bool kset_same_expiry(uint64_t a, uint64_t b)
 	return (a > b ? a - b : b - a) <= KSET_EXPIRY_SLACK;
 }
 
-int kset_diff_compute(const struct cidr_set *have, const struct cidr_set *want,
-		      struct kset_diff *d)
+int kset_diff_compute(const struct cidr_set *have, const struct cidr_set *want, struct kset_diff *d)
 {
 	size_t i = 0, j = 0;
 	int c;
@@ -251,8 +250,8 @@ size_t kset_batch_size(const struct kset_op *ops, size_t nops)
 	return total;
 }
 
-static void kset_put_elem(struct nlmsghdr *nlh, const struct cidr_addr *key, int family,
-			  bool end, uint64_t timeout_ms)
+static void kset_put_elem(struct nlmsghdr *nlh, const struct cidr_addr *key, int family, bool end,
+			  uint64_t timeout_ms)
 {
 	uint8_t k[16];
 	struct nlattr *el, *kn;
@@ -270,8 +269,8 @@ static void kset_put_elem(struct nlmsghdr *nlh, const struct cidr_addr *key, int
 	mnl_attr_nest_end(nlh, el);
 }
 
-static struct nlmsghdr *kset_msg_start(struct mnl_nlmsg_batch *b, uint16_t type,
-				       const char *name, uint32_t seq)
+static struct nlmsghdr *kset_msg_start(struct mnl_nlmsg_batch *b, uint16_t type, const char *name,
+				       uint32_t seq)
 {
 	struct nlmsghdr *nlh;
 	uint16_t flags = NLM_F_ACK;

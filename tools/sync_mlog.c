@@ -40,8 +40,10 @@ int mlog_parse_patterns(const char *s, unsigned int *mask, char *err, size_t err
 				break;
 		}
 		if (i == MLOG_NREASONS) {
-			snprintf(err, errlen, "unknown pattern \"%.*s\" (rbl, access, dnsbl, "
-					      "pregreet, amavis, rspamd)", (int)n, p);
+			snprintf(err, errlen,
+				 "unknown pattern \"%.*s\" (rbl, access, dnsbl, "
+				 "pregreet, amavis, rspamd)",
+				 (int)n, p);
 			return -1;
 		}
 		m |= 1u << i;

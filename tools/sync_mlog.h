@@ -21,7 +21,7 @@ enum mlog_reason {
 #define MLOG_ALL ((1u << MLOG_NREASONS) - 1)
 
 struct mlog_opts {
-	unsigned int enabled;	     /* bit (1 << reason) per pattern in use */
+	unsigned int enabled;	      /* bit (1 << reason) per pattern in use */
 	unsigned int dnsbl_threshold; /* postscreen rank at or above which we ban */
 };
 

@@ -23,7 +23,10 @@
 /* The four sets nftarpit-sync owns, in the order of the arrays below. */
 enum { SET_BLOCK4, SET_BLOCK6, SET_ALLOW4, SET_ALLOW6, SET_COUNT };
 static const char *const sync_set_names[SET_COUNT] = {
-	"blocklist4", "blocklist6", "allowlist4", "allowlist6",
+	"blocklist4",
+	"blocklist6",
+	"allowlist4",
+	"allowlist6",
 };
 static const int sync_set_family[SET_COUNT] = {4, 6, 4, 6};
 
@@ -40,8 +43,8 @@ struct sync_run {
 	bool follow_phase;
 	struct cidr_set pending[2]; /* follow mode: new bans to send */
 	struct nftx *x;
-	uint32_t gen;	   /* ruleset generation our last commit left, 0 = unknown */
-	int kernel_error;  /* errno of the last refused transaction */
+	uint32_t gen;	  /* ruleset generation our last commit left, 0 = unknown */
+	int kernel_error; /* errno of the last refused transaction */
 	char snap[PATH_MAX + 16];
 	int64_t commit_ms; /* build, send and acks of the transaction */
 };
@@ -103,14 +106,15 @@ static int sync_own_addrs(struct sync_run *r)
 			continue;
 		if (i->ifa_addr->sa_family == AF_INET) {
 			family = 4;
-			cidr_addr_from_bytes(&x.first, 4,
-					     (const uint8_t *)&((struct sockaddr_in *)(void *)
-								    i->ifa_addr)->sin_addr);
+			cidr_addr_from_bytes(
+				&x.first, 4,
+				(const uint8_t *)&((struct sockaddr_in *)(void *)i->ifa_addr)
+					->sin_addr);
 		} else if (i->ifa_addr->sa_family == AF_INET6) {
 			family = 6;
-			cidr_addr_from_bytes(&x.first, 6,
-					     ((struct sockaddr_in6 *)(void *)i->ifa_addr)
-						     ->sin6_addr.s6_addr);
+			cidr_addr_from_bytes(
+				&x.first, 6,
+				((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr.s6_addr);
 		} else {
 			continue;
 		}
@@ -254,9 +258,9 @@ static void sync_read_logs(struct sync_run *r, struct input_journal **jp, int wa
 		(void)input_read_log(c->logs[i], pos, &c->mlog, sync_on_hit, r, &r->in);
 	}
 	if (c->journal)
-		(void)input_read_journal(jp, (char(*)[128])c->matches, c->nmatches,
-					 r->st.cursor, sizeof(r->st.cursor), wait_ms, &c->mlog,
-					 sync_on_hit, r, &r->in);
+		(void)input_read_journal(jp, (char(*)[128])c->matches, c->nmatches, r->st.cursor,
+					 sizeof(r->st.cursor), wait_ms, &c->mlog, sync_on_hit, r,
+					 &r->in);
 }
 
 /*
@@ -429,8 +433,7 @@ static void sync_snapshot(struct sync_run *r, uint32_t before, bool committed)
 {
 	uint32_t after = 0;
 
-	if (kset_genid(r->x, &after) < 0 || after == 0 ||
-	    after != before + (committed ? 1 : 0)) {
+	if (kset_genid(r->x, &after) < 0 || after == 0 || after != before + (committed ? 1 : 0)) {
 		r->gen = 0;
 		snap_drop(r->snap);
 		return;
@@ -487,10 +490,13 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 		if (c->dry_run)
 			sync_print_diff(r, i, &d[i]);
 	}
-	snprintf(summary, len, "mode=%s kernel_read=%s added=%zu removed=%zu kept=%zu refreshed=%zu",
+	snprintf(summary, len,
+		 "mode=%s kernel_read=%s added=%zu removed=%zu kept=%zu refreshed=%zu",
 		 c->replace ? "replace" : "delta",
-		 c->replace ? "none" : from_snap ? "snapshot" : "dump", added, removed, kept,
-		 refreshed);
+		 c->replace  ? "none"
+		 : from_snap ? "snapshot"
+			     : "dump",
+		 added, removed, kept, refreshed);
 	if (c->dry_run && c->replace) {
 		for (i = 0; i < SET_COUNT; i++) {
 			printf("%s: flush, add=%zu\n", sync_set_names[i], r->want[i].n);
@@ -543,7 +549,6 @@ static int sync_save(struct sync_run *r)
 	}
 	return 0;
 }
-
 
 /* The first, full run: everything from the sources, compared with the kernel. */
 static int sync_once(struct sync_run *r, struct input_journal **jp)

@@ -100,7 +100,8 @@ int snap_save(const char *path, uint32_t gen, const struct cidr_set sets[SNAP_NS
 	if (fwrite(&h, sizeof(h), 1, f) != 1)
 		goto err_close;
 	for (i = 0; i < SNAP_NSETS; i++) {
-		if (sets[i].n > 0 && fwrite(sets[i].r, sizeof(*sets[i].r), sets[i].n, f) != sets[i].n)
+		if (sets[i].n > 0 &&
+		    fwrite(sets[i].r, sizeof(*sets[i].r), sets[i].n, f) != sets[i].n)
 			goto err_close;
 	}
 	if (fflush(f) != 0 || fsync(fileno(f)) < 0)

@@ -38,7 +38,8 @@ void state_free(struct state *st)
 
 static size_t state_hash(int family, const struct cidr_addr *a, size_t cap)
 {
-	uint64_t h = a->lo * 0x9e3779b97f4a7c15ull ^ (a->hi + (uint64_t)family) * 0xc2b2ae3d27d4eb4full;
+	uint64_t h =
+		a->lo * 0x9e3779b97f4a7c15ull ^ (a->hi + (uint64_t)family) * 0xc2b2ae3d27d4eb4full;
 
 	h ^= h >> 29;
 	return (size_t)(h & (cap - 1));
@@ -299,7 +300,10 @@ int state_load(struct state *st, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	for (;;) {
+		len = getline(&line, &cap, f);
+		if (len < 0)
+			break;
 		lineno++;
 		if (len == 0 || line[len - 1] != '\n') {
 			why = "line cut short";

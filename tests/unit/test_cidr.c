@@ -99,9 +99,9 @@ static void test_keys(void **state)
 	assert_memory_equal(e, e4, 4);
 	assert_int_equal(cidr_parse("255.255.255.0/24", &family, &r, err, sizeof(err)), 0);
 	assert_false(cidr_range_to_keys(&r, family, s, e));
-	assert_int_equal(cidr_parse("2001:db8:0:ffff:ffff:ffff:ffff:ffff", &family, &r, err,
-				    sizeof(err)),
-			 0);
+	assert_int_equal(
+		cidr_parse("2001:db8:0:ffff:ffff:ffff:ffff:ffff", &family, &r, err, sizeof(err)),
+		0);
 	assert_true(cidr_range_to_keys(&r, family, s, e));
 	assert_int_equal(e[3], 0xb8);
 	assert_int_equal(e[5], 1);
@@ -135,9 +135,8 @@ static void test_prefixes(void **state)
 	cidr_range_prefixes(&r, family, collect, out);
 	assert_string_equal(out, "0.0.0.0/0");
 	out[0] = '\0';
-	assert_int_equal(cidr_parse("255.255.255.254-255.255.255.255", &family, &r, err,
-				    sizeof(err)),
-			 0);
+	assert_int_equal(
+		cidr_parse("255.255.255.254-255.255.255.255", &family, &r, err, sizeof(err)), 0);
 	cidr_range_prefixes(&r, family, collect, out);
 	assert_string_equal(out, "255.255.255.254/31");
 }
@@ -155,12 +154,8 @@ struct window {
 };
 
 static const struct window windows[] = {
-	{4, {0, 0}},
-	{4, {0, UINT32_MAX - W + 1}},
-	{4, {0, 0xc0000200}},
-	{6, {0, 0}},
-	{6, {7, UINT64_MAX - W / 2 + 1}},
-	{6, {UINT64_MAX, UINT64_MAX - W + 1}},
+	{4, {0, 0}}, {4, {0, UINT32_MAX - W + 1}},     {4, {0, 0xc0000200}},
+	{6, {0, 0}}, {6, {7, UINT64_MAX - W / 2 + 1}}, {6, {UINT64_MAX, UINT64_MAX - W + 1}},
 };
 
 static struct cidr_addr at(const struct window *w, unsigned int off)
@@ -314,8 +309,8 @@ static void test_subtract_hole(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_table),   cmocka_unit_test(test_keys),
-		cmocka_unit_test(test_prefixes),      cmocka_unit_test(test_merge_model),
+		cmocka_unit_test(test_parse_table),    cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_prefixes),       cmocka_unit_test(test_merge_model),
 		cmocka_unit_test(test_subtract_model), cmocka_unit_test(test_subtract_hole),
 	};
 

@@ -284,12 +284,15 @@ static void test_describe_error(void **state)
 			mnl_attr_for_each_nested(el, a)
 			{
 				if (i++ == k)
-					err.attr_off = (uint32_t)((const char *)el - (const char *)m);
+					err.attr_off =
+						(uint32_t)((const char *)el - (const char *)m);
 			}
 		}
 		kset_describe_error(mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), &err, out,
 				    sizeof(out));
-		assert_string_equal(out, k < 2 ? "2001:db8::/32" : k < 4 ? "2001:db9::5" : "2001:dba::/48");
+		assert_string_equal(out, k < 2	 ? "2001:db8::/32"
+					 : k < 4 ? "2001:db9::5"
+						 : "2001:dba::/48");
 	}
 	mnl_nlmsg_batch_stop(b);
 	free(buf);
