@@ -9,6 +9,7 @@
 
 #include <libmnl/libmnl.h>
 
+#include "conffile.h"
 #include "log.h"
 #include "nftx.h"
 
@@ -141,6 +142,37 @@ static void ctl_log_refused(const char *doing, const struct nftx_error *err)
 	log_warnx("%s: %s: %s%s%s", doing, err->what, strerror(err->error),
 		  err->count > 1 ? " (and more errors after it)" : "",
 		  err->error == EPERM ? " (CAP_NET_ADMIN is needed)" : "");
+}
+
+const char *ctl_ruleset_conf_set(struct ruleset_opts *o, const char *key, const char *value)
+{
+	/* The parsers write their reason into a buffer; the config reader logs it at once. */
+	static char err[256];
+	int rc;
+
+	if (strcmp(key, "queue") == 0)
+		rc = ruleset_parse_queue(o, value, err, sizeof(err));
+	else if (strcmp(key, "ports") == 0)
+		rc = ruleset_parse_ports(o, value, err, sizeof(err));
+	else if (strcmp(key, "mark") == 0)
+		rc = ruleset_parse_mark(o, value, err, sizeof(err));
+	else if (strcmp(key, "queue_expr") == 0)
+		rc = ruleset_parse_queue_expr(o, value, err, sizeof(err));
+	else if (strcmp(key, "fail_open") == 0)
+		return conffile_bool(value, &o->fail_open);
+	else
+		return "unknown key";
+	return rc < 0 ? err : NULL;
+}
+
+static const char *ctl_ruleset_conf_cb(void *arg, const char *key, const char *value)
+{
+	return ctl_ruleset_conf_set(arg, key, value);
+}
+
+int ctl_ruleset_conf_load(const char *path, struct ruleset_opts *o)
+{
+	return conffile_load(path, "ruleset", ctl_ruleset_conf_cb, o);
 }
 
 int ctl_setup(const struct ruleset_opts *o)

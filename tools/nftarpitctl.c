@@ -1,19 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* nftarpitctl: install, remove and print the nftarpit ruleset. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "conffile.h"
 #include "ctl_ruleset.h"
 #include "log.h"
 #include "ruleset.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: nftarpitctl setup [--queue N|N-M] [--ports LIST] [--fail-open]\n"
-		   "                         [--mark VALUE] [--queue-expr auto|native|xt]\n"
-		   "       nftarpitctl teardown\n"
-		   "       nftarpitctl print-ruleset [setup's options]\n");
+	fprintf(f,
+		"usage: nftarpitctl setup [-c FILE] [--queue N|N-M] [--ports LIST] [--fail-open]\n"
+		"                         [--mark VALUE] [--queue-expr auto|native|xt]\n"
+		"       nftarpitctl teardown\n"
+		"       nftarpitctl print-ruleset [setup's options]\n"
+		"  -c, --config FILE  read [ruleset] from FILE (default " CONFFILE_DEFAULT_PATH
+		" if present);\n"
+		"                     options given here override it\n");
 }
 
 enum {
@@ -30,6 +37,7 @@ static const struct option long_opts[] = {
 	{"fail-open", no_argument, NULL, OPT_FAIL_OPEN},
 	{"mark", required_argument, NULL, OPT_MARK},
 	{"queue-expr", required_argument, NULL, OPT_QUEUE_EXPR},
+	{"config", required_argument, NULL, 'c'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -43,6 +51,42 @@ static const char *opt_name(int ch)
 			return lo->name;
 	}
 	return "?";
+}
+
+/*
+ * Defaults, then [ruleset] of the config file (the default one only if it exists), so that
+ * options parsed afterwards override it. 0, or -1 when the file is unreadable or wrong.
+ */
+static int load_config(int argc, char *argv[], struct ruleset_opts *o)
+{
+	const char *path = CONFFILE_DEFAULT_PATH;
+	bool explicit = false;
+	int ch;
+	int n;
+
+	/* First pass: only -c; the second pass reports unknown options. */
+	opterr = 0;
+	optind = 1;
+	for (;;) {
+		ch = getopt_long(argc - 1, argv + 1, "c:h", long_opts, NULL);
+		if (ch == -1)
+			break;
+		if (ch == 'c') {
+			path = optarg;
+			explicit = true;
+		}
+	}
+	opterr = 1;
+	n = ctl_ruleset_conf_load(path, o);
+	if (n < 0 && (errno != ENOENT || explicit)) {
+		log_warn("config %s", path);
+		return -1;
+	}
+	if (n > 0) {
+		log_warnx("config %s: %d error%s", path, n, n == 1 ? "" : "s");
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char *argv[])
@@ -66,12 +110,16 @@ int main(int argc, char *argv[])
 		usage(stderr);
 		return CTL_EXIT_USAGE;
 	}
+	if (strcmp(cmd, "teardown") != 0 && load_config(argc, argv, &o) < 0)
+		return CTL_EXIT_USAGE;
 	optind = 1;
 	while (rc == 0) {
-		ch = getopt_long(argc - 1, argv + 1, "h", long_opts, NULL);
+		ch = getopt_long(argc - 1, argv + 1, "c:h", long_opts, NULL);
 		if (ch == -1)
 			break;
 		switch (ch) {
+		case 'c':
+			break;
 		case OPT_QUEUE:
 			rc = ruleset_parse_queue(&o, optarg, err, sizeof(err));
 			break;
