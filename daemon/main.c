@@ -23,6 +23,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 
 static void usage(FILE *f)
 {
@@ -176,6 +177,18 @@ static int load_conf(const struct cmdline *cl, struct daemon_conf *c)
 	return 0;
 }
 
+/* Is cap in our effective set? */
+static bool cap_effective(cap_value_t cap)
+{
+	cap_flag_value_t v = CAP_CLEAR;
+	cap_t caps = cap_get_proc();
+
+	if (caps != NULL)
+		cap_get_flag(caps, cap, CAP_EFFECTIVE, &v);
+	cap_free(caps);
+	return v == CAP_SET;
+}
+
 /*
  * Keep only CAP_NET_ADMIN (verdicts: nfnetlink checks the sender's capability on every
  * message) and CAP_NET_RAW, optionally as an unprivileged user, with no way back.
@@ -186,7 +199,15 @@ static void drop_privileges(const char *user)
 	cap_value_t v;
 	cap_t caps;
 
-	/* The bounding set first: that needs CAP_SETPCAP, gone once we switch user. */
+	/*
+	 * The bounding set first: that needs CAP_SETPCAP, gone once we switch user. Started
+	 * without it (systemd's CapabilityBoundingSet= with AmbientCapabilities=, or setpriv),
+	 * the starter has cut the bounding set already, and NO_NEW_PRIVS below keeps exec from
+	 * adding anything.
+	 */
+	if (!CAP_IS_SUPPORTED(CAP_SETPCAP) || prctl(PR_CAPBSET_READ, CAP_SETPCAP, 0, 0, 0) != 1 ||
+	    !cap_effective(CAP_SETPCAP))
+		goto bounding_done;
 	for (v = 0; v <= CAP_LAST_CAP; v++) {
 		if (v == CAP_NET_ADMIN || v == CAP_NET_RAW || v == CAP_SETPCAP)
 			continue;
@@ -196,6 +217,7 @@ static void drop_privileges(const char *user)
 	/* Last, as dropping needs it effective (and removing it from the bound does not). */
 	if (cap_drop_bound(CAP_SETPCAP) < 0)
 		fatal("dropping CAP_SETPCAP from the bounding set");
+bounding_done:
 	if (user[0] != '\0') {
 		struct passwd *pw = getpwnam(user);
 
@@ -368,11 +390,12 @@ static int main_loop(struct daemon *d, const struct cmdline *cl, const struct co
 	for (;;) {
 		struct signalfd_siginfo si;
 
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 2, notify_timeout(-1)) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
+		notify_watchdog();
 		if (pfd[1].revents & POLLIN)
 			ctl_serve_one(d->ctl_fd, daemon_write_stats, d);
 		if (!(pfd[0].revents & POLLIN))
@@ -383,10 +406,14 @@ static int main_loop(struct daemon *d, const struct cmdline *cl, const struct co
 		case SIGTERM:
 		case SIGINT:
 			log_info("exiting on signal %u", si.ssi_signo);
+			notify_stopping();
 			close(sfd);
 			return 0;
 		case SIGHUP:
+			notify_reloading();
 			reload(d, cl, key);
+			notify_ready("tarpitting on queues %u-%u (config reloaded)",
+				     d->conf.queue_first, d->conf.queue_last);
 			break;
 		case SIGUSR1:
 			daemon_log_stats(d);
@@ -437,6 +464,8 @@ int main(int argc, char **argv)
 	}
 	d.started = time(NULL);
 	start_workers(&d);
+	notify_init();
+	notify_ready("tarpitting on queues %u-%u", d.conf.queue_first, d.conf.queue_last);
 	log_info("ready queues=%u-%u threads=%u mark=0x%x syn_window=%u fail_open=%s ctl=%s",
 		 d.conf.queue_first, d.conf.queue_last, d.nworkers, d.conf.mark, d.conf.syn_window,
 		 d.conf.fail_open ? "yes" : "no", d.conf.ctl_socket);
