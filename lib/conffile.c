@@ -44,8 +44,7 @@ static int conffile_handler(void *user, const char *section, const char *name, c
 			if (strcmp(section, conffile_sections[i]) == 0)
 				return 1;
 		}
-		log_warnx("%s:%d: %s = %s: unknown section [%s]", ctx->path, ctx->line, name, value,
-			  section);
+		log_warnx("%s:%d: unknown section [%s]", ctx->path, ctx->line, section);
 		ctx->errors++;
 		return 1;
 	}
