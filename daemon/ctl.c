@@ -7,6 +7,7 @@
 #include <libgen.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "strnum.h"
 
 static int ctl_addr(const char *path, struct sockaddr_un *sun)
 {
@@ -85,7 +87,8 @@ int ctl_listen(const char *path)
 		return -1;
 	}
 	umask(old);
-	if (listen(fd, 16) < 0) {
+	/* A burst of clients waits in the backlog while all slots are busy. */
+	if (listen(fd, SOMAXCONN) < 0) {
 		log_warn("control socket %s: listen", path);
 		close(fd);
 		return -1;
@@ -93,89 +96,281 @@ int ctl_listen(const char *path)
 	return fd;
 }
 
-int ctl_answer(const char *req, size_t len, FILE *f, ctl_stats_fn stats, void *arg)
+uint64_t ctl_now_ms(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+enum ctl_request ctl_parse(const char *req, size_t len, unsigned int *nflows, const char **err)
+{
+	char arg[16];
+	const char *errstr;
+	long long n;
+
 	while (len > 0 && (req[len - 1] == '\n' || req[len - 1] == '\r'))
 		len--;
-	if (len == 5 && memcmp(req, "stats", 5) == 0) {
-		stats(f, arg);
-		return 0;
+	*err = NULL;
+	if (len == 4 && memcmp(req, "ping", 4) == 0)
+		return CTL_REQ_PING;
+	if (len == 5 && memcmp(req, "stats", 5) == 0)
+		return CTL_REQ_STATS;
+	if (len == 6 && memcmp(req, "status", 6) == 0) {
+		*nflows = CTL_STATUS_FLOWS_DEFAULT;
+		return CTL_REQ_STATUS;
 	}
-	if (len == 4 && memcmp(req, "ping", 4) == 0) {
-		fputs("pong\n", f);
-		return 0;
-	}
-	fputs("error unknown request (try: stats, ping)\n", f);
-	return -1;
-}
-
-/* Read one line within 1 s; returns its length, 0 on timeout/EOF, -1 if too long. */
-static ssize_t ctl_read_line(int fd, char *buf, size_t size)
-{
-	size_t got = 0;
-	int waited = 0;
-
-	while (got < size) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		ssize_t n;
-
-		if (poll(&pfd, 1, 100) <= 0) {
-			if (++waited >= 10)
-				return 0;
-			continue;
+	if (len > 7 && memcmp(req, "status ", 7) == 0) {
+		if (len - 7 >= sizeof(arg)) {
+			*err = "bad flow count";
+			return CTL_REQ_ERROR;
 		}
-		n = read(fd, buf + got, size - got);
-		if (n <= 0)
-			return (ssize_t)got;
-		got += (size_t)n;
-		if (memchr(buf, '\n', got) != NULL)
-			return (ssize_t)got;
+		memcpy(arg, req + 7, len - 7);
+		arg[len - 7] = '\0';
+		n = strnum_parse(arg, 0, CTL_STATUS_FLOWS_MAX, &errstr);
+		if (errstr != NULL) {
+			*err = "bad flow count (0-1000)";
+			return CTL_REQ_ERROR;
+		}
+		*nflows = (unsigned int)n;
+		return CTL_REQ_STATUS;
 	}
-	return -1;
+	*err = "unknown request (try: stats, status [N], ping)";
+	return CTL_REQ_ERROR;
 }
 
-void ctl_serve_one(int lfd, ctl_stats_fn stats, void *arg)
+void ctl_init(struct ctl *c, int lfd, const struct ctl_ops *ops, void *arg)
 {
-	char req[CTL_MAX_REQUEST];
-	char *out = NULL;
-	size_t outlen = 0;
-	ssize_t n;
-	FILE *f;
+	unsigned int i;
+
+	memset(c, 0, sizeof(*c));
+	c->lfd = lfd;
+	c->ops = ops;
+	c->arg = arg;
+	c->lidx = -1;
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		c->c[i].fd = -1;
+		c->c[i].pidx = -1;
+	}
+}
+
+static void ctl_drop(struct ctl *c, struct ctl_client *cl)
+{
+	close(cl->fd);
+	free(cl->out);
+	memset(cl, 0, sizeof(*cl));
+	cl->fd = -1;
+	cl->pidx = -1;
+	c->nactive--;
+}
+
+void ctl_close_clients(struct ctl *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (c->c[i].state != CTL_FREE)
+			ctl_drop(c, &c->c[i]);
+}
+
+/* Render the reply into the client's buffer and start sending it. */
+static void ctl_reply(struct ctl *c, struct ctl_client *cl, enum ctl_request r, const char *err,
+		      uint64_t now_ms)
+{
+	FILE *f = open_memstream(&cl->out, &cl->outlen);
+
+	if (f == NULL) {
+		ctl_drop(c, cl);
+		return;
+	}
+	switch (r) {
+	case CTL_REQ_PING:
+		fputs("pong\n", f);
+		break;
+	case CTL_REQ_STATS:
+		c->ops->stats(f, c->arg);
+		break;
+	case CTL_REQ_STATUS:
+		c->ops->status(f, cl->nflows, c->arg);
+		break;
+	case CTL_REQ_ERROR:
+		fprintf(f, "error %s\n", err);
+		c->errors++;
+		break;
+	}
+	if (fclose(f) != 0 || cl->out == NULL) {
+		ctl_drop(c, cl);
+		return;
+	}
+	cl->state = CTL_WRITE;
+	cl->off = 0;
+	cl->deadline_ms = now_ms + CTL_WRITE_MS;
+	c->served++;
+}
+
+/* A complete request line is in: answer now, or wait for the workers' snapshot. */
+static void ctl_request(struct ctl *c, struct ctl_client *cl, uint64_t now_ms)
+{
+	const char *err;
+	enum ctl_request r = ctl_parse(cl->req, cl->got, &cl->nflows, &err);
+
+	if (r != CTL_REQ_STATUS || cl->nflows == 0 ||
+	    (!c->snap_busy && c->snap_taken_ms != 0 &&
+	     now_ms < c->snap_taken_ms + CTL_SNAP_FRESH_MS)) {
+		ctl_reply(c, cl, r, err, now_ms);
+		return;
+	}
+	/* Clients arriving during a snapshot share it: a burst costs the workers one copy. */
+	cl->state = CTL_WAIT;
+	if (!c->snap_busy) {
+		c->ops->snap_start(c->arg);
+		c->snap_busy = true;
+		c->snap_deadline_ms = now_ms + CTL_SNAP_MS;
+	}
+}
+
+static void ctl_read(struct ctl *c, struct ctl_client *cl, uint64_t now_ms)
+{
+	ssize_t n = read(cl->fd, cl->req + cl->got, sizeof(cl->req) - cl->got);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* Closed before a whole line: answer what came, if anything. */
+		if (cl->got == 0) {
+			ctl_drop(c, cl);
+			return;
+		}
+		ctl_request(c, cl, now_ms);
+		return;
+	}
+	cl->got += (size_t)n;
+	if (memchr(cl->req, '\n', cl->got) != NULL) {
+		cl->got = (size_t)((char *)memchr(cl->req, '\n', cl->got) - cl->req);
+		ctl_request(c, cl, now_ms);
+	} else if (cl->got == sizeof(cl->req)) {
+		ctl_reply(c, cl, CTL_REQ_ERROR, "request too long", now_ms);
+	}
+}
+
+static void ctl_write(struct ctl *c, struct ctl_client *cl)
+{
+	ssize_t w = send(cl->fd, cl->out + cl->off, cl->outlen - cl->off, MSG_NOSIGNAL);
+
+	if (w < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (w < 0) {
+		ctl_drop(c, cl);
+		return;
+	}
+	cl->off += (size_t)w;
+	if (cl->off == cl->outlen)
+		ctl_drop(c, cl);
+}
+
+static void ctl_accept(struct ctl *c, uint64_t now_ms)
+{
+	unsigned int i;
 	int fd;
 
-	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
-		return;
-	f = open_memstream(&out, &outlen);
-	if (f == NULL) {
-		close(fd);
-		return;
+	for (i = 0; i < CTL_MAX_CLIENTS && c->nactive < CTL_MAX_CLIENTS; i++) {
+		if (c->c[i].state != CTL_FREE)
+			continue;
+		fd = accept4(c->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
+		c->c[i].fd = fd;
+		c->c[i].state = CTL_READ;
+		c->c[i].got = 0;
+		c->c[i].deadline_ms = now_ms + CTL_READ_MS;
+		c->c[i].pidx = -1;
+		c->nactive++;
 	}
-	n = ctl_read_line(fd, req, sizeof(req));
-	if (n < 0)
-		fputs("error request too long\n", f);
-	else if (n == 0)
-		fputs("error no request within 1 s\n", f);
-	else
-		ctl_answer(req, (size_t)n, f, stats, arg);
-	fclose(f);
-	if (out != NULL) {
-		size_t off = 0;
-		int spins = 0;
+}
 
-		while (off < outlen && spins < 100) {
-			ssize_t w = send(fd, out + off, outlen - off, MSG_NOSIGNAL);
+unsigned int ctl_pollfds(struct ctl *c, struct pollfd *pfd, unsigned int max)
+{
+	unsigned int n = 0;
+	unsigned int i;
 
-			if (w < 0) {
-				if (errno != EAGAIN && errno != EINTR)
-					break;
-				spins++;
-				poll(&(struct pollfd){.fd = fd, .events = POLLOUT}, 1, 10);
-				continue;
-			}
-			off += (size_t)w;
-		}
+	c->lidx = -1;
+	if (c->nactive < CTL_MAX_CLIENTS && n < max) {
+		c->lidx = (int)n;
+		pfd[n].fd = c->lfd;
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+		n++;
 	}
-	free(out);
-	close(fd);
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct ctl_client *cl = &c->c[i];
+
+		cl->pidx = -1;
+		if (cl->state != CTL_READ && cl->state != CTL_WRITE)
+			continue;
+		if (n == max)
+			break;
+		cl->pidx = (int)n;
+		pfd[n].fd = cl->fd;
+		pfd[n].events = cl->state == CTL_READ ? POLLIN : POLLOUT;
+		pfd[n].revents = 0;
+		n++;
+	}
+	return n;
+}
+
+int ctl_timeout(const struct ctl *c, uint64_t now_ms)
+{
+	uint64_t next = UINT64_MAX;
+	unsigned int i;
+
+	if (c->snap_busy)
+		next = c->snap_deadline_ms;
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (c->c[i].state != CTL_FREE && c->c[i].deadline_ms < next)
+			next = c->c[i].deadline_ms;
+	if (next == UINT64_MAX)
+		return -1;
+	return next <= now_ms ? 0 : (int)(next - now_ms);
+}
+
+void ctl_handle(struct ctl *c, const struct pollfd *pfd, uint64_t now_ms)
+{
+	unsigned int i;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct ctl_client *cl = &c->c[i];
+		short rev;
+
+		if (cl->pidx < 0 || cl->state == CTL_FREE)
+			continue;
+		rev = pfd[cl->pidx].revents;
+		cl->pidx = -1;
+		if (cl->state == CTL_READ && (rev & (POLLIN | POLLHUP | POLLERR)))
+			ctl_read(c, cl, now_ms);
+		else if (cl->state == CTL_WRITE && (rev & (POLLOUT | POLLHUP | POLLERR)))
+			ctl_write(c, cl);
+	}
+	if (c->snap_busy && (c->ops->snap_ready(c->arg) || now_ms >= c->snap_deadline_ms)) {
+		/* A worker that missed the deadline is left out and counted in the reply. */
+		c->snap_busy = false;
+		c->snap_taken_ms = now_ms;
+		for (i = 0; i < CTL_MAX_CLIENTS; i++)
+			if (c->c[i].state == CTL_WAIT)
+				ctl_reply(c, &c->c[i], CTL_REQ_STATUS, NULL, now_ms);
+	}
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct ctl_client *cl = &c->c[i];
+
+		if ((cl->state != CTL_READ && cl->state != CTL_WRITE) || now_ms < cl->deadline_ms)
+			continue;
+		c->timeouts++;
+		if (cl->state == CTL_READ)
+			ctl_reply(c, cl, CTL_REQ_ERROR, "no request within 1 s", now_ms);
+		else
+			ctl_drop(c, cl);
+	}
+	if (c->lidx >= 0 && (pfd[c->lidx].revents & POLLIN))
+		ctl_accept(c, now_ms);
+	c->lidx = -1;
 }

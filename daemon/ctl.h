@@ -3,11 +3,92 @@
 #ifndef NFTARPIT_CTL_H
 #define NFTARPIT_CTL_H
 
+#include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
-/* Longest request line accepted; a longer one gets an error reply. */
-#define CTL_MAX_REQUEST 256
+/*
+ * The protocol (doc/DESIGN.md, "Status, metrics and admin commands"): a client connects,
+ * writes one request line, reads the reply until the daemon closes the connection.
+ *
+ *   ping          "pong"
+ *   stats         key=value lines: counters summed over the workers since start (a SIGHUP
+ *                 reload keeps them), flows held now, attacker-seconds
+ *   status [N]    the stats lines, then a snapshot of the flows held now taken by the
+ *                 workers themselves: snapshot_flows=, snapshot_queues=, snapshot_missing=,
+ *                 up to N (default 10, at most 1000) lines
+ *                 "flow src= sport= dport= queue= state= held= idle= bytes= probes=",
+ *                 longest held first, then "end"
+ *
+ * Anything else, a line over CTL_MAX_REQUEST bytes, or no line within CTL_READ_MS gets one
+ * "error TEXT" line. A client that does not take its reply within CTL_WRITE_MS is dropped.
+ */
+#define CTL_MAX_REQUEST		 256
+#define CTL_MAX_CLIENTS		 64
+#define CTL_STATUS_FLOWS_DEFAULT 10
+#define CTL_STATUS_FLOWS_MAX	 1000
+#define CTL_READ_MS		 1000
+#define CTL_WRITE_MS		 5000
+/* Workers answer a snapshot request at their next loop turn, at most 500 ms away. */
+#define CTL_SNAP_MS 1500
+/* A snapshot this young answers new requests at once: a burst costs the workers one copy. */
+#define CTL_SNAP_FRESH_MS 250
+
+enum ctl_request {
+	CTL_REQ_ERROR = -1,
+	CTL_REQ_PING,
+	CTL_REQ_STATS,
+	CTL_REQ_STATUS,
+};
+
+/* What the daemon provides; arg is passed back to each. */
+struct ctl_ops {
+	void (*stats)(FILE *f, void *arg);
+	/* Ask every worker for a snapshot of its held flows; returns at once. */
+	void (*snap_start)(void *arg);
+	/* Whether every worker has answered the last request. */
+	bool (*snap_ready)(void *arg);
+	/* The stats lines, the snapshot's nflows longest-held flows, "end". */
+	void (*status)(FILE *f, unsigned int nflows, void *arg);
+};
+
+enum ctl_state {
+	CTL_FREE = 0,
+	CTL_READ,  /* waiting for the request line */
+	CTL_WAIT,  /* waiting for the workers' snapshot */
+	CTL_WRITE, /* sending the reply */
+};
+
+struct ctl_client {
+	int fd;
+	enum ctl_state state;
+	uint64_t deadline_ms;
+	size_t got;
+	char req[CTL_MAX_REQUEST];
+	unsigned int nflows;
+	char *out;
+	size_t outlen;
+	size_t off;
+	int pidx; /* its pollfd in the last ctl_pollfds(), -1 if none */
+};
+
+/* The server: all of it runs in the main thread, nothing in it blocks. */
+struct ctl {
+	int lfd;
+	const struct ctl_ops *ops;
+	void *arg;
+	struct ctl_client c[CTL_MAX_CLIENTS];
+	unsigned int nactive;
+	bool snap_busy;
+	uint64_t snap_deadline_ms;
+	uint64_t snap_taken_ms; /* when the last snapshot round ended, 0 never */
+	int lidx; /* the listening socket's pollfd, -1 while all client slots are taken */
+	uint64_t served;
+	uint64_t errors;
+	uint64_t timeouts;
+};
 
 /*
  * Create the listening socket at path (mode 0660, parent directory created 0755 if
@@ -16,16 +97,26 @@
  */
 int ctl_listen(const char *path);
 
-/* Writes the reply for one request line into f; the daemon supplies the stats writer. */
-typedef void (*ctl_stats_fn)(FILE *f, void *arg);
+void ctl_init(struct ctl *c, int lfd, const struct ctl_ops *ops, void *arg);
+/* Close every client connection (the listening socket stays the caller's). */
+void ctl_close_clients(struct ctl *c);
+
+/* Fill up to max pollfds for the listening socket and the clients; returns how many. */
+unsigned int ctl_pollfds(struct ctl *c, struct pollfd *pfd, unsigned int max);
+
+/* Milliseconds until the nearest client or snapshot deadline, -1 for none. */
+int ctl_timeout(const struct ctl *c, uint64_t now_ms);
+
+/* After poll(): accept, read, answer, write, and enforce the deadlines. Never blocks. */
+void ctl_handle(struct ctl *c, const struct pollfd *pfd, uint64_t now_ms);
 
 /*
- * Accept one client on lfd, read one request line (1 s deadline), answer, close.
- * Requests: "stats" (key=value lines), "ping". Anything else gets "error ...".
+ * Pure: parse one request line (trailing CR/LF allowed). Returns the request, with
+ * *nflows set for status, or CTL_REQ_ERROR with the reason in *err.
  */
-void ctl_serve_one(int lfd, ctl_stats_fn stats, void *arg);
+enum ctl_request ctl_parse(const char *req, size_t len, unsigned int *nflows, const char **err);
 
-/* Pure: the reply to a request line, into f. Returns 0, or -1 for an error reply. */
-int ctl_answer(const char *req, size_t len, FILE *f, ctl_stats_fn stats, void *arg);
+/* Monotonic milliseconds, for deadlines. */
+uint64_t ctl_now_ms(void);
 
 #endif

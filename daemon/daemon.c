@@ -2,6 +2,8 @@
 /* The running daemon: its workers, shared handles, and the totals it reports. */
 #include "daemon.h"
 
+#include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -92,6 +94,10 @@ void daemon_write_stats(FILE *f, void *arg)
 	daemon_sum(d, &t);
 	fprintf(f, "version=%s\n", NFTARPIT_VERSION);
 	fprintf(f, "uptime=%lld\n", (long long)(time(NULL) - d->started));
+	fprintf(f, "started=%lld\n", (long long)d->started);
+	fprintf(f, "reloads=%llu\n", (unsigned long long)d->reloads);
+	fprintf(f, "threads=%u\n", d->nworkers);
+	fprintf(f, "max_flows=%llu\n", (unsigned long long)d->conf.max_flows * d->nworkers);
 	fprintf(f, "queues=%u-%u\n", d->conf.queue_first, d->conf.queue_last);
 	fprintf(f, "packets=%llu\n", (unsigned long long)t.packets);
 	fprintf(f, "bytes_in=%llu\n", (unsigned long long)t.bytes_in);
@@ -134,6 +140,99 @@ void daemon_write_stats(FILE *f, void *arg)
 	fprintf(f, "recv_errors=%llu\n", (unsigned long long)t.q.recv_errors);
 	fprintf(f, "nl_errors=%llu\n", (unsigned long long)t.q.nl_errors);
 	fprintf(f, "bad_msgs=%llu\n", (unsigned long long)(t.q.bad_msgs + t.q.truncated_msgs));
+}
+
+void daemon_snap_start(void *arg)
+{
+	struct daemon *d = arg;
+	unsigned int i;
+
+	d->snap_req++;
+	for (i = 0; i < d->nworkers; i++)
+		__atomic_store_n(&d->workers[i]->snap.req, d->snap_req, __ATOMIC_RELEASE);
+}
+
+static bool daemon_snap_has(const struct daemon *d, const struct worker *w)
+{
+	return __atomic_load_n(&w->snap.done, __ATOMIC_ACQUIRE) == d->snap_req;
+}
+
+bool daemon_snap_ready(void *arg)
+{
+	const struct daemon *d = arg;
+	unsigned int i;
+
+	for (i = 0; i < d->nworkers; i++)
+		if (!daemon_snap_has(d, d->workers[i]))
+			return false;
+	return true;
+}
+
+/* One held flow of the snapshot, with its worker for the queue number and the clock. */
+struct daemon_snap_flow {
+	const struct flow *f;
+	const struct worker *w;
+	uint32_t held;
+};
+
+static int daemon_snap_cmp(const void *a, const void *b)
+{
+	const struct daemon_snap_flow *x = a;
+	const struct daemon_snap_flow *y = b;
+
+	if (x->held != y->held)
+		return x->held > y->held ? -1 : 1;
+	return 0;
+}
+
+void daemon_write_status(FILE *f, unsigned int nflows, void *arg)
+{
+	const struct daemon *d = arg;
+	struct daemon_snap_flow *all;
+	uint64_t count = 0;
+	unsigned int i, k, n = 0, got = 0;
+	char src[INET6_ADDRSTRLEN];
+
+	daemon_write_stats(f, arg);
+	/* "status 0" asked for no flows, so no snapshot was taken: none to report. */
+	if (nflows == 0) {
+		fputs("end\n", f);
+		return;
+	}
+	all = calloc((size_t)d->nworkers * WORKER_SNAP_MAX + 1, sizeof(*all));
+	for (i = 0; i < d->nworkers; i++) {
+		const struct worker *w = d->workers[i];
+
+		if (!daemon_snap_has(d, w))
+			continue;
+		got++;
+		count += w->snap.count;
+		for (k = 0; all != NULL && k < w->snap.n; k++) {
+			all[n].f = &w->snap.flows[k];
+			all[n].w = w;
+			all[n].held = w->snap.now_s - w->snap.flows[k].first_s;
+			n++;
+		}
+	}
+	fprintf(f, "snapshot_flows=%llu\n", (unsigned long long)count);
+	fprintf(f, "snapshot_queues=%u\n", got);
+	fprintf(f, "snapshot_missing=%u\n", d->nworkers - got);
+	if (all != NULL)
+		qsort(all, n, sizeof(*all), daemon_snap_cmp);
+	for (k = 0; all != NULL && k < n && k < nflows; k++) {
+		const struct flow *fl = all[k].f;
+
+		if (inet_ntop(fl->family, fl->saddr, src, sizeof(src)) == NULL)
+			src[0] = '\0';
+		fprintf(f,
+			"flow src=%s sport=%u dport=%u queue=%u state=%s held=%u idle=%u bytes=%u "
+			"probes=%u\n",
+			src, fl->sport, fl->dport, all[k].w->queue_num,
+			flow_state_name((enum flow_state)fl->state), all[k].held,
+			all[k].w->snap.now_s - fl->last_s, fl->sent, fl->probes);
+	}
+	fputs("end\n", f);
+	free(all);
 }
 
 void daemon_log_stats(const struct daemon *d)

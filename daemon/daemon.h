@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "ctl.h"
 #include "inject.h"
 #include "worker.h"
 #include "smtp.h"
@@ -21,6 +22,10 @@ struct daemon {
 	unsigned int nworkers;
 	int ctl_fd;
 	time_t started;
+	uint64_t reloads;
+	struct ctl ctl;
+	int snap_efd;	   /* eventfd the workers write when their snapshot is ready */
+	uint32_t snap_req; /* the snapshot asked for last */
 };
 
 /* Build the worker settings from the daemon settings and the cookie key. */
@@ -29,6 +34,13 @@ void daemon_worker_cfg(const struct daemon_conf *c, const struct cookie_key *key
 
 /* All workers' counters summed, as key=value lines (control socket "stats"). */
 void daemon_write_stats(FILE *f, void *arg);
+
+/* Control socket hooks: ask the workers for a snapshot, see whether all answered. */
+void daemon_snap_start(void *arg);
+bool daemon_snap_ready(void *arg);
+
+/* "status N": the stats lines, the snapshot's N longest-held flows, "end". */
+void daemon_write_status(FILE *f, unsigned int nflows, void *arg);
 
 /* The same totals on one log line (SIGUSR1). */
 void daemon_log_stats(const struct daemon *d);

@@ -273,3 +273,28 @@ const char *flow_state_name(enum flow_state st)
 		return "unknown";
 	return names[st];
 }
+
+uint32_t flow_oldest(const struct flow_table *t, struct flow *out, uint32_t n)
+{
+	uint32_t i = t->fifo_head;
+	uint32_t k = 0;
+	uint32_t walked = 0;
+
+	while (i != FLOW_NONE && walked < t->max) {
+		const struct flow *f = &t->flows[i];
+		uint32_t j;
+
+		i = f->tnext;
+		walked++;
+		/* first_s is monotonic: the smaller, the longer held (differences wrap-safe). */
+		if (k == n && (n == 0 || (int32_t)(f->first_s - out[k - 1].first_s) >= 0))
+			continue;
+		j = k < n ? k++ : k - 1;
+		while (j > 0 && (int32_t)(f->first_s - out[j - 1].first_s) < 0) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = *f;
+	}
+	return k;
+}

@@ -107,4 +107,11 @@ void flow_set_state(struct flow_table *t, struct flow *f, enum flow_state st);
 
 const char *flow_state_name(enum flow_state st);
 
+/*
+ * Copy the n longest-held live flows of t into out, longest first, for the status view.
+ * Walks the drip FIFO, which holds every live flow between two loop turns, so the cost is
+ * O(live flows), not O(table size). Returns how many were copied. Pure.
+ */
+uint32_t flow_oldest(const struct flow_table *t, struct flow *out, uint32_t n);
+
 #endif

@@ -13,6 +13,7 @@
 #include <sodium.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -299,6 +300,7 @@ static void open_workers(struct daemon *d, const struct cookie_key *key)
 			       "running?",
 			       q);
 		w->inject = &d->inject;
+		w->snap.efd = d->snap_efd;
 		d->workers[d->nworkers++] = w;
 	}
 }
@@ -361,6 +363,7 @@ static void reload(struct daemon *d, const struct cmdline *cl, const struct cook
 		c.max_flows = d->conf.max_flows;
 	}
 	d->conf = c;
+	d->reloads++;
 	daemon_worker_cfg(&d->conf, key, &wc);
 	for (i = 0; i < d->nworkers; i++)
 		worker_reconfigure(d->workers[i], &wc);
@@ -369,10 +372,50 @@ static void reload(struct daemon *d, const struct cmdline *cl, const struct cook
 		 c.syn_window, c.prefix_rate, c.global_rate, c.log_flows);
 }
 
+static const struct ctl_ops main_ctl_ops = {
+	.stats = daemon_write_stats,
+	.snap_start = daemon_snap_start,
+	.snap_ready = daemon_snap_ready,
+	.status = daemon_write_status,
+};
+
+static int main_signal(struct daemon *d, int sfd, const struct cmdline *cl,
+		       const struct cookie_key *key)
+{
+	struct signalfd_siginfo si;
+
+	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	switch (si.ssi_signo) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("exiting on signal %u", si.ssi_signo);
+		notify_stopping();
+		return 1;
+	case SIGHUP:
+		notify_reloading();
+		reload(d, cl, key);
+		notify_ready("tarpitting on queues %u-%u (config reloaded)", d->conf.queue_first,
+			     d->conf.queue_last);
+		break;
+	case SIGUSR1:
+		daemon_log_stats(d);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * The main thread's loop: signals, the workers' snapshot wake-ups and the control socket's
+ * clients, none of which can block it (ctl.c has the deadlines).
+ */
 static int main_loop(struct daemon *d, const struct cmdline *cl, const struct cookie_key *key)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[2 + 1 + CTL_MAX_CLIENTS];
 	sigset_t set;
+	uint64_t ev;
 	int sfd;
 
 	sigemptyset(&set);
@@ -383,45 +426,30 @@ static int main_loop(struct daemon *d, const struct cmdline *cl, const struct co
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sfd < 0)
 		fatal("signalfd");
-	pfd[0].fd = sfd;
-	pfd[0].events = POLLIN;
-	pfd[1].fd = d->ctl_fd;
-	pfd[1].events = POLLIN;
+	ctl_init(&d->ctl, d->ctl_fd, &main_ctl_ops, d);
 	for (;;) {
-		struct signalfd_siginfo si;
+		unsigned int n;
 
-		if (poll(pfd, 2, notify_timeout(-1)) < 0) {
+		pfd[0].fd = sfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = d->snap_efd;
+		pfd[1].events = POLLIN;
+		n = ctl_pollfds(&d->ctl, pfd + 2, CTL_MAX_CLIENTS + 1);
+		if (poll(pfd, 2 + n, notify_timeout(ctl_timeout(&d->ctl, ctl_now_ms()))) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
 		notify_watchdog();
-		if (pfd[1].revents & POLLIN)
-			ctl_serve_one(d->ctl_fd, daemon_write_stats, d);
-		if (!(pfd[0].revents & POLLIN))
-			continue;
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		switch (si.ssi_signo) {
-		case SIGTERM:
-		case SIGINT:
-			log_info("exiting on signal %u", si.ssi_signo);
-			notify_stopping();
-			close(sfd);
-			return 0;
-		case SIGHUP:
-			notify_reloading();
-			reload(d, cl, key);
-			notify_ready("tarpitting on queues %u-%u (config reloaded)",
-				     d->conf.queue_first, d->conf.queue_last);
+		if ((pfd[1].revents & POLLIN) && read(d->snap_efd, &ev, sizeof(ev)) < 0)
+			log_debug("reading the snapshot eventfd: %s", strerror(errno));
+		ctl_handle(&d->ctl, pfd + 2, ctl_now_ms());
+		if ((pfd[0].revents & POLLIN) && main_signal(d, sfd, cl, key) != 0)
 			break;
-		case SIGUSR1:
-			daemon_log_stats(d);
-			break;
-		default:
-			break;
-		}
 	}
+	ctl_close_clients(&d->ctl);
+	close(sfd);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -455,6 +483,9 @@ int main(int argc, char **argv)
 	d.ctl_fd = ctl_listen(d.conf.ctl_socket);
 	if (d.ctl_fd < 0)
 		fatalx("cannot create the control socket %s", d.conf.ctl_socket);
+	d.snap_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d.snap_efd < 0)
+		fatal("eventfd");
 	open_workers(&d, &key);
 	drop_privileges(d.conf.user);
 
@@ -476,6 +507,7 @@ int main(int argc, char **argv)
 	stop_workers(&d);
 	inject_close(&d.inject);
 	close(d.ctl_fd);
+	close(d.snap_efd);
 	/* As an unprivileged user the socket's directory may not be ours: say so. */
 	if (unlink(d.conf.ctl_socket) < 0)
 		log_warn("removing the control socket %s", d.conf.ctl_socket);

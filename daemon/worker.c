@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -50,6 +51,7 @@ struct worker *worker_alloc(uint16_t queue_num, const struct worker_cfg *cfg,
 			 cfg->global_burst, now);
 	w->log_bucket.tokens_milli = cfg->log_flows * 1000u;
 	w->log_bucket.last_ms = now;
+	w->snap.efd = -1;
 	pthread_mutex_init(&w->lock, NULL);
 	return w;
 }
@@ -401,6 +403,23 @@ void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms
 	}
 }
 
+void worker_snapshot(struct worker *w)
+{
+	struct worker_snap *s = &w->snap;
+	uint32_t req = __atomic_load_n(&s->req, __ATOMIC_ACQUIRE);
+	uint64_t one = 1;
+
+	if (req == __atomic_load_n(&s->done, __ATOMIC_RELAXED))
+		return;
+	s->n = flow_oldest(w->flows, s->flows, WORKER_SNAP_MAX);
+	s->count = w->flows->count;
+	s->now_s = w->now_s;
+	__atomic_store_n(&s->done, req, __ATOMIC_RELEASE);
+	/* Best effort: the main thread also looks again at its deadline. */
+	if (s->efd >= 0 && write(s->efd, &one, sizeof(one)) < 0)
+		return;
+}
+
 void *worker_run(void *arg)
 {
 	struct worker *w = arg;
@@ -421,6 +440,8 @@ void *worker_run(void *arg)
 		worker_tick(w, now);
 		inject_flush(w->inject, w->out, &w->stats.inj);
 		queue_verdict_drop_all(w->queue, &w->stats.q);
+		/* After the verdict: a status request never delays a packet of this batch. */
+		worker_snapshot(w);
 	}
 	return NULL;
 }

@@ -64,6 +64,26 @@ struct worker_stats {
 	struct inject_counters inj;
 };
 
+/* Longest-held flows a worker copies out per status snapshot. */
+#define WORKER_SNAP_MAX 100
+
+/*
+ * A status snapshot, handed from a worker to the main thread. The flow table belongs to
+ * the worker alone, so the main thread never reads it: it bumps req, and at its next loop
+ * turn (within the 500 ms receive timeout) the worker copies its longest-held flows here,
+ * stores done = req (release) and writes the eventfd. The main thread reads the buffer only
+ * while done == the req it asked for, and asks again only after it is done reading.
+ */
+struct worker_snap {
+	struct flow flows[WORKER_SNAP_MAX];
+	uint32_t n;
+	uint32_t count; /* live flows when it was taken */
+	uint32_t now_s; /* the worker's clock then */
+	uint32_t req;	/* written by the main thread */
+	uint32_t done;	/* written by the worker */
+	int efd;	/* eventfd to wake the main thread, -1 for none */
+};
+
 struct worker {
 	uint16_t queue_num;
 	struct queue *queue;
@@ -82,6 +102,7 @@ struct worker {
 	struct worker_cfg next_cfg;
 	volatile int reload;
 	volatile int stop;
+	struct worker_snap snap;
 };
 
 /* Allocate the worker's buffers; the queue and inject handles are opened by the caller. */
@@ -103,6 +124,9 @@ void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms
  * again), end the flows that went idle. Queues the segments in w->out.
  */
 void worker_tick(struct worker *w, uint32_t now_ms);
+
+/* Take the status snapshot if the main thread asked for one (worker thread only). */
+void worker_snapshot(struct worker *w);
 
 /* Hand a new configuration to a running worker (applied before its next batch). */
 void worker_reconfigure(struct worker *w, const struct worker_cfg *cfg);

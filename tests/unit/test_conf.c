@@ -117,35 +117,12 @@ static void test_command_line_values(void **state)
 	assert_string_equal(conf_set(&c, "mark", "0"), "too small");
 }
 
-static void stats_stub(FILE *f, void *arg)
-{
-	fprintf(f, "packets=%d\n", *(int *)arg);
-}
-
-static void test_ctl_requests(void **state)
-{
-	char *out = NULL;
-	size_t len = 0;
-	int v = 42;
-	FILE *f = open_memstream(&out, &len);
-
-	assert_int_equal(ctl_answer("stats\n", 6, f, stats_stub, &v), 0);
-	assert_int_equal(ctl_answer("ping\r\n", 6, f, stats_stub, &v), 0);
-	assert_int_equal(ctl_answer("shutdown\n", 9, f, stats_stub, &v), -1);
-	assert_int_equal(ctl_answer("statsX\n", 7, f, stats_stub, &v), -1);
-	fclose(f);
-	assert_string_equal(out, "packets=42\npong\nerror unknown request (try: stats, ping)\n"
-				 "error unknown request (try: stats, ping)\n");
-	free(out);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors_named),
 		cmocka_unit_test(test_command_line_values),
-		cmocka_unit_test(test_ctl_requests),
 	};
 
 	log_init("test_conf", true, 0);
