@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* nftarpitctl: install, remove and print the nftarpit ruleset. */
+/* nftarpitctl: the ruleset (setup, teardown, print), live status, metrics and top. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -7,9 +7,12 @@
 #include <string.h>
 
 #include "conffile.h"
+#include "ctl_admin.h"
+#include "ctl_live.h"
 #include "ctl_ruleset.h"
 #include "log.h"
 #include "ruleset.h"
+#include "sync_conf.h"
 
 static void usage(FILE *f)
 {
@@ -18,9 +21,22 @@ static void usage(FILE *f)
 		"                         [--mark VALUE] [--queue-expr auto|native|xt]\n"
 		"       nftarpitctl teardown\n"
 		"       nftarpitctl print-ruleset [setup's options]\n"
+		"       nftarpitctl status [--json] [-s PATH] [--flows N] [--no-sets]\n"
+		"       nftarpitctl top [-s PATH] [--interval MS]\n"
+		"       nftarpitctl metrics [-s PATH] [-o FILE] [--no-sets]\n"
+		"       nftarpitctl block ADDR|CIDR [--for DURATION] [--reason TEXT] [--force]\n"
+		"                         [--state PATH]\n"
+		"       nftarpitctl unblock ADDR|CIDR [--for DURATION] [--allow] [--reason TEXT]\n"
+		"                         [--force] [--state PATH]\n"
+		"       nftarpitctl list [--json] [--state PATH]\n"
+		"       nftarpitctl why ADDR [-s PATH] [--state PATH]\n"
 		"  -c, --config FILE  read [ruleset] from FILE (default " CONFFILE_DEFAULT_PATH
 		" if present);\n"
-		"                     options given here override it\n");
+		"                     options given here override it\n"
+		"  -s, --socket PATH  nftarpitd's control socket (default " LIVE_DEFAULT_SOCKET
+		")\n"
+		"  --state PATH       nftarpit-sync's master list (default " SYNC_DEFAULT_STATE
+		")\n");
 }
 
 enum {
@@ -104,6 +120,20 @@ int main(int argc, char *argv[])
 		return argc < 2 ? CTL_EXIT_USAGE : CTL_EXIT_OK;
 	}
 	cmd = argv[1];
+	if (strcmp(cmd, "status") == 0)
+		return live_cmd_status(argc - 1, argv + 1);
+	if (strcmp(cmd, "metrics") == 0)
+		return live_cmd_metrics(argc - 1, argv + 1);
+	if (strcmp(cmd, "top") == 0)
+		return live_cmd_top(argc - 1, argv + 1);
+	if (strcmp(cmd, "block") == 0)
+		return admin_cmd_block(argc - 1, argv + 1);
+	if (strcmp(cmd, "unblock") == 0)
+		return admin_cmd_unblock(argc - 1, argv + 1);
+	if (strcmp(cmd, "list") == 0)
+		return admin_cmd_list(argc - 1, argv + 1);
+	if (strcmp(cmd, "why") == 0)
+		return admin_cmd_why(argc - 1, argv + 1);
 	if (strcmp(cmd, "setup") != 0 && strcmp(cmd, "teardown") != 0 &&
 	    strcmp(cmd, "print-ruleset") != 0) {
 		log_warnx("unknown command \"%s\"", cmd);

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "nftx.h"
+#include "sync_admin.h"
 #include "sync_export.h"
 #include "sync_input.h"
 #include "sync_kset.h"
@@ -47,6 +48,7 @@ struct sync_run {
 	int kernel_error; /* errno of the last refused transaction */
 	char snap[PATH_MAX + 16];
 	int64_t commit_ms; /* build, send and acks of the transaction */
+	int lock;	   /* flock of the master list (sync_admin.h), -1 none */
 };
 
 /*
@@ -128,10 +130,13 @@ static int sync_own_addrs(struct sync_run *r)
 	return cidr_set_merge(&r->own[0]) < 0 || cidr_set_merge(&r->own[1]) < 0 ? -1 : 0;
 }
 
-/* Whether a is on our side: ours, or allowlisted. */
+/* Whether a is on our side: ours, allowlisted, or unblocked by the admin. */
 static bool sync_exempt(struct sync_run *r, int family, const struct cidr_addr *a)
 {
 	if (cidr_set_contains(sync_own(r, family), a))
+		return true;
+	if (admin_covering(&r->st.admin, ADMIN_UNBLOCK, family, a, r->now) != NULL ||
+	    admin_covering(&r->st.admin, ADMIN_ALLOW, family, a, r->now) != NULL)
 		return true;
 	return cidr_set_contains(&r->want[family == 4 ? SET_ALLOW4 : SET_ALLOW6], a);
 }
@@ -271,10 +276,17 @@ static int sync_build_want(struct sync_run *r)
 {
 	const struct sync_conf *c = r->c;
 	struct cidr_range x;
+	struct cidr_set unblock;
 	char text[CIDR_TEXT_MAX];
 	size_t i;
 	int b;
 
+	/* The admin's allow entries join the allowlists (nftarpitctl unblock --allow). */
+	for (b = SET_ALLOW4; b <= SET_ALLOW6; b++)
+		if (admin_ranges(&r->st.admin, ADMIN_ALLOW, sync_set_family[b], r->now,
+				 &r->want[b]) < 0 ||
+		    cidr_set_merge(&r->want[b]) < 0)
+			return -1;
 	for (i = 0; i < c->nlists; i++) {
 		if (input_read_list(c->lists[i].path, c->lists[i].fmt, &r->want[SET_BLOCK4],
 				    &r->want[SET_BLOCK6], &r->in) < 0)
@@ -291,9 +303,22 @@ static int sync_build_want(struct sync_run *r)
 			return -1;
 	}
 	for (b = SET_BLOCK4; b <= SET_BLOCK6; b++) {
-		if (cidr_set_merge(&r->want[b]) < 0 ||
-		    cidr_set_subtract(&r->want[b], &r->want[b + 2]) < 0)
+		/*
+		 * The admin's blocks carry their own expiry into the kernel, and the admin's
+		 * unblocks win over every source until they expire (nftarpitctl block/unblock).
+		 */
+		cidr_set_init(&unblock, sync_set_family[b]);
+		if (admin_ranges(&r->st.admin, ADMIN_BLOCK, sync_set_family[b], r->now,
+				 &r->want[b]) < 0 ||
+		    admin_ranges(&r->st.admin, ADMIN_UNBLOCK, sync_set_family[b], r->now,
+				 &unblock) < 0 ||
+		    cidr_set_merge(&unblock) < 0 || cidr_set_merge(&r->want[b]) < 0 ||
+		    cidr_set_subtract(&r->want[b], &r->want[b + 2]) < 0 ||
+		    cidr_set_subtract(&r->want[b], &unblock) < 0) {
+			cidr_set_free(&unblock);
 			return -1;
+		}
+		cidr_set_free(&unblock);
 		if (c->force)
 			continue;
 		for (i = 0; i < r->own[b].n; i++) {
@@ -537,17 +562,33 @@ static void sync_export(struct sync_run *r)
 				     &r->want[SET_BLOCK6]);
 }
 
+/*
+ * Save the master list. In follow mode the lock is taken here, and the admin's entries
+ * are read back first: nftarpitctl may have changed them since we loaded the file.
+ */
 static int sync_save(struct sync_run *r)
 {
 	char err[PATH_MAX + 128];
+	int lock = -1;
+	int rc = 0;
 
 	if (r->c->dry_run)
 		return 0;
+	if (r->follow_phase) {
+		lock = admin_lock(r->c->state, 30000);
+		if (lock < 0 && errno != ENOENT) {
+			log_warn("locking the master list %s", r->c->state);
+			return -1;
+		}
+		if (admin_reload(&r->st, r->c->state, err, sizeof(err)) < 0)
+			log_warnx("re-reading the admin entries: %s", err);
+	}
 	if (state_save(&r->st, r->c->state, err, sizeof(err)) < 0) {
 		log_warnx("saving the master list: %s", err);
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	admin_unlock(lock);
+	return rc;
 }
 
 /* The first, full run: everything from the sources, compared with the kernel. */
@@ -561,6 +602,12 @@ static int sync_once(struct sync_run *r, struct input_journal **jp)
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* nftarpitctl block/unblock write the same file: one writer at a time. */
+	r->lock = admin_lock(c->state, 30000);
+	if (r->lock < 0 && errno != ENOENT) {
+		log_warn("locking the master list %s", c->state);
+		return SYNC_EXIT_ERROR;
+	}
 	if (state_load(&r->st, c->state, err, sizeof(err)) < 0) {
 		log_warnx("master list refused: %s", err);
 		return SYNC_EXIT_ERROR;
@@ -582,6 +629,8 @@ static int sync_once(struct sync_run *r, struct input_journal **jp)
 	/* The master list is the truth even when the kernel said no: the next run retries. */
 	if (sync_save(r) < 0 && rc == SYNC_EXIT_OK)
 		rc = SYNC_EXIT_ERROR;
+	admin_unlock(r->lock);
+	r->lock = -1;
 	if (rc == SYNC_EXIT_OK && !c->dry_run)
 		sync_export(r);
 	log_info("sync %s v4_ranges=%zu v6_ranges=%zu allow4=%zu allow6=%zu offenders=%zu "
@@ -676,6 +725,7 @@ int sync_main(const struct sync_conf *c)
 	if (r == NULL)
 		return SYNC_EXIT_ERROR;
 	r->c = c;
+	r->lock = -1;
 	r->now = sync_now(c);
 	snprintf(r->snap, sizeof(r->snap), "%s.applied", c->state);
 	state_init(&r->st);
@@ -690,6 +740,7 @@ int sync_main(const struct sync_conf *c)
 	if (rc == SYNC_EXIT_OK && c->follow && !c->dry_run)
 		rc = sync_follow(r, &j);
 out:
+	admin_unlock(r->lock);
 	input_journal_close(j);
 	nftx_close(r->x);
 	for (i = 0; i < SET_COUNT; i++)

@@ -33,6 +33,7 @@ void state_free(struct state *st)
 {
 	free(st->e);
 	free(st->index);
+	admin_free(&st->admin);
 	state_init(st);
 }
 
@@ -318,6 +319,9 @@ int state_load(struct state *st, const char *path, char *err, size_t errlen)
 		} else if (strncmp(line, "ban ", 4) == 0) {
 			if (state_parse_ban(st, line + 4) < 0)
 				why = "bad or duplicate ban line";
+		} else if (strncmp(line, "admin ", 6) == 0) {
+			if (admin_parse_line(&st->admin, line + 6) < 0)
+				why = "bad admin line";
 		} else if (strncmp(line, "file ", 5) == 0) {
 			if (state_parse_file(st, line + 5) < 0)
 				why = "bad file position line";
@@ -392,6 +396,7 @@ static int state_write(FILE *f, const struct state *st)
 		state_write_sources(f, st->e[i].sources);
 		fputc('\n', f);
 	}
+	admin_write(f, &st->admin);
 	fprintf(f, "end %zu\n", st->n);
 	return ferror(f) ? -1 : 0;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cidr.h"
+#include "sync_admin.h"
 
 /* One offender seen in the logs. Times are seconds since the epoch. */
 struct state_entry {
@@ -51,6 +52,7 @@ struct state {
 	size_t npos;
 	struct state_pos pos[STATE_POS_MAX];
 	char cursor[STATE_CURSOR_MAX]; /* journal cursor, "" if none */
+	struct admin_list admin;       /* nftarpitctl block/unblock: "admin" lines */
 };
 
 /* 1 day, 30 days cap, factor 4, forget after 90 days. */

@@ -1,0 +1,665 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* nftarpitctl block/unblock/list/why: the admin's decisions in the master list and kernel. */
+#include "ctl_admin.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+
+#include "ctl_live.h"
+#include "ctl_ruleset.h"
+#include "ctl_status.h"
+#include "log.h"
+#include "nftx.h"
+#include "sync_admin.h"
+#include "sync_conf.h"
+#include "sync_kset.h"
+#include "sync_snap.h"
+#include "sync_state.h"
+
+#define ADMIN_EXIT_NORULESET 3
+/* Without --force: no allow broader than nftarpit-sync's default limits, no block broader
+ * than a /8 or a /16 (one typo would tarpit a large part of the Internet). */
+#define ADMIN_ALLOW_LIMIT4 16
+#define ADMIN_ALLOW_LIMIT6 32
+#define ADMIN_BLOCK_LIMIT4 8
+#define ADMIN_BLOCK_LIMIT6 16
+/* How long an unblocked range stays protected from the log sources by default. */
+#define ADMIN_UNBLOCK_DEFAULT (7 * 86400)
+
+enum { SET_B4, SET_B6, SET_A4, SET_A6, SET_N };
+
+struct admin_args {
+	const char *state;
+	const char *sock;
+	const char *target;
+	const char *reason;
+	int64_t duration; /* seconds, 0 forever, -1 not given */
+	bool allow;
+	bool force;
+	bool json;
+};
+
+enum {
+	ADMIN_OPT_FOR = 256,
+	ADMIN_OPT_REASON,
+	ADMIN_OPT_ALLOW,
+	ADMIN_OPT_FORCE,
+	ADMIN_OPT_STATE,
+	ADMIN_OPT_JSON,
+};
+
+static const struct option admin_opts[] = {
+	{"for", required_argument, NULL, ADMIN_OPT_FOR},
+	{"reason", required_argument, NULL, ADMIN_OPT_REASON},
+	{"allow", no_argument, NULL, ADMIN_OPT_ALLOW},
+	{"force", no_argument, NULL, ADMIN_OPT_FORCE},
+	{"state", required_argument, NULL, ADMIN_OPT_STATE},
+	{"json", no_argument, NULL, ADMIN_OPT_JSON},
+	{"socket", required_argument, NULL, 's'},
+	{NULL, 0, NULL, 0},
+};
+
+/* Options anywhere; want_target: exactly one ADDR|CIDR argument. */
+static int admin_args(int argc, char **argv, bool want_target, struct admin_args *a)
+{
+	const char *err;
+	int ch;
+
+	memset(a, 0, sizeof(*a));
+	a->state = SYNC_DEFAULT_STATE;
+	a->sock = LIVE_DEFAULT_SOCKET;
+	a->reason = "";
+	a->duration = -1;
+	optind = 1;
+	for (;;) {
+		ch = getopt_long(argc, argv, "s:", admin_opts, NULL);
+		if (ch == -1)
+			break;
+		switch (ch) {
+		case ADMIN_OPT_FOR:
+			if (admin_parse_duration(optarg, &a->duration, &err) < 0) {
+				log_warnx("bad --for \"%s\": %s", optarg, err);
+				return -1;
+			}
+			break;
+		case ADMIN_OPT_REASON:
+			a->reason = optarg;
+			break;
+		case ADMIN_OPT_ALLOW:
+			a->allow = true;
+			break;
+		case ADMIN_OPT_FORCE:
+			a->force = true;
+			break;
+		case ADMIN_OPT_STATE:
+			a->state = optarg;
+			break;
+		case ADMIN_OPT_JSON:
+			a->json = true;
+			break;
+		case 's':
+			a->sock = optarg;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (want_target && optind == argc) {
+		log_warnx("%s: missing ADDR or CIDR", argv[0]);
+		return -1;
+	}
+	if (want_target)
+		a->target = argv[optind++];
+	if (optind < argc) {
+		log_warnx("%s: unexpected argument \"%s\"", argv[0], argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Strictly an address, prefix or range; the reason names the input. */
+static int admin_target(const char *s, int *family, struct cidr_range *r)
+{
+	char err[128];
+	int rc;
+
+	if (s[0] == '\0') {
+		log_warnx("empty address: give an address, a prefix or a range");
+		return -1;
+	}
+	rc = cidr_parse(s, family, r, err, sizeof(err));
+	if (rc < 0) {
+		log_warnx("%s: nothing changed", err);
+		return -1;
+	}
+	if (rc == CIDR_HOSTBITS)
+		log_warnx("\"%s\" has host bits set: taken as its network", s);
+	return 0;
+}
+
+/* Whether r covers more than a /len of its family. */
+static bool admin_broader(const struct cidr_range *r, int family, unsigned int len)
+{
+	unsigned int host = (family == 4 ? 32 : 128) - len;
+	uint64_t dhi = r->last.hi - r->first.hi - (r->last.lo < r->first.lo ? 1 : 0);
+
+	if (host >= 64)
+		return dhi >= (1ull << (host - 64));
+	return dhi > 0 || r->last.lo - r->first.lo >= (1ull << host);
+}
+
+/*
+ * What the kernel's four sets hold: the sync's snapshot while the ruleset generation is the
+ * one it recorded, else read back. 0, or an exit status (logged).
+ */
+static int admin_have(struct nftx *x, const char *snap, uint32_t gen, struct cidr_set *have,
+		      bool *from_snap)
+{
+	int i;
+	int loaded = snap_load(snap, gen, have);
+
+	if (loaded < 0)
+		return CTL_EXIT_FAIL;
+	*from_snap = loaded == 1;
+	for (i = 0; i < SET_N && loaded == 0; i++) {
+		if (kset_dump(x, status_set_names[i], (int64_t)time(NULL), &have[i]) == 0)
+			continue;
+		if (errno == ENOENT) {
+			log_warnx("set inet nftarpit %s is missing: run nftarpitctl setup",
+				  status_set_names[i]);
+			return ADMIN_EXIT_NORULESET;
+		}
+		log_warn("reading set %s", status_set_names[i]);
+		return CTL_EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* Send the difference have -> want as one transaction. 0, or an exit status (logged). */
+static int admin_commit(struct nftx *x, struct cidr_set *have, struct cidr_set *want,
+			size_t *changes)
+{
+	struct kset_diff d[SET_N];
+	struct kset_op ops[SET_N];
+	struct mnl_nlmsg_batch *b = NULL;
+	struct nftx_error err;
+	char elem[CIDR_TEXT_MAX + 16];
+	void *buf = NULL;
+	uint32_t seq = nftx_seq(x);
+	size_t limit;
+	int i, rc = CTL_EXIT_FAIL;
+
+	*changes = 0;
+	for (i = 0; i < SET_N; i++)
+		kset_diff_init(&d[i], i % 2 == 0 ? 4 : 6);
+	for (i = 0; i < SET_N; i++) {
+		if (cidr_set_merge(&want[i]) < 0 ||
+		    kset_diff_compute(&have[i], &want[i], &d[i]) < 0)
+			goto out;
+		memset(&ops[i], 0, sizeof(ops[i]));
+		ops[i].name = status_set_names[i];
+		ops[i].family = i % 2 == 0 ? 4 : 6;
+		ops[i].del = &d[i].del;
+		ops[i].add = &d[i].add;
+		*changes += d[i].del.n + d[i].add.n;
+	}
+	if (*changes == 0) {
+		rc = 0;
+		goto out;
+	}
+	limit = kset_batch_size(ops, SET_N);
+	buf = kset_batch_alloc(limit, &b);
+	if (buf == NULL || kset_build(b, &seq, ops, SET_N, (int64_t)time(NULL)) < 0) {
+		log_warn("building the transaction");
+		goto out;
+	}
+	if (nftx_send(x, b, &err) < 0) {
+		if (err.count == 0) {
+			log_warn("sending the transaction");
+			goto out;
+		}
+		kset_describe_error(mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), &err, elem,
+				    sizeof(elem));
+		log_warnx("transaction refused: %s%s%s: %s; the sets are unchanged", err.what,
+			  elem[0] != '\0' ? ", element " : "", elem, strerror(err.error));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (b != NULL)
+		mnl_nlmsg_batch_stop(b);
+	free(buf);
+	for (i = 0; i < SET_N; i++)
+		kset_diff_free(&d[i]);
+	return rc;
+}
+
+/*
+ * Apply one decision to the kernel at once: the sets as they are, with r added to or taken
+ * out of them, in one transaction. The next nftarpit-sync run computes the same from the
+ * master list, so it keeps the decision.
+ */
+static int admin_kernel(const char *state, enum admin_kind kind, int family,
+			const struct cidr_range *r, int64_t expires, size_t *changes)
+{
+	struct cidr_set have[SET_N], want[SET_N], one;
+	char snap[PATH_MAX + 16];
+	struct cidr_range x = *r;
+	bool from_snap = false;
+	uint32_t gen = 0, after = 0;
+	int b = family == 4 ? SET_B4 : SET_B6;
+	int i, rc = CTL_EXIT_FAIL;
+	struct nftx *nx = nftx_open();
+
+	if (nx == NULL) {
+		log_warn("netlink socket");
+		return CTL_EXIT_FAIL;
+	}
+	snprintf(snap, sizeof(snap), "%s.applied", state);
+	cidr_set_init(&one, family);
+	for (i = 0; i < SET_N; i++) {
+		cidr_set_init(&have[i], i % 2 == 0 ? 4 : 6);
+		cidr_set_init(&want[i], i % 2 == 0 ? 4 : 6);
+	}
+	if (kset_genid(nx, &gen) < 0)
+		gen = 0;
+	rc = admin_have(nx, snap, gen, have, &from_snap);
+	if (rc != 0)
+		goto out;
+	rc = CTL_EXIT_FAIL;
+	for (i = 0; i < SET_N; i++)
+		if (cidr_set_reserve(&want[i], have[i].n + 1) < 0)
+			goto out;
+	for (i = 0; i < SET_N; i++) {
+		memcpy(want[i].r, have[i].r, have[i].n * sizeof(*have[i].r));
+		want[i].n = have[i].n;
+	}
+	x.tag = (uint64_t)expires;
+	if (cidr_set_add(&one, &x) < 0)
+		goto out;
+	if (kind == ADMIN_BLOCK) {
+		/* A block wins over the admin's own allow there (a list file's allow does not:
+		 * the next sync run puts it back). */
+		if (cidr_set_subtract(&want[b + 2], &one) < 0 || cidr_set_add(&want[b], &x) < 0 ||
+		    cidr_set_merge(&want[b]) < 0 || cidr_set_subtract(&want[b], &want[b + 2]) < 0)
+			goto out;
+	} else {
+		if (cidr_set_subtract(&want[b], &one) < 0)
+			goto out;
+		if (kind == ADMIN_ALLOW && cidr_set_add(&want[b + 2], &x) < 0)
+			goto out;
+	}
+	rc = admin_commit(nx, have, want, changes);
+	/* Keep the sync's fast path: the snapshot stays true if only we committed since. */
+	if (rc == 0 && from_snap && *changes > 0 && kset_genid(nx, &after) == 0 && after == gen + 1)
+		(void)snap_save(snap, after, want);
+out:
+	for (i = 0; i < SET_N; i++) {
+		cidr_set_free(&have[i]);
+		cidr_set_free(&want[i]);
+	}
+	cidr_set_free(&one);
+	nftx_close(nx);
+	return rc;
+}
+
+/* The master list's directory, created if missing (first use before any sync run). */
+static int admin_state_dir(const char *state)
+{
+	char dir[PATH_MAX];
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s", state) >= sizeof(dir))
+		return -1;
+	if (mkdir(dirname(dir), 0750) < 0 && errno != EEXIST) {
+		log_warn("master list directory of %s", state);
+		return -1;
+	}
+	return 0;
+}
+
+static void admin_expiry_text(int64_t expires, int64_t now, char *out, size_t len)
+{
+	char d[32];
+
+	if (expires == 0) {
+		snprintf(out, len, "never");
+		return;
+	}
+	status_duration(expires > now ? (uint64_t)(expires - now) : 0, d, sizeof(d));
+	snprintf(out, len, "in %s", d);
+}
+
+/* Unblock: the log bans inside r end now, so they do not return when protection ends. */
+static void admin_end_bans(struct state *st, int family, const struct cidr_range *r, int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		struct state_entry *e = &st->e[i];
+
+		if (e->family == family && cidr_addr_cmp(&e->addr, &r->first) >= 0 &&
+		    cidr_addr_cmp(&e->addr, &r->last) <= 0 && e->expires > now)
+			e->expires = now;
+	}
+}
+
+/* block and unblock: validate, lock, decide, kernel, save; nothing changes on any error. */
+static int admin_change(int argc, char **argv, enum admin_kind kind)
+{
+	struct admin_args a;
+	struct state st;
+	struct cidr_range r;
+	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], exp[48];
+	int64_t now = (int64_t)time(NULL), expires;
+	size_t changes = 0;
+	int family, lock, rc;
+
+	if (admin_args(argc, argv, true, &a) < 0 || admin_target(a.target, &family, &r) < 0)
+		return CTL_EXIT_USAGE;
+	if (kind == ADMIN_UNBLOCK && a.allow)
+		kind = ADMIN_ALLOW;
+	if (a.allow && kind != ADMIN_ALLOW) {
+		log_warnx("--allow goes with unblock");
+		return CTL_EXIT_USAGE;
+	}
+	cidr_range_format(&r, family, text, sizeof(text));
+	if (!a.force && kind == ADMIN_BLOCK &&
+	    admin_broader(&r, family, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6)) {
+		log_warnx("block %s is broader than /%d: refused (--force to block it anyway)",
+			  text, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6);
+		return CTL_EXIT_USAGE;
+	}
+	if (!a.force && kind == ADMIN_ALLOW &&
+	    admin_broader(&r, family, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6)) {
+		log_warnx("allow %s is broader than /%d: refused (--force to allow it anyway)",
+			  text, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6);
+		return CTL_EXIT_USAGE;
+	}
+	if (a.duration < 0)
+		a.duration = kind == ADMIN_UNBLOCK ? ADMIN_UNBLOCK_DEFAULT : 0;
+	expires = a.duration == 0 ? 0 : now + a.duration;
+	if (admin_state_dir(a.state) < 0)
+		return CTL_EXIT_FAIL;
+	lock = admin_lock(a.state, 30000);
+	if (lock < 0) {
+		log_warn("locking the master list %s", a.state);
+		return CTL_EXIT_FAIL;
+	}
+	state_init(&st);
+	rc = CTL_EXIT_FAIL;
+	if (state_load(&st, a.state, err, sizeof(err)) < 0) {
+		log_warnx("master list refused: %s", err);
+		goto out;
+	}
+	(void)admin_prune(&st.admin, now);
+	if (admin_set(&st.admin, kind, family, &r, now, expires, a.reason) < 0) {
+		log_warnx("--reason must be one line of printable text, under %d bytes",
+			  ADMIN_REASON_MAX);
+		rc = CTL_EXIT_USAGE;
+		goto out;
+	}
+	if (kind != ADMIN_BLOCK)
+		admin_end_bans(&st, family, &r, now);
+	rc = admin_kernel(a.state, kind, family, &r, expires, &changes);
+	if (rc != 0)
+		goto out;
+	/* After the kernel took it: a refused transaction leaves the master list as it was. */
+	if (state_save(&st, a.state, err, sizeof(err)) < 0) {
+		log_warnx("saving the master list: %s (the kernel has the change; the next "
+			  "nftarpit-sync run will undo it)",
+			  err);
+		rc = CTL_EXIT_FAIL;
+		goto out;
+	}
+	admin_expiry_text(expires, now, exp, sizeof(exp));
+	printf("%s %s: expires %s, kernel elements changed %zu%s%s\n", admin_kind_name(kind), text,
+	       exp, changes, a.reason[0] != '\0' ? ", reason: " : "", a.reason);
+out:
+	state_free(&st);
+	admin_unlock(lock);
+	return rc;
+}
+
+int admin_cmd_block(int argc, char **argv)
+{
+	return admin_change(argc, argv, ADMIN_BLOCK);
+}
+
+int admin_cmd_unblock(int argc, char **argv)
+{
+	return admin_change(argc, argv, ADMIN_UNBLOCK);
+}
+
+static void admin_time_text(int64_t t, char *out, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, len, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(out, len, "-");
+}
+
+/* A reason for JSON: the file holds printable text only, but quotes need escaping. */
+static void admin_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+int admin_cmd_list(int argc, char **argv)
+{
+	struct admin_args a;
+	struct state st;
+	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], added[32], exp[48];
+	int64_t now = (int64_t)time(NULL);
+	size_t i, active = 0;
+	bool first = true;
+
+	if (admin_args(argc, argv, false, &a) < 0)
+		return CTL_EXIT_USAGE;
+	state_init(&st);
+	if (state_load(&st, a.state, err, sizeof(err)) < 0) {
+		log_warnx("master list refused: %s", err);
+		state_free(&st);
+		return CTL_EXIT_FAIL;
+	}
+	for (i = 0; i < st.n; i++)
+		active += st.e[i].expires > now;
+	if (a.json)
+		printf("{\"state\": ");
+	if (a.json) {
+		admin_json_str(stdout, a.state);
+		printf(", \"offenders_active\": %zu, \"offenders_known\": %zu, \"admin\": [",
+		       active, st.n);
+	} else {
+		printf("%-7s %-34s %-20s %-10s %s\n", "KIND", "RANGE", "ADDED", "EXPIRES",
+		       "REASON");
+	}
+	for (i = 0; i < st.admin.n; i++) {
+		const struct admin_entry *e = &st.admin.e[i];
+
+		cidr_range_format(&e->r, e->family, text, sizeof(text));
+		if (a.json) {
+			printf("%s\n  {\"kind\": \"%s\", \"range\": \"%s\", \"added\": %lld, "
+			       "\"expires\": %lld, \"active\": %s, \"reason\": ",
+			       first ? "" : ",", admin_kind_name(e->kind), text,
+			       (long long)e->added, (long long)e->expires,
+			       admin_active(e, now) ? "true" : "false");
+			admin_json_str(stdout, e->reason);
+			putchar('}');
+			first = false;
+			continue;
+		}
+		admin_time_text(e->added, added, sizeof(added));
+		if (admin_active(e, now))
+			admin_expiry_text(e->expires, now, exp, sizeof(exp));
+		else
+			snprintf(exp, sizeof(exp), "expired");
+		printf("%-7s %-34s %-20s %-10s %s\n", admin_kind_name(e->kind), text, added, exp,
+		       e->reason);
+	}
+	if (a.json)
+		printf("%s]}\n", first ? "" : "\n");
+	else
+		printf("(%zu admin entries; %zu offenders banned from the logs now, %zu known)\n",
+		       st.admin.n, active, st.n);
+	state_free(&st);
+	return CTL_EXIT_OK;
+}
+
+/* Which range of kernel set i holds a, if any (read back from the kernel). */
+static int admin_kernel_has(struct nftx *x, int i, const struct cidr_addr *a, int64_t now,
+			    struct cidr_range *out)
+{
+	struct cidr_set s;
+	size_t k;
+	int rc = 0;
+
+	cidr_set_init(&s, i % 2 == 0 ? 4 : 6);
+	if (kset_dump(x, status_set_names[i], now, &s) < 0) {
+		cidr_set_free(&s);
+		return -1;
+	}
+	for (k = 0; k < s.n; k++) {
+		if (cidr_addr_cmp(&s.r[k].first, a) <= 0 && cidr_addr_cmp(a, &s.r[k].last) <= 0) {
+			*out = s.r[k];
+			rc = 1;
+			break;
+		}
+	}
+	cidr_set_free(&s);
+	return rc;
+}
+
+static void admin_why_entry(const char *what, const struct admin_entry *e, int64_t now)
+{
+	char text[CIDR_TEXT_MAX], added[32], exp[48];
+
+	if (e == NULL)
+		return;
+	cidr_range_format(&e->r, e->family, text, sizeof(text));
+	admin_time_text(e->added, added, sizeof(added));
+	admin_expiry_text(e->expires, now, exp, sizeof(exp));
+	printf("  admin:   %s %s since %s, expires %s%s%s\n", what, text, added, exp,
+	       e->reason[0] != '\0' ? ", reason: " : "", e->reason);
+}
+
+/* Flows from addr held right now, from the daemon's snapshot. */
+static void admin_why_held(const char *sock, const char *addr)
+{
+	struct status *st = malloc(sizeof(*st));
+	char d[32];
+	size_t i, n = 0;
+	uint64_t longest = 0;
+
+	if (st == NULL)
+		return;
+	live_status(st, sock, STATUS_FLOWS_MAX, false);
+	if (!st->daemon) {
+		printf("  held:    unknown (nftarpitd: %s)\n", st->daemon_err);
+		free(st);
+		return;
+	}
+	for (i = 0; i < st->nflows; i++) {
+		if (strcmp(st->flows[i].src, addr) != 0)
+			continue;
+		n++;
+		if (st->flows[i].held > longest)
+			longest = st->flows[i].held;
+	}
+	status_duration(longest, d, sizeof(d));
+	if (n == 0)
+		printf("  held:    no flow from it held now\n");
+	else
+		printf("  held:    %zu flow(s) held now, the longest for %s\n", n, d);
+	free(st);
+}
+
+int admin_cmd_why(int argc, char **argv)
+{
+	struct admin_args a;
+	struct state st;
+	struct cidr_range r, kr;
+	const struct state_entry *e;
+	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], t1[32], t2[32], exp[48], addr[64];
+	int64_t now = (int64_t)time(NULL);
+	int family, i, in[SET_N];
+	struct nftx *x;
+
+	if (admin_args(argc, argv, true, &a) < 0 || admin_target(a.target, &family, &r) < 0)
+		return CTL_EXIT_USAGE;
+	if (cidr_addr_cmp(&r.first, &r.last) != 0) {
+		log_warnx("why takes one address, not a range");
+		return CTL_EXIT_USAGE;
+	}
+	cidr_addr_format(&r.first, family, addr, sizeof(addr));
+	state_init(&st);
+	if (state_load(&st, a.state, err, sizeof(err)) < 0) {
+		log_warnx("master list refused: %s", err);
+		state_free(&st);
+		return CTL_EXIT_FAIL;
+	}
+	printf("%s\n", addr);
+	admin_why_entry("block", admin_covering(&st.admin, ADMIN_BLOCK, family, &r.first, now),
+			now);
+	admin_why_entry("unblock", admin_covering(&st.admin, ADMIN_UNBLOCK, family, &r.first, now),
+			now);
+	admin_why_entry("allow", admin_covering(&st.admin, ADMIN_ALLOW, family, &r.first, now),
+			now);
+	e = state_find(&st, family, &r.first);
+	if (e != NULL) {
+		admin_time_text(e->first, t1, sizeof(t1));
+		admin_time_text(e->last, t2, sizeof(t2));
+		admin_expiry_text(e->expires, now, exp, sizeof(exp));
+		printf("  logs:    first seen %s, last seen %s, hits %u, ban episodes %u, ban "
+		       "%s%s\n",
+		       t1, t2, e->hits, e->bans, e->expires > now ? "expires " : "ended",
+		       e->expires > now ? exp : "");
+	} else {
+		printf("  logs:    not in the master list's offenders\n");
+	}
+	state_free(&st);
+	x = nftx_open();
+	for (i = 0; i < SET_N; i++)
+		in[i] = -1;
+	for (i = family == 4 ? 0 : 1; x != NULL && i < SET_N; i += 2) {
+		in[i] = admin_kernel_has(x, i, &r.first, now, &kr);
+		if (in[i] < 0)
+			printf("  kernel:  %s unreadable (%s)\n", status_set_names[i],
+			       strerror(errno));
+		else if (in[i] == 0)
+			printf("  kernel:  not in %s\n", status_set_names[i]);
+		else {
+			cidr_range_format(&kr, family, text, sizeof(text));
+			admin_expiry_text((int64_t)kr.tag, now, exp, sizeof(exp));
+			printf("  kernel:  in %s as %s, expires %s\n", status_set_names[i], text,
+			       exp);
+		}
+	}
+	nftx_close(x);
+	i = family == 4 ? 0 : 1;
+	if (in[i] == 1 && in[i + 2] == 0)
+		printf("  verdict: tarpitted (blocklisted, not allowlisted)\n");
+	else if (in[i] == 1 && in[i + 2] == 1)
+		printf("  verdict: passes (blocklisted, but the allowlist wins)\n");
+	else if (in[i] == 0)
+		printf("  verdict: passes (not blocklisted)\n");
+	admin_why_held(a.sock, addr);
+	return CTL_EXIT_OK;
+}
