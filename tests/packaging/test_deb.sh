@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The Debian package: dpkg-buildpackage -b -us -uc builds it from a copy of the source
+# tree, its contents are exactly the expected files (binaries, units, conffile, include,
+# man pages, docs), its maintainer scripts enable the daemon and the timer, and lintian
+# reports no errors. Prints the contents and lintian's output.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+pkg_init
+for t in dpkg-buildpackage dh lintian dpkg-deb; do
+	command -v "$t" >/dev/null || pkg_skip "needs $t (packages dpkg-dev, debhelper, lintian)"
+done
+dpkg-checkbuilddeps -d "$(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$NFTARPIT_SRC/debian/control" |
+	sed '1s/^Build-Depends://; $d' | tr -d '\n')" 2>"$PKG_TMP/deps" ||
+	{ cat "$PKG_TMP/deps" >&2; pkg_skip "build dependencies missing"; }
+
+# A copy of the tracked and new files only: no build directories, nothing written into
+# the source tree (the .deb lands next to the copy).
+src=$PKG_TMP/nftarpit-0.1.0
+mkdir "$src"
+if git -C "$NFTARPIT_SRC" rev-parse --git-dir >/dev/null 2>&1; then
+	git -C "$NFTARPIT_SRC" ls-files -z --cached --others --exclude-standard |
+		(cd "$NFTARPIT_SRC" && xargs -0 cp --parents -t "$src" 2>/dev/null || true)
+else
+	tar -C "$NFTARPIT_SRC" --exclude=./build --exclude='./obj-*' -cf - . | tar -C "$src" -xf -
+fi
+[ -f "$src/debian/rules" ] || pkg_fail "no debian/rules in the copy"
+
+start=$(date +%s)
+(cd "$src" && dpkg-buildpackage -b -us -uc) >"$PKG_TMP/build.log" 2>&1 ||
+	{ tail -n 60 "$PKG_TMP/build.log" >&2; pkg_fail "dpkg-buildpackage failed"; }
+deb=$(ls "$PKG_TMP"/nftarpit_*.deb)
+pkg_log "built $(basename "$deb") in $(($(date +%s) - start)) s"
+
+# Contents: exactly these files (directories aside).
+dpkg-deb -c "$deb" >"$PKG_TMP/contents"
+sed 's/^/    /' "$PKG_TMP/contents" >&2
+got=$(awk '$1 !~ /^d/ { print $6 }' "$PKG_TMP/contents" | sed 's|^\./|/|' | sort)
+expected=$(sort <<-'EOF'
+/etc/nftarpit/nftarpit.conf
+/lib/systemd/system/nftarpit-sync-follow.service
+/lib/systemd/system/nftarpit-sync.service
+/lib/systemd/system/nftarpit-sync.timer
+/lib/systemd/system/nftarpitd.service
+/usr/sbin/nftarpit-sync
+/usr/sbin/nftarpitctl
+/usr/sbin/nftarpitd
+/usr/share/doc/nftarpit/DESIGN.md.gz
+/usr/share/doc/nftarpit/README.md.gz
+/usr/share/doc/nftarpit/changelog.gz
+/usr/share/doc/nftarpit/copyright
+/usr/share/doc/nftarpit/examples/nftarpit.conf
+/usr/share/man/man5/nftarpit.conf.5.gz
+/usr/share/man/man8/nftarpit-sync.8.gz
+/usr/share/man/man8/nftarpitctl.8.gz
+/usr/share/man/man8/nftarpitd.8.gz
+/usr/share/lintian/overrides/nftarpit
+/usr/share/nftarpit/nftarpit.nft
+EOF
+)
+if [ "$got" != "$expected" ]; then
+	diff <(echo "$expected") <(echo "$got") >&2 || true
+	pkg_fail "package contents differ (< expected, > in the package)"
+fi
+# The conffile is the commented example, the units start /usr/sbin programs.
+dpkg-deb -x "$deb" "$PKG_TMP/x"
+cmp -s "$PKG_TMP/x/etc/nftarpit/nftarpit.conf" "$NFTARPIT_SRC/doc/nftarpit.conf" ||
+	pkg_fail "conffile differs from doc/nftarpit.conf"
+dpkg-deb -e "$deb" "$PKG_TMP/ctrl"
+grep -qx /etc/nftarpit/nftarpit.conf "$PKG_TMP/ctrl/conffiles" || pkg_fail "nftarpit.conf is not a conffile"
+grep -qx 'ExecStart=/usr/sbin/nftarpitd -f' "$PKG_TMP/x/lib/systemd/system/nftarpitd.service" ||
+	pkg_fail "nftarpitd.service does not start /usr/sbin/nftarpitd"
+grep -q "nftarpitd.service" "$PKG_TMP/ctrl/postinst" && grep -q "nftarpit-sync.timer" "$PKG_TMP/ctrl/postinst" ||
+	pkg_fail "postinst does not enable nftarpitd.service and nftarpit-sync.timer"
+grep -q "deb-systemd-helper purge .*'nftarpitd.service'" "$PKG_TMP/ctrl/postrm" || pkg_fail "postrm does not purge the unit state"
+grep -q "rm -rf /var/lib/nftarpit" "$PKG_TMP/ctrl/postrm" || pkg_fail "postrm does not purge the state"
+pkg_log "contents: $(echo "$got" | wc -l) files as expected; conffile, units and maintainer scripts checked"
+
+# lintian: no errors (warnings and infos are shown).
+lintian --tag-display-limit 0 "$deb" >"$PKG_TMP/lintian" 2>&1 || true
+sed 's/^/    lintian: /' "$PKG_TMP/lintian" >&2
+if grep -q '^E: ' "$PKG_TMP/lintian"; then
+	pkg_fail "lintian reports errors"
+fi
+pkg_log "lintian: $(grep -c '^E: ' "$PKG_TMP/lintian" || true) errors, $(grep -c '^W: ' "$PKG_TMP/lintian" || true) warnings"
+pkg_log PASS
