@@ -10,8 +10,7 @@ pkg_init
 for t in dpkg-buildpackage dh lintian dpkg-deb; do
 	command -v "$t" >/dev/null || pkg_skip "needs $t (packages dpkg-dev, debhelper, lintian)"
 done
-dpkg-checkbuilddeps -d "$(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$NFTARPIT_SRC/debian/control" |
-	sed '1s/^Build-Depends://; $d' | tr -d '\n')" 2>"$PKG_TMP/deps" ||
+(cd "$NFTARPIT_SRC" && dpkg-checkbuilddeps) 2>"$PKG_TMP/deps" ||
 	{ cat "$PKG_TMP/deps" >&2; pkg_skip "build dependencies missing"; }
 
 # A copy of the tracked and new files only: no build directories, nothing written into
