@@ -13,7 +13,7 @@ lib_init
 require_prog "$NFTARPITD" "$NFTARPITCTL" tmux
 "$PY" -c 'import prometheus_client' 2>/dev/null ||
 	fail "python3-prometheus-client missing (./quickstart installs it)"
-trap 'rc=$?; tmux -L "$TMUX_SOCK" kill-server 2>/dev/null; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; tmux -L "$TMUX_SOCK" kill-server 2>/dev/null; (exit $rc); cleanup' EXIT
 topo_up
 postfix_start
 ruleset_setup
@@ -158,7 +158,11 @@ out=$(printf 'GET / HTTP/1.0\r\n\r\n' | in_srv timeout 5 socat -t 3 - "UNIX-CONN
 [ "$out" = "error unknown request (try: stats, status [N], ping)" ] || fail "garbage: $out"
 out=$(head -c 5000 /dev/zero | tr '\0' a | in_srv timeout 5 socat -t 3 - "UNIX-CONNECT:$CTL_SOCK")
 [ "$out" = "error request too long" ] || fail "oversized: $out"
-in_srv sh -c "sleep 30 | socat - UNIX-CONNECT:$CTL_SOCK >$WORK/halfopen.out" &
+mkfifo "$WORK/fifo"
+# The fifo's writer stays open and silent: the client connects and never sends a line.
+exec 9<>"$WORK/fifo"
+ip netns exec "$NS_SRV" socat -t 30 - "UNIX-CONNECT:$CTL_SOCK" <"$WORK/fifo" >"$WORK/halfopen.out" &
+HALF_PID=$!
 sleep 0.3
 t0=$(date +%s%N)
 [ "$(printf 'ping\n' | in_srv timeout 5 socat -t 3 - "UNIX-CONNECT:$CTL_SOCK")" = pong ] ||
@@ -166,6 +170,9 @@ t0=$(date +%s%N)
 log "ping beside a half-open client: $((($(date +%s%N) - t0) / 1000000)) ms"
 wait_until 5 grep -q 'error no request within 1 s' "$WORK/halfopen.out" ||
 	fail "half-open client got no timeout error"
+kill "$HALF_PID" 2>/dev/null || true
+wait "$HALF_PID" 2>/dev/null || true
+exec 9>&-
 
 # 1,000 concurrent status requests; the held flows keep being answered meanwhile.
 probes0=$(stat_get probes)
