@@ -81,9 +81,16 @@ int live_request(const char *path, const char *req, int timeout_ms, char **out, 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		goto err_errno;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 &&
-	    (errno != EINPROGRESS && errno != EAGAIN))
-		goto err_close;
+	/* A full backlog (a busy daemon) answers EAGAIN: try again until the deadline. */
+	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		struct timespec pause = {0, 10 * 1000 * 1000};
+
+		if (errno != EAGAIN && errno != EINTR)
+			goto err_close;
+		if (live_ms_left(&end) <= 0)
+			goto err_timeout;
+		nanosleep(&pause, NULL);
+	}
 	while (sent < reqlen) {
 		if (live_wait(fd, POLLOUT, &end) < 0)
 			goto err_timeout;
