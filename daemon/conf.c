@@ -170,6 +170,11 @@ const char *conf_set(struct daemon_conf *c, const char *key, const char *v)
 	}
 	if (strcmp(key, "user") == 0)
 		return conf_str(v, c->user, sizeof(c->user));
+	if (strcmp(key, "cookie_key_file") == 0) {
+		if (v[0] != '/')
+			return "not an absolute path";
+		return conf_str(v, c->cookie_key_file, sizeof(c->cookie_key_file));
+	}
 	if (strcmp(key, "queue_maxlen") == 0)
 		return conf_u32(v, 16, 1 << 20, &c->queue_maxlen);
 	if (strcmp(key, "batch") == 0)

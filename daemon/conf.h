@@ -20,8 +20,9 @@ struct daemon_conf {
 	uint16_t syn_window;
 	uint16_t mss;
 	bool fail_open;
-	char ctl_socket[108]; /* sun_path */
-	char user[64];	      /* empty: stay root with only the two capabilities */
+	char ctl_socket[108];	   /* sun_path */
+	char user[64];		   /* empty: stay root with only the two capabilities */
+	char cookie_key_file[108]; /* empty: a new random key at every start */
 	uint32_t queue_maxlen;
 	uint32_t batch;
 	uint32_t prefix_rate;

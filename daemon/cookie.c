@@ -3,6 +3,10 @@
 #include "cookie.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -21,6 +25,48 @@ int cookie_key_random(struct cookie_key *key)
 			return -1;
 		}
 		got += (size_t)n;
+	}
+	return 0;
+}
+
+int cookie_key_load(const char *path, struct cookie_key *key)
+{
+	char tmp[PATH_MAX];
+	uint8_t extra;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, key->k, sizeof(key->k));
+		if (n == (ssize_t)sizeof(key->k) && read(fd, &extra, 1) == 0) {
+			close(fd);
+			return 0;
+		}
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	if (errno != ENOENT)
+		return -1;
+	if (cookie_key_random(key) < 0)
+		return -1;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (write(fd, key->k, sizeof(key->k)) != (ssize_t)sizeof(key->k) || fsync(fd) < 0) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		unlink(tmp);
+		return -1;
 	}
 	return 0;
 }

@@ -18,6 +18,14 @@ struct cookie_key {
 int cookie_key_random(struct cookie_key *key);
 
 /*
+ * Read the key from path, or create path (mode 0600, written atomically) with a random
+ * key if it does not exist. A key that survives a restart keeps the flows held before it
+ * recognised: their probes go on being answered. Returns 0, or -1 with errno (EINVAL: the
+ * file is not exactly COOKIE_KEY_LEN bytes).
+ */
+int cookie_key_load(const char *path, struct cookie_key *key);
+
+/*
  * Our initial sequence number for the SYN p: the top 24 bits are SipHash-2-4 of the
  * 4-tuple under key, the low 8 bits are the hash's low byte XOR the peer's ISN low byte.
  * The peer never gets any data acknowledged, so its sequence number stays at ISN or

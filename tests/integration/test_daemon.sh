@@ -90,12 +90,34 @@ kill -0 "$DAEMON_PID" || fail "the daemon died on a bad reload"
 log "SIGHUP: syn_window 0 -> 5 applied; a bad reload kept the running config"
 
 # 5. kill -9: the queue is unbound by the kernel and the stale socket does not block a restart.
+# With a cookie key file, a flow held before the crash is recognised after the restart:
+# its probes go on being answered.
+sed -i '/^mss = 12/d' "$WORK/good.conf"
+echo "cookie_key_file = $WORK/cookie.key" >>"$WORK/good.conf"
+daemon_stop
+daemon_start -c "$WORK/good.conf"
+[ -s "$WORK/cookie.key" ] || fail "no cookie key file created"
+in_cli sysctl -qw net.ipv4.tcp_rto_max_ms=1000
+client_bg "$WORK/survivor.json" --src $SPAM4 --dst $SRV4 --banner-wait 0.5 --write 16 \
+	--hold 6
+SURVIVOR=$BG_PID
+wait_until 5 sh -c "ip netns exec $NS_CLI ss -tnH src $SPAM4 dst $SRV4 | grep -q ESTAB" ||
+	fail "the survivor did not connect"
+sleep 0.5
 kill -KILL "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null || true
 DAEMON_PID=
 wait_until 3 sh -c "! ip netns exec $NS_SRV awk -v q=$QUEUE '\$1 == q { f = 1 } END { exit !f }' /proc/net/netfilter/nfnetlink_queue" ||
 	fail "queue still bound after kill -9"
 [ -S "$CTL_SOCK" ] || fail "expected a stale control socket after kill -9"
+daemon_start -c "$WORK/good.conf"
+wait "$SURVIVOR" || true
+out=$(cat "$WORK/survivor.json")
+[ "$(json_get "$out" state)" = ESTABLISHED ] || fail "held flow lost across kill -9: $out"
+[ "$(json_get "$out" probes_out)" = 0 ] || fail "probes unanswered after the restart: $out"
+[ "$(stat_get ack_sent)" -ge 2 ] || fail "the restarted daemon answered no probes"
+log "kill -9 and restart with a key file: the held flow's probes are still answered"
+daemon_stop
 sed -i '/^mss = 12/d' "$WORK/good.conf"
 
 # 6. As an unprivileged user.

@@ -5,6 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "cookie.h"
@@ -106,6 +111,32 @@ static void test_random_key_differs(void **state)
 	assert_memory_not_equal(a.k, b.k, sizeof(a.k));
 }
 
+/* A key file is created once (0600) and read back the same; a wrong size is refused. */
+static void test_key_file(void **state)
+{
+	char path[] = "/tmp/nftarpit-key-XXXXXX";
+	struct cookie_key a;
+	struct cookie_key b;
+	struct stat st;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	assert_int_equal(cookie_key_load(path, &a), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_size, COOKIE_KEY_LEN);
+	assert_int_equal(cookie_key_load(path, &b), 0);
+	assert_memory_equal(a.k, b.k, sizeof(a.k));
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_int_equal(write(fd, "x", 1), 1);
+	close(fd);
+	assert_int_equal(cookie_key_load(path, &b), -1);
+	assert_int_equal(errno, EINVAL);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -113,6 +144,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_key_or_tuple_rejected),
 		cmocka_unit_test(test_isn_stable_and_spread),
 		cmocka_unit_test(test_random_key_differs),
+		cmocka_unit_test(test_key_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
