@@ -465,7 +465,10 @@ int main(int argc, char **argv)
 		return 1;
 	if (sodium_init() < 0)
 		fatalx("libsodium initialisation failed");
-	if (cookie_key_random(&key) < 0)
+	if (d.conf.cookie_key_file[0] != '\0') {
+		if (cookie_key_load(d.conf.cookie_key_file, &key) < 0)
+			fatal("cookie key file %s", d.conf.cookie_key_file);
+	} else if (cookie_key_random(&key) < 0)
 		fatal("getrandom for the cookie key");
 
 	/* Signals are taken by signalfd in the main thread; workers inherit the mask. */
