@@ -293,7 +293,7 @@ void status_print(FILE *f, const struct status *st, int64_t now)
 	fprintf(f, "held now     %" PRIu64 " flows (held %" PRIu64 ", quiet %" PRIu64 ")\n",
 		status_flows_now(st), status_u64(st, "flows_held"), status_u64(st, "flows_quiet"));
 	fprintf(f, "\ntotals since start (kept across reloads)\n");
-	fprintf(f, "  attacker time  %-12s flows held  %-10" PRIu64 " ended      %" PRIu64 "\n", d2,
+	fprintf(f, "  attacker time  %-12s new flows   %-10" PRIu64 " ended      %" PRIu64 "\n", d2,
 		status_u64(st, "flows_new"), status_u64(st, "flows_ended"));
 	fprintf(f,
 		"  packets in     %-12" PRIu64 " replies     %-10" PRIu64 " send errors %" PRIu64
