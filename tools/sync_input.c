@@ -33,37 +33,103 @@ static uint64_t input_head_hash(int fd)
 	return h != 0 ? h : 1;
 }
 
-/* Parse the complete lines in buf[0..len); returns how many bytes they took. */
+/* Newlines in [p, end). */
+static uint64_t input_count_lines(const char *p, const char *end)
+{
+	uint64_t n = 0;
+
+	while (p < end) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		if (p == NULL)
+			break;
+		n++;
+		p++;
+	}
+	return n;
+}
+
+static int input_ptr_cmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a;
+	const char *y = *(const char *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Parse the complete lines in buf[0..len); returns how many bytes they took. Nearly all
+ * mail log lines name no spam source, and calling a parser per line would cost more than
+ * reading: so each pattern's fixed string is searched through the whole chunk at once
+ * (memmem is vectorised), and only the lines holding one are parsed, in file order.
+ */
 static size_t input_lines(const char *buf, size_t len, const char *name, const struct mlog_opts *o,
 			  input_hit_fn fn, void *arg, struct input_counts *n, uint64_t *lineno,
 			  int *stop)
 {
-	const char *p = buf;
-	const char *end = buf + len;
-	const char *nl;
+	const char *needles[8];
+	const char **cand = NULL;
+	const char *last, *p, *q, *nl, *end, *counted = buf;
+	size_t nneedles = mlog_needles(o, needles, 8);
+	size_t ncand = 0, cap = 0, i, k, used;
 	struct mlog_hit hit;
+	const char **grown;
 	int rc;
 
-	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL)
-			break;
-		n->lines++;
-		(*lineno)++;
-		rc = mlog_parse(p, (size_t)(nl - p), o, &hit);
+	last = memrchr(buf, '\n', len);
+	if (last == NULL)
+		return 0;
+	end = last + 1;
+	used = (size_t)(end - buf);
+	for (k = 0; k < nneedles; k++) {
+		p = buf;
+		for (;;) {
+			q = memmem(p, (size_t)(end - p), needles[k], strlen(needles[k]));
+			if (q == NULL)
+				break;
+			if (ncand == cap) {
+				cap = cap != 0 ? 2 * cap : 256;
+				grown = reallocarray(cand, cap, sizeof(*cand));
+				if (grown == NULL) {
+					*stop = 1;
+					free(cand);
+					return 0;
+				}
+				cand = grown;
+			}
+			/* The start of the line holding the match. */
+			nl = memrchr(buf, '\n', (size_t)(q - buf));
+			cand[ncand++] = nl != NULL ? nl + 1 : buf;
+			p = memchr(q, '\n', (size_t)(end - q)) + 1;
+		}
+	}
+	qsort(cand, ncand, sizeof(*cand), input_ptr_cmp);
+	for (i = 0; i < ncand; i++) {
+		if (i > 0 && cand[i] == cand[i - 1])
+			continue;
+		*lineno += input_count_lines(counted, cand[i]) + 1;
+		nl = memchr(cand[i], '\n', (size_t)(end - cand[i]));
+		counted = nl + 1;
+		rc = mlog_parse(cand[i], (size_t)(nl - cand[i]), o, &hit);
 		if (rc < 0) {
 			n->bad++;
 			log_warnx("%s:%llu: %s", name, (unsigned long long)*lineno, hit.detail);
 		} else if (rc > 0) {
 			n->hits++;
 			if (fn(&hit, arg) < 0) {
+				/* Out of memory: consume nothing from this line on. */
 				*stop = 1;
-				return (size_t)(p - buf);
+				(*lineno)--;
+				used = (size_t)(cand[i] - buf);
+				end = cand[i];
+				counted = end;
+				break;
 			}
 		}
-		p = nl + 1;
 	}
-	return (size_t)(p - buf);
+	*lineno += input_count_lines(counted, end);
+	n->lines += input_count_lines(buf, end);
+	free(cand);
+	return used;
 }
 
 /*

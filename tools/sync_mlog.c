@@ -213,6 +213,23 @@ static int mlog_rspamd(const char *p, const char *end, struct mlog_hit *hit)
 	return 1;
 }
 
+size_t mlog_needles(const struct mlog_opts *o, const char **needles, size_t max)
+{
+	size_t n = 0;
+
+	if ((o->enabled & ((1u << MLOG_RBL) | (1u << MLOG_ACCESS))) != 0 && n < max)
+		needles[n++] = "NOQUEUE: reject: ";
+	if ((o->enabled & (1u << MLOG_DNSBL)) != 0 && n < max)
+		needles[n++] = "DNSBL rank ";
+	if ((o->enabled & (1u << MLOG_PREGREET)) != 0 && n < max)
+		needles[n++] = "PREGREET ";
+	if ((o->enabled & (1u << MLOG_AMAVIS)) != 0 && n < max)
+		needles[n++] = ") Blocked SPAM";
+	if ((o->enabled & (1u << MLOG_RSPAMD)) != 0 && n < max)
+		needles[n++] = "rspamd_task_write_log: ";
+	return n;
+}
+
 int mlog_parse(const char *line, size_t len, const struct mlog_opts *o, struct mlog_hit *hit)
 {
 	const char *end = line + len;

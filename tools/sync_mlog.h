@@ -43,6 +43,13 @@ void mlog_opts_default(struct mlog_opts *o);
  */
 int mlog_parse(const char *line, size_t len, const struct mlog_opts *o, struct mlog_hit *hit);
 
+/*
+ * The fixed strings that every line mlog_parse() acts on contains at least one of, for the
+ * enabled patterns; returns how many were stored in needles (at most max). A reader may
+ * skip the lines that hold none of them.
+ */
+size_t mlog_needles(const struct mlog_opts *o, const char **needles, size_t max);
+
 /* "rbl", "access", "dnsbl", "pregreet", "amavis", "rspamd". */
 const char *mlog_reason_name(enum mlog_reason r);
 /* Parse a comma-separated list of those names into a mask; 0 or -1 naming the bad one. */
