@@ -18,6 +18,8 @@ CTL=$BUILD/tools/nftarpitctl
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(1000 10000 100000 1000000)
 LOOP_MAX=${LOOP_MAX:-10000}
+# Which parts to run: any of replace, delta, parse.
+SECTIONS=${SECTIONS:-replace delta parse}
 LOG_MB=${LOG_MB:-200}
 F2B_MB=${F2B_MB:-10}
 NS=nftarpit-bench-$$
@@ -53,6 +55,11 @@ summary_field() {
 }
 
 echo "# nftarpit-sync benchmark, $(date -u +%Y-%m-%dT%H:%MZ), kernel $(uname -r), $(nproc) CPUs, $(nft --version), $(iptables -V)"
+want() {
+	case " $SECTIONS " in *" $1 "*) return 0 ;; *) return 1 ;; esac
+}
+
+if want replace; then
 echo
 echo "## Replace a full blocklist4 of N entries (~10% /24, the rest single addresses)"
 echo
@@ -78,45 +85,51 @@ for n in "${SIZES[@]}"; do
 		in_ns iptables -t nat -F PREROUTING
 	fi
 done
+fi
 
 big=${SIZES[-1]}
+if want delta; then
+"$SRC/bench/gen_list.py" "$big" 1 >"$W/list$big"
 echo
-echo "## 1% delta into the $big-entry set"
+echo "## 1% delta into the $big-entry set (0.5% of the entries out, as many new ones in)"
 echo
 echo "| tool | wall s | user s | sys s | peak RSS MB | notes |"
 echo "|---|---|---|---|---|---|"
-/usr/bin/python3 - "$W/list$big" "$W" <<'PYEOF'
+/usr/bin/python3 - "$W/list$big" "$W/delta-list" <<'PYEOF'
 import random, sys
 lines = open(sys.argv[1]).read().split("\n")[:-1]
 rnd = random.Random(9)
 k = len(lines) // 200
 gone = set(rnd.sample(range(len(lines)), k))
 keep = [l for i, l in enumerate(lines) if i not in gone]
-new = []
 have = set(l.split("/")[0].rsplit(".", 1)[0] for l in lines)
+new = []
 while len(new) < k:
     a = rnd.randrange(0x01000000, 0xdf000000)
-    if a >> 24 in (10, 127):
-        continue
     s = "%d.%d.%d.%d" % (a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255)
-    if s.rsplit(".", 1)[0] in have:
+    if a >> 24 in (10, 127) or s.rsplit(".", 1)[0] in have:
         continue
     have.add(s.rsplit(".", 1)[0])
     new.append(s)
-open(sys.argv[2] + "/delta-list", "w").write("\n".join(keep + new) + "\n")
-w = open(sys.argv[2] + "/delta-nft", "w")
-dels = [lines[i] for i in sorted(gone)]
-w.write("delete element inet nftarpit blocklist4 { %s }\n" % ", ".join(dels))
-w.write("add element inet nftarpit blocklist4 { %s }\n" % ", ".join(new))
+open(sys.argv[2], "w").write("\n".join(keep + new) + "\n")
 PYEOF
 in_ns "$SYNC" --state "$W/state" --list "$W/list$big" --replace 2>/dev/null
-# One delta run to settle the snapshot, then the measured delta there and back.
+# The same change for nft: the ranges nftarpit-sync's diff deletes and adds (the kernel
+# holds merged ranges, so list lines cannot be deleted one by one).
+in_ns "$SYNC" --state "$W/state" --list "$W/delta-list" --dry-run 2>/dev/null |
+	awk '/^blocklist4:/ { on = 1; next } /^[a-z]/ { on = 0 }
+	     on && $1 == "-" { d = d (d ? ", " : "") $2 } on && $1 == "+" { a = a (a ? ", " : "") $2 }
+	     END { print "delete element inet nftarpit blocklist4 { " d " }";
+		   print "add element inet nftarpit blocklist4 { " a " }" }' >"$W/delta-nft"
 run delta ip netns exec "$NS" "$SYNC" --state "$W/state" --list "$W/delta-list"
-echo "| nftarpit-sync (delta, whole run: read $big-line list, diff, commit) | $T_WALL | $T_USER | $T_SYS | $T_RSS | transaction $(summary_field delta commit_ms) ms, added $(summary_field delta added), removed $(summary_field delta removed) |"
+echo "| nftarpit-sync (whole run: read the $big-line list, merge, diff, commit) | $T_WALL | $T_USER | $T_SYS | $T_RSS | transaction $(summary_field delta commit_ms) ms, added $(summary_field delta added), removed $(summary_field delta removed) |"
+# Back to the full list, then the same delta through nft.
 in_ns "$SYNC" --state "$W/state" --list "$W/list$big" 2>/dev/null
 run nftdelta ip netns exec "$NS" nft -f "$W/delta-nft"
-echo "| nft -f (delete + add elements) | $T_WALL | $T_USER | $T_SYS | $T_RSS | |"
+echo "| nft -f (delete + add the same ranges) | $T_WALL | $T_USER | $T_SYS | $T_RSS | |"
+fi
 
+if want parse; then
 echo
 echo "## Log parsing (${LOG_MB} MB generated mail log, 5% spam-source lines)"
 echo
@@ -141,4 +154,5 @@ if command -v fail2ban-regex >/dev/null; then
 	echo "| fail2ban-regex (filter.d/postfix.conf, first ${F2B_MB} MB) | $F2B_MB | $T_WALL | $(echo "scale=2; $F2B_MB / $T_WALL" | bc) | $T_RSS | $(grep -o 'Lines: [0-9]* lines, [0-9]* ignored, [0-9]* matched' "$W/f2b.out" | head -n 1) |"
 else
 	echo "| fail2ban-regex | - | - | - | - | not installed |"
+fi
 fi
