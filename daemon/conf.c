@@ -168,6 +168,8 @@ const char *conf_set(struct daemon_conf *c, const char *key, const char *v)
 			return "not an absolute path";
 		return conf_str(v, c->ctl_socket, sizeof(c->ctl_socket));
 	}
+	if (strcmp(key, "ctl_group") == 0)
+		return conf_str(v, c->ctl_group, sizeof(c->ctl_group));
 	if (strcmp(key, "user") == 0)
 		return conf_str(v, c->user, sizeof(c->user));
 	if (strcmp(key, "cookie_key_file") == 0) {

@@ -21,6 +21,7 @@ struct daemon_conf {
 	uint16_t mss;
 	bool fail_open;
 	char ctl_socket[108];	   /* sun_path */
+	char ctl_group[64];	   /* group of the control socket, "" for ours */
 	char user[64];		   /* empty: stay root with only the two capabilities */
 	char cookie_key_file[108]; /* empty: a new random key at every start */
 	uint32_t queue_maxlen;

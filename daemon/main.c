@@ -191,6 +191,20 @@ static bool cap_effective(cap_value_t cap)
 }
 
 /*
+ * The control socket's group, so that members (say, a monitoring user) can read the status
+ * without root: the socket is 0660. Fatal if it cannot be done, since it is asked for.
+ */
+static void ctl_set_group(const char *path, const char *name)
+{
+	struct group *gr = getgrnam(name);
+
+	if (gr == NULL)
+		fatalx("ctl_group %s: no such group", name);
+	if (chown(path, (uid_t)-1, gr->gr_gid) < 0)
+		fatal("control socket %s: group %s", path, name);
+}
+
+/*
  * Keep only CAP_NET_ADMIN (verdicts: nfnetlink checks the sender's capability on every
  * message) and CAP_NET_RAW, optionally as an unprivileged user, with no way back.
  */
@@ -346,16 +360,19 @@ static void reload(struct daemon *d, const struct cmdline *cl, const struct cook
 	}
 	if (c.queue_first != d->conf.queue_first || c.queue_last != d->conf.queue_last ||
 	    c.mark != d->conf.mark || strcmp(c.ctl_socket, d->conf.ctl_socket) != 0 ||
-	    strcmp(c.user, d->conf.user) != 0 || c.fail_open != d->conf.fail_open ||
-	    c.queue_maxlen != d->conf.queue_maxlen || c.batch != d->conf.batch ||
-	    c.budget_buckets != d->conf.budget_buckets || c.max_flows != d->conf.max_flows) {
-		log_warnx("reload: queue, mark, ctl_socket, user, fail_open, queue_maxlen, batch "
-			  "budget_buckets and max_flows take effect at the next restart");
+	    strcmp(c.user, d->conf.user) != 0 || strcmp(c.ctl_group, d->conf.ctl_group) != 0 ||
+	    c.fail_open != d->conf.fail_open || c.queue_maxlen != d->conf.queue_maxlen ||
+	    c.batch != d->conf.batch || c.budget_buckets != d->conf.budget_buckets ||
+	    c.max_flows != d->conf.max_flows) {
+		log_warnx("reload: queue, mark, ctl_socket, ctl_group, user, fail_open, "
+			  "queue_maxlen, batch, budget_buckets and max_flows take effect at the "
+			  "next restart");
 		c.queue_first = d->conf.queue_first;
 		c.queue_last = d->conf.queue_last;
 		c.mark = d->conf.mark;
 		memcpy(c.ctl_socket, d->conf.ctl_socket, sizeof(c.ctl_socket));
 		memcpy(c.user, d->conf.user, sizeof(c.user));
+		memcpy(c.ctl_group, d->conf.ctl_group, sizeof(c.ctl_group));
 		c.fail_open = d->conf.fail_open;
 		c.queue_maxlen = d->conf.queue_maxlen;
 		c.batch = d->conf.batch;
@@ -486,6 +503,8 @@ int main(int argc, char **argv)
 	d.ctl_fd = ctl_listen(d.conf.ctl_socket);
 	if (d.ctl_fd < 0)
 		fatalx("cannot create the control socket %s", d.conf.ctl_socket);
+	if (d.conf.ctl_group[0] != '\0')
+		ctl_set_group(d.conf.ctl_socket, d.conf.ctl_group);
 	d.snap_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (d.snap_efd < 0)
 		fatal("eventfd");

@@ -25,8 +25,12 @@ in_cli sysctl -qw net.ipv4.tcp_rto_max_ms=1000
 cat >"$WORK/nftarpitd.conf" <<-CONF
 [daemon]
 smtp_interval = 1
+ctl_group = nogroup
 CONF
 daemon_start -c "$WORK/nftarpitd.conf"
+# The socket: owner root, the configured group, mode 0660.
+[ "$(stat -c '%U:%G %a' "$CTL_SOCK")" = "root:nogroup 660" ] ||
+	fail "control socket is $(stat -c '%U:%G %a' "$CTL_SOCK"), want root:nogroup 660"
 
 ctl() {
 	in_srv "$NFTARPITCTL" "$@"
