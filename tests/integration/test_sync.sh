@@ -10,7 +10,7 @@ set -euo pipefail
 
 SYNC=${NFTARPIT_SYNC:-$NFTARPIT_BUILD/tools/nftarpit-sync}
 # The issue asks for 100 replaces of 100,000 entries; the default keeps CI quick.
-REPLACES=${SYNC_REPLACES:-40}
+REPLACES=${SYNC_REPLACES:-25}
 SET_SIZE=${SYNC_SET_SIZE:-100000}
 REJECT4=203.0.113.66
 FOLLOW4=203.0.113.67
