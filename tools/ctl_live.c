@@ -24,6 +24,7 @@
 #include <linux/netfilter/xt_NFQUEUE.h>
 
 #include "cidr.h"
+#include "ctl_http.h"
 #include "ctl_ruleset.h"
 #include "log.h"
 #include "nftx.h"
@@ -265,6 +266,7 @@ enum {
 	LIVE_OPT_FLOWS,
 	LIVE_OPT_OUTPUT,
 	LIVE_OPT_INTERVAL,
+	LIVE_OPT_LISTEN,
 };
 
 static const struct option live_opts[] = {
@@ -274,6 +276,7 @@ static const struct option live_opts[] = {
 	{"flows", required_argument, NULL, LIVE_OPT_FLOWS},
 	{"output", required_argument, NULL, 'o'},
 	{"interval", required_argument, NULL, LIVE_OPT_INTERVAL},
+	{"listen", required_argument, NULL, LIVE_OPT_LISTEN},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -284,6 +287,7 @@ struct live_args {
 	bool sets;
 	unsigned int flows;
 	const char *output;
+	const char *listen;
 	unsigned int interval_ms;
 };
 
@@ -298,6 +302,7 @@ static int live_parse_args(int argc, char **argv, struct live_args *a)
 	a->sets = true;
 	a->flows = 10;
 	a->output = NULL;
+	a->listen = NULL;
 	a->interval_ms = 1000;
 	optind = 1;
 	for (;;) {
@@ -325,6 +330,9 @@ static int live_parse_args(int argc, char **argv, struct live_args *a)
 			break;
 		case 'o':
 			a->output = optarg;
+			break;
+		case LIVE_OPT_LISTEN:
+			a->listen = optarg;
 			break;
 		case LIVE_OPT_INTERVAL:
 			v = strnum_parse(optarg, 100, 60000, &errstr);
@@ -406,6 +414,10 @@ int live_cmd_metrics(int argc, char **argv)
 	if (st == NULL || live_parse_args(argc, argv, &a) < 0) {
 		free(st);
 		return CTL_EXIT_USAGE;
+	}
+	if (a.listen != NULL) {
+		free(st);
+		return http_serve(a.listen, a.sock, a.sets) < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 	}
 	/* No flows: totals only, and no snapshot round trip to the workers. */
 	live_status(st, a.sock, 0, a.sets);

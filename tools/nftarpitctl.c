@@ -23,7 +23,7 @@ static void usage(FILE *f)
 		"       nftarpitctl print-ruleset [setup's options]\n"
 		"       nftarpitctl status [--json] [-s PATH] [--flows N] [--no-sets]\n"
 		"       nftarpitctl top [-s PATH] [--interval MS]\n"
-		"       nftarpitctl metrics [-s PATH] [-o FILE] [--no-sets]\n"
+		"       nftarpitctl metrics [-s PATH] [-o FILE | --listen ADDR:PORT] [--no-sets]\n"
 		"       nftarpitctl block ADDR|CIDR [--for DURATION] [--reason TEXT] [--force]\n"
 		"                         [--state PATH]\n"
 		"       nftarpitctl unblock ADDR|CIDR [--for DURATION] [--allow] [--reason TEXT]\n"

@@ -120,6 +120,32 @@ assert "nftarpit_up 1" in text
 print("metrics: %d series, agree with status" % series)
 PYEOF
 
+# The HTTP listener: GET /metrics is the same exposition, anything else 404.
+ip netns exec "$NS_SRV" "$NFTARPITCTL" metrics -s "$CTL_SOCK" --listen 127.0.0.1:9525 \
+	2>"$WORK/http.log" &
+HTTP_PID=$!
+in_srv "$PY" - <<-'PYEOF' || fail "HTTP /metrics: $(cat "$WORK/http.log")"
+import time, urllib.request, urllib.error
+from prometheus_client.parser import text_string_to_metric_families
+for _ in range(50):
+    try:
+        r = urllib.request.urlopen("http://127.0.0.1:9525/metrics", timeout=5)
+        break
+    except OSError:
+        time.sleep(0.1)
+assert r.status == 200 and r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+names = {s.name for f in text_string_to_metric_families(r.read().decode()) for s in f.samples}
+assert "nftarpit_up" in names and "nftarpit_flows" in names, names
+try:
+    urllib.request.urlopen("http://127.0.0.1:9525/", timeout=5)
+    raise SystemExit("/ answered")
+except urllib.error.HTTPError as e:
+    assert e.code == 404
+print("HTTP /metrics: %d series names, / is 404" % len(names))
+PYEOF
+kill -TERM "$HTTP_PID"
+wait "$HTTP_PID" || fail "metrics --listen exited $? on SIGTERM"
+
 # Counters since start survive a reload.
 pkts=$(stat_get packets)
 kill -HUP "$DAEMON_PID"

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <netinet/in.h>
+
+#include "ctl_http.h"
 #include "ctl_status.h"
 
 static const char reply[] = "version=0.1.0\n"
@@ -195,12 +198,54 @@ static void test_down(void **state)
 	free(st);
 }
 
+/* --listen's address and the only route: GET /metrics. */
+static void test_http(void **state)
+{
+	static const char *const bad[] = {"",
+					  "9525",
+					  "127.0.0.1",
+					  "127.0.0.1:",
+					  "127.0.0.1:0",
+					  "127.0.0.1:65536",
+					  "localhost:9525",
+					  "::1:9525",
+					  "[::1]9525",
+					  "300.0.0.1:80"};
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int code;
+	size_t i;
+
+	assert_int_equal(http_parse_listen("127.0.0.1:9525", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9525);
+	assert_int_equal(http_parse_listen("[::1]:80", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(len, sizeof(struct sockaddr_in6));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(http_parse_listen(bad[i], &ss, &len), -1);
+
+	assert_null(http_route("GET /metrics HTTP/1.1\r\n", 23, &code));
+	assert_int_equal(code, 200);
+	assert_null(http_route("GET /metrics?x=1 HTTP/1.1\r\n", 27, &code));
+	assert_int_equal(code, 200);
+	assert_non_null(http_route("GET / HTTP/1.1\r\n", 16, &code));
+	assert_int_equal(code, 404);
+	assert_non_null(http_route("GET /metricsX HTTP/1.1\r\n", 24, &code));
+	assert_int_equal(code, 404);
+	assert_non_null(http_route("POST /metrics HTTP/1.1\r\n", 24, &code));
+	assert_int_equal(code, 405);
+	assert_non_null(http_route("", 0, &code));
+	assert_int_equal(code, 405);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse), cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_proc),  cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_views), cmocka_unit_test(test_down),
+		cmocka_unit_test(test_http),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nftarpitctl metrics --listen: the metrics over HTTP for a Prometheus scraper. */
+#ifndef NFTARPIT_CTL_HTTP_H
+#define NFTARPIT_CTL_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* "127.0.0.1:9525" or "[::1]:9525" into *ss; 0 or -1. Pure. */
+int http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len);
+
+/*
+ * The answer to a request head: NULL with *code 200 for GET /metrics, else the body of
+ * the 404 or 405 reply. Pure.
+ */
+const char *http_route(const char *req, size_t len, int *code);
+
+/*
+ * Serve GET /metrics on listen_addr until SIGINT or SIGTERM, one client at a time, each
+ * bounded to a few seconds; every scrape asks the daemon at sock afresh. 0, or -1 (logged)
+ * when it cannot listen.
+ */
+int http_serve(const char *listen_addr, const char *sock, bool sets);
+
+#endif
