@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The Debian package: dpkg-buildpackage -b -us -uc builds it from a copy of the source
 # tree, its contents are exactly the expected files (binaries, units, conffile, include,
-# man pages, docs), its maintainer scripts enable the daemon and the timer, and lintian
+# man pages, docs), its maintainer scripts enable the daemon and the timer, it installs,
+# removes (keeping an edited conffile) and purges (leaving nothing) cleanly, and lintian
 # reports no errors. Prints the contents and lintian's output.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -74,6 +75,37 @@ grep -q "nftarpitd.service" "$PKG_TMP/ctrl/postinst" && grep -q "nftarpit-sync.t
 grep -q "deb-systemd-helper purge .*'nftarpitd.service'" "$PKG_TMP/ctrl/postrm" || pkg_fail "postrm does not purge the unit state"
 grep -q "rm -rf /var/lib/nftarpit" "$PKG_TMP/ctrl/postrm" || pkg_fail "postrm does not purge the state"
 pkg_log "contents: $(echo "$got" | wc -l) files as expected; conffile, units and maintainer scripts checked"
+
+# Install, remove, purge on this machine, unless nftarpit is installed or its table is
+# loaded here (a developer's own setup stays untouched). systemd is not PID 1 here, so
+# the maintainer scripts enable the units (symlinks) but start nothing.
+if dpkg-query -W -f='${Status}' nftarpit 2>/dev/null | grep -q 'installed' ||
+	nft list table inet nftarpit >/dev/null 2>&1; then
+	pkg_log "nftarpit is installed or its table loaded on this machine: install cycle skipped"
+else
+	units=/etc/systemd/system
+	DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" >"$PKG_TMP/dpkg.log" 2>&1 ||
+		{ cat "$PKG_TMP/dpkg.log" >&2; dpkg -P nftarpit >/dev/null 2>&1; pkg_fail "dpkg -i failed"; }
+	[ -L "$units/multi-user.target.wants/nftarpitd.service" ] &&
+		[ -L "$units/timers.target.wants/nftarpit-sync.timer" ] ||
+		{ dpkg -P nftarpit >/dev/null 2>&1; pkg_fail "nftarpitd.service or the timer not enabled"; }
+	[ ! -e "$units/multi-user.target.wants/nftarpit-sync-follow.service" ] ||
+		{ dpkg -P nftarpit >/dev/null 2>&1; pkg_fail "the follow service got enabled"; }
+	# A changed conffile survives remove; purge takes it, the state and the links.
+	echo "# edited" >>/etc/nftarpit/nftarpit.conf
+	dpkg -r nftarpit >>"$PKG_TMP/dpkg.log" 2>&1 || { dpkg -P nftarpit >/dev/null 2>&1; pkg_fail "dpkg -r failed"; }
+	grep -q '^# edited$' /etc/nftarpit/nftarpit.conf ||
+		{ dpkg -P nftarpit >/dev/null 2>&1; pkg_fail "remove lost the edited conffile"; }
+	[ ! -e /usr/sbin/nftarpitd ] || pkg_fail "remove left /usr/sbin/nftarpitd"
+	mkdir -p /var/lib/private/nftarpit
+	ln -sfn private/nftarpit /var/lib/nftarpit
+	touch /var/lib/private/nftarpit/sync.state
+	dpkg -P nftarpit >>"$PKG_TMP/dpkg.log" 2>&1 || pkg_fail "dpkg -P failed"
+	left=$(ls -d /etc/nftarpit /var/lib/nftarpit /var/lib/private/nftarpit \
+		"$units"/*/nftarpit* /var/lib/systemd/deb-systemd-helper-enabled/*nftarpit* 2>/dev/null || true)
+	[ -z "$left" ] || pkg_fail "purge left: $left"
+	pkg_log "dpkg -i enabled nftarpitd.service and the timer; -r kept the edited conffile; -P left nothing"
+fi
 
 # lintian: no errors (warnings and infos are shown).
 lintian --tag-display-limit 0 "$deb" >"$PKG_TMP/lintian" 2>&1 || true
