@@ -4,10 +4,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -220,6 +222,20 @@ void admin_free(struct admin_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+void admin_own(const char *path)
+{
+	char dir[PATH_MAX];
+	struct stat ds, fs;
+
+	if (geteuid() != 0 || (size_t)snprintf(dir, sizeof(dir), "%s", path) >= sizeof(dir))
+		return;
+	if (stat(dirname(dir), &ds) < 0 || lstat(path, &fs) < 0)
+		return;
+	if ((fs.st_uid != ds.st_uid || fs.st_gid != ds.st_gid) &&
+	    lchown(path, ds.st_uid, ds.st_gid) < 0)
+		return;
+}
+
 int admin_lock(const char *state_path, int wait_ms)
 {
 	char path[PATH_MAX];
@@ -231,8 +247,12 @@ int admin_lock(const char *state_path, int wait_ms)
 		return -1;
 	}
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* Someone else's lock file (root's, for a service user): flock needs no write. */
+	if (fd < 0 && errno == EACCES)
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
+	admin_own(path);
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK || waited >= wait_ms) {
 			if (errno == EWOULDBLOCK)

@@ -89,6 +89,13 @@ int admin_parse_duration(const char *s, int64_t *out, const char **err);
  * wait_ms. Returns the lock's fd, or -1 with errno (ETIMEDOUT when busy).
  */
 int admin_lock(const char *state_path, int wait_ms);
+
+/*
+ * Run as root, give path the owner and group of its directory. nftarpit-sync.service runs
+ * as a dynamic user owning /var/lib/nftarpit; a master list, lock or snapshot that root's
+ * nftarpitctl wrote must stay readable and replaceable by it.
+ */
+void admin_own(const char *path);
 void admin_unlock(int fd);
 
 /*

@@ -16,7 +16,15 @@ ruleset_setup
 ONLY4=203.0.113.50 # blocked by the admin only, in no list
 ip -n "$NS_CLI" addr add "$ONLY4/32" dev veth0
 daemon_start
-STATE=$WORK/sync.state
+# As under nftarpit-sync.service: the state directory belongs to the (dynamic) service
+# user, the sync runs as that user with CAP_NET_ADMIN only, nftarpitctl as root.
+mkdir -m 0700 "$WORK/state"
+chown nobody:nogroup "$WORK/state"
+STATE=$WORK/state/sync.state
+sync_as_service() {
+	in_srv setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all,+net_admin \
+		--ambient-caps=-all,+net_admin "$SYNC" --state "$STATE" "$@"
+}
 
 ctl() {
 	in_srv "$NFTARPITCTL" "$@" --state "$STATE" -s "$CTL_SOCK"
@@ -54,7 +62,8 @@ log "block: $ONLY4 tarpitted at once"
 
 # 2. A blocklist from nftarpit-sync covers the spammer; unblock lets it through at once.
 printf '%s\n' "$BLOCK4" >"$WORK/block.txt"
-in_srv "$SYNC" --state "$STATE" --list "$WORK/block.txt" 2>"$WORK/sync1.log" ||
+chmod 644 "$WORK/block.txt"
+sync_as_service --list "$WORK/block.txt" 2>"$WORK/sync1.log" ||
 	fail "first sync: $(cat "$WORK/sync1.log")"
 tarpitted "$SPAM4" || fail "$SPAM4 not tarpitted after the sync"
 ctl unblock "$SPAM4" --reason "false positive" | tee "$WORK/unblock.out" >&2
@@ -66,7 +75,13 @@ log "unblock: $SPAM4 reaches Postfix at once"
 # keeps both decisions.
 printf '%s\n' "Nov 26 23:01:02 mx1 postfix/smtpd[4711]: NOQUEUE: reject: RCPT from unknown[$SPAM4]:51514: 554 5.7.1 Service unavailable; Client host [$SPAM4] blocked using zen.spamhaus.org; from=<spam@example.net> to=<postmaster@example.org> proto=ESMTP helo=<spam.example.net>" \
 	>"$WORK/mail.log"
-in_srv "$SYNC" --state "$STATE" --list "$WORK/block.txt" --log "$WORK/mail.log" 2>"$WORK/sync2.log" ||
+chmod 644 "$WORK/mail.log"
+# Root's nftarpitctl wrote the master list, its lock and the snapshot: still the
+# service user's, so the sync can read and replace them.
+for f in "$STATE" "$STATE.lock" "$STATE.applied"; do
+	[ "$(stat -c %U:%G "$f")" = nobody:nogroup ] || fail "$f is $(stat -c %U:%G "$f") after nftarpitctl"
+done
+sync_as_service --list "$WORK/block.txt" --log "$WORK/mail.log" 2>"$WORK/sync2.log" ||
 	fail "second sync: $(cat "$WORK/sync2.log")"
 log "$(grep 'sync mode=' "$WORK/sync2.log")"
 grep -q 'ignored=1' "$WORK/sync2.log" || fail "the log hit on the unblocked $SPAM4 was not ignored"
