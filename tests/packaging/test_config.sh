@@ -95,7 +95,8 @@ for pair in daemon:daemon/conf.c sync:tools/sync_conf.c ruleset:tools/ctl_rulese
 	got=$(section_keys "$sec")
 	if [ "$want" != "$got" ]; then
 		diff <(echo "$want") <(echo "$got") >&2 || true
-		pkg_fail "[$sec]: keys in the code (<) and in doc/nftarpit.conf (>) differ"
+		pkg_fail "[$sec]: keys in the code (<) and in doc/nftarpit.conf (>) differ; each key" \
+			"goes into doc/nftarpit.conf (commented out, with its default) and nftarpit.conf.5.scd"
 	fi
 	for k in $want; do
 		grep -q "^\*$k\* = " "$S/doc/nftarpit.conf.5.scd" || grep -q ", \*$k\* = " "$S/doc/nftarpit.conf.5.scd" ||

@@ -9,7 +9,8 @@ pkg_init
 B=$NFTARPIT_BUILD
 S=$NFTARPIT_SRC/doc
 check() {
-	/usr/bin/python3 "$(dirname "$0")/synopsis.py" "$@" >&2 || pkg_fail "SYNOPSIS of $1 is out of date"
+	/usr/bin/python3 "$(dirname "$0")/synopsis.py" "$@" >&2 ||
+		pkg_fail "SYNOPSIS of $1 is out of date: copy the --help usage lines into it"
 }
 check "$S/nftarpitd.8.scd" "$B/daemon/nftarpitd"
 check "$S/nftarpitctl.8.scd" "$B/tools/nftarpitctl"
