@@ -464,6 +464,12 @@ err_free:
 	return -1;
 }
 
+void cidr_set_sort(struct cidr_set *s)
+{
+	if (s->n > 1)
+		qsort(s->r, s->n, sizeof(*s->r), cidr_range_cmp);
+}
+
 /* Two pointers over both sorted sets; the remains of each range of s are emitted in order. */
 int cidr_set_subtract(struct cidr_set *s, const struct cidr_set *sub)
 {

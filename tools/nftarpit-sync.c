@@ -13,21 +13,24 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: nftarpit-sync [-c FILE] [--log FILE|-]... [--journal] [--list "
-		   "[FMT:]FILE]...\n"
-		   "                     [--allow [FMT:]FILE]... [--state FILE] [--dry-run] "
-		   "[--follow]\n"
-		   "                     [--replace] [--force] [--export-plain FILE]\n"
-		   "                     [--export-rbldnsd FILE] [--now EPOCH] [-v]\n"
-		   "  FMT: auto (default), plain, drop, json, rbldnsd\n"
-		   "exit: 0 done, 1 bad options/config/list/state (nothing applied),\n"
-		   "      2 the kernel refused the transaction (sets unchanged),\n"
-		   "      3 the nftarpit ruleset is missing (run nftarpitctl setup)\n");
+	fprintf(f,
+		"usage: nftarpit-sync [-c FILE] [--log FILE|-]... [--journal] [--list "
+		"[FMT:]FILE]...\n"
+		"                     [--allow [FMT:]FILE]... [--state FILE] [--dry-run] "
+		"[--follow]\n"
+		"                     [--replace] [--force] [--export-plain FILE]\n"
+		"                     [--export-rbldnsd FILE] [--journal-file FILE] [--now EPOCH]\n"
+		"                     [-v]\n"
+		"  FMT: auto (default), plain, drop, json, rbldnsd\n"
+		"exit: 0 done, 1 bad options/config/list/state (nothing applied),\n"
+		"      2 the kernel refused the transaction (sets unchanged),\n"
+		"      3 the nftarpit ruleset is missing (run nftarpitctl setup)\n");
 }
 
 enum {
 	OPT_LOG = 256,
 	OPT_JOURNAL,
+	OPT_JOURNAL_FILE,
 	OPT_LIST,
 	OPT_ALLOW,
 	OPT_STATE,
@@ -44,6 +47,7 @@ static const struct option long_opts[] = {
 	{"config", required_argument, NULL, 'c'},
 	{"log", required_argument, NULL, OPT_LOG},
 	{"journal", no_argument, NULL, OPT_JOURNAL},
+	{"journal-file", required_argument, NULL, OPT_JOURNAL_FILE},
 	{"list", required_argument, NULL, OPT_LIST},
 	{"allow", required_argument, NULL, OPT_ALLOW},
 	{"state", required_argument, NULL, OPT_STATE},
@@ -71,6 +75,8 @@ static const char *opt_key(int ch)
 		return "allow";
 	case OPT_STATE:
 		return "state";
+	case OPT_JOURNAL_FILE:
+		return "journal_file";
 	case OPT_EXPORT_PLAIN:
 		return "export_plain";
 	case OPT_EXPORT_RBLDNSD:

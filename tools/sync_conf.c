@@ -117,6 +117,10 @@ const char *sync_conf_set(struct sync_conf *c, const char *key, const char *v)
 			return "too many journal matches";
 		return sync_conf_str(v, c->matches[c->nmatches++], sizeof(c->matches[0]));
 	}
+	if (strcmp(key, "journal_file") == 0) {
+		c->journal = true;
+		return sync_conf_str(v, c->journal_file, sizeof(c->journal_file));
+	}
 	if (strcmp(key, "state") == 0) {
 		if (v[0] != '/')
 			return "not an absolute path";

@@ -31,6 +31,7 @@ struct sync_conf {
 	bool journal;
 	unsigned int nmatches;
 	char matches[SYNC_MATCHES_MAX][128]; /* FIELD=value, e.g. SYSLOG_IDENTIFIER=postfix/smtpd */
+	char journal_file[PATH_MAX];	     /* read this journal file, not the system journal */
 	char state[PATH_MAX];
 	char export_plain[PATH_MAX];
 	char export_rbldnsd[PATH_MAX];

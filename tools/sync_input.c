@@ -289,16 +289,21 @@ void input_journal_close(struct input_journal *j)
 	free(j);
 }
 
-static struct input_journal *input_journal_open(char matches[][128], unsigned int nmatches,
-						const char *cursor)
+static struct input_journal *input_journal_open(const char *file, char matches[][128],
+						unsigned int nmatches, const char *cursor)
 {
 	struct input_journal *j = calloc(1, sizeof(*j));
+	const char *files[2] = {file, NULL};
 	unsigned int i;
 	int r;
 
 	if (j == NULL)
 		return NULL;
-	r = sd_journal_open(&j->j, SD_JOURNAL_LOCAL_ONLY);
+	/* A journal file (copied from elsewhere, or a test's) instead of the system journal. */
+	if (file != NULL && file[0] != '\0')
+		r = sd_journal_open_files(&j->j, files, 0);
+	else
+		r = sd_journal_open(&j->j, SD_JOURNAL_LOCAL_ONLY);
 	if (r < 0) {
 		errno = -r;
 		log_warn("journal: open");
@@ -336,9 +341,10 @@ err:
 	return NULL;
 }
 
-int input_read_journal(struct input_journal **jp, char matches[][128], unsigned int nmatches,
-		       char *cursor, size_t cursorlen, int wait_ms, const struct mlog_opts *o,
-		       input_hit_fn fn, void *arg, struct input_counts *n)
+int input_read_journal(struct input_journal **jp, const char *file, char matches[][128],
+		       unsigned int nmatches, char *cursor, size_t cursorlen, int wait_ms,
+		       const struct mlog_opts *o, input_hit_fn fn, void *arg,
+		       struct input_counts *n)
 {
 	struct input_journal *j = jp != NULL ? *jp : NULL;
 	struct mlog_hit hit;
@@ -349,7 +355,7 @@ int input_read_journal(struct input_journal **jp, char matches[][128], unsigned 
 	int read_any = 0;
 
 	if (j == NULL) {
-		j = input_journal_open(matches, nmatches, cursor);
+		j = input_journal_open(file, matches, nmatches, cursor);
 		if (j == NULL)
 			return -1;
 		if (jp != NULL)

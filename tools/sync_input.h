@@ -38,13 +38,15 @@ int input_read_fd(int fd, const char *name, const struct mlog_opts *o, input_hit
 
 /*
  * Read the journal entries matching any of matches (FIELD=value) after cursor (all if
- * empty), and store the new cursor. With wait_ms > 0, first wait up to that long for new
+ * empty), and store the new cursor. file: a journal file to read instead of the system
+ * journal (NULL or "" for the system journal). With wait_ms > 0, first wait up to that long for new
  * entries (follow mode); with *jp, keep the journal open between calls. 0 or -1.
  */
 struct input_journal;
-int input_read_journal(struct input_journal **jp, char matches[][128], unsigned int nmatches,
-		       char *cursor, size_t cursorlen, int wait_ms, const struct mlog_opts *o,
-		       input_hit_fn fn, void *arg, struct input_counts *n);
+int input_read_journal(struct input_journal **jp, const char *file, char matches[][128],
+		       unsigned int nmatches, char *cursor, size_t cursorlen, int wait_ms,
+		       const struct mlog_opts *o, input_hit_fn fn, void *arg,
+		       struct input_counts *n);
 void input_journal_close(struct input_journal *j);
 
 /*

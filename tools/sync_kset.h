@@ -50,8 +50,9 @@ int kset_diff_compute(const struct cidr_set *have, const struct cidr_set *want,
 		      struct kset_diff *d);
 
 /*
- * Read set name of table inet nftarpit into out (merged ranges, tags = expiry computed from
- * the remaining time and now). 0, or -1 with errno (ENOENT: no such table or set).
+ * Read set name of table inet nftarpit into out: one range per interval the kernel holds,
+ * sorted, adjacent ones not joined; tags = expiry computed from the remaining time and now. 0, or
+ * -1 with errno (ENOENT: no such table or set).
  */
 int kset_dump(struct nftx *x, const char *name, int64_t now, struct cidr_set *out);
 

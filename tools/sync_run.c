@@ -263,9 +263,9 @@ static void sync_read_logs(struct sync_run *r, struct input_journal **jp, int wa
 		(void)input_read_log(c->logs[i], pos, &c->mlog, sync_on_hit, r, &r->in);
 	}
 	if (c->journal)
-		(void)input_read_journal(jp, (char(*)[128])c->matches, c->nmatches, r->st.cursor,
-					 sizeof(r->st.cursor), wait_ms, &c->mlog, sync_on_hit, r,
-					 &r->in);
+		(void)input_read_journal(jp, c->journal_file, (char(*)[128])c->matches, c->nmatches,
+					 r->st.cursor, sizeof(r->st.cursor), wait_ms, &c->mlog,
+					 sync_on_hit, r, &r->in);
 }
 
 /*
@@ -695,7 +695,11 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 
 			for (k = 0; rc == SYNC_EXIT_OK && k < r->pending[f].n; k++)
 				(void)cidr_set_add(&r->want[f], &r->pending[f].r[k]);
-			(void)cidr_set_merge(&r->want[f]);
+			/*
+			 * Sorted, not merged: a ban next to another is its own kernel element,
+			 * and the snapshot written at the end must say so.
+			 */
+			cidr_set_sort(&r->want[f]);
 			r->new_bans += rc == SYNC_EXIT_OK ? r->pending[f].n : 0;
 			cidr_set_clear(&r->pending[f]);
 		}

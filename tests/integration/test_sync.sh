@@ -67,8 +67,12 @@ expect_set() {
 	[ "$got" = "$want" ] || fail "set $name holds [$(tr '\n' ' ' <<<"$got")], want [$(tr '\n' ' ' <<<"$want")]"
 }
 
+# has_elem SET ELEM (the listing is read whole: grep -q in a pipe under pipefail would fail
+# on the writer's SIGPIPE).
 has_elem() {
-	set_elems "$1" | grep -qx -- "$2"
+	local elems
+	elems=$(set_elems "$1")
+	grep -qxF -- "$2" <<<"$elems"
 }
 
 # 1. Lists and allowlists: exact contents, the allowlisted hole, bad lines counted.
@@ -146,6 +150,28 @@ log "follow: $FOLLOW4 in blocklist4 at most $((($(date +%s%N) - t0) / 1000000)) 
 kill -TERM $FOLLOW_PID
 wait $FOLLOW_PID || fail "--follow exited $? on SIGTERM"
 grep -q "^ban $FOLLOW4 " "$WORK/follow.state" || fail "--follow did not save its master list"
+
+# 5b. The journal: entries of the matched identifiers only, resumed from the saved cursor.
+# systemd-journal-remote writes a real journal file from export-format entries.
+JOURNAL_REMOTE=/lib/systemd/systemd-journal-remote
+require_prog $JOURNAL_REMOTE
+journal_add() {
+	local ident=$1 msg=$2
+	printf '__REALTIME_TIMESTAMP=%s\n_HOSTNAME=mx\nSYSLOG_IDENTIFIER=%s\nMESSAGE=%s\n\n' \
+		"$(date +%s%6N)" "$ident" "$msg" | $JOURNAL_REMOTE -o "$WORK/test.journal" - 2>/dev/null
+}
+journal_add postfix/smtpd "NOQUEUE: reject: RCPT from unknown[198.18.1.1]:4711: 554 5.7.1 Service unavailable; Client host [198.18.1.1] blocked using zen.spamhaus.org; from=<a@example.net> to=<b@example.org> proto=ESMTP helo=<x>"
+journal_add cron "NOQUEUE: reject: RCPT from unknown[198.18.1.2]:1: 554 5.7.1 Service unavailable; Client host [198.18.1.2] blocked using zen.spamhaus.org; x"
+sync -c "$WORK/sync.conf" "${LISTS[@]}" --journal-file "$WORK/test.journal"
+[ $RC -eq 0 ] && [ "$(field hits)" = 1 ] || fail "journal entry not picked up: $SUMMARY $(grep -v " sync " "$WORK/sync.log")"
+has_elem blocklist4 198.18.1.1 || fail "198.18.1.1 from the journal not in blocklist4: $(set_elems blocklist4 | tr "\n" " ")"
+has_elem blocklist4 198.18.1.2 && fail "an entry of another identifier was acted on"
+grep -q '^cursor s=' "$WORK/sync.state" || fail "journal cursor not saved"
+journal_add postfix/postscreen "DNSBL rank 4 for [198.18.1.3]:5555"
+sync -c "$WORK/sync.conf" "${LISTS[@]}" --journal-file "$WORK/test.journal"
+[ $RC -eq 0 ] && [ "$(field log_lines)" = 1 ] && [ "$(field hits)" = 1 ] ||
+	fail "journal not resumed from its cursor: $SUMMARY"
+has_elem blocklist4 198.18.1.3 || fail "198.18.1.3 from the journal not in blocklist4"
 
 # 6. Full replaces of a large set while a blocklisted client connects in a loop: not one
 # connection reaches Postfix (no daemon runs, so the fail-closed queue drops them), while
