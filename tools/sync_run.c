@@ -48,6 +48,7 @@ struct sync_run {
 	int kernel_error; /* errno of the last refused transaction */
 	char snap[PATH_MAX + 16];
 	int64_t commit_ms; /* build, send and acks of the transaction */
+	bool snap_doubt;   /* the kernel may differ from what we commit (see below) */
 	int lock;	   /* flock of the master list (sync_admin.h), -1 none */
 };
 
@@ -393,14 +394,22 @@ out:
 	return rc;
 }
 
-/* Drop ranges about to expire in the kernel: they leave by themselves. */
-static void sync_drop_expiring(struct cidr_set *s, int64_t now)
+/*
+ * Drop ranges about to expire in the kernel: they leave by themselves. When one of them is
+ * wanted again (a comeback within the grace time), re-adding it is a no-op while the old
+ * element lives, and it may then expire behind our back: the snapshot is not trusted after
+ * this run, so the next run reads the kernel and adds it again.
+ */
+static void sync_drop_expiring(struct sync_run *r, struct cidr_set *s, const struct cidr_set *want)
 {
 	size_t i, k = 0;
 
 	for (i = 0; i < s->n; i++) {
-		if (s->r[i].tag != 0 && (int64_t)s->r[i].tag <= now + SYNC_EXPIRY_GRACE)
+		if (s->r[i].tag != 0 && (int64_t)s->r[i].tag <= r->now + SYNC_EXPIRY_GRACE) {
+			if (cidr_set_contains(want, &s->r[i].first))
+				r->snap_doubt = true;
 			continue;
+		}
 		s->r[k++] = s->r[i];
 	}
 	s->n = k;
@@ -430,7 +439,7 @@ static int sync_have(struct sync_run *r, uint32_t gen, struct cidr_set *have, bo
 		return SYNC_EXIT_ERROR;
 	}
 	for (i = 0; i < SET_COUNT; i++)
-		sync_drop_expiring(&have[i], r->now);
+		sync_drop_expiring(r, &have[i], &r->want[i]);
 	return 0;
 }
 
@@ -458,7 +467,8 @@ static void sync_snapshot(struct sync_run *r, uint32_t before, bool committed)
 {
 	uint32_t after = 0;
 
-	if (kset_genid(r->x, &after) < 0 || after == 0 || after != before + (committed ? 1 : 0)) {
+	if (r->snap_doubt || kset_genid(r->x, &after) < 0 || after == 0 ||
+	    after != before + (committed ? 1 : 0)) {
 		r->gen = 0;
 		snap_drop(r->snap);
 		return;
