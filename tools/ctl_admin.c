@@ -23,6 +23,7 @@
 #include "sync_admin.h"
 #include "sync_conf.h"
 #include "sync_kset.h"
+#include "sync_mlog.h"
 #include "sync_snap.h"
 #include "sync_state.h"
 
@@ -630,9 +631,13 @@ int admin_cmd_why(int argc, char **argv)
 		admin_time_text(e->last, t2, sizeof(t2));
 		admin_expiry_text(e->expires, now, exp, sizeof(exp));
 		printf("  logs:    first seen %s, last seen %s, hits %u, ban episodes %u, ban "
-		       "%s%s\n",
+		       "%s%s, sources",
 		       t1, t2, e->hits, e->bans, e->expires > now ? "expires " : "ended",
 		       e->expires > now ? exp : "");
+		for (i = 0; i < MLOG_NREASONS; i++)
+			if (e->sources & (1u << i))
+				printf(" %s", mlog_reason_name((enum mlog_reason)i));
+		putchar('\n');
 	} else {
 		printf("  logs:    not in the master list's offenders\n");
 	}

@@ -310,6 +310,11 @@ void status_print(FILE *f, const struct status *st, int64_t now)
 		"\n",
 		status_u64(st, "rst_sent"), status_u64(st, "smtp_bytes"),
 		status_u64(st, "flows_evicted"));
+	fprintf(f,
+		"  verdicts       %-12" PRIu64 " batches     (errors %" PRIu64
+		", receive overruns %" PRIu64 ")\n",
+		status_u64(st, "verdict_batches"), status_u64(st, "verdict_errors"),
+		status_u64(st, "recv_enobufs"));
 	fprintf(f, "  budget hits    %-12" PRIu64 " (per prefix %" PRIu64 ", global %" PRIu64 ")\n",
 		status_u64(st, "budget_drops"), status_u64(st, "budget_prefix"),
 		status_u64(st, "budget_global"));

@@ -75,6 +75,8 @@ log "unblock: $SPAM4 reaches Postfix at once"
 # keeps both decisions.
 printf '%s\n' "Nov 26 23:01:02 mx1 postfix/smtpd[4711]: NOQUEUE: reject: RCPT from unknown[$SPAM4]:51514: 554 5.7.1 Service unavailable; Client host [$SPAM4] blocked using zen.spamhaus.org; from=<spam@example.net> to=<postmaster@example.org> proto=ESMTP helo=<spam.example.net>" \
 	>"$WORK/mail.log"
+printf '%s\n' "Nov 26 23:01:03 mx1 postfix/smtpd[4711]: NOQUEUE: reject: RCPT from unknown[198.51.100.11]:51515: 554 5.7.1 Service unavailable; Client host [198.51.100.11] blocked using zen.spamhaus.org; from=<spam@example.net> to=<postmaster@example.org> proto=ESMTP helo=<spam.example.net>" \
+	>>"$WORK/mail.log"
 chmod 644 "$WORK/mail.log"
 # Root's nftarpitctl wrote the master list, its lock and the snapshot: still the
 # service user's, so the sync can read and replace them.
@@ -114,6 +116,10 @@ grep -q "admin:   unblock $SPAM4 .*reason: false positive" "$WORK/why2.txt" || f
 # The log hit was ignored (protected by the unblock), so it never became an offender.
 grep -q "logs:    not in the master list.s offenders" "$WORK/why2.txt" || fail "why: an ignored hit became an offender"
 grep -q "verdict: passes (not blocklisted)" "$WORK/why2.txt" || fail "why: verdict for $SPAM4"
+
+ctl why 198.51.100.11 | tee "$WORK/why3.txt" >&2
+grep -q "logs:    first seen .*hits 1, ban episodes 1, ban expires in .*, sources rbl" "$WORK/why3.txt" ||
+	fail "why: the offender record of 198.51.100.11"
 
 # 5. Bad input: a clear error, exit 2, and nothing changes (kernel sets and master list).
 before_sets=$(in_srv nft list table inet nftarpit | grep -v expires | md5sum)
