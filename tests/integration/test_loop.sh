@@ -28,7 +28,7 @@ good_mail before
 # Follow mode from the start, as the follow unit runs it.
 ip netns exec "$NS_SRV" "$NFTARPIT_SYNC" $(sync_args) --follow >"$WORK/sync-follow.log" 2>&1 &
 SYNC_PID=$!
-wait_until 10 grep -q 'follow started' "$WORK/sync-follow.log" || fail "sync did not start following"
+wait_until 10 grep -qs 'follow started' "$WORK/sync-follow.log" || fail "sync did not start following"
 
 for pair in "$SPAM4 $SRV4" "$SPAM6 $SRV6"; do
 	set -- $pair
