@@ -71,6 +71,11 @@ struct nlmsghdr *queue_build_verdict_batch(char *buf, uint16_t num, uint32_t id,
 	return nlh;
 }
 
+bool queue_msg_ok(const struct nlmsghdr *m, int len)
+{
+	return mnl_nlmsg_ok(m, len) && m->nlmsg_len <= (uint32_t)len;
+}
+
 int queue_parse_packet(const struct nlmsghdr *nlh, struct queue_pkt *pkt)
 {
 	struct nlattr *attr[NFQA_MAX + 1] = {0};
@@ -137,7 +142,7 @@ static int queue_request(struct queue *q, struct nlmsghdr *nlh)
 				continue;
 			return -1;
 		}
-		for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+		for (; queue_msg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
 			const struct nlmsgerr *err;
 
 			if (m->nlmsg_type != NLMSG_ERROR || m->nlmsg_seq != seq)
@@ -269,7 +274,7 @@ unsigned int queue_recv(struct queue *q, struct queue_pkt *pkts, struct queue_co
 			c->truncated_msgs++;
 			continue;
 		}
-		for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+		for (; queue_msg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
 			int r;
 
 			if (m->nlmsg_type == NLMSG_ERROR) {

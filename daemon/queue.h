@@ -66,6 +66,11 @@ void queue_verdict_drop_all(struct queue *q, struct queue_counters *c);
 struct nlmsghdr *queue_build_bind(char *buf, uint16_t num, uint32_t seq);
 struct nlmsghdr *queue_build_params(char *buf, const struct queue_cfg *cfg, uint32_t seq);
 struct nlmsghdr *queue_build_verdict_batch(char *buf, uint16_t num, uint32_t id, int verdict);
+/*
+ * Whether m is a whole message within the len bytes left of a datagram. mnl_nlmsg_ok()
+ * compares nlmsg_len as an int: 0xfffffffd passes, and mnl_nlmsg_next() then never moves.
+ */
+bool queue_msg_ok(const struct nlmsghdr *m, int len);
 /* Returns 1 for a packet (stored in *pkt), 0 for a message to ignore, -1 for a bad one. */
 int queue_parse_packet(const struct nlmsghdr *nlh, struct queue_pkt *pkt);
 

@@ -82,8 +82,13 @@ list_ours() {
 	in_ns "$1" nft -s list table inet nftarpit 2>/dev/null
 }
 
+# Read whole and written in one go: piped straight into grep -q, nft could still be
+# writing when grep exits, and its SIGPIPE failed the pipeline under pipefail (seen in
+# the ASan run, on a loaded machine).
 list_set() {
-	in_ns "$1" nft list set inet nftarpit "$2" 2>/dev/null
+	local out
+	out=$(in_ns "$1" nft list set inet nftarpit "$2" 2>/dev/null)
+	printf '%s\n' "$out"
 }
 
 # Bytecode, with the handle numbers after "inet nftarpit <chain>" dropped.

@@ -162,6 +162,26 @@ static void test_parse_packet(void **state)
 	assert_int_equal(queue_parse_packet(nlh, &qp), 0);
 }
 
+/*
+ * A message claiming 0xfffffffd bytes (found by tests/fuzz/fuzz_queue): libmnl's own check
+ * takes it as -3 and passes it, and its next message is itself, so queue_recv() spun
+ * forever on one datagram. queue_msg_ok() refuses it; real messages still pass.
+ */
+static void test_msg_length_wraps(void **state)
+{
+	char buf[1024];
+	const uint8_t payload[40] = {0x45};
+	struct nlmsghdr *nlh;
+
+	nlh = kernel_packet(buf, 80, payload, sizeof(payload), 0, 0);
+	assert_true(queue_msg_ok(nlh, (int)nlh->nlmsg_len));
+	assert_false(queue_msg_ok(nlh, (int)nlh->nlmsg_len - 1));
+	nlh->nlmsg_len = 0xfffffffd;
+	assert_false(queue_msg_ok(nlh, 256));
+	nlh->nlmsg_len = 8;
+	assert_false(queue_msg_ok(nlh, 256));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +189,7 @@ int main(void)
 		cmocka_unit_test(test_params_single_flags_attribute),
 		cmocka_unit_test(test_bind),
 		cmocka_unit_test(test_parse_packet),
+		cmocka_unit_test(test_msg_length_wraps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
