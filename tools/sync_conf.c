@@ -20,6 +20,7 @@ void sync_conf_defaults(struct sync_conf *c)
 	c->allow_limit4 = 16;
 	c->allow_limit6 = 32;
 	c->kernel_timeouts = true;
+	c->full_interval = 600;
 }
 
 static const char *sync_conf_str(const char *v, char *out, size_t len)
@@ -136,6 +137,8 @@ const char *sync_conf_set(struct sync_conf *c, const char *key, const char *v)
 		return sync_conf_secs(v, &c->policy.banmax);
 	if (strcmp(key, "bantime_factor") == 0)
 		return sync_conf_uint(v, 1, 100, &c->policy.factor);
+	if (strcmp(key, "full_interval") == 0)
+		return sync_conf_secs(v, &c->full_interval);
 	if (strcmp(key, "forget") == 0)
 		return sync_conf_secs(v, &c->policy.forget);
 	if (strcmp(key, "patterns") == 0) {

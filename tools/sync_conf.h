@@ -44,7 +44,8 @@ struct sync_conf {
 	bool replace;
 	bool dry_run;
 	bool follow;
-	int64_t now; /* 0: the clock; set for tests */
+	int64_t full_interval; /* follow mode: seconds between full passes */
+	int64_t now;	       /* 0: the clock; set for tests */
 	int verbose;
 };
 

@@ -601,44 +601,33 @@ static int sync_save(struct sync_run *r)
 	return rc;
 }
 
-/* The first, full run: everything from the sources, compared with the kernel. */
-static int sync_once(struct sync_run *r, struct input_journal **jp)
+/*
+ * One full pass, with the master list loaded and locked (r->lock): allowlists, new log
+ * lines, expiry, lists, the kernel, the master list saved, one summary line. Unlocks.
+ */
+static int sync_pass(struct sync_run *r, struct input_journal **jp)
 {
 	const struct sync_conf *c = r->c;
-	char err[PATH_MAX + 128];
 	char summary[256] = "mode=none";
 	struct timespec t0;
 	size_t expired = 0, active = 0, i;
-	int rc;
+	int rc = SYNC_EXIT_ERROR;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* nftarpitctl block/unblock write the same file: one writer at a time. */
-	r->lock = admin_lock(c->state, 30000);
-	if (r->lock < 0 && errno != ENOENT) {
-		log_warn("locking the master list %s", c->state);
-		return SYNC_EXIT_ERROR;
-	}
-	if (state_load(&r->st, c->state, err, sizeof(err)) < 0) {
-		log_warnx("master list refused: %s", err);
-		return SYNC_EXIT_ERROR;
-	}
-	if (sync_own_addrs(r) < 0) {
-		log_warn("listing this host's addresses");
-		return SYNC_EXIT_ERROR;
-	}
 	if (sync_read_allows(r) < 0)
-		return SYNC_EXIT_ERROR;
+		goto out;
 	sync_read_logs(r, jp, 0);
 	if (state_forget(&r->st, r->now, &c->policy, &expired) < 0)
-		return SYNC_EXIT_ERROR;
+		goto out;
 	if (sync_build_want(r) < 0)
-		return SYNC_EXIT_ERROR;
+		goto out;
 	for (i = 0; i < r->st.n; i++)
 		active += r->st.e[i].expires > r->now;
 	rc = sync_kernel(r, summary, sizeof(summary));
 	/* The master list is the truth even when the kernel said no: the next run retries. */
 	if (sync_save(r) < 0 && rc == SYNC_EXIT_OK)
 		rc = SYNC_EXIT_ERROR;
+out:
 	admin_unlock(r->lock);
 	r->lock = -1;
 	if (rc == SYNC_EXIT_OK && !c->dry_run)
@@ -656,16 +645,77 @@ static int sync_once(struct sync_run *r, struct input_journal **jp)
 	return rc;
 }
 
+/* The first, full run: lock and load the master list, then one pass. */
+static int sync_once(struct sync_run *r, struct input_journal **jp)
+{
+	const struct sync_conf *c = r->c;
+	char err[PATH_MAX + 128];
+
+	/* nftarpitctl block/unblock write the same file: one writer at a time. */
+	r->lock = admin_lock(c->state, 30000);
+	if (r->lock < 0 && errno != ENOENT) {
+		log_warn("locking the master list %s", c->state);
+		return SYNC_EXIT_ERROR;
+	}
+	if (state_load(&r->st, c->state, err, sizeof(err)) < 0) {
+		log_warnx("master list refused: %s", err);
+		admin_unlock(r->lock);
+		r->lock = -1;
+		return SYNC_EXIT_ERROR;
+	}
+	if (sync_own_addrs(r) < 0) {
+		log_warn("listing this host's addresses");
+		admin_unlock(r->lock);
+		r->lock = -1;
+		return SYNC_EXIT_ERROR;
+	}
+	return sync_pass(r, jp);
+}
+
+/*
+ * Follow mode's periodic full pass: lists and allowlists read again, expired offenders
+ * taken out, the master list's admin entries re-read, the kernel brought to the result.
+ * The sets as our follow commits left them are the snapshot while the generation is ours.
+ */
+static int sync_refresh(struct sync_run *r, struct input_journal **jp)
+{
+	char err[PATH_MAX + 128];
+	int i, rc;
+
+	if (r->gen != 0)
+		(void)snap_save(r->snap, r->gen, r->want);
+	r->lock = admin_lock(r->c->state, 30000);
+	if (r->lock < 0 && errno != ENOENT) {
+		log_warn("locking the master list %s", r->c->state);
+		return SYNC_EXIT_ERROR;
+	}
+	if (admin_reload(&r->st, r->c->state, err, sizeof(err)) < 0)
+		log_warnx("re-reading the admin entries: %s", err);
+	r->follow_phase = false;
+	for (i = 0; i < SET_COUNT; i++)
+		cidr_set_clear(&r->want[i]);
+	memset(&r->in, 0, sizeof(r->in));
+	r->ignored = 0;
+	r->refused = 0;
+	r->commit_ms = 0;
+	rc = sync_pass(r, jp);
+	r->follow_phase = true;
+	/* Stale with the next ban: written again when we stop. */
+	snap_drop(r->snap);
+	return rc;
+}
+
 /*
  * Follow: poll the sources every 200 ms (the journal wakes us itself) and send each new
  * offender in its own small transaction, so a ban lands within a second of the log line.
- * Expiry and list changes are the next full run's business (the timer).
+ * Every full_interval a full pass reads the lists again and takes expired offenders out.
  */
 static int sync_follow(struct sync_run *r, struct input_journal **jp)
 {
 	struct timespec tick = {0, 200 * 1000 * 1000};
 	struct kset_op ops[2];
 	int64_t last_save = r->now;
+	int64_t last_full = r->now;
 	bool dirty = false;
 	uint32_t before, after;
 	int f, rc;
@@ -684,6 +734,12 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 		else if (nanosleep(&tick, NULL) == 0 || errno == EINTR)
 			sync_read_logs(r, jp, 0);
 		r->now = sync_now(r->c);
+		if (r->now - last_full >= r->c->full_interval) {
+			(void)sync_refresh(r, jp);
+			last_full = r->now;
+			dirty = false;
+			continue;
+		}
 		if (r->pending[0].n + r->pending[1].n == 0) {
 			if (dirty && r->now - last_save >= 10) {
 				(void)sync_save(r);

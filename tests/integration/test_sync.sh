@@ -67,6 +67,12 @@ expect_set() {
 	[ "$got" = "$want" ] || fail "set $name holds [$(tr '\n' ' ' <<<"$got")], want [$(tr '\n' ' ' <<<"$want")]"
 }
 
+# blocked ADDR: ADDR lies in some range of blocklist4 (two adjacent bans of the same
+# expiry become one range).
+blocked() {
+	in_srv nft get element inet nftarpit blocklist4 "{ $1 }" >/dev/null 2>&1
+}
+
 # has_elem SET ELEM (the listing is read whole: grep -q in a pipe under pipefail would fail
 # on the writer's SIGPIPE).
 has_elem() {
@@ -137,16 +143,24 @@ has_elem blocklist4 $REJECT4 && fail "$REJECT4 still blocked after its ban expir
 has_elem blocklist4 192.0.2.128/25 && fail "192.0.2.128/25 still blocked after leaving its list"
 grep -q "^ban $REJECT4 " "$WORK/sync.state" || fail "expired offender forgotten too early (repeat offences)"
 
-# 5. --follow: a new reject line is banned within a second of being logged.
-ip netns exec "$NS_SRV" "$SYNC" --state "$WORK/follow.state" --log "$WORK/maillog" "${LISTS[@]}" \
-	--follow >"$WORK/follow.log" 2>&1 &
+# 5. --follow: a new reject line is banned within a second of being logged, and the
+# periodic full pass (full_interval) notices a list entry that went away.
+printf '[sync]\nfull_interval = 2s\n' >"$WORK/follow.conf"
+echo 192.0.2.200/29 >"$WORK/extra.txt"
+ip netns exec "$NS_SRV" "$SYNC" -c "$WORK/follow.conf" --state "$WORK/follow.state" \
+	--log "$WORK/maillog" "${LISTS[@]}" --list "$WORK/extra.txt" --follow >"$WORK/follow.log" 2>&1 &
 FOLLOW_PID=$!
 wait_until 10 grep -q "follow started" "$WORK/follow.log" || fail "--follow did not start: $(cat "$WORK/follow.log")"
 send_mail $FOLLOW4 $SRV4 follow || true
 wait_until 10 grep -q "reject: RCPT from [^ ]*\[$FOLLOW4\]" "$WORK/maillog" || fail "no reject logged for $FOLLOW4"
 t0=$(date +%s%N)
-wait_until 2 has_elem blocklist4 "$FOLLOW4" || fail "--follow did not ban $FOLLOW4 within 2 s: $(cat "$WORK/follow.log")"
+wait_until 2 blocked "$FOLLOW4" || fail "--follow did not ban $FOLLOW4 within 2 s: $(cat "$WORK/follow.log")"
 log "follow: $FOLLOW4 in blocklist4 at most $((($(date +%s%N) - t0) / 1000000)) ms after the reject was logged"
+has_elem blocklist4 192.0.2.200/29 || fail "--follow did not load its lists"
+: >"$WORK/extra.txt"
+wait_until 6 sh -c "! ip netns exec $NS_SRV nft list set inet nftarpit blocklist4 | grep -q 192.0.2.200/29" ||
+	fail "--follow's full pass did not remove a list entry that went away"
+blocked "$FOLLOW4" || fail "--follow's full pass lost the ban of $FOLLOW4"
 kill -TERM $FOLLOW_PID
 wait $FOLLOW_PID || fail "--follow exited $? on SIGTERM"
 grep -q "^ban $FOLLOW4 " "$WORK/follow.state" || fail "--follow did not save its master list"
