@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Share the blocklist: a plain list and rbldnsd ip4set/ip6tset zones, written atomically. */
+/* Share the blocklist: a plain list and rbldnsd zones written atomically; the dry-run diff. */
 #include "sync_export.h"
 
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sync_kset.h"
 
 struct export_ctx {
 	FILE *f;
@@ -89,4 +90,39 @@ int export_rbldnsd(const char *path, const struct cidr_set *v4, const struct cid
 	if (export_write(path, header, v4, NULL) < 0)
 		return -1;
 	return export_write(p6, header, v6, NULL);
+}
+
+void export_print_set(FILE *f, const char *sign, const struct cidr_set *s, int64_t now)
+{
+	char text[CIDR_TEXT_MAX];
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		cidr_range_format(&s->r[i], s->family, text, sizeof(text));
+		if (s->r[i].tag != 0)
+			fprintf(f, "%s %s expires_in=%llds\n", sign, text,
+				(long long)((int64_t)s->r[i].tag - now));
+		else
+			fprintf(f, "%s %s\n", sign, text);
+	}
+}
+
+void export_print_diff(FILE *f, const char *name, const struct kset_diff *d,
+		       const struct cidr_set *want, bool all, int64_t now)
+{
+	struct cidr_set one;
+	size_t k;
+
+	fprintf(f, "%s: add=%zu delete=%zu keep=%zu refresh=%zu\n", name, d->add.n - d->refreshed,
+		d->del.n - d->refreshed, d->kept, d->refreshed);
+	export_print_set(f, "-", &d->del, now);
+	export_print_set(f, "+", &d->add, now);
+	if (!all)
+		return;
+	for (k = 0; k < want->n; k++) {
+		one.family = want->family;
+		one.n = 1;
+		one.r = &want->r[k];
+		export_print_set(f, "=", &one, now);
+	}
 }

@@ -336,21 +336,6 @@ static int sync_build_want(struct sync_run *r)
 	return 0;
 }
 
-static void sync_print_set(const char *sign, const struct cidr_set *s, int64_t now)
-{
-	char text[CIDR_TEXT_MAX];
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		cidr_range_format(&s->r[i], s->family, text, sizeof(text));
-		if (s->r[i].tag != 0)
-			printf("%s %s expires_in=%llds\n", sign, text,
-			       (long long)((int64_t)s->r[i].tag - now));
-		else
-			printf("%s %s\n", sign, text);
-	}
-}
-
 /* Send ops as one transaction; on refusal name the element and keep the old sets. */
 static int sync_apply(struct sync_run *r, const struct kset_op *ops, size_t nops)
 {
@@ -443,25 +428,6 @@ static int sync_have(struct sync_run *r, uint32_t gen, struct cidr_set *have, bo
 	return 0;
 }
 
-static void sync_print_diff(struct sync_run *r, int i, const struct kset_diff *d)
-{
-	struct cidr_set one;
-	size_t k;
-
-	printf("%s: add=%zu delete=%zu keep=%zu refresh=%zu\n", sync_set_names[i],
-	       d->add.n - d->refreshed, d->del.n - d->refreshed, d->kept, d->refreshed);
-	sync_print_set("-", &d->del, r->now);
-	sync_print_set("+", &d->add, r->now);
-	if (r->c->verbose == 0)
-		return;
-	for (k = 0; k < r->want[i].n; k++) {
-		one.family = r->want[i].family;
-		one.n = 1;
-		one.r = &r->want[i].r[k];
-		sync_print_set("=", &one, r->now);
-	}
-}
-
 /* Remember what our commit left, if the generation proves nobody else committed. */
 static void sync_snapshot(struct sync_run *r, uint32_t before, bool committed)
 {
@@ -523,7 +489,8 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 		kept += d[i].kept;
 		refreshed += d[i].refreshed;
 		if (c->dry_run)
-			sync_print_diff(r, i, &d[i]);
+			export_print_diff(stdout, sync_set_names[i], &d[i], &r->want[i],
+					  r->c->verbose > 0, r->now);
 	}
 	snprintf(summary, len,
 		 "mode=%s kernel_read=%s added=%zu removed=%zu kept=%zu refreshed=%zu",
@@ -535,7 +502,7 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 	if (c->dry_run && c->replace) {
 		for (i = 0; i < SET_COUNT; i++) {
 			printf("%s: flush, add=%zu\n", sync_set_names[i], r->want[i].n);
-			sync_print_set("+", &r->want[i], r->now);
+			export_print_set(stdout, "+", &r->want[i], r->now);
 		}
 	}
 	if (c->dry_run) {
