@@ -142,8 +142,8 @@ list_table main "ip nat" >"$WORK/nat.before" || fail "listing ip nat"
 ctl main setup
 expect_rc 0 "setup"
 expect_err "installed table inet nftarpit: queue 25 $WANT_VIA, ports 25, fail-closed, mark 0x6e746172"
-list_set main ports | grep -qF 'elements = { 25 }' || fail "ports after first setup"
-in_ns main nft list tables | grep -q 'nftarpit-probe' && fail "the probe left a table behind"
+grep -qF 'elements = { 25 }' <<<"$(list_set main ports)" || fail "ports after first setup"
+grep -q 'nftarpit-probe' <<<"$(in_ns main nft list tables)" && fail "the probe left a table behind"
 
 # --- Lists filled by hand survive a re-setup with other ports. ---
 in_ns main nft add element inet nftarpit blocklist4 '{ 198.51.100.0/24, 203.0.113.7 timeout 1h }' ||
@@ -156,12 +156,12 @@ expect_rc 0 "second setup"
 expect_err "ports 25,465,587,2500-2599"
 ctl main setup --ports 25,465,587,2500-2599
 expect_rc 0 "third setup"
-list_set main ports | grep -qF 'elements = { 25, 465, 587, 2500-2599 }' ||
+grep -qF 'elements = { 25, 465, 587, 2500-2599 }' <<<"$(list_set main ports)" ||
 	fail "ports not updated: $(list_set main ports)"
-list_set main blocklist4 | grep -qF '198.51.100.0/24' || fail "blocklist4 lost its range"
-list_set main blocklist4 | grep -qF '203.0.113.7 timeout 1h' || fail "blocklist4 lost its timeout entry"
-list_set main blocklist6 | grep -qF '2001:db8:bad::/48' || fail "blocklist6 lost its range"
-list_set main allowlist4 | grep -qF '198.51.100.20' || fail "allowlist4 lost its entry"
+grep -qF '198.51.100.0/24' <<<"$(list_set main blocklist4)" || fail "blocklist4 lost its range"
+grep -qF '203.0.113.7 timeout 1h' <<<"$(list_set main blocklist4)" || fail "blocklist4 lost its timeout entry"
+grep -qF '2001:db8:bad::/48' <<<"$(list_set main blocklist6)" || fail "blocklist6 lost its range"
+grep -qF '198.51.100.20' <<<"$(list_set main allowlist4)" || fail "allowlist4 lost its entry"
 n=$(list_table main "inet nftarpit" | grep -c '@blocklist')
 [ "$n" = 4 ] || fail "$n blocklist rules after three setups, want 4 (rules duplicated?)"
 n=$(list_table main "inet nftarpit" | grep -c 'meta mark 0x6e746172 notrack')
@@ -183,7 +183,7 @@ if [ "$NATIVE" = 0 ]; then
 		[ "$n" = 2 ] || fail "xt queue rules: $(grep queue "$WORK/failopen")"
 	fi
 fi
-list_set main blocklist4 | grep -qF '198.51.100.0/24' || fail "blocklist4 lost after fail-open setup"
+grep -qF '198.51.100.0/24' <<<"$(list_set main blocklist4)" || fail "blocklist4 lost after fail-open setup"
 
 # --- A refused setup is one aborted transaction: nothing changes. ---
 if [ "$NATIVE" = 0 ]; then
