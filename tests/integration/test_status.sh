@@ -8,12 +8,14 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-TMUX_SOCK=nftarpit-status-$$
+TMUX_SOCK=
 lib_init
+# tmux's server socket inside the work directory, so the cleanup removes it too.
+TMUX_SOCK=$WORK/tmux.sock
 require_prog "$NFTARPITD" "$NFTARPITCTL" tmux
 "$PY" -c 'import prometheus_client' 2>/dev/null ||
 	fail "python3-prometheus-client missing (./quickstart installs it)"
-trap 'rc=$?; set +e; tmux -L "$TMUX_SOCK" kill-server 2>/dev/null; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; (exit $rc); cleanup' EXIT
 topo_up
 postfix_start
 ruleset_setup
@@ -158,24 +160,24 @@ log "SIGHUP: reloads=1, packets $pkts -> $after"
 # top under tmux: shows the flows, quits on q and on Ctrl-C, and leaves the terminal sane.
 top_run() {
 	local key=$1 name=top-$1
-	tmux -L "$TMUX_SOCK" new-session -d -s "$name" -x 120 -y 30 \
+	tmux -S "$TMUX_SOCK" new-session -d -s "$name" -x 120 -y 30 \
 		"ip netns exec $NS_SRV $NFTARPITCTL top -s $CTL_SOCK --interval 300; echo top-exit=\$?; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ' '; echo; sleep 60"
 	tmux_has() {
-		tmux -L "$TMUX_SOCK" capture-pane -p -t "$name" | grep -q -- "$1"
+		tmux -S "$TMUX_SOCK" capture-pane -p -t "$name" | grep -q -- "$1"
 	}
-	wait_until 10 tmux_has "$SPAM6" || fail "top does not show $SPAM6: $(tmux -L "$TMUX_SOCK" capture-pane -p -t "$name")"
+	wait_until 10 tmux_has "$SPAM6" || fail "top does not show $SPAM6: $(tmux -S "$TMUX_SOCK" capture-pane -p -t "$name")"
 	for src in $SPAM4 $SPAM4B; do
 		tmux_has "$src" || fail "top does not show $src"
 	done
-	tmux_has "held now 3" || fail "top does not say 3 held: $(tmux -L "$TMUX_SOCK" capture-pane -p -t "$name")"
-	tmux -L "$TMUX_SOCK" capture-pane -p -t "$name" >"$WORK/top-$key.txt"
-	tmux -L "$TMUX_SOCK" send-keys -t "$name" "$key"
-	wait_until 10 tmux_has "top-exit=0" || fail "top did not quit on $key: $(tmux -L "$TMUX_SOCK" capture-pane -p -t "$name")"
-	wait_until 5 tmux_has "icanon echo" || fail "terminal not restored after $key: $(tmux -L "$TMUX_SOCK" capture-pane -p -t "$name")"
+	tmux_has "held now 3" || fail "top does not say 3 held: $(tmux -S "$TMUX_SOCK" capture-pane -p -t "$name")"
+	tmux -S "$TMUX_SOCK" capture-pane -p -t "$name" >"$WORK/top-$key.txt"
+	tmux -S "$TMUX_SOCK" send-keys -t "$name" "$key"
+	wait_until 10 tmux_has "top-exit=0" || fail "top did not quit on $key: $(tmux -S "$TMUX_SOCK" capture-pane -p -t "$name")"
+	wait_until 5 tmux_has "icanon echo" || fail "terminal not restored after $key: $(tmux -S "$TMUX_SOCK" capture-pane -p -t "$name")"
 	if tmux_has "$SPAM6"; then
 		fail "top's screen is still shown after $key (alternate screen not left)"
 	fi
-	tmux -L "$TMUX_SOCK" kill-session -t "$name"
+	tmux -S "$TMUX_SOCK" kill-session -t "$name"
 	log "top: flows shown, quit on $key, terminal sane"
 }
 top_run q
