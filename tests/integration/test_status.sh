@@ -163,7 +163,8 @@ top_run() {
 	tmux -S "$TMUX_SOCK" new-session -d -s "$name" -x 120 -y 30 \
 		"ip netns exec $NS_SRV $NFTARPITCTL top -s $CTL_SOCK --interval 300; echo top-exit=\$?; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ' '; echo; sleep 60"
 	tmux_has() {
-		tmux -S "$TMUX_SOCK" capture-pane -p -t "$name" | grep -q -- "$1"
+		# Read the pane whole first: grep -q exiting early would fail the pipe (pipefail).
+		grep -q -- "$1" <<<"$(tmux -S "$TMUX_SOCK" capture-pane -p -t "$name")"
 	}
 	wait_until 10 tmux_has "$SPAM6" || fail "top does not show $SPAM6: $(tmux -S "$TMUX_SOCK" capture-pane -p -t "$name")"
 	for src in $SPAM4 $SPAM4B; do
