@@ -3,13 +3,13 @@
 #include "conf.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "conffile.h"
 #include "log.h"
 #include "strnum.h"
 
@@ -112,19 +112,6 @@ static const char *conf_u32(const char *v, long long min, long long max, uint32_
 	return NULL;
 }
 
-static const char *conf_bool(const char *v, bool *out)
-{
-	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0) {
-		*out = true;
-		return NULL;
-	}
-	if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0) {
-		*out = false;
-		return NULL;
-	}
-	return "not a boolean (yes or no)";
-}
-
 static const char *conf_str(const char *v, char *out, size_t len)
 {
 	if (strlen(v) >= len)
@@ -162,7 +149,7 @@ const char *conf_set(struct daemon_conf *c, const char *key, const char *v)
 		return err;
 	}
 	if (strcmp(key, "fail_open") == 0)
-		return conf_bool(v, &c->fail_open);
+		return conffile_bool(v, &c->fail_open);
 	if (strcmp(key, "ctl_socket") == 0) {
 		if (v[0] != '/')
 			return "not an absolute path";
@@ -194,7 +181,7 @@ const char *conf_set(struct daemon_conf *c, const char *key, const char *v)
 	if (strcmp(key, "log_flows_per_second") == 0)
 		return conf_u32(v, 0, 100000, &c->log_flows);
 	if (strcmp(key, "smtp") == 0)
-		return conf_bool(v, &c->smtp);
+		return conffile_bool(v, &c->smtp);
 	if (strcmp(key, "smtp_ports") == 0)
 		return conf_ports(v, c);
 	if (strcmp(key, "smtp_interval") == 0)
@@ -221,59 +208,13 @@ const char *conf_set(struct daemon_conf *c, const char *key, const char *v)
 	return "unknown key";
 }
 
-struct conf_ctx {
-	const char *path;
-	FILE *f;
-	int line;
-	int errors;
-	struct daemon_conf *c;
-};
-
-/* inih reader that counts lines, so every error names its file:line. */
-static char *conf_reader(char *str, int num, void *stream)
+static const char *conf_set_cb(void *arg, const char *key, const char *value)
 {
-	struct conf_ctx *ctx = stream;
-	char *r = fgets(str, num, ctx->f);
-
-	if (r != NULL)
-		ctx->line++;
-	return r;
+	return conf_set(arg, key, value);
 }
 
-static int conf_handler(void *user, const char *section, const char *name, const char *value)
-{
-	struct conf_ctx *ctx = user;
-	const char *err;
-
-	if (strcmp(section, "sync") == 0 || strcmp(section, "ruleset") == 0)
-		return 1; /* read by nftarpit-sync and nftarpitctl */
-	if (strcmp(section, "daemon") != 0) {
-		log_warnx("%s:%d: unknown section [%s]", ctx->path, ctx->line, section);
-		ctx->errors++;
-		return 1;
-	}
-	err = conf_set(ctx->c, name, value);
-	if (err != NULL) {
-		log_warnx("%s:%d: %s = %s: %s", ctx->path, ctx->line, name, value, err);
-		ctx->errors++;
-	}
-	return 1;
-}
-
+/* The shared reader (lib/conffile) names every bad line as file:line: key = value: reason. */
 int conf_load(const char *path, struct daemon_conf *c)
 {
-	struct conf_ctx ctx = {.path = path, .c = c};
-	int r;
-
-	ctx.f = fopen(path, "re");
-	if (ctx.f == NULL)
-		return -1;
-	r = ini_parse_stream(conf_reader, &ctx, conf_handler, &ctx);
-	fclose(ctx.f);
-	if (r > 0) {
-		/* A syntax error inih found itself (no '=' or unclosed section). */
-		log_warnx("%s:%d: syntax error", path, r);
-		ctx.errors++;
-	}
-	return ctx.errors;
+	return conffile_load(path, "daemon", conf_set_cb, c);
 }
