@@ -3,11 +3,11 @@
 #include "sync_conf.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "conffile.h"
 #include "log.h"
 #include "strnum.h"
 
@@ -29,19 +29,6 @@ static const char *sync_conf_str(const char *v, char *out, size_t len)
 		return "too long";
 	memcpy(out, v, strlen(v) + 1);
 	return NULL;
-}
-
-static const char *sync_conf_bool(const char *v, bool *out)
-{
-	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0) {
-		*out = true;
-		return NULL;
-	}
-	if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0) {
-		*out = false;
-		return NULL;
-	}
-	return "not a boolean (yes or no)";
 }
 
 static const char *sync_conf_secs(const char *v, int64_t *out)
@@ -110,7 +97,7 @@ const char *sync_conf_set(struct sync_conf *c, const char *key, const char *v)
 		return sync_conf_list(v, &c->allows[c->nallows++]);
 	}
 	if (strcmp(key, "journal") == 0)
-		return sync_conf_bool(v, &c->journal);
+		return conffile_bool(v, &c->journal);
 	if (strcmp(key, "journal_match") == 0) {
 		if (strchr(v, '=') == NULL || v[0] == '=')
 			return "not FIELD=value";
@@ -153,68 +140,23 @@ const char *sync_conf_set(struct sync_conf *c, const char *key, const char *v)
 	if (strcmp(key, "allow_limit6") == 0)
 		return sync_conf_uint(v, 0, 128, &c->allow_limit6);
 	if (strcmp(key, "kernel_timeouts") == 0)
-		return sync_conf_bool(v, &c->kernel_timeouts);
+		return conffile_bool(v, &c->kernel_timeouts);
 	if (strcmp(key, "force") == 0)
-		return sync_conf_bool(v, &c->force);
+		return conffile_bool(v, &c->force);
 	if (strcmp(key, "replace") == 0)
-		return sync_conf_bool(v, &c->replace);
+		return conffile_bool(v, &c->replace);
 	return "unknown key";
 }
 
-struct sync_conf_ctx {
-	const char *path;
-	FILE *f;
-	int line;
-	int errors;
-	struct sync_conf *c;
-};
-
-/* inih reader that counts lines, so every error names its file:line. */
-static char *sync_conf_reader(char *str, int num, void *stream)
+static const char *sync_conf_set_cb(void *arg, const char *key, const char *value)
 {
-	struct sync_conf_ctx *ctx = stream;
-	char *r = fgets(str, num, ctx->f);
-
-	if (r != NULL)
-		ctx->line++;
-	return r;
+	return sync_conf_set(arg, key, value);
 }
 
-static int sync_conf_handler(void *user, const char *section, const char *name, const char *value)
-{
-	struct sync_conf_ctx *ctx = user;
-	const char *err;
-
-	if (strcmp(section, "daemon") == 0 || strcmp(section, "ruleset") == 0)
-		return 1; /* read by nftarpitd and nftarpitctl */
-	if (strcmp(section, "sync") != 0) {
-		log_warnx("%s:%d: unknown section [%s]", ctx->path, ctx->line, section);
-		ctx->errors++;
-		return 1;
-	}
-	err = sync_conf_set(ctx->c, name, value);
-	if (err != NULL) {
-		log_warnx("%s:%d: %s = %s: %s", ctx->path, ctx->line, name, value, err);
-		ctx->errors++;
-	}
-	return 1;
-}
-
+/* The shared reader (lib/conffile) names every bad line as file:line: key = value: reason. */
 int sync_conf_load(const char *path, struct sync_conf *c)
 {
-	struct sync_conf_ctx ctx = {.path = path, .c = c};
-	int r;
-
-	ctx.f = fopen(path, "re");
-	if (ctx.f == NULL)
-		return -1;
-	r = ini_parse_stream(sync_conf_reader, &ctx, sync_conf_handler, &ctx);
-	fclose(ctx.f);
-	if (r > 0) {
-		log_warnx("%s:%d: syntax error", path, r);
-		ctx.errors++;
-	}
-	return ctx.errors;
+	return conffile_load(path, "sync", sync_conf_set_cb, c);
 }
 
 void sync_conf_finish(struct sync_conf *c)
