@@ -352,6 +352,21 @@ void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms
 		s->bad_csum++;
 		return;
 	}
+	/*
+	 * A reset without ACK on a held flow: what a client's kernel sends when our byte
+	 * reaches a socket it has already closed (RST seq = our segment's ack, which is the
+	 * peer's una). Accepted only with that sequence number (RFC 5961's spirit): a
+	 * spoofer would need the exact tuple and number.
+	 */
+	if ((p.flags & (PKT_TCP_RST | PKT_TCP_ACK)) == PKT_TCP_RST) {
+		struct flow *old = flow_lookup(w->flows, &p);
+
+		if (old != NULL && p.seq == old->peer_una) {
+			s->silent[TARPIT_R_RST]++;
+			worker_flow_end(w, old, "rst", now_ms);
+			return;
+		}
+	}
 	/* A new SYN on a held flow's tuple: the peer gave that flow up and starts over. */
 	if ((p.flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN) {
 		struct flow *old = flow_lookup(w->flows, &p);

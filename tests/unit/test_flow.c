@@ -275,6 +275,9 @@ static void test_smtp_flow_path(void **state)
 	assert_int_equal(l->buf[0][40], '5');
 	assert_int_equal(rd32(l->buf[0] + 24), isn + 2 + glen);
 	assert_int_equal(w->stats.smtp_bytes, glen + 3);
+	/* A bare RST with a wrong sequence number is not the peer's: ignored. */
+	assert_int_equal(feed(w, PKT_TCP_RST, peer + 99, 0, 0, 3050), 0);
+	assert_int_equal(w->flows->count, 1);
 	/* The peer resets: the flow ends. */
 	assert_int_equal(feed(w, PKT_TCP_RST | PKT_TCP_ACK, peer + 1, 0, 0, 3100), 0);
 	assert_int_equal(w->flows->count, 0);
@@ -308,6 +311,15 @@ static void test_smtp_budget_and_idle(void **state)
 	assert_int_equal(w->flows->by_state[FLOW_QUIET], 1);
 	assert_int_equal(acked - isn - 1, 40);
 	assert_int_equal(feed(w, PKT_TCP_ACK, peer, acked, 0, 60000), 1);
+	/* A closed socket's bare RST (seq = the ack we sent) ends a flow too. */
+	assert_int_equal(feed(w, PKT_TCP_RST, peer + 1, 0, 0, 60100), 0);
+	assert_int_equal(w->flows->count, 0);
+	assert_int_equal(w->stats.flows_ended, 1);
+	/* Another flow: nothing from the peer for flow_idle_s, ended at the next tick. */
+	feed(w, PKT_TCP_SYN, peer + 1000, 0, 0, 60200);
+	isn = rd32(l->buf[0] + 24);
+	feed(w, PKT_TCP_ACK, peer + 1001, isn + 1, 0, 60200);
+	assert_int_equal(w->flows->count, 1);
 	/* Nothing from the peer for flow_idle_s: ended at the next tick. */
 	w->now_s = 60 + 100;
 	worker_tick(w, 200000);
