@@ -102,7 +102,9 @@ static size_t input_lines(const char *buf, size_t len, const char *name, const s
 			p = memchr(q, '\n', (size_t)(end - q)) + 1;
 		}
 	}
-	qsort(cand, ncand, sizeof(*cand), input_ptr_cmp);
+	/* No candidate leaves cand NULL, which qsort() must not be given (UBSan). */
+	if (ncand > 1)
+		qsort(cand, ncand, sizeof(*cand), input_ptr_cmp);
 	for (i = 0; i < ncand; i++) {
 		if (i > 0 && cand[i] == cand[i - 1])
 			continue;
