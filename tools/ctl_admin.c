@@ -281,8 +281,10 @@ static int admin_kernel(const char *state, enum admin_kind kind, int family,
 	for (i = 0; i < SET_N; i++)
 		if (cidr_set_reserve(&want[i], have[i].n + 1) < 0)
 			goto out;
+	/* An empty set has no array: memcpy() must not be given NULL (UBSan). */
 	for (i = 0; i < SET_N; i++) {
-		memcpy(want[i].r, have[i].r, have[i].n * sizeof(*have[i].r));
+		if (have[i].n > 0)
+			memcpy(want[i].r, have[i].r, have[i].n * sizeof(*have[i].r));
 		want[i].n = have[i].n;
 	}
 	x.tag = (uint64_t)expires;
