@@ -257,6 +257,41 @@ postfix_start() {
 	wait_until 10 listening_on "$NS_SRV" 25 || fail "postfix does not listen on port 25"
 }
 
+# relay_postfix_start NS DIR [main.cf lines...]: a second Postfix in namespace NS, the
+# sending side: it takes submissions on 127.0.0.1:25 and sends them on as the extra
+# main.cf lines say (relayhost, transport_maps, smtp_bind_address, timeouts), logging to
+# $WORK/relaylog. cleanup() ends it with the namespace.
+relay_postfix_start() {
+	local ns=$1 dir=$2
+	shift 2
+	mkdir -p "$dir/etc" "$dir/spool" "$dir/data"
+	chown postfix: "$dir/data"
+	{
+		cat <<-RELAYCF
+		compatibility_level = 3.6
+		queue_directory = $dir/spool
+		data_directory = $dir/data
+		maillog_file = $WORK/relaylog
+		maillog_file_prefixes = $WORK
+		myhostname = relay.example.net
+		mydestination =
+		inet_interfaces = 127.0.0.1
+		inet_protocols = ipv4
+		mynetworks = 127.0.0.0/8
+		smtp_dns_support_level = disabled
+		smtp_tls_security_level = none
+		RELAYCF
+		printf '%s\n' "$@"
+	} >"$dir/etc/main.cf"
+	awk '/^[a-z]/ && NF >= 8 { $5 = "n" } { print }' /etc/postfix/master.cf.proto \
+		>"$dir/etc/master.cf"
+	postfix -c "$dir/etc" set-permissions >/dev/null 2>&1 || true
+	ip netns exec "$ns" postfix -c "$dir/etc" start >"$dir/start.log" 2>&1 ||
+		{ cat "$dir/start.log" >&2; fail "the relay Postfix in $ns did not start"; }
+	wait_until 10 sh -c "ip netns exec $ns ss -tlnH | grep -q 127.0.0.1:25" ||
+		fail "the relay Postfix in $ns does not listen"
+}
+
 postfix_stop() {
 	local i pid=
 	if [ -z "$POSTFIX_DIR" ] || [ ! -d "$POSTFIX_DIR/etc" ]; then

@@ -104,32 +104,8 @@ loop_postfix_start() {
 
 # A Postfix relay in the good sender's namespace, relaying to the server (a legitimate MTA).
 relay_start() {
-	local dir=$WORK/relay
-	mkdir -p "$dir/etc" "$dir/spool" "$dir/data"
-	chown postfix: "$dir/data"
-	cat >"$dir/etc/main.cf" <<-RELAYCF
-	compatibility_level = 3.6
-	queue_directory = $dir/spool
-	data_directory = $dir/data
-	maillog_file = $WORK/relaylog
-	maillog_file_prefixes = $WORK
-	myhostname = relay.example.net
-	mydestination =
-	inet_interfaces = 127.0.0.1
-	inet_protocols = ipv4
-	mynetworks = 127.0.0.0/8
-	relayhost = [$SRV4]:25
-	smtp_bind_address = $CLEAN4
-	smtp_dns_support_level = disabled
-	smtp_tls_security_level = none
-	RELAYCF
-	awk '/^[a-z]/ && NF >= 8 { $5 = "n" } { print }' /etc/postfix/master.cf.proto \
-		>"$dir/etc/master.cf"
-	postfix -c "$dir/etc" set-permissions >/dev/null 2>&1 || true
-	in_good postfix -c "$dir/etc" start >"$WORK/relay.start" 2>&1 ||
-		{ cat "$WORK/relay.start" >&2; fail "the good sender's relay did not start"; }
-	wait_until 10 sh -c "ip netns exec $NS_GOOD ss -tlnH | grep -q 127.0.0.1:25" ||
-		fail "the relay does not listen"
+	relay_postfix_start "$NS_GOOD" "$WORK/relay" "relayhost = [$SRV4]:25" \
+		"smtp_bind_address = $CLEAN4"
 }
 
 # good_mail TAG: the good sender's message through its relay, and one with swaks directly

@@ -32,33 +32,9 @@ daemon_start -c "$WORK/nftarpitd.conf"
 # A second Postfix, in the client namespace: the spammer's MTA, relaying to our server.
 RELAY=$WORK/relay
 relay_start() {
-	mkdir -p "$RELAY/etc" "$RELAY/spool" "$RELAY/data"
-	chown postfix: "$RELAY/data"
-	cat >"$RELAY/etc/main.cf" <<-RELAYCF
-	compatibility_level = 3.6
-	queue_directory = $RELAY/spool
-	data_directory = $RELAY/data
-	maillog_file = $WORK/relaylog
-	maillog_file_prefixes = $WORK
-	myhostname = relay.example.net
-	mydestination =
-	inet_interfaces = 127.0.0.1
-	inet_protocols = ipv4
-	mynetworks = 127.0.0.0/8
-	relayhost = [$SRV4]:25
-	smtp_bind_address = $SPAM4
-	smtp_dns_support_level = disabled
-	smtp_helo_timeout = ${TIMEOUT}s
-	smtp_connect_timeout = ${TIMEOUT}s
-	smtp_tls_security_level = none
-	RELAYCF
-	awk '/^[a-z]/ && NF >= 8 { $5 = "n" } { print }' /etc/postfix/master.cf.proto \
-		>"$RELAY/etc/master.cf"
-	postfix -c "$RELAY/etc" set-permissions >/dev/null 2>&1 || true
-	in_cli postfix -c "$RELAY/etc" start >"$WORK/relay-start.log" 2>&1 ||
-		{ cat "$WORK/relay-start.log" >&2; fail "relay postfix did not start"; }
-	wait_until 10 sh -c "ip netns exec $NS_CLI ss -tlnH sport = :25 | grep -q 127.0.0.1:25" ||
-		fail "relay postfix does not listen"
+	relay_postfix_start "$NS_CLI" "$RELAY" "relayhost = [$SRV4]:25" \
+		"smtp_bind_address = $SPAM4" "smtp_helo_timeout = ${TIMEOUT}s" \
+		"smtp_connect_timeout = ${TIMEOUT}s"
 }
 relay_submit() {
 	in_cli swaks --server 127.0.0.1 --port 25 --timeout 10 --from spam@example.net \
@@ -119,7 +95,8 @@ log "  swaks: held ${swaks_held}s ($(grep -c 'Timeout' "$WORK/swaks.log") respon
 [ "$swaks_held" -ge $((TIMEOUT * 3 - 1)) ] || fail "swaks held only ${swaks_held}s"
 log "  daemon: $(stats | grep -E '^(flows_now|flows_new|probes|smtp_bytes|attacker_seconds)=' | tr '\n' ' ')"
 [ "$(stat_get flows_new)" -ge $((new_before + 4)) ] || fail "fewer than 4 flow records"
-[ "$(stat_get flows_now)" -ge 4 ] || fail "flows_now below 4"
+# swaks has left (its closed socket reset our next byte): relay, smtplib and the bot remain.
+[ "$(stat_get flows_now)" -ge 3 ] || fail "flows_now below 3"
 # The scanner's SYN opened no record: 4 clients, 4 records (the relay uses one connection).
 [ "$(stat_get flows_new)" -le $((new_before + 5)) ] || fail "the scanner got a flow record"
 
