@@ -93,6 +93,9 @@ int queue_parse_packet(const struct nlmsghdr *nlh, struct queue_pkt *pkt)
 	pkt->id = ntohl(ph->packet_id);
 	pkt->data = mnl_attr_get_payload(attr[NFQA_PAYLOAD]);
 	pkt->caplen = mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]);
+	/* libmnl walks attributes up to nlmsg_len rounded up to 4: not past the message. */
+	if (pkt->data + pkt->caplen > (const uint8_t *)nlh + nlh->nlmsg_len)
+		return -1;
 	pkt->origlen = pkt->caplen;
 	if (attr[NFQA_CAP_LEN] != NULL)
 		pkt->origlen = ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN]));

@@ -182,6 +182,25 @@ static void test_msg_length_wraps(void **state)
 	assert_false(queue_msg_ok(nlh, 256));
 }
 
+/*
+ * A payload attribute ending in the alignment padding after nlmsg_len (found by
+ * tests/fuzz/fuzz_queue): libmnl accepts it, the packet would take bytes from beyond the
+ * message. It is a bad message.
+ */
+static void test_payload_past_message(void **state)
+{
+	char buf[1024];
+	const uint8_t payload[39] = {0x45};
+	struct queue_pkt qp;
+	struct nlmsghdr *nlh;
+
+	nlh = kernel_packet(buf, 81, payload, sizeof(payload), 0, 0);
+	assert_int_equal(queue_parse_packet(nlh, &qp), 1);
+	assert_int_equal(qp.caplen, 39);
+	nlh->nlmsg_len -= 2;
+	assert_int_equal(queue_parse_packet(nlh, &qp), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_bind),
 		cmocka_unit_test(test_parse_packet),
 		cmocka_unit_test(test_msg_length_wraps),
+		cmocka_unit_test(test_payload_past_message),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
