@@ -590,10 +590,16 @@ static int sync_pass(struct sync_run *r, struct input_journal **jp)
 		goto out;
 	for (i = 0; i < r->st.n; i++)
 		active += r->st.e[i].expires > r->now;
-	rc = sync_kernel(r, summary, sizeof(summary));
-	/* The master list is the truth even when the kernel said no: the next run retries. */
-	if (sync_save(r) < 0 && rc == SYNC_EXIT_OK)
+	/*
+	 * The master list first: if it cannot be saved (disk full, read-only), the kernel is
+	 * not touched and keeps the old set. It is the truth even when the kernel then says
+	 * no: the next run retries from it.
+	 */
+	if (sync_save(r) < 0) {
 		rc = SYNC_EXIT_ERROR;
+		goto out;
+	}
+	rc = sync_kernel(r, summary, sizeof(summary));
 out:
 	admin_unlock(r->lock);
 	r->lock = -1;

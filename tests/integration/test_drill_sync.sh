@@ -148,6 +148,8 @@ log "full disk: rc=$RC: $(grep -v ' sync ' "$WORK/sync.log" | head -2 | tr '\n' 
 grep -q "No space left on device" "$WORK/sync.log" || fail "no clear error on a full disk: $(cat "$WORK/sync.log")"
 cmp -s "$STATE" "$WORK/state-before" || fail "the master list changed on a full disk"
 same_lists || fail "the set lost or gained list entries on a full disk"
+# The master list is saved before the kernel is touched: the set is exactly the old one.
+set4 | cmp -s - "$WORK/set-before" || fail "the set changed on a full disk"
 sync "$STATE" --dry-run --list "$WORK/a.txt"
 [ $RC -eq 0 ] || fail "the old master list no longer loads after the full disk"
 ls "$MNT" | grep -v -e '^sync.state$' -e '^sync.state.applied$' -e '^sync.state.lock$' -e '^filler2*$' | grep -q . &&
@@ -169,6 +171,7 @@ log "read-only: rc=$RC: $(grep -v ' sync ' "$WORK/sync.log" | head -2 | tr '\n' 
 grep -q "Read-only file system" "$WORK/sync.log" || fail "no clear error when read-only: $(cat "$WORK/sync.log")"
 cmp -s "$STATE" "$WORK/state-before" || fail "the master list changed while read-only"
 same_lists || fail "the set lost or gained list entries while read-only"
+set4 | cmp -s - "$WORK/set-before" || fail "the set changed while read-only"
 mount -o remount,rw "$MNT"
 sync "$STATE" --list "$WORK/a.txt" --log "$WORK/maillog.sync"
 [ $RC -eq 0 ] || fail "no recovery once writable: rc=$RC $(cat "$WORK/sync.log")"
