@@ -35,34 +35,10 @@ daemon_start -c "$WORK/nftarpitd.conf"
 
 # A Postfix relay in the client namespace with Debian's defaults, but for where it sends:
 # mail for smtp.example.org to port 25 (SMTP mode), for base.example.org to 2525.
-RELAY=$WORK/relay
 relay_start() {
-	mkdir -p "$RELAY/etc" "$RELAY/spool" "$RELAY/data"
-	chown postfix: "$RELAY/data"
-	cat >"$RELAY/etc/main.cf" <<-RELAYCF
-	compatibility_level = 3.6
-	queue_directory = $RELAY/spool
-	data_directory = $RELAY/data
-	maillog_file = $WORK/relaylog
-	maillog_file_prefixes = $WORK
-	myhostname = relay.example.net
-	mydestination =
-	inet_interfaces = 127.0.0.1
-	inet_protocols = ipv4
-	mynetworks = 127.0.0.0/8
-	transport_maps = inline:{ smtp.example.org=smtp:[$SRV4]:25, base.example.org=smtp:[$SRV4]:2525 }
-	smtp_bind_address = $SPAM4
-	smtp_dns_support_level = disabled
-	smtp_tls_security_level = none
-	${RELAY_HELO_TIMEOUT:+smtp_helo_timeout = $RELAY_HELO_TIMEOUT}
-	RELAYCF
-	awk '/^[a-z]/ && NF >= 8 { $5 = "n" } { print }' /etc/postfix/master.cf.proto \
-		>"$RELAY/etc/master.cf"
-	postfix -c "$RELAY/etc" set-permissions >/dev/null 2>&1 || true
-	in_cli postfix -c "$RELAY/etc" start >"$WORK/relay.start" 2>&1 ||
-		{ cat "$WORK/relay.start" >&2; fail "relay did not start"; }
-	wait_until 10 sh -c "ip netns exec $NS_CLI ss -tlnH | grep -q 127.0.0.1:25" ||
-		fail "relay does not listen"
+	relay_postfix_start "$NS_CLI" "$WORK/relay" \
+		"transport_maps = inline:{ smtp.example.org=smtp:[$SRV4]:25, base.example.org=smtp:[$SRV4]:2525 }" \
+		"smtp_bind_address = $SPAM4" ${RELAY_HELO_TIMEOUT:+"smtp_helo_timeout = $RELAY_HELO_TIMEOUT"}
 }
 relay_submit() {
 	in_cli swaks --server 127.0.0.1 --port 25 --timeout 10 --from spam@example.net \
