@@ -37,7 +37,7 @@ struct daemon_conf {
 	uint16_t smtp_ports[16];
 	uint32_t nsmtp_ports;
 	uint32_t smtp_interval_s; /* one byte per held flow per interval */
-	uint32_t smtp_max_bytes;  /* then the flow only gets zero-window ACKs */
+	uint32_t smtp_max_bytes;  /* after that, zero-window ACKs only */
 	bool smtp_drip_greeting;  /* the greeting a byte at a time too, not whole */
 	char smtp_hostname[64];
 	uint32_t max_flows;	    /* per queue */
