@@ -409,6 +409,15 @@ client_bg() {
 	BG_PID=$!
 }
 
+# flood_prepare: blocklist the benchmarking range the drills' SYN floods come from
+# (bench/loadgen spoofs sources in it) and route the tarpit's replies back to the client
+# namespace, which does not forward them: no RST comes back.
+FLOOD=198.18.0.0/15
+flood_prepare() {
+	in_srv nft add element inet nftarpit blocklist4 "{ $FLOOD }"
+	ip -n "$NS_SRV" route add $FLOOD via $CLI4
+}
+
 # real_banner JSON: did client.py's connection get Postfix's own banner? With SMTP
 # holding on (the default), a tarpitted client gets nftarpitd's slow fake greeting
 # instead, which must never be mistaken for the real server.

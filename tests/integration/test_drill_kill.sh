@@ -12,7 +12,6 @@ set -euo pipefail
 LOADGEN=${NFTARPIT_LOADGEN:-$NFTARPIT_BUILD/bench/loadgen}
 MAILS=${DRILL_MAILS:-8}
 RESUME_MS=${DRILL_RESUME_MS:-1000}
-FLOOD=198.18.0.0/15
 
 lib_init
 require_prog "$NFTARPITD" "$NFTARPITCTL" "$LOADGEN"
@@ -20,8 +19,7 @@ topo_up
 postfix_start
 ruleset_setup
 lists_fill
-in_srv nft add element inet nftarpit blocklist4 "{ $FLOOD }"
-ip -n "$NS_SRV" route add $FLOOD via $CLI4
+flood_prepare
 
 # flood: bounded SYN bursts until the stop file appears or 60 s pass.
 flood() {

@@ -11,7 +11,6 @@ set -euo pipefail
 
 LOADGEN=${NFTARPIT_LOADGEN:-$NFTARPIT_BUILD/bench/loadgen}
 MAILS=${DRILL_MAILS:-5}
-FLOOD=198.18.0.0/15
 
 lib_init
 require_prog "$NFTARPITD" "$NFTARPITCTL" "$LOADGEN"
@@ -19,8 +18,7 @@ topo_up
 postfix_start
 ruleset_setup
 lists_fill
-in_srv nft add element inet nftarpit blocklist4 "{ $FLOOD }"
-ip -n "$NS_SRV" route add $FLOOD via $CLI4
+flood_prepare
 cat >"$WORK/nftarpitd.conf" <<'CONF'
 [daemon]
 queue_maxlen = 16

@@ -9,7 +9,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 LOADGEN=${NFTARPIT_LOADGEN:-$NFTARPIT_BUILD/bench/loadgen}
-FLOOD=198.18.0.0/15
 VICTIM=198.51.100
 RATE=20
 BURST=40
@@ -20,8 +19,7 @@ require_prog "$NFTARPITD" "$NFTARPITCTL" "$LOADGEN"
 topo_up
 ruleset_setup
 lists_fill
-in_srv nft add element inet nftarpit blocklist4 "{ $FLOOD }"
-ip -n "$NS_SRV" route add $FLOOD via $CLI4
+flood_prepare
 cat >"$WORK/nftarpitd.conf" <<CONF
 [daemon]
 reply_rate_per_prefix = $RATE
