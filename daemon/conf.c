@@ -21,9 +21,11 @@ void conf_defaults(struct daemon_conf *c)
 	c->mark = CONF_DEFAULT_MARK;
 	c->syn_window = 0;
 	c->mss = 1460;
+	c->reply_link = true;
 	snprintf(c->ctl_socket, sizeof(c->ctl_socket), "%s", CONF_DEFAULT_CTL);
 	c->queue_maxlen = 8192;
 	c->batch = 64;
+	c->batch_wait_us = 1000;
 	/*
 	 * A held flow costs about one reply per probe interval (up to 120 s); 100 replies
 	 * a second per /24 or /64 holds thousands of its flows, yet caps what a spoofer can
@@ -150,6 +152,15 @@ const char *conf_set(struct daemon_conf *c, const char *key, const char *v)
 	}
 	if (strcmp(key, "fail_open") == 0)
 		return conffile_bool(v, &c->fail_open);
+	if (strcmp(key, "reply_path") == 0) {
+		if (strcmp(v, "link") == 0)
+			c->reply_link = true;
+		else if (strcmp(v, "route") == 0)
+			c->reply_link = false;
+		else
+			return "not link or route";
+		return NULL;
+	}
 	if (strcmp(key, "ctl_socket") == 0) {
 		if (v[0] != '/')
 			return "not an absolute path";
@@ -168,6 +179,8 @@ const char *conf_set(struct daemon_conf *c, const char *key, const char *v)
 		return conf_u32(v, 16, 1 << 20, &c->queue_maxlen);
 	if (strcmp(key, "batch") == 0)
 		return conf_u32(v, 1, 256, &c->batch);
+	if (strcmp(key, "batch_wait_us") == 0)
+		return conf_u32(v, 0, 100000, &c->batch_wait_us);
 	if (strcmp(key, "reply_rate_per_prefix") == 0)
 		return conf_u32(v, 1, 1000000, &c->prefix_rate);
 	if (strcmp(key, "reply_burst_per_prefix") == 0)

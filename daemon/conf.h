@@ -20,12 +20,14 @@ struct daemon_conf {
 	uint16_t syn_window;
 	uint16_t mss;
 	bool fail_open;
+	bool reply_link; /* reply_path = link: back out of the incoming interface */
 	char ctl_socket[108];	   /* sun_path */
 	char ctl_group[64];	   /* group of the control socket, "" for ours */
 	char user[64];		   /* empty: stay root with only the two capabilities */
 	char cookie_key_file[108]; /* empty: a new random key at every start */
 	uint32_t queue_maxlen;
 	uint32_t batch;
+	uint32_t batch_wait_us; /* after a short batch, let packets gather this long */
 	uint32_t prefix_rate;
 	uint32_t prefix_burst;
 	uint32_t global_rate;

@@ -36,6 +36,7 @@ void daemon_worker_cfg(const struct daemon_conf *c, const struct cookie_key *key
 	smtp_text_init(&wc->smtp_text, c->smtp_hostname);
 	wc->flow_idle_s = c->flow_idle_s;
 	wc->flow_evict_idle_s = c->flow_evict_idle_s;
+	wc->batch_wait_us = c->batch_wait_us;
 }
 
 /* Flows held now and their attacker-seconds so far, over all workers. */
@@ -116,6 +117,8 @@ void daemon_write_stats(FILE *f, void *arg)
 	fprintf(f, "replies_sent=%llu\n", (unsigned long long)t.inj.sent);
 	fprintf(f, "bytes_out=%llu\n", (unsigned long long)t.inj.bytes);
 	fprintf(f, "send_errors=%llu\n", (unsigned long long)t.inj.send_errors);
+	fprintf(f, "replies_link=%llu\n", (unsigned long long)t.inj.link_sent);
+	fprintf(f, "replies_link_routed=%llu\n", (unsigned long long)t.inj.link_routed);
 	fprintf(f, "budget_prefix=%llu\n", (unsigned long long)t.budget_prefix);
 	fprintf(f, "budget_global=%llu\n", (unsigned long long)t.budget_global);
 	fprintf(f, "budget_drops=%llu\n", (unsigned long long)(t.budget_prefix + t.budget_global));

@@ -363,10 +363,10 @@ static void reload(struct daemon *d, const struct cmdline *cl, const struct cook
 	    strcmp(c.user, d->conf.user) != 0 || strcmp(c.ctl_group, d->conf.ctl_group) != 0 ||
 	    c.fail_open != d->conf.fail_open || c.queue_maxlen != d->conf.queue_maxlen ||
 	    c.batch != d->conf.batch || c.budget_buckets != d->conf.budget_buckets ||
-	    c.max_flows != d->conf.max_flows) {
+	    c.max_flows != d->conf.max_flows || c.reply_link != d->conf.reply_link) {
 		log_warnx("reload: queue, mark, ctl_socket, ctl_group, user, fail_open, "
-			  "queue_maxlen, batch, budget_buckets and max_flows take effect at the "
-			  "next restart");
+			  "queue_maxlen, batch, budget_buckets, max_flows and reply_path take "
+			  "effect at the next restart");
 		c.queue_first = d->conf.queue_first;
 		c.queue_last = d->conf.queue_last;
 		c.mark = d->conf.mark;
@@ -378,6 +378,7 @@ static void reload(struct daemon *d, const struct cmdline *cl, const struct cook
 		c.batch = d->conf.batch;
 		c.budget_buckets = d->conf.budget_buckets;
 		c.max_flows = d->conf.max_flows;
+		c.reply_link = d->conf.reply_link;
 	}
 	d->conf = c;
 	d->reloads++;
@@ -498,8 +499,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* Privileged handles first. */
-	if (inject_open(&d.inject, d.conf.mark) < 0)
-		fatalx("cannot open the raw reply sockets (needs CAP_NET_RAW and CAP_NET_ADMIN)");
+	if (inject_open(&d.inject, d.conf.mark, d.conf.reply_link) < 0)
+		fatalx("cannot open the reply sockets (needs CAP_NET_RAW and CAP_NET_ADMIN)");
 	d.ctl_fd = ctl_listen(d.conf.ctl_socket);
 	if (d.ctl_fd < 0)
 		fatalx("cannot create the control socket %s", d.conf.ctl_socket);
@@ -519,9 +520,11 @@ int main(int argc, char **argv)
 	start_workers(&d);
 	notify_init();
 	notify_ready("tarpitting on queues %u-%u", d.conf.queue_first, d.conf.queue_last);
-	log_info("ready queues=%u-%u threads=%u mark=0x%x syn_window=%u fail_open=%s ctl=%s",
+	log_info("ready queues=%u-%u threads=%u mark=0x%x syn_window=%u fail_open=%s "
+		 "reply_path=%s ctl=%s",
 		 d.conf.queue_first, d.conf.queue_last, d.nworkers, d.conf.mark, d.conf.syn_window,
-		 d.conf.fail_open ? "yes" : "no", d.conf.ctl_socket);
+		 d.conf.fail_open ? "yes" : "no", d.conf.reply_link ? "link" : "route",
+		 d.conf.ctl_socket);
 
 	main_loop(&d, &cl, &key);
 

@@ -76,6 +76,31 @@ bool queue_msg_ok(const struct nlmsghdr *m, int len)
 	return mnl_nlmsg_ok(m, len) && m->nlmsg_len <= (uint32_t)len;
 }
 
+/*
+ * The incoming interface and the link-layer source: the kernel adds NFQA_HWADDR when the
+ * packet kept its link header. Only a 6-byte unicast, non-zero address is usable to send
+ * back to (loopback's is all zeros; tunnels and PPP have none).
+ */
+static void queue_parse_link(struct nlattr **attr, struct queue_pkt *pkt)
+{
+	static const uint8_t zero[6];
+	const struct nfqnl_msg_packet_hw *hw;
+
+	pkt->indev = 0;
+	pkt->has_hw = false;
+	if (attr[NFQA_IFINDEX_INDEV] != NULL &&
+	    mnl_attr_get_payload_len(attr[NFQA_IFINDEX_INDEV]) >= sizeof(uint32_t))
+		pkt->indev = ntohl(mnl_attr_get_u32(attr[NFQA_IFINDEX_INDEV]));
+	if (attr[NFQA_HWADDR] == NULL || mnl_attr_get_payload_len(attr[NFQA_HWADDR]) < sizeof(*hw))
+		return;
+	hw = mnl_attr_get_payload(attr[NFQA_HWADDR]);
+	if (ntohs(hw->hw_addrlen) != 6 || pkt->indev == 0 || (hw->hw_addr[0] & 1) != 0 ||
+	    memcmp(hw->hw_addr, zero, 6) == 0)
+		return;
+	memcpy(pkt->hwaddr, hw->hw_addr, 6);
+	pkt->has_hw = true;
+}
+
 int queue_parse_packet(const struct nlmsghdr *nlh, struct queue_pkt *pkt)
 {
 	struct nlattr *attr[NFQA_MAX + 1] = {0};
@@ -102,6 +127,7 @@ int queue_parse_packet(const struct nlmsghdr *nlh, struct queue_pkt *pkt)
 	pkt->skbinfo = 0;
 	if (attr[NFQA_SKB_INFO] != NULL)
 		pkt->skbinfo = ntohl(mnl_attr_get_u32(attr[NFQA_SKB_INFO]));
+	queue_parse_link(attr, pkt);
 	return 1;
 }
 

@@ -34,6 +34,9 @@ struct queue_pkt {
 	size_t caplen;
 	size_t origlen;
 	uint32_t skbinfo; /* NFQA_SKB_*; 0 when absent (the kernel verified the checksum) */
+	uint32_t indev;	  /* incoming interface index, 0 when absent */
+	bool has_hw;	  /* hwaddr holds the previous hop's unicast Ethernet address */
+	uint8_t hwaddr[6];
 };
 
 struct queue_counters {

@@ -37,6 +37,7 @@ struct worker *worker_alloc(uint16_t queue_num, const struct worker_cfg *cfg,
 	if (w == NULL)
 		return NULL;
 	w->queue_num = queue_num;
+	w->batch = batch;
 	w->cfg = *cfg;
 	w->out = calloc(1, sizeof(*w->out));
 	w->pkts = calloc(batch, sizeof(*w->pkts));
@@ -147,21 +148,39 @@ static void worker_flow_end(struct worker *w, struct flow *f, const char *reason
 	flow_remove(w->flows, f);
 }
 
-/* A slot in the reply lanes; when they are full, send what is there first. */
-static uint8_t *worker_slot(struct worker *w, int family)
+/*
+ * How to send the reply to a queued packet: back out of its interface to the hardware
+ * address it came from (reply_path = link, the default) when the packet had one, else
+ * routed. NULL: routed.
+ */
+static const struct inject_link *worker_link(struct worker *w, const struct queue_pkt *qp)
 {
-	uint8_t *slot = inject_slot(w->out, family);
+	if (qp == NULL || !qp->has_hw || w->inject == NULL || w->inject->fdl < 0)
+		return NULL;
+	w->link.ifindex = (int)qp->indev;
+	memcpy(w->link.mac, qp->hwaddr, sizeof(w->link.mac));
+	return &w->link;
+}
+
+/* A slot in the reply lanes; when they are full, send what is there first. */
+static uint8_t *worker_slot(struct worker *w, int family, const struct inject_link *link)
+{
+	uint8_t *slot = inject_slot(w->out, family, link != NULL);
 
 	if (slot == NULL && w->inject != NULL) {
 		inject_flush(w->inject, w->out, &w->stats.inj);
-		slot = inject_slot(w->out, family);
+		slot = inject_slot(w->out, family, link != NULL);
 	}
 	return slot;
 }
 
-/* Queue a segment of held flow f: window 0, ack = the peer's una, with payload if any. */
+/*
+ * Queue a segment of held flow f: window 0, ack = the peer's una, with payload if any;
+ * through link when it answers a packet that came with one, routed otherwise (the drip).
+ */
 static void worker_flow_send(struct worker *w, const struct flow *f, uint32_t offset,
-			     const uint8_t *payload, uint16_t paylen)
+			     const uint8_t *payload, uint16_t paylen,
+			     const struct inject_link *link)
 {
 	const struct flow_local *l = flow_local_addr(w->flows, f);
 	struct tarpit_reply r;
@@ -182,12 +201,12 @@ static void worker_flow_send(struct worker *w, const struct flow *f, uint32_t of
 	r.flags = PKT_TCP_ACK | (paylen != 0 ? PKT_TCP_PSH : 0);
 	r.payload = payload;
 	r.paylen = paylen;
-	slot = worker_slot(w, p.family);
+	slot = worker_slot(w, p.family, link);
 	if (slot == NULL) {
 		w->stats.budget_global++;
 		return;
 	}
-	inject_commit(w->out, p.family, reply_build(slot, &p, &r), p.saddr);
+	inject_commit(w->out, p.family, reply_build(slot, &p, &r), p.saddr, link);
 	if (paylen != 0) {
 		w->stats.smtp_bytes += paylen;
 		w->stats.smtp_segments++;
@@ -212,7 +231,8 @@ static bool worker_smtp_port(const struct worker *w, uint16_t port)
  * client writes its EHLO into our zero window and its kernel starts probing), then a byte
  * per interval. Spoofed SYNs never get here: only a peer that saw our SYN-ACK can.
  */
-static struct flow *worker_flow_open(struct worker *w, const struct pkt *p, uint32_t now_ms)
+static struct flow *worker_flow_open(struct worker *w, const struct pkt *p,
+				     const struct inject_link *link, uint32_t now_ms)
 {
 	struct flow evicted;
 	bool did_evict;
@@ -238,7 +258,8 @@ static struct flow *worker_flow_open(struct worker *w, const struct pkt *p, uint
 	} else if (!w->cfg.smtp_drip_greeting) {
 		const struct smtp_text *t = &w->cfg.smtp_text;
 
-		worker_flow_send(w, f, 0, (const uint8_t *)t->greeting, (uint16_t)t->greeting_len);
+		worker_flow_send(w, f, 0, (const uint8_t *)t->greeting, (uint16_t)t->greeting_len,
+				 link);
 		f->sent = (uint32_t)t->greeting_len;
 		f->lag = (uint8_t)(t->greeting_len < 255 ? t->greeting_len : 255);
 	}
@@ -248,7 +269,8 @@ static struct flow *worker_flow_open(struct worker *w, const struct pkt *p, uint
 }
 
 /* The stateful path: returns false when the packet is for the stateless path instead. */
-static bool worker_flow_packet(struct worker *w, const struct pkt *p, uint32_t now_ms)
+static bool worker_flow_packet(struct worker *w, const struct pkt *p,
+			       const struct inject_link *link, uint32_t now_ms)
 {
 	struct tarpit_reply r;
 	struct flow *f;
@@ -257,7 +279,7 @@ static bool worker_flow_packet(struct worker *w, const struct pkt *p, uint32_t n
 
 	f = flow_lookup(w->flows, p);
 	if (f == NULL) {
-		f = worker_flow_open(w, p, now_ms);
+		f = worker_flow_open(w, p, link, now_ms);
 		if (f == NULL)
 			return false;
 	}
@@ -276,7 +298,7 @@ static bool worker_flow_packet(struct worker *w, const struct pkt *p, uint32_t n
 		w->stats.silent[r.reason]++;
 		return true;
 	}
-	worker_flow_send(w, f, f->sent, NULL, 0);
+	worker_flow_send(w, f, f->sent, NULL, 0, link);
 	if (f->probes < UINT16_MAX)
 		f->probes++;
 	if (p->paylen == 0)
@@ -304,12 +326,12 @@ void worker_tick(struct worker *w, uint32_t now_ms)
 				uint32_t off = f->sent - f->lag;
 
 				smtp_stream(&w->cfg.smtp_text, off, &byte, 1);
-				worker_flow_send(w, f, off, &byte, 1);
+				worker_flow_send(w, f, off, &byte, 1, NULL);
 			} else if (f->sent >= w->cfg.smtp_max_bytes) {
 				flow_set_state(w->flows, f, FLOW_QUIET);
 			} else {
 				smtp_stream(&w->cfg.smtp_text, f->sent, &byte, 1);
-				worker_flow_send(w, f, f->sent, &byte, 1);
+				worker_flow_send(w, f, f->sent, &byte, 1, NULL);
 				f->sent++;
 				f->lag = 1;
 			}
@@ -334,6 +356,7 @@ static bool worker_csum_trusted(const struct queue_pkt *qp, const struct pkt *p)
 
 void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms)
 {
+	const struct inject_link *link;
 	struct worker_stats *s = &w->stats;
 	struct tarpit_reply r;
 	enum budget_result br;
@@ -375,8 +398,9 @@ void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms
 			worker_flow_end(w, old, "reused", now_ms);
 	}
 	/* Segments of a handshake we completed are answered from the flow table. */
+	link = worker_link(w, qp);
 	if ((p.flags & PKT_TCP_ACK) && !(p.flags & PKT_TCP_SYN) &&
-	    worker_flow_packet(w, &p, now_ms))
+	    worker_flow_packet(w, &p, link, now_ms))
 		return;
 	tarpit_decide(&w->cfg.tarpit, &p, &r);
 	if (r.action == TARPIT_NONE) {
@@ -392,13 +416,13 @@ void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms
 		s->budget_prefix++;
 		return;
 	}
-	slot = worker_slot(w, p.family);
+	slot = worker_slot(w, p.family, link);
 	if (slot == NULL) {
 		s->budget_global++; /* only without raw sockets (unit tests) */
 		return;
 	}
 	len = reply_build(slot, &p, &r);
-	inject_commit(w->out, p.family, len, p.saddr);
+	inject_commit(w->out, p.family, len, p.saddr, link);
 	switch (r.action) {
 	case TARPIT_SYNACK:
 		s->synack++;
@@ -457,6 +481,17 @@ void *worker_run(void *arg)
 		queue_verdict_drop_all(w->queue, &w->stats.q);
 		/* After the verdict: a status request never delays a packet of this batch. */
 		worker_snapshot(w);
+		/*
+		 * A short batch means the queue is drained: let packets gather for a moment
+		 * before the next receive, so a busy queue is read in full batches rather than
+		 * one wake-up per few packets. A tarpit's reply lost nothing by waiting a
+		 * millisecond; the kernel holds up to queue_maxlen meanwhile.
+		 */
+		if (n > 0 && n < w->batch && w->cfg.batch_wait_us > 0) {
+			struct timespec d = {0, (long)w->cfg.batch_wait_us * 1000L};
+
+			nanosleep(&d, NULL);
+		}
 	}
 	return NULL;
 }

@@ -32,6 +32,7 @@ struct worker_cfg {
 	struct smtp_text smtp_text;
 	uint32_t flow_idle_s;
 	uint32_t flow_evict_idle_s;
+	uint32_t batch_wait_us; /* after a short batch, wait this long before receiving */
 };
 
 /*
@@ -88,6 +89,8 @@ struct worker {
 	uint16_t queue_num;
 	struct queue *queue;
 	const struct inject *inject;
+	struct inject_link link; /* scratch: the link of the packet being answered */
+	uint32_t batch;		 /* packets per receive at most */
 	struct budget *budget;
 	struct flow_table *flows;
 	uint32_t now_s; /* monotonic seconds of the batch being handled */

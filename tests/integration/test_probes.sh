@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # A tarpitted client with data to send keeps probing the zero window; every probe must be
 # answered with window 0, so the connection stays ESTABLISHED and is never reset. IPv4
-# and IPv6 run side by side for HOLD seconds.
+# and IPv6 run side by side for HOLD seconds. REPLY_PATH (link, the default, or route)
+# picks how the replies leave; the counters must show they took that path.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 HOLD=15
 MIN_PROBES=10
+REPLY_PATH=${REPLY_PATH:-link}
 
 lib_init
 require_prog "$NFTARPITD" "$NFTARPITCTL"
@@ -15,7 +17,8 @@ topo_up
 postfix_start
 ruleset_setup
 lists_fill
-daemon_start
+printf '[daemon]\nreply_path = %s\n' "$REPLY_PATH" >"$WORK/nftarpitd.conf"
+daemon_start -c "$WORK/nftarpitd.conf"
 
 # The persist timer backs off up to tcp_rto_max_ms; 1000 ms is the least this sysctl
 # accepts, and turns the default two-minute ceiling into one probe a second.
@@ -87,4 +90,20 @@ probes=$(stat_get probes || true)
 log "stats: $(stats | tr '\n' ' ')"
 [ "${probes:-0}" -ge $((2 * MIN_PROBES)) ] ||
 	fail "daemon counted probes=${probes:-missing}, expected >= $((2 * MIN_PROBES))"
+# The path: with link, every reply to a packet left by the packet socket (only the SMTP
+# drip, answering no packet, is routed); with route, none did.
+sent=$(stat_get replies_sent)
+link=$(stat_get replies_link)
+log "reply_path=$REPLY_PATH: replies_sent=$sent replies_link=$link replies_link_routed=$(stat_get replies_link_routed)"
+[ "$(stat_get replies_link_routed)" = 0 ] || fail "the packet socket refused replies"
+if [ "$REPLY_PATH" = link ]; then
+	[ "$link" -ge $((2 * MIN_PROBES)) ] || fail "only $link replies went out by the packet socket"
+else
+	[ "$link" = 0 ] || fail "reply_path = route, but $link replies went out by the packet socket"
+fi
+# Nothing of the held flows in the server's conntrack table either way.
+for src in $SPAM4 $SPAM6; do
+	n=$(conntrack_count "$src")
+	[ "$n" -eq 0 ] || fail "$src: $n conntrack entries with reply_path = $REPLY_PATH"
+done
 log "PASS"

@@ -112,13 +112,13 @@ chmod 644 "$PKG_TMP/all.conf"
 for f in "$PKG_TMP/example.conf" "$PKG_TMP/all.conf"; do
 	nopriv "$C" print-ruleset -c "$f" >"$PKG_TMP/ruleset.nft" 2>"$PKG_TMP/c.log" ||
 		{ cat "$PKG_TMP/c.log" >&2; pkg_fail "nftarpitctl refused $(basename "$f")"; }
-	# The daemon gets past its config and stops at the cookie key file or the raw
+	# The daemon gets past its config and stops at the cookie key file or the reply
 	# sockets (nobody may write neither /var/lib/nftarpitd nor open raw sockets).
 	rc=0
 	nopriv "$D" -f -c "$f" -s "$PKG_TMP/d.sock" >"$PKG_TMP/d.log" 2>&1 || rc=$?
 	grep -q -e "$f:" -e "error(s)" "$PKG_TMP/d.log" &&
 		{ cat "$PKG_TMP/d.log" >&2; pkg_fail "nftarpitd refused $(basename "$f")"; }
-	grep -q -e "cannot open the raw reply sockets" -e "cookie key file" "$PKG_TMP/d.log" ||
+	grep -q -e "cannot open the reply sockets" -e "cookie key file" "$PKG_TMP/d.log" ||
 		{ cat "$PKG_TMP/d.log" >&2; pkg_fail "nftarpitd: unexpected end with $(basename "$f")"; }
 	# The sync gets past its config and stops at the lists or the kernel.
 	nopriv "$Y" -c "$f" --state "$PKG_TMP/s.state" --dry-run >"$PKG_TMP/s.log" 2>&1 || true

@@ -56,7 +56,7 @@ done
 d=$PKG_TMP/units/nftarpitd.service
 grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW' "$d" || pkg_fail "daemon bounding set"
 grep -qx 'AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW' "$d" || pkg_fail "daemon ambient set"
-grep -qx 'RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6' "$d" || pkg_fail "daemon families"
+grep -qx 'RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6 AF_PACKET' "$d" || pkg_fail "daemon families"
 s=$PKG_TMP/units/nftarpit-sync.service
 grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN' "$s" || pkg_fail "sync bounding set"
 grep -qx 'RestrictAddressFamilies=AF_UNIX AF_NETLINK' "$s" || pkg_fail "sync families"

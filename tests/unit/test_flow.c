@@ -8,6 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <arpa/inet.h>
 
 #include "csum.h"
 #include "flow.h"
@@ -327,6 +329,63 @@ static void test_smtp_budget_and_idle(void **state)
 	worker_free(w);
 }
 
+/*
+ * reply_path = link: replies to a packet that came with a hardware address go back out of
+ * its interface to that address (the SYN-ACK, the greeting, probe ACKs); the drip, which
+ * answers no packet, is routed; a packet without one is routed too.
+ */
+static void test_reply_lanes(void **state)
+{
+	static const uint8_t mac[6] = {0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee};
+	struct inject fake = {.fd4 = -1, .fd6 = -1, .fdl = 99};
+	struct worker *w = smtp_worker();
+	struct inject_batch *o = w->out;
+	struct queue_pkt qp = {.id = 1, .skbinfo = 4, .indev = 7, .has_hw = true};
+	const uint32_t peer = 5000;
+	uint8_t b[128];
+	uint32_t isn;
+
+	memcpy(qp.hwaddr, mac, 6);
+	w->inject = &fake;
+	qp.data = b;
+	qp.caplen = qp.origlen = segment(b, PKT_TCP_SYN, peer, 0, 0);
+	worker_handle(w, &qp, 0);
+	assert_int_equal(o->link.n, 1);
+	assert_int_equal(o->v4.n, 0);
+	assert_int_equal(o->link.addr[0].ll.sll_family, AF_PACKET);
+	assert_int_equal(o->link.addr[0].ll.sll_ifindex, 7);
+	assert_int_equal(o->link.addr[0].ll.sll_protocol, htons(ETH_P_IP));
+	assert_int_equal(o->link.addr[0].ll.sll_halen, 6);
+	assert_memory_equal(o->link.addr[0].ll.sll_addr, mac, 6);
+	assert_int_equal(o->link.buf[0][33], PKT_TCP_SYN | PKT_TCP_ACK);
+	isn = rd32(o->link.buf[0] + 24);
+	/* The handshake's ACK: the greeting, the same way back. */
+	qp.caplen = qp.origlen = segment(b, PKT_TCP_ACK, peer + 1, isn + 1, 0);
+	worker_handle(w, &qp, 0);
+	assert_int_equal(o->link.n, 2);
+	assert_int_equal(o->v4.n, 0);
+	/* The drip answers no packet: routed. */
+	w->now_s = 1;
+	worker_tick(w, 1000);
+	assert_int_equal(o->link.n, 2);
+	assert_int_equal(o->v4.n, 1);
+	assert_int_equal(o->v4.addr[0].in.sin_family, AF_INET);
+	/* A probe from a packet without a hardware address (a tunnel): routed. */
+	qp.has_hw = false;
+	qp.caplen = qp.origlen = segment(b, PKT_TCP_ACK, peer, isn + 1, 0);
+	worker_handle(w, &qp, 1100);
+	assert_int_equal(o->link.n, 2);
+	assert_int_equal(o->v4.n, 2);
+	/* reply_path = route (no packet socket): never the link lane. */
+	fake.fdl = -1;
+	qp.has_hw = true;
+	worker_handle(w, &qp, 1200);
+	assert_int_equal(o->link.n, 2);
+	assert_int_equal(o->v4.n, 3);
+	w->inject = NULL;
+	worker_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_smtp_stream),
 		cmocka_unit_test(test_smtp_flow_path),
 		cmocka_unit_test(test_smtp_budget_and_idle),
+		cmocka_unit_test(test_reply_lanes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -162,6 +162,53 @@ static void test_parse_packet(void **state)
 	assert_int_equal(queue_parse_packet(nlh, &qp), 0);
 }
 
+/* A packet message with the incoming interface and a link-layer source address. */
+static struct nlmsghdr *kernel_packet_hw(char *buf, uint32_t indev, uint16_t hwlen,
+					 const uint8_t *mac)
+{
+	const uint8_t payload[40] = {0x45};
+	struct nfqnl_msg_packet_hw hw;
+	struct nlmsghdr *nlh = kernel_packet(buf, 5, payload, sizeof(payload), 0, 0);
+
+	memset(&hw, 0, sizeof(hw));
+	hw.hw_addrlen = htons(hwlen);
+	memcpy(hw.hw_addr, mac, 6);
+	if (indev != 0)
+		mnl_attr_put_u32(nlh, NFQA_IFINDEX_INDEV, htonl(indev));
+	mnl_attr_put(nlh, NFQA_HWADDR, sizeof(hw), &hw);
+	return nlh;
+}
+
+/* Only a unicast, non-zero 6-byte address with an interface is one we can reply to. */
+static void test_parse_link(void **state)
+{
+	static const uint8_t mac[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+	static const uint8_t zero[6];
+	static const uint8_t mcast[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01};
+	const uint8_t payload[40] = {0x45};
+	struct queue_pkt qp;
+	char buf[1024];
+
+	assert_int_equal(queue_parse_packet(kernel_packet_hw(buf, 7, 6, mac), &qp), 1);
+	assert_int_equal(qp.indev, 7);
+	assert_true(qp.has_hw);
+	assert_memory_equal(qp.hwaddr, mac, 6);
+	/* Loopback's all-zero address, a multicast source, a 20-byte (InfiniBand) one. */
+	assert_int_equal(queue_parse_packet(kernel_packet_hw(buf, 1, 6, zero), &qp), 1);
+	assert_false(qp.has_hw);
+	assert_int_equal(queue_parse_packet(kernel_packet_hw(buf, 7, 6, mcast), &qp), 1);
+	assert_false(qp.has_hw);
+	assert_int_equal(queue_parse_packet(kernel_packet_hw(buf, 7, 20, mac), &qp), 1);
+	assert_false(qp.has_hw);
+	/* No interface (locally generated), or no address at all (a tunnel, PPP). */
+	assert_int_equal(queue_parse_packet(kernel_packet_hw(buf, 0, 6, mac), &qp), 1);
+	assert_false(qp.has_hw);
+	assert_int_equal(
+		queue_parse_packet(kernel_packet(buf, 6, payload, sizeof(payload), 0, 0), &qp), 1);
+	assert_false(qp.has_hw);
+	assert_int_equal(qp.indev, 0);
+}
+
 /*
  * A message claiming 0xfffffffd bytes (found by tests/fuzz/fuzz_queue): libmnl's own check
  * takes it as -3 and passes it, and its next message is itself, so queue_recv() spun
@@ -208,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_params_single_flags_attribute),
 		cmocka_unit_test(test_bind),
 		cmocka_unit_test(test_parse_packet),
+		cmocka_unit_test(test_parse_link),
 		cmocka_unit_test(test_msg_length_wraps),
 		cmocka_unit_test(test_payload_past_message),
 	};

@@ -134,8 +134,8 @@ static void run_vector(const char *line, int lineno)
 		/* The reply goes back to the packet's source. */
 		assert_memory_equal(
 			in[0] >> 4 == 6
-				? (const void *)&lane->addr[0].sin6_addr
-				: (const void *)&((struct sockaddr_in *)&lane->addr[0])->sin_addr,
+				? (const void *)&lane->addr[0].in6.sin6_addr
+				: (const void *)&lane->addr[0].in.sin_addr,
 			in[0] >> 4 == 6 ? in + 8 : in + 12, in[0] >> 4 == 6 ? 16 : 4);
 		/* Never larger than what provoked it: we are no amplifier. */
 		assert_true(wantlen <= inlen);
