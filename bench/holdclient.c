@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Benchmark client for bench/held.sh: opens COUNT real TCP connections from one source
+ * address to one server (non-blocking connects, at most PENDING in flight), prints one
+ * key=value line when they are all established (or WAIT seconds passed), then holds them
+ * until stdin closes or LIMIT seconds passed. Every line read on stdin asks for a report
+ * line (alive=, lost=). Only for bench/, in network namespaces the benchmark creates.
+ *
+ * The connections are kept alive by their kernel, not by this process: SO_KEEPALIVE makes
+ * the kernel send a probe (seq = snd_una - 1, no data) after TCP_KEEPIDLE seconds without
+ * a segment from the peer, then every TCP_KEEPINTVL seconds. A tarpit that answers probes
+ * resets the kill count (TCP_KEEPCNT), so a held connection costs one probe and one reply
+ * per KEEPALIVE seconds, and no data is ever queued: no send or receive buffer memory
+ * (tcp_mem) per socket, only the socket itself. TCP_KEEPINTVL is KEEPALIVE; TCP_KEEPIDLE
+ * is drawn from 1..KEEPALIVE per connection, so the first probes (and so all the later
+ * ones) spread evenly over the interval, as a real population's would, instead of coming
+ * in one burst per batch of connects: the probe rate is steady from the start, and any
+ * window of the tarpit's counters measures it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "strnum.h"
+
+#define MAX_CONN 19000 /* a process may hold 20,000 files here; the rest is headroom */
+#define EVENTS	 256
+
+/* What we know of each descriptor, indexed by fd. */
+enum hold_state {
+	HOLD_NONE = 0,
+	HOLD_CONNECTING,
+	HOLD_UP,
+};
+
+struct hold {
+	struct sockaddr_in src;
+	struct sockaddr_in dst;
+	long long count;
+	long long pending_max;
+	long long keepalive_s;
+	long long wait_s;
+	long long limit_s;
+	int ep;
+	uint8_t *state; /* one byte per possible fd */
+	size_t nstate;
+	long long opened;
+	long long connecting;
+	long long up;
+	long long failed;
+	long long lost;
+	long long noport; /* EADDRNOTAVAIL: the source address ran out of ports */
+	long long bytes_in;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "holdclient: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: holdclient -s SRC -d DST [-p PORT] -n COUNT [-k KEEPALIVE_S]\n"
+			"                  [-c PENDING] [-w WAIT_S] [-l LIMIT_S]\n");
+	exit(2);
+}
+
+static long long opt_num(const char *name, const char *v, long long min, long long max)
+{
+	const char *err;
+	long long n = strnum_parse(v, min, max, &err);
+
+	if (err != NULL) {
+		fprintf(stderr, "holdclient: %s %s: %s (%lld..%lld)\n", name, v, err, min, max);
+		exit(2);
+	}
+	return n;
+}
+
+static void opt_addr(const char *name, const char *v, struct sockaddr_in *sin)
+{
+	sin->sin_family = AF_INET;
+	if (inet_pton(AF_INET, v, &sin->sin_addr) != 1) {
+		fprintf(stderr, "holdclient: %s %s: not an IPv4 address\n", name, v);
+		exit(2);
+	}
+}
+
+/*
+ * One more connection attempt. IP_BIND_ADDRESS_NO_PORT: bind() fixes the source address
+ * but leaves the port to connect(), which may then reuse a port for other destinations
+ * (the 4-tuple must be unique, not the port); without it every bind() takes a port of its
+ * own and the source address runs out of ports after the first 64,000 sockets of all
+ * the processes sharing it. SO_LINGER 0: close() (also at exit or kill) resets the
+ * connection at once instead of leaving an orphan in FIN_WAIT1 behind a zero window.
+ * Returns 0, or -1 when the attempt failed at once (counted).
+ */
+static int hold_open(struct hold *h)
+{
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	struct epoll_event ev = {.events = EPOLLOUT};
+	int one = 1;
+	int ka = (int)h->keepalive_s;
+	int idle = ka > 0 ? 1 + (int)(random() % ka) : 0;
+	int cnt = 3;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket");
+	if ((size_t)fd >= h->nstate) {
+		errno = EMFILE;
+		die("socket");
+	}
+	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) < 0)
+		die("IP_BIND_ADDRESS_NO_PORT");
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0)
+		die("SO_LINGER");
+	if (ka > 0) {
+		if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) < 0 ||
+		    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) < 0 ||
+		    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &ka, sizeof(ka)) < 0 ||
+		    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) < 0)
+			die("keepalive options");
+	}
+	if (bind(fd, (struct sockaddr *)&h->src, sizeof(h->src)) < 0)
+		die("bind");
+	h->opened++;
+	if (connect(fd, (struct sockaddr *)&h->dst, sizeof(h->dst)) < 0 && errno != EINPROGRESS) {
+		if (errno == EADDRNOTAVAIL)
+			h->noport++;
+		else
+			h->failed++;
+		close(fd);
+		return -1;
+	}
+	ev.data.fd = fd;
+	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+		die("epoll_ctl add");
+	h->state[fd] = HOLD_CONNECTING;
+	h->connecting++;
+	return 0;
+}
+
+/* A connection is gone (refused, timed out, reset): forget it. */
+static void hold_drop(struct hold *h, int fd)
+{
+	if (h->state[fd] == HOLD_CONNECTING) {
+		h->connecting--;
+		h->failed++;
+	} else if (h->state[fd] == HOLD_UP) {
+		h->up--;
+		h->lost++;
+	}
+	h->state[fd] = HOLD_NONE;
+	close(fd);
+}
+
+/* Events on a connection: the end of its connect(), bytes to throw away, or its end. */
+static void hold_event(struct hold *h, int fd, uint32_t events)
+{
+	char buf[512];
+	int err = 0;
+	socklen_t len = sizeof(err);
+	ssize_t n;
+
+	if (h->state[fd] == HOLD_CONNECTING) {
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = fd};
+
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err != 0) {
+			hold_drop(h, fd);
+			return;
+		}
+		h->connecting--;
+		h->up++;
+		h->state[fd] = HOLD_UP;
+		if (epoll_ctl(h->ep, EPOLL_CTL_MOD, fd, &ev) < 0)
+			die("epoll_ctl mod");
+		return;
+	}
+	if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
+		hold_drop(h, fd);
+		return;
+	}
+	/* A server that sends (sockpit's byte) is read, so nothing piles up in our buffer. */
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n > 0) {
+			h->bytes_in += n;
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			hold_drop(h, fd);
+		return;
+	}
+}
+
+static void hold_report(const struct hold *h)
+{
+	printf("alive=%lld lost=%lld failed=%lld connecting=%lld bytes_in=%lld\n", h->up, h->lost,
+	       h->failed, h->connecting, h->bytes_in);
+	fflush(stdout);
+}
+
+/* Reads stdin: each line asks for a report; end of file (or an error) ends the hold. */
+static int hold_stdin(const struct hold *h)
+{
+	char buf[256];
+	ssize_t n;
+	ssize_t i;
+
+	n = read(STDIN_FILENO, buf, sizeof(buf));
+	if (n <= 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (buf[i] == '\n')
+			hold_report(h);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct epoll_event evs[EVENTS];
+	struct epoll_event sev = {.events = EPOLLIN, .data.fd = STDIN_FILENO};
+	struct rlimit rl;
+	struct hold h;
+	char src[INET_ADDRSTRLEN];
+	bool have_src = false;
+	bool have_dst = false;
+	bool reported = false;
+	double t0;
+	int c;
+
+	memset(&h, 0, sizeof(h));
+	h.dst.sin_port = htons(2525);
+	h.pending_max = 1024;
+	h.keepalive_s = 60;
+	h.wait_s = 120;
+	h.limit_s = 1800;
+	while ((c = getopt(argc, argv, "s:d:p:n:k:c:w:l:")) != -1) {
+		switch (c) {
+		case 's':
+			opt_addr("-s", optarg, &h.src);
+			have_src = true;
+			break;
+		case 'd':
+			opt_addr("-d", optarg, &h.dst);
+			have_dst = true;
+			break;
+		case 'p':
+			h.dst.sin_port = htons((uint16_t)opt_num("-p", optarg, 1, 65535));
+			break;
+		case 'n':
+			h.count = opt_num("-n", optarg, 1, MAX_CONN);
+			break;
+		case 'k':
+			h.keepalive_s = opt_num("-k", optarg, 0, 7200);
+			break;
+		case 'c':
+			h.pending_max = opt_num("-c", optarg, 1, MAX_CONN);
+			break;
+		case 'w':
+			h.wait_s = opt_num("-w", optarg, 1, 3600);
+			break;
+		case 'l':
+			h.limit_s = opt_num("-l", optarg, 1, 86400);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (!have_src || !have_dst || h.count == 0 || optind != argc)
+		usage();
+	inet_ntop(AF_INET, &h.src.sin_addr, src, sizeof(src));
+	srandom((unsigned int)getpid() ^ (unsigned int)time(NULL));
+
+	rl.rlim_cur = rl.rlim_max = (rlim_t)h.count + 64;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		die("setrlimit RLIMIT_NOFILE");
+	h.nstate = (size_t)rl.rlim_cur;
+	h.state = calloc(h.nstate, 1);
+	if (h.state == NULL)
+		die("calloc");
+	h.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (h.ep < 0)
+		die("epoll_create1");
+	/* A regular file or /dev/null cannot be polled (EPERM): then hold until the limit. */
+	if (epoll_ctl(h.ep, EPOLL_CTL_ADD, STDIN_FILENO, &sev) < 0 && errno != EPERM)
+		die("epoll_ctl stdin");
+
+	t0 = now_s();
+	for (;;) {
+		double t = now_s();
+		int n;
+		int i;
+
+		while (h.opened < h.count && h.connecting < h.pending_max && h.noport == 0)
+			hold_open(&h);
+		if (!reported && (((h.opened == h.count || h.noport > 0) && h.connecting == 0) ||
+				  t - t0 >= (double)h.wait_s)) {
+			reported = true;
+			printf("holdclient src=%s asked=%lld established=%lld failed=%lld "
+			       "pending=%lld noport=%lld seconds=%.1f\n",
+			       src, h.count, h.up, h.failed, h.connecting + (h.count - h.opened),
+			       h.noport, t - t0);
+			fflush(stdout);
+		}
+		if (t - t0 >= (double)h.limit_s)
+			break;
+		n = epoll_wait(h.ep, evs, EVENTS, 1000);
+		if (n < 0 && errno != EINTR)
+			die("epoll_wait");
+		for (i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == STDIN_FILENO) {
+				if (hold_stdin(&h) < 0)
+					goto done;
+				continue;
+			}
+			hold_event(&h, fd, evs[i].events);
+		}
+	}
+done:
+	/* exit() closes every socket; SO_LINGER 0 turns each close into a reset. */
+	free(h.state);
+	return 0;
+}
