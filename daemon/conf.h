@@ -20,7 +20,7 @@ struct daemon_conf {
 	uint16_t syn_window;
 	uint16_t mss;
 	bool fail_open;
-	bool reply_link; /* reply_path = link: back out of the incoming interface */
+	bool reply_link;	   /* reply_path = link: back out of the incoming interface */
 	char ctl_socket[108];	   /* sun_path */
 	char ctl_group[64];	   /* group of the control socket, "" for ours */
 	char user[64];		   /* empty: stay root with only the two capabilities */

@@ -155,8 +155,8 @@ void inject_commit(struct inject_batch *b, int family, size_t len, const uint8_t
  * takes no link header...) is routed instead: a lost SYN-ACK costs the client a
  * retransmission, a lost probe ACK may lose us the flow.
  */
-static void inject_route_one(const struct inject *inj, const struct inject_lane *l,
-			     unsigned int i, struct inject_counters *c)
+static void inject_route_one(const struct inject *inj, const struct inject_lane *l, unsigned int i,
+			     struct inject_counters *c)
 {
 	const uint8_t *pkt = l->buf[i];
 	int family = (pkt[0] >> 4) == 4 ? AF_INET : AF_INET6;

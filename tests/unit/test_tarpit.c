@@ -132,11 +132,9 @@ static void run_vector(const char *line, int lineno)
 				 (int)flen[0], f[0], got, (int)(flen[3] - 6), f[3] + 6);
 		}
 		/* The reply goes back to the packet's source. */
-		assert_memory_equal(
-			in[0] >> 4 == 6
-				? (const void *)&lane->addr[0].in6.sin6_addr
-				: (const void *)&lane->addr[0].in.sin_addr,
-			in[0] >> 4 == 6 ? in + 8 : in + 12, in[0] >> 4 == 6 ? 16 : 4);
+		assert_memory_equal(in[0] >> 4 == 6 ? (const void *)&lane->addr[0].in6.sin6_addr
+						    : (const void *)&lane->addr[0].in.sin_addr,
+				    in[0] >> 4 == 6 ? in + 8 : in + 12, in[0] >> 4 == 6 ? 16 : 4);
 		/* Never larger than what provoked it: we are no amplifier. */
 		assert_true(wantlen <= inlen);
 	} else {
