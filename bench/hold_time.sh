@@ -9,8 +9,11 @@
 #   usage: bench/hold_time.sh [CAP_MINUTES]   (default 45; root; about CAP minutes)
 # Prints a table: seconds held per client and mode, and the ratio SMTP mode / baseline.
 set -euo pipefail
-NFTARPIT_SRC=${NFTARPIT_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
-export NFTARPIT_SRC
+. "$(dirname "$0")/lib.sh"
+bench_build
+NFTARPIT_SRC=$SRC
+NFTARPIT_BUILD=$B
+export NFTARPIT_SRC NFTARPIT_BUILD
 . "$NFTARPIT_SRC/tests/integration/lib.sh"
 LIB_NAME=hold_time
 

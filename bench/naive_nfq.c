@@ -2,7 +2,9 @@
 /*
  * The benchmark's baseline: the NFQUEUE responder most users write. Same parser, decision
  * and reply builder as nftarpitd (so only the I/O pattern differs): one recv, one sendto
- * and one verdict per packet, no batching. Runs until SIGTERM, then prints its counters.
+ * and one verdict per packet, no batching. Prints its counters at SIGUSR1 and at SIGTERM,
+ * then exits at SIGTERM. With KEYFILE it uses that cookie key (nftarpitd's
+ * cookie_key_file format), so it answers the same window probes statelessly.
  */
 #include <errno.h>
 #include <signal.h>
@@ -24,10 +26,14 @@
 #include "tarpit.h"
 
 static volatile sig_atomic_t stop;
+static volatile sig_atomic_t report;
 
-static void on_term(int sig)
+static void on_signal(int sig)
 {
-	stop = 1;
+	if (sig == SIGTERM)
+		stop = 1;
+	else
+		report = 1;
 }
 
 static int send_cfg(struct mnl_socket *nl, struct nlmsghdr *nlh)
@@ -60,8 +66,8 @@ int main(int argc, char **argv)
 	uint32_t mark;
 	int raw;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: naive_nfq QUEUE MARK\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: naive_nfq QUEUE MARK [KEYFILE]\n");
 		return 2;
 	}
 	cfg.num = (uint16_t)strnum_parse(argv[1], 0, 65535, &err);
@@ -71,11 +77,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "naive_nfq: %s\n", err);
 		return 2;
 	}
-	cookie_key_random(&tc.key);
-	/* No SA_RESTART: SIGTERM must break the blocking recv(). */
+	if (argc == 4 ? cookie_key_load(argv[3], &tc.key) < 0 : cookie_key_random(&tc.key) < 0) {
+		perror("naive_nfq: cookie key");
+		return 1;
+	}
+	/* No SA_RESTART: a signal must break the blocking recv(). */
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_term;
+	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	nl = mnl_socket_open(NETLINK_NETFILTER);
 	raw = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
 	if (nl == NULL || raw < 0 || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
@@ -99,6 +109,12 @@ int main(int argc, char **argv)
 		struct nlmsghdr *nlh;
 		struct pkt p;
 
+		if (report) {
+			report = 0;
+			printf("{\"packets\": %llu, \"replies\": %llu, \"enobufs\": %llu}\n",
+			       packets, replies, enobufs);
+			fflush(stdout);
+		}
 		if (n < 0) {
 			if (errno == ENOBUFS)
 				enobufs++;

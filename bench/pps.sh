@@ -1,31 +1,59 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Packet rate, side by side in one run: the same bounded SYN (or ACK) burst from spoofed
-# sources in 198.18.0.0/15 over veth into a server namespace, handled by
+# Packet rate, side by side in one run. The same paced bursts of TCP segments from spoofed
+# sources in 198.18.0.0/15 go over veth into a server namespace, at each offered rate in
+# turn, handled by
 #   kernel-drop   an nft drop rule in the same hook (the ceiling for any queue design)
 #   naive         bench/naive_nfq: one recv, one sendto, one verdict per packet
 #   nftarpitd-1q  nftarpitd on one queue
 #   nftarpitd-2q  nftarpitd on two queues (fanout)
-# Reports packets handled per second, replies, packets lost in the kernel queue, the
-# responder's own CPU seconds per million packets and the whole machine's, and
-# nftarpitd's ratios to the baselines. Root; about a minute.
-#   usage: bench/pps.sh [COUNT] [KIND]   (default 2000000 syn; KIND syn|ack)
+# Two kinds of traffic: SYNs (a flood of new connections, each answered with a SYN-ACK)
+# and window probes of 8,192 held connections (each answered with an ACK; loadgen knows
+# the cookie key, so the probes are valid). For each step it reports packets handled per
+# second, replies, packets lost in the kernel queue (/proc/net/netfilter/nfnetlink_queue),
+# the responder's own CPU seconds per million packets handled (user + system, and user
+# alone), the whole machine's, and the responder's system calls per packet (perf's
+# raw_syscalls tracepoint: a count, not a time). Then nftarpitd's ratios to the baselines
+# at each offered rate, and a plot (gnuplot PNG).
+#
+#   usage: bench/pps.sh [SECONDS_PER_STEP]     (root; default 3; about 4 minutes)
+#   env:   RATES="50000 100000 200000 300000 400000 500000 0"
+#            offered packets/s in steps; 0 = as fast as the two generators go
+#          KINDS="syn probe"  MODES="kernel-drop naive nftarpitd-1q nftarpitd-2q"
+#          NFTARPIT_BUILD (default: ./build, made by ./quickstart build)
+#          PLOT_OUT (default doc/bench-pps.png)
+#          RESULTS_OUT (default: none) to keep the raw rows
 set -euo pipefail
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-B=${NFTARPIT_BUILD:-$SRC/build}
-COUNT=${1:-2000000}
-KIND=${2:-syn}
-case $COUNT in '' | *[!0-9]*) echo "COUNT: a number" >&2; exit 2 ;; esac
-[ "$COUNT" -ge 1000 ] && [ "$COUNT" -le 20000000 ] || { echo "COUNT: 1000..20000000" >&2; exit 2; }
-case $KIND in syn | ack) ;; *) echo "KIND: syn or ack" >&2; exit 2 ;; esac
-SECONDS_MAX=15
+. "$(dirname "$0")/lib.sh"
+STEP=${1:-3}
+RATES=${RATES:-50000 100000 200000 300000 400000 500000 0}
+KINDS=${KINDS:-syn probe}
+MODES=${MODES:-kernel-drop naive nftarpitd-1q nftarpitd-2q}
+case $STEP in '' | *[!0-9]*) echo "SECONDS_PER_STEP: a number" >&2; exit 2 ;; esac
+[ "$STEP" -ge 1 ] && [ "$STEP" -le 20 ] || { echo "SECONDS_PER_STEP: 1..20" >&2; exit 2; }
+for r in $RATES; do
+	case $r in '' | *[!0-9]*) echo "RATES: numbers" >&2; exit 2 ;; esac
+	[ "$r" -le 2000000 ] || { echo "RATES: at most 2000000" >&2; exit 2; }
+done
+for k in $KINDS; do
+	case $k in syn | probe) ;; *) echo "KINDS: syn and/or probe" >&2; exit 2 ;; esac
+done
+bench_build
+for f in bench/loadgen bench/naive_nfq daemon/nftarpitd tools/nftarpitctl; do
+	[ -x "$B/$f" ] || { echo "$B/$f missing: build first" >&2; exit 2; }
+done
+PLOT_OUT=$(realpath -m "${PLOT_OUT:-$SRC/doc/bench-pps.png}")
+# The same bound for every step: at most 2,000,000 packets/s for STEP seconds.
+MAX_PER_STEP=$((2000000 * STEP))
 GEN=npb-gen-$$
 SRV=npb-srv-$$
 WORK=$(mktemp -d /tmp/nftarpit-pps.XXXXXX)
 RESP_PID=
+PERF_PID=
 
 cleanup() {
 	set +e
+	[ -n "$PERF_PID" ] && kill "$PERF_PID" 2>/dev/null
 	[ -n "$RESP_PID" ] && kill "$RESP_PID" 2>/dev/null && wait "$RESP_PID" 2>/dev/null
 	ip netns pids $SRV 2>/dev/null | xargs -r kill -9 2>/dev/null
 	ip netns pids $GEN 2>/dev/null | xargs -r kill -9 2>/dev/null
@@ -45,14 +73,25 @@ topo() {
 	ip -n $GEN link set veth0 up
 	ip -n $SRV link set lo up
 	ip -n $GEN link set lo up
-	# Replies to the spoofed sources go back to the generator's namespace, which does not
-	# forward: they are dropped there, and no RST comes back.
+	# Replies to the spoofed sources go back to the generator's namespace, the stand-in
+	# for the Internet. veth hands a packet to the peer's stack inside the sender's own
+	# system call, so whatever that namespace does with a reply is billed to the
+	# responder's CPU: drop replies at the generator's ingress hook, before its IP stack,
+	# as a real NIC would take them off the responder's hands.
 	ip -n $SRV route add 198.18.0.0/15 via 192.0.2.2
+	ip netns exec $GEN nft -f - <<-'NFT'
+	table netdev benchsink {
+		chain in {
+			type filter hook ingress device "veth0" priority 0; policy accept;
+			ip daddr 198.18.0.0/15 counter drop
+		}
+	}
+	NFT
 }
 
-# cpu_ticks PID: user + system ticks of a process.
-cpu_ticks() {
-	awk '{ print $14 + $15 }' "/proc/$1/stat"
+# ticks PID: "user system" clock ticks of a process (all its threads).
+ticks() {
+	awk '{ print $14, $15 }' "/proc/$1/stat"
 }
 machine_busy() {
 	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat
@@ -60,14 +99,40 @@ machine_busy() {
 queue_lost() {
 	ip netns exec $SRV awk '{ s += $6 + $7 } END { print s + 0 }' /proc/net/netfilter/nfnetlink_queue
 }
+ctl_stat() {
+	printf 'stats\n' | socat -t 3 - "UNIX-CONNECT:$WORK/ctl.sock" | awk -F= -v k="$1" '$1 == k { print $2 }'
+}
 
-# run MODE: one measurement; appends a line to $WORK/results.
-run() {
-	local mode=$1 t0 t1 m0 m1 sent elapsed handled replies lost c0 c1
+# counters MODE: "handled replies" so far.
+counters() {
+	case $1 in
+	kernel-drop)
+		echo "$(ip netns exec $SRV nft list chain inet benchdrop pre | sed -n 's/.*counter packets \([0-9]*\).*/\1/p') 0"
+		;;
+	naive)
+		local before
+		before=$(wc -l <"$WORK/naive.out")
+		kill -USR1 "$RESP_PID"
+		for ((i = 0; i < 50; i++)); do
+			[ "$(wc -l <"$WORK/naive.out")" -gt "$before" ] && break
+			sleep 0.02
+		done
+		tail -1 "$WORK/naive.out" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["packets"], d["replies"])'
+		;;
+	nftarpitd-*)
+		printf 'stats\n' | socat -t 3 - "UNIX-CONNECT:$WORK/ctl.sock" >"$WORK/stats"
+		awk -F= '$1 == "packets" { p = $2 } $1 == "replies_sent" { r = $2 } END { print p, r }' "$WORK/stats"
+		;;
+	esac
+}
+
+# start MODE KIND: the server side of one contender.
+start() {
+	local mode=$1 kind=$2
 	topo
-	ip netns exec $SRV "$B/tools/nftarpitctl" setup $( [ $mode = nftarpitd-2q ] && echo --queue 25-26) \
-		>/dev/null 2>&1
+	ip netns exec $SRV "$B/tools/nftarpitctl" setup $([ $mode = nftarpitd-2q ] && echo --queue 25-26) >/dev/null
 	ip netns exec $SRV nft add element inet nftarpit blocklist4 '{ 198.18.0.0/15 }'
+	RESP_PID=
 	case $mode in
 	kernel-drop)
 		ip netns exec $SRV nft -f - <<-'NFT'
@@ -78,13 +143,15 @@ run() {
 			}
 		}
 		NFT
-		RESP_PID=
 		;;
 	naive)
-		ip netns exec $SRV "$B/bench/naive_nfq" 25 0x6e746172 >"$WORK/naive.out" 2>&1 &
+		: >"$WORK/naive.out"
+		ip netns exec $SRV "$B/bench/naive_nfq" 25 0x6e746172 "$WORK/key" >"$WORK/naive.out" 2>&1 &
 		RESP_PID=$!
 		;;
 	nftarpitd-*)
+		# Budgets raised so it answers every packet, like the naive responder; the
+		# probes' flows are kept (8,192 of them) and fed the SMTP drip as usual.
 		cat >"$WORK/d.conf" <<-CONF
 		[daemon]
 		reply_rate_per_prefix = 1000000
@@ -92,9 +159,10 @@ run() {
 		reply_rate = 4000000
 		reply_burst = 4000000
 		log_flows_per_second = 0
+		cookie_key_file = $WORK/key
 		CONF
 		ip netns exec $SRV "$B/daemon/nftarpitd" -f -c "$WORK/d.conf" \
-			-q $( [ $mode = nftarpitd-2q ] && echo 25-26 || echo 25) \
+			-q $([ $mode = nftarpitd-2q ] && echo 25-26 || echo 25) \
 			-s "$WORK/ctl.sock" >"$WORK/d.log" 2>&1 &
 		RESP_PID=$!
 		;;
@@ -104,76 +172,180 @@ run() {
 			ip netns exec $SRV grep -q '^ *25 ' /proc/net/netfilter/nfnetlink_queue && break
 			sleep 0.1
 		done
-		c0=$(cpu_ticks $RESP_PID)
+		ip netns exec $SRV grep -q '^ *25 ' /proc/net/netfilter/nfnetlink_queue ||
+			{ echo "$mode did not bind its queue:" >&2; cat "$WORK"/d.log "$WORK"/naive.out 2>/dev/null >&2; exit 1; }
 	fi
-	m0=$(machine_busy)
-	# Two generator processes, one per core, so fanout has two CPUs' worth of traffic.
-	ip netns exec $GEN taskset -c 0 "$B/bench/loadgen" -d 192.0.2.1 -n $((COUNT / 2)) \
-		-t $SECONDS_MAX -k $KIND >"$WORK/gen0" &
-	local g0=$!
-	ip netns exec $GEN taskset -c 1 "$B/bench/loadgen" -d 192.0.2.1 -n $((COUNT / 2)) \
-		-t $SECONDS_MAX -k $KIND >"$WORK/gen1" &
-	local g1=$!
-	wait $g0 $g1
-	sleep 1 # let the responder drain its queue
-	m1=$(machine_busy)
-	sent=$(cat "$WORK/gen0" "$WORK/gen1" | /usr/bin/python3 -c 'import json,sys; print(sum(json.loads(l)["sent"] for l in sys.stdin))')
-	elapsed=$(cat "$WORK/gen0" "$WORK/gen1" | /usr/bin/python3 -c 'import json,sys; print(max(json.loads(l)["seconds"] for l in sys.stdin))')
-	lost=0
-	case $mode in
-	kernel-drop)
-		handled=$(ip netns exec $SRV nft list chain inet benchdrop pre | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
-		replies=0
-		c1=0
-		c0=0
-		;;
-	naive)
-		lost=$(queue_lost)
-		c1=$(cpu_ticks $RESP_PID)
-		kill -TERM $RESP_PID
-		wait $RESP_PID || true
+}
+
+stop() {
+	if [ -n "$RESP_PID" ]; then
+		kill -TERM "$RESP_PID"
+		wait "$RESP_PID" || true
 		RESP_PID=
-		handled=$(tail -1 "$WORK/naive.out" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"])')
-		replies=$(tail -1 "$WORK/naive.out" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["replies"])')
-		;;
-	nftarpitd-*)
-		lost=$(queue_lost)
-		c1=$(cpu_ticks $RESP_PID)
-		printf 'stats\n' | socat -t 3 - "UNIX-CONNECT:$WORK/ctl.sock" >"$WORK/stats"
-		handled=$(awk -F= '$1 == "packets" { print $2 }' "$WORK/stats")
-		replies=$(awk -F= '$1 == "replies_sent" { print $2 }' "$WORK/stats")
-		kill -TERM $RESP_PID
-		wait $RESP_PID || true
-		RESP_PID=
-		;;
-	esac
-	echo "$mode $sent $elapsed $handled $replies $lost $((c1 - c0)) $((m1 - m0))" >>"$WORK/results"
+	fi
 	ip netns del $SRV
 	ip netns del $GEN
 }
 
-for mode in kernel-drop naive nftarpitd-1q nftarpitd-2q; do
-	run $mode
+# step MODE KIND RATE: one offered rate; appends a row to $WORK/results.
+step() {
+	local mode=$1 kind=$2 rate=$3 c0 c1 t0 t1 m0 m1 l0 l1 sent elapsed sys=0 count
+	c0=$(counters $mode)
+	t0="0 0"
+	[ -n "$RESP_PID" ] && t0=$(ticks $RESP_PID)
+	l0=$(queue_lost)
+	m0=$(machine_busy)
+	if [ -n "$RESP_PID" ] && command -v perf >/dev/null; then
+		# Per thread: without it perf 6.1 misses most of a threaded process's calls.
+		perf stat --per-thread -e raw_syscalls:sys_enter -x, -o "$WORK/perf" -p $RESP_PID 2>/dev/null &
+		PERF_PID=$!
+	fi
+	count=$MAX_PER_STEP
+	[ "$rate" -gt 0 ] && count=$((rate * STEP))
+	# Two generator processes, one per core, each half of the rate.
+	ip netns exec $GEN taskset -c 0 "$B/bench/loadgen" -d 192.0.2.1 -n $((count / 2)) \
+		-t $((STEP + 2)) -r $((rate / 2)) -k $kind -K "$WORK/key" >"$WORK/gen0" &
+	local g0=$!
+	ip netns exec $GEN taskset -c 1 "$B/bench/loadgen" -d 192.0.2.1 -n $((count / 2)) \
+		-t $((STEP + 2)) -r $((rate / 2)) -k $kind -K "$WORK/key" >"$WORK/gen1" &
+	local g1=$!
+	wait $g0 $g1
+	sleep 0.5 # let the responder drain its queue
+	if [ -n "$PERF_PID" ]; then
+		kill -INT $PERF_PID
+		wait $PERF_PID 2>/dev/null || true
+		PERF_PID=
+		sys=$(awk -F, '/raw_syscalls:sys_enter/ && $2 ~ /^[0-9]+$/ { s += $2 } END { print s + 0 }' "$WORK/perf")
+	fi
+	m1=$(machine_busy)
+	l1=$(queue_lost)
+	t1="0 0"
+	[ -n "$RESP_PID" ] && t1=$(ticks $RESP_PID)
+	c1=$(counters $mode)
+	sent=$(cat "$WORK/gen0" "$WORK/gen1" | /usr/bin/python3 -c 'import json,sys; print(sum(json.loads(l)["sent"] for l in sys.stdin))')
+	elapsed=$(cat "$WORK/gen0" "$WORK/gen1" | /usr/bin/python3 -c 'import json,sys; print(max(json.loads(l)["seconds"] for l in sys.stdin))')
+	echo "$kind $mode $rate $sent $elapsed $c0 $c1 $t0 $t1 $m0 $m1 $l0 $l1 $sys" >>"$WORK/results"
+	printf '  %-6s %-13s offered %7s/s: sent %s in %ss\n' $kind $mode \
+		"$([ $rate = 0 ] && echo max || echo $rate)" "$sent" "$elapsed" >&2
+}
+
+head -c 16 /dev/urandom >"$WORK/key"
+chmod 600 "$WORK/key"
+echo "pps.sh: $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); $STEP s per step" >&2
+for kind in $KINDS; do
+	for mode in $MODES; do
+		start $mode $kind
+		for rate in $RATES; do
+			step $mode $kind $rate
+		done
+		stop
+	done
 done
 
-/usr/bin/python3 - "$WORK/results" "$KIND" <<'PY'
+/usr/bin/python3 - "$WORK/results" "$WORK/plot.dat" "$(getconf CLK_TCK)" <<'PY'
 import sys
-rows = [l.split() for l in open(sys.argv[1])]
-hz = 100.0
-print(f"\nburst of {sys.argv[2].upper()} segments from 198.18.0.0/15, 2 generator processes")
-print(f"{'mode':<14}{'offered/s':>11}{'handled/s':>11}{'replies':>10}{'lost':>9}"
-      f"{'own CPU s/Mpkt':>16}{'machine CPU s/Mpkt':>20}")
-res = {}
-for mode, sent, el, handled, replies, lost, cpu, mcpu in rows:
-    sent, el, handled, replies, lost = int(sent), float(el), int(handled), int(replies), int(lost)
-    own = int(cpu) / hz / (handled / 1e6) if handled else 0
-    mach = int(mcpu) / hz / (handled / 1e6) if handled else 0
-    res[mode] = (handled / el, own, mach)
-    print(f"{mode:<14}{sent/el:>11.0f}{handled/el:>11.0f}{replies:>10}{lost:>9}"
-          f"{own:>16.2f}{mach:>20.2f}")
-k, n = res["kernel-drop"], res["naive"]
-for m in ("nftarpitd-1q", "nftarpitd-2q"):
-    d = res[m]
-    print(f"{m}: rate {d[0]/k[0]:.2f} x kernel-drop, {d[0]/n[0]:.2f} x naive; "
-          f"own CPU per packet {d[1]/n[1]:.2f} x naive")
+hz = float(sys.argv[3])
+rows = {}
+order = []
+for l in open(sys.argv[1]):
+    (kind, mode, rate, sent, el, h0, r0, h1, r1, u0, s0, u1, s1, m0, m1, l0, l1,
+     nsys) = l.split()
+    sent, el = int(sent), float(el)
+    handled = int(h1) - int(h0)
+    replies = int(r1) - int(r0)
+    user = (int(u1) - int(u0)) / hz
+    own = user + (int(s1) - int(s0)) / hz
+    mach = (int(m1) - int(m0)) / hz
+    mpk = handled / 1e6 if handled else float("nan")
+    rows[(kind, mode, int(rate))] = dict(
+        offered=sent / el, handled=handled / el, replies=replies, lost=int(l1) - int(l0),
+        own=own / mpk, user=user / mpk, mach=mach / mpk,
+        sys=(int(nsys) / handled if handled and int(nsys) else float("nan")))
+    if (kind, mode) not in order:
+        order.append((kind, mode))
+kinds = []
+for k, _ in order:
+    if k not in kinds:
+        kinds.append(k)
+names = {"syn": "SYNs (new connections, each answered with a SYN-ACK)",
+         "probe": "window probes of 8,192 held connections (each answered with an ACK)"}
+plot = open(sys.argv[2], "w")
+for kind in kinds:
+    print(f"\n{names[kind]}")
+    print(f"{'offered/s':>10} {'mode':<13}{'handled/s':>10}{'replies':>9}{'lost':>9}"
+          f"{'own CPU s/Mpkt':>15}{'of it user':>11}{'machine':>9}{'syscalls/pkt':>13}")
+    rates = sorted({r for (k, m, r) in rows if k == kind}, key=lambda r: (r == 0, r))
+    for rate in rates:
+        for (k, mode) in order:
+            if k != kind or (k, mode, rate) not in rows:
+                continue
+            d = rows[(k, mode, rate)]
+            print(f"{('max' if rate == 0 else rate):>10} {mode:<13}{d['handled']:>10.0f}"
+                  f"{d['replies']:>9}{d['lost']:>9}{d['own']:>15.2f}{d['user']:>11.2f}"
+                  f"{d['mach']:>9.2f}{d['sys']:>13.3f}")
+            if rate > 0:  # the paced steps: the same offered load for every contender
+                plot.write(f"{kind} {mode} {rate} {d['handled']:.0f} {d['own']:.3f}\n")
+    print("ratios (nftarpitd / baseline, same offered rate):")
+    for rate in rates:
+        k = rows.get((kind, "kernel-drop", rate))
+        n = rows.get((kind, "naive", rate))
+        for mode in ("nftarpitd-1q", "nftarpitd-2q"):
+            d = rows.get((kind, mode, rate))
+            if d is None:
+                continue
+            head = f"{('max' if rate == 0 else rate):>8} {mode}: "
+            parts = []
+            if k:
+                parts.append(f"rate {d['handled'] / k['handled']:.2f} x kernel-drop")
+            if n:
+                parts.append(f"rate {d['handled'] / n['handled']:.2f} x naive, "
+                             f"own CPU/pkt {d['own'] / n['own']:.2f} x naive, "
+                             f"syscalls/pkt {d['sys'] / n['sys']:.3f} x naive")
+            print("  " + head + "; ".join(parts))
+plot.close()
 PY
+
+if command -v gnuplot >/dev/null; then
+	cd "$WORK"
+	for kind in $KINDS; do
+		for mode in $MODES; do
+			awk -v k=$kind -v m=$mode '$1 == k && $2 == m { print $3, $4, $5 }' plot.dat >"$kind-$mode.dat"
+		done
+	done
+	{
+		echo "set terminal pngcairo size 1200,800 font ',10'"
+		echo "set output '$PLOT_OUT'"
+		echo "set multiplot layout 2,$(echo $KINDS | wc -w) title 'nftarpitd packet rate on $(nproc) CPUs (bench/pps.sh)'"
+		echo "set key top left; set grid"
+		for kind in $KINDS; do
+			echo "set title '$kind: packets handled per second (paced steps)'; set xlabel 'offered packets/s'; set ylabel 'handled/s'"
+			printf "plot x / 2 with lines dt 2 lc 'gray' title 'half the offered rate'"
+			lt=0
+			for mode in $MODES; do
+				lt=$((lt + 1))
+				printf ", '%s' using 1:2 with linespoints lt %d title '%s'" "$kind-$mode.dat" $lt "$mode"
+			done
+			echo
+		done
+		for kind in $KINDS; do
+			echo "set title '$kind: responder CPU seconds per million packets'; set xlabel 'offered packets/s'; set ylabel 's/Mpkt'; set yrange [0:*]"
+			printf "plot "
+			sep=
+			lt=0
+			for mode in $MODES; do
+				lt=$((lt + 1))
+				[ $mode = kernel-drop ] && continue
+				printf "%s'%s' using 1:3 with linespoints lt %d title '%s'" "$sep" "$kind-$mode.dat" $lt "$mode"
+				sep=", "
+			done
+			echo
+			echo "set autoscale y"
+		done
+		echo "unset multiplot"
+	} >plot.gp
+	gnuplot plot.gp && echo "plot: $PLOT_OUT" >&2
+	cd - >/dev/null
+else
+	echo "gnuplot not installed (apt-get install gnuplot-nox): no plot" >&2
+fi
+[ -z "${RESULTS_OUT:-}" ] || cp "$WORK/results" "$RESULTS_OUT"

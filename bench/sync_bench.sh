@@ -11,8 +11,9 @@
 set -euo pipefail
 
 export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${NFTARPIT_BUILD:-$SRC/build}
+. "$(dirname "$0")/lib.sh"
+bench_build
+BUILD=$B
 SYNC=$BUILD/tools/nftarpit-sync
 CTL=$BUILD/tools/nftarpitctl
 SIZES=("$@")

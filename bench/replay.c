@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Userland work per packet, without the kernel: N NFQUEUE packet messages (SYNs, or window
+ * probes of 8,192 held connections) built in memory are handled by nftarpitd's own code
+ * (queue_parse_packet, then worker_handle in batches of 64 as worker_run does, replies
+ * built into the lanes) or by the naive responder's (queue_parse_packet, pkt_parse,
+ * tarpit_decide, reply_build, one verdict message per packet). bench/instr.sh counts
+ * the instructions of replay_run() under callgrind: the same count on any machine.
+ *   usage: replay nftarpitd|naive syn|probe N
+ */
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cookie.h"
+#include "csum.h"
+#include "pkt.h"
+#include "queue.h"
+#include "reply.h"
+#include "strnum.h"
+#include "tarpit.h"
+#include "worker.h"
+
+#define TUPLES 8192
+#define MSGLEN 256
+#define BATCH  64
+
+static uint8_t msgs[TUPLES][MSGLEN];
+
+/* An IPv4 TCP segment with an MSS option from tuple i, as loadgen builds it. */
+static size_t segment(uint8_t *b, uint32_t i, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	uint32_t src = htonl(0xc6120000u | (i * 2654435761u & 0x1ffff));
+	uint32_t dst = htonl(0xc0000201u);
+	uint16_t sport = (uint16_t)(1024 + i % 60000);
+	uint16_t ck;
+
+	memset(b, 0, 44);
+	b[0] = 0x45;
+	b[3] = 44;
+	b[6] = 0x40;
+	b[8] = 64;
+	b[9] = 6;
+	memcpy(b + 12, &src, 4);
+	memcpy(b + 16, &dst, 4);
+	ck = csum_fold(csum_add(0, b, 20));
+	memcpy(b + 10, &ck, 2);
+	b[20] = (uint8_t)(sport >> 8), b[21] = (uint8_t)sport;
+	b[23] = 25;
+	b[24] = (uint8_t)(seq >> 24), b[25] = (uint8_t)(seq >> 16);
+	b[26] = (uint8_t)(seq >> 8), b[27] = (uint8_t)seq;
+	b[28] = (uint8_t)(ack >> 24), b[29] = (uint8_t)(ack >> 16);
+	b[30] = (uint8_t)(ack >> 8), b[31] = (uint8_t)ack;
+	b[32] = 0x60;
+	b[33] = flags;
+	b[34] = 0xfa;
+	b[35] = 0xf0;
+	b[40] = 2, b[41] = 4, b[42] = 0x05, b[43] = 0xb4;
+	ck = csum_tcp4(b + 12, b + 16, b + 20, 24);
+	memcpy(b + 36, &ck, 2);
+	return 44;
+}
+
+/* The message the kernel would queue for it (veth: CHECKSUM_PARTIAL, a link address). */
+static void message(uint8_t *buf, uint32_t id, const uint8_t *pkt, size_t len)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfqnl_msg_packet_hdr ph = {.packet_id = htonl(id), .hw_protocol = htons(0x0800)};
+	struct nfqnl_msg_packet_hw hw = {.hw_addrlen = htons(6), .hw_addr = {2, 0, 0, 0, 0, 2}};
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_INET;
+	nfg->res_id = htons(25);
+	mnl_attr_put(nlh, NFQA_PACKET_HDR, sizeof(ph), &ph);
+	mnl_attr_put_u32(nlh, NFQA_IFINDEX_INDEV, htonl(2));
+	mnl_attr_put(nlh, NFQA_HWADDR, sizeof(hw), &hw);
+	mnl_attr_put_u32(nlh, NFQA_SKB_INFO, htonl(NFQA_SKB_CSUMNOTREADY));
+	mnl_attr_put(nlh, NFQA_PAYLOAD, len, pkt);
+}
+
+static struct worker *nftarpitd_worker(const struct cookie_key *key)
+{
+	static struct inject fake = {.fd4 = -1, .fd6 = -1, .fdl = -1};
+	struct worker_cfg wc;
+	struct worker *w;
+
+	/* The daemon's defaults, with budgets that never refuse (as in bench/pps.sh). */
+	memset(&wc, 0, sizeof(wc));
+	wc.tarpit.key = *key;
+	wc.tarpit.mss = 1460;
+	wc.prefix_rate = wc.prefix_burst = 1000000;
+	wc.global_rate = wc.global_burst = 4000000;
+	wc.smtp = true;
+	wc.smtp_ports[0] = 25;
+	wc.smtp_ports[1] = 587;
+	wc.nsmtp_ports = 2;
+	wc.smtp_interval_ms = 10000;
+	wc.smtp_max_bytes = 4096;
+	smtp_text_init(&wc.smtp_text, "mx.example.org");
+	wc.flow_idle_s = 600;
+	wc.flow_evict_idle_s = 60;
+	w = worker_alloc(25, &wc, 65536, BATCH, 65536);
+	if (w == NULL)
+		exit(1);
+	/* As with reply_path = link: the lanes fill, flushing is the kernel's part. */
+	fake.fdl = 99;
+	w->inject = &fake;
+	return w;
+}
+
+/* The measured part: every packet message handled, N in all. */
+__attribute__((noinline)) static unsigned long long
+replay_run(bool naive, struct worker *w, const struct tarpit_cfg *tc, long long n)
+{
+	struct queue_pkt batch[BATCH];
+	unsigned long long replies = 0;
+	char verdict[QUEUE_MSG_BUF];
+	long long i;
+	int k = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct nlmsghdr *m = (const struct nlmsghdr *)msgs[i % TUPLES];
+
+		if (queue_parse_packet(m, &batch[k]) != 1)
+			exit(1);
+		if (naive) {
+			uint8_t rb[REPLY_MAX_LEN];
+			struct tarpit_reply r;
+			struct nlmsghdr *nlh;
+			struct pkt p;
+
+			if (pkt_parse(&p, batch[k].data, batch[k].caplen, batch[k].origlen) ==
+			    PKT_OK) {
+				tarpit_decide(tc, &p, &r);
+				if (r.action != TARPIT_NONE && reply_build(rb, &p, &r) > 0)
+					replies++;
+			}
+			nlh = nfq_nlmsg_put(verdict, NFQNL_MSG_VERDICT, 25);
+			nfq_nlmsg_verdict_put(nlh, (int)batch[k].id, NF_DROP);
+			continue;
+		}
+		if (++k < BATCH && i + 1 < n)
+			continue;
+		for (int j = 0; j < k; j++)
+			worker_handle(w, &batch[j], 1000);
+		replies += w->out->link.n + w->out->v4.n;
+		w->out->link.n = w->out->v4.n = 0;
+		queue_build_verdict_batch(verdict, 25, batch[k - 1].id, NF_DROP);
+		k = 0;
+	}
+	return replies;
+}
+
+int main(int argc, char **argv)
+{
+	struct tarpit_cfg tc = {.mss = 1460};
+	const char *err = NULL;
+	struct worker *w;
+	bool naive;
+	bool probe;
+	long long n;
+	uint32_t i;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: replay nftarpitd|naive syn|probe N\n");
+		return 2;
+	}
+	naive = strcmp(argv[1], "naive") == 0;
+	probe = strcmp(argv[2], "probe") == 0;
+	n = strnum_parse(argv[3], 1, 100000000, &err);
+	if (err != NULL || (!naive && strcmp(argv[1], "nftarpitd") != 0) ||
+	    (!probe && strcmp(argv[2], "syn") != 0)) {
+		fprintf(stderr, "replay: bad arguments\n");
+		return 2;
+	}
+	for (i = 0; i < COOKIE_KEY_LEN; i++)
+		tc.key.k[i] = (uint8_t)(i * 7);
+	w = nftarpitd_worker(&tc.key);
+	for (i = 0; i < TUPLES; i++) {
+		uint8_t pkt[64];
+		uint32_t seq = i * 40503u;
+		size_t len = segment(pkt, i, 0x02, seq, 0);
+
+		if (probe) {
+			struct pkt syn;
+
+			if (pkt_parse(&syn, pkt, len, len) != PKT_OK)
+				return 1;
+			len = segment(pkt, i, 0x10, seq, cookie_isn(&tc.key, &syn) + 1);
+		}
+		message(msgs[i], i + 1, pkt, len);
+	}
+	printf("{\"responder\": \"%s\", \"kind\": \"%s\", \"packets\": %lld, \"replies\": %llu}\n",
+	       argv[1], argv[2], n, replay_run(naive, w, &tc, n));
+	worker_free(w);
+	return 0;
+}
