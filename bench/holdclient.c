@@ -62,6 +62,7 @@ struct hold {
 	long long failed;
 	long long lost;
 	long long noport; /* EADDRNOTAVAIL: the source address ran out of ports */
+	int open_errno;	  /* socket() or bind() failed: stop opening, hold what we have */
 	long long bytes_in;
 };
 
@@ -114,7 +115,9 @@ static void opt_addr(const char *name, const char *v, struct sockaddr_in *sin)
  * own and the source address runs out of ports after the first 64,000 sockets of all
  * the processes sharing it. SO_LINGER 0: close() (also at exit or kill) resets the
  * connection at once instead of leaving an orphan in FIN_WAIT1 behind a zero window.
- * Returns 0, or -1 when the attempt failed at once (counted).
+ * Returns 0, or -1 when the attempt failed at once (counted). A socket() or bind() that
+ * fails (out of memory or files) stops the opening, said once on stderr: the connections
+ * already made are held and reported all the same.
  */
 static int hold_open(struct hold *h)
 {
@@ -127,11 +130,15 @@ static int hold_open(struct hold *h)
 	int fd;
 
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die("socket");
-	if ((size_t)fd >= h->nstate) {
+	if (fd >= 0 && (size_t)fd >= h->nstate) {
+		close(fd);
+		fd = -1;
 		errno = EMFILE;
-		die("socket");
+	}
+	if (fd < 0) {
+		h->open_errno = errno;
+		fprintf(stderr, "holdclient: socket: %s\n", strerror(errno));
+		return -1;
 	}
 	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) < 0)
 		die("IP_BIND_ADDRESS_NO_PORT");
@@ -144,8 +151,12 @@ static int hold_open(struct hold *h)
 		    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) < 0)
 			die("keepalive options");
 	}
-	if (bind(fd, (struct sockaddr *)&h->src, sizeof(h->src)) < 0)
-		die("bind");
+	if (bind(fd, (struct sockaddr *)&h->src, sizeof(h->src)) < 0) {
+		h->open_errno = errno;
+		fprintf(stderr, "holdclient: bind: %s\n", strerror(errno));
+		close(fd);
+		return -1;
+	}
 	h->opened++;
 	if (connect(fd, (struct sockaddr *)&h->dst, sizeof(h->dst)) < 0 && errno != EINPROGRESS) {
 		if (errno == EADDRNOTAVAIL)
@@ -315,9 +326,11 @@ int main(int argc, char **argv)
 		int n;
 		int i;
 
-		while (h.opened < h.count && h.connecting < h.pending_max && h.noport == 0)
+		while (h.opened < h.count && h.connecting < h.pending_max && h.noport == 0 &&
+		       h.open_errno == 0)
 			hold_open(&h);
-		if (!reported && (((h.opened == h.count || h.noport > 0) && h.connecting == 0) ||
+		if (!reported && (((h.opened == h.count || h.noport > 0 || h.open_errno != 0) &&
+				   h.connecting == 0) ||
 				  t - t0 >= (double)h.wait_s)) {
 			reported = true;
 			printf("holdclient src=%s asked=%lld established=%lld failed=%lld "
