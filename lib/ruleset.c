@@ -301,11 +301,14 @@ static int ruleset_fib_local(struct nftnl_rule *r)
 
 /*
  * The queue statement. Native: nft_queue (num, total, flags). XT: nft_compat running the
- * xtables NFQUEUE target revision 3 (the first with CPU fanout), whose info block carries the
- * same three values; the kernel copies it as is (XT_ALIGN'ed size 8 for 6 bytes).
+ * xtables NFQUEUE target revision 3, whose info block carries the same three values; the
+ * kernel copies it as is (XT_ALIGN'ed size 8 for 6 bytes).
  * bypass: with no listener the packet continues instead of being dropped (fail-open).
- * fanout: the queue is chosen by CPU, not by the port-less address hash that would put one
- * attacker on one queue.
+ * A range is balanced by the kernel's hash of the addresses, never by CPU (no fanout flag):
+ * every packet of a connection must reach the one worker that holds its flow record. By
+ * CPU, a flow's probes land wherever the softirq ran (veth, single-queue NICs, several
+ * client processes) and each queue made its own record (bench/held.sh: 41,000 records for
+ * 40,000 connections on two queues), twice the drip and twice the count.
  */
 static int ruleset_queue(struct nftnl_rule *r, const struct ruleset_opts *o)
 {
@@ -316,8 +319,6 @@ static int ruleset_queue(struct nftnl_rule *r, const struct ruleset_opts *o)
 
 	if (o->fail_open)
 		flags |= NFT_QUEUE_FLAG_BYPASS;
-	if (total > 1)
-		flags |= NFT_QUEUE_FLAG_CPU_FANOUT;
 	if (o->expr == RULESET_QUEUE_NATIVE) {
 		e = nftnl_expr_alloc("queue");
 		if (e == NULL)
@@ -703,13 +704,10 @@ static void ruleset_comment(FILE *f, const char *indent, const char *text)
 
 static void ruleset_queue_text(FILE *f, const struct ruleset_opts *o)
 {
-	bool fanout = o->queue_last > o->queue_first;
-
 	fputs("queue", f);
-	if (o->fail_open || fanout)
-		fprintf(f, " flags %s%s%s", o->fail_open ? "bypass" : "",
-			o->fail_open && fanout ? "," : "", fanout ? "fanout" : "");
-	if (fanout)
+	if (o->fail_open)
+		fputs(" flags bypass", f);
+	if (o->queue_last > o->queue_first)
 		fprintf(f, " to %u-%u", o->queue_first, o->queue_last);
 	else
 		fprintf(f, " to %u", o->queue_first);

@@ -33,7 +33,7 @@ struct ruleset_port_range {
 
 struct ruleset_opts {
 	uint16_t queue_first;
-	uint16_t queue_last; /* > queue_first: fanout over the range */
+	uint16_t queue_last; /* > queue_first: the range, balanced by address hash */
 	bool fail_open;	     /* bypass when no listener, and no notrack */
 	uint32_t mark;	     /* SO_MARK of nftarpitd's replies, never 0 */
 	enum ruleset_queue_expr expr;

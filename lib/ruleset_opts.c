@@ -204,7 +204,7 @@ void ruleset_describe(const struct ruleset_opts *o, const char *via, char *out, 
 	if (o->queue_first == o->queue_last)
 		snprintf(queue, sizeof(queue), "%u", o->queue_first);
 	else
-		snprintf(queue, sizeof(queue), "%u-%u fanout", o->queue_first, o->queue_last);
+		snprintf(queue, sizeof(queue), "%u-%u by address", o->queue_first, o->queue_last);
 	snprintf(out, outlen, "queue %s%s%s, ports %s, %s, mark 0x%08x", queue,
 		 via != NULL ? " via " : "", via != NULL ? via : "", ports,
 		 o->fail_open ? "fail-open" : "fail-closed", o->mark);

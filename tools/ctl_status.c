@@ -235,7 +235,7 @@ static void status_print_kernel(FILE *f, const struct status *st)
 
 	if (k->ruleset == 1)
 		fprintf(f, "ruleset      queue %u%s via %s%s\n", k->qnum,
-			k->qtotal > 1 ? " (fanout)" : "",
+			k->qtotal > 1 ? (k->fanout ? " (by CPU)" : " (by address)") : "",
 			strcmp(k->via, "xt") == 0 ? "xt NFQUEUE target" : "native nft queue",
 			k->bypass ? ", fail-open (bypass)" : ", fail-closed");
 	else if (k->ruleset == 0)

@@ -167,10 +167,10 @@ n=$(list_table main "inet nftarpit" | grep -c '@blocklist')
 n=$(list_table main "inet nftarpit" | grep -c 'meta mark 0x6e746172 notrack')
 [ "$n" = 1 ] || fail "$n output rules, want 1"
 
-# --- Fail-open and fanout: bypass, and no notrack on the queue rules. ---
+# --- Fail-open and a queue range: bypass, balanced by address (not by CPU), no notrack. ---
 ctl main setup --fail-open --queue 30-33 --mark 0x1234
 expect_rc 0 "fail-open setup"
-expect_err "queue 30-33 fanout $WANT_VIA"
+expect_err "queue 30-33 by address $WANT_VIA"
 list_table main "inet nftarpit" >"$WORK/failopen"
 grep -q 'notrack queue' "$WORK/failopen" && fail "notrack with fail-open"
 grep -qF 'meta mark 0x00001234 notrack' "$WORK/failopen" || fail "mark not updated"
@@ -179,7 +179,7 @@ if [ "$NATIVE" = 0 ]; then
 	[ "$n" = 2 ] || fail "$n xt NFQUEUE targets, want 2"
 	# nft shows the target through libxtables' translation when it can.
 	if grep -q 'queue num' "$WORK/failopen"; then
-		n=$(grep -c 'tcp dport @ports queue num 30-33 bypass,fanout$' "$WORK/failopen")
+		n=$(grep -c 'tcp dport @ports queue num 30-33 bypass$' "$WORK/failopen")
 		[ "$n" = 2 ] || fail "xt queue rules: $(grep queue "$WORK/failopen")"
 	fi
 fi

@@ -154,7 +154,7 @@ static void test_views(void **state)
 	st->k.sets[0] = 5;
 	text = render(print_human, st);
 	assert_non_null(strstr(text, "up 3h12m"));
-	assert_non_null(strstr(text, "queue 25 (fanout) via xt NFQUEUE target, fail-closed"));
+	assert_non_null(strstr(text, "queue 25 (by address) via xt NFQUEUE target, fail-closed"));
 	assert_non_null(strstr(text, "held now     3 flows (held 2, quiet 1)"));
 	assert_non_null(strstr(text, "attacker time  2h01m"));
 	assert_non_null(strstr(text, "198.51.100.10"));

@@ -401,7 +401,7 @@ static void test_batch_rules_native(void **state)
 	built_free(bt);
 }
 
-/* Queue variants: native/xt x fail-open/closed x single/fanout; and the mark. */
+/* Queue variants: native/xt x fail-open/closed x single/range (by address hash, never by CPU). */
 static void test_batch_queue_variants(void **state)
 {
 	static const struct {
@@ -413,13 +413,12 @@ static void test_batch_queue_variants(void **state)
 	} cases[] = {
 		{RULESET_QUEUE_NATIVE, false, 25, 25, 0},
 		{RULESET_QUEUE_NATIVE, true, 25, 25, NFT_QUEUE_FLAG_BYPASS},
-		{RULESET_QUEUE_NATIVE, false, 10, 13, NFT_QUEUE_FLAG_CPU_FANOUT},
-		{RULESET_QUEUE_NATIVE, true, 0, 63,
-		 NFT_QUEUE_FLAG_BYPASS | NFT_QUEUE_FLAG_CPU_FANOUT},
+		{RULESET_QUEUE_NATIVE, false, 10, 13, 0},
+		{RULESET_QUEUE_NATIVE, true, 0, 63, NFT_QUEUE_FLAG_BYPASS},
 		{RULESET_QUEUE_XT, false, 25, 25, 0},
 		{RULESET_QUEUE_XT, true, 25, 25, NFQ_FLAG_BYPASS},
-		{RULESET_QUEUE_XT, false, 10, 13, NFQ_FLAG_CPU_FANOUT},
-		{RULESET_QUEUE_XT, true, 65472, 65535, NFQ_FLAG_BYPASS | NFQ_FLAG_CPU_FANOUT},
+		{RULESET_QUEUE_XT, false, 10, 13, 0},
+		{RULESET_QUEUE_XT, true, 65472, 65535, NFQ_FLAG_BYPASS},
 	};
 	const struct xt_NFQ_info_v3 *info;
 	struct ruleset_opts o;
@@ -672,18 +671,17 @@ static void test_text_variants(void **state)
 		 "25-28",
 		 "0x1",
 		 false,
-		 {"notrack queue flags fanout to 25-28\n",
+		 {"notrack queue to 25-28\n",
 		  "add element inet nftarpit ports { 25, 465, 587, 2500-2599 }\n",
 		  "meta mark 0x00000001 notrack\n",
-		  "(queue 25-28 fanout, ports 25,465,587,2500-2599"},
+		  "(queue 25-28 by address, ports 25,465,587,2500-2599"},
 		 "bypass"},
 		{"587",
 		 "0-63",
 		 "4294967295",
 		 true,
-		 {"\t\t\tqueue flags bypass,fanout to 0-63\n",
-		  "add element inet nftarpit ports { 587 }\n", "meta mark 0xffffffff notrack\n",
-		  NULL},
+		 {"\t\t\tqueue flags bypass to 0-63\n", "add element inet nftarpit ports { 587 }\n",
+		  "meta mark 0xffffffff notrack\n", NULL},
 		 "notrack queue"},
 	};
 	struct ruleset_opts o;
