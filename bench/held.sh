@@ -20,7 +20,7 @@
 # million, where the clients' connect() slows down (8 s for the 250,000 before it, 512 s).
 #   usage: bench/held.sh [STEPS]   (comma list, ascending, default
 #                                   10000,100000,250000,500000,1000000; each 1000..1000000)
-#   environment: NFTARPIT_BUILD (default ./build), PLOT_OUT (default doc/bench-held.png),
+#   environment: NFTARPIT_BUILD (default ./build, made by ./quickstart build), PLOT_OUT (default doc/bench-held.png),
 #   DATA_OUT (default PLOT_OUT with .dat), KEEPALIVE (seconds, default 60),
 #   SOCKPIT_STEPS (default 1000,5000,10000,19000), SOCKPIT_PROCS (default 4, at most 8),
 #   QUEUES (1 or 2, default 1)
@@ -40,17 +40,14 @@
 # well inside nftarpitd's flow_idle_timeout (600 s), so the flows stay held, and a
 # 60 s window of nftarpitd's counters sees every connection about once.
 #
-# One queue by default, not two: a queue range is CPU fanout (the queue is the one of the
-# CPU that handles the packet), and a client's keepalive timer fires on whichever CPU, so
-# the probes of one connection land on either queue, and the second queue makes a record
-# of its own for it (a cookie-valid probe opens a flow). Measured with QUEUES=2
-# KEEPALIVE=10: 40,000 connections held 30 s, flows_now 41,000. Two queues must then each
-# be sized for every connection, twice the memory; one thread answers 17,000 probes a
-# second with ease.
+# One queue by default: one thread answers 17,000 probes a second with ease, and the
+# flow table is then the one of a single worker. (QUEUES=2 splits the connections
+# between two workers by address hash. It once showed 41,000 records for 40,000
+# connections, when a queue range was CPU fanout; it is balanced by address now.)
 set -euo pipefail
 export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-B=${NFTARPIT_BUILD:-$SRC/build}
+. "$(dirname "$0")/lib.sh"
+bench_build
 STEPS=${1:-10000,100000,250000,500000,1000000}
 SP_STEPS=${SOCKPIT_STEPS:-1000,5000,10000,19000}
 SP_PROCS=${SOCKPIT_PROCS:-4}
@@ -95,12 +92,7 @@ done
 for p in ip nft socat ss ethtool tc; do
 	command -v $p >/dev/null || die "missing $p"
 done
-if ! command -v gnuplot >/dev/null; then
-	echo "held: gnuplot is missing, installing gnuplot-nox" >&2
-	apt-get install -y gnuplot-nox >/dev/null 2>&1 ||
-		{ apt-get update >/dev/null 2>&1 && apt-get install -y gnuplot-nox >/dev/null 2>&1; } ||
-		echo "held: could not install gnuplot-nox; no plot" >&2
-fi
+command -v gnuplot >/dev/null || echo "held: gnuplot missing (./quickstart build installs it); no plot" >&2
 
 NS_SRV=nfheld-srv-$$
 NS_CLI=nfheld-cli-$$
@@ -308,8 +300,11 @@ clients_wave() {
 		fifo=$WORK/hold-$NPROC.in
 		out=$WORK/hold-$NPROC.out
 		mkfifo "$fifo"
+		# Ports handed out: process NPROC is the (NPROC / NSRC)-th on its address and
+		# takes the next 19,000 ports there (holdclient -P), so no connect() searches.
 		nice -n 10 ip netns exec $NS_CLI "$B/bench/holdclient" -s 198.18.$((NPROC % NSRC)).1 -d $SRV4 \
-			-p "$port" -n $k -k "$KA" -c 256 -w 150 -l $HOLD_LIMIT <"$fifo" >"$out" 2>&1 &
+			-p "$port" -n $k -k "$KA" -c 256 -w 150 -l $HOLD_LIMIT \
+			-P $((1024 + (NPROC / NSRC % 3) * PER_PROC)) <"$fifo" >"$out" 2>&1 &
 		CLIENT_PIDS+=($!)
 		exec {fd}>"$fifo"
 		CLIENT_FDS+=($fd)

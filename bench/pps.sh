@@ -6,7 +6,7 @@
 #   kernel-drop   an nft drop rule in the same hook (the ceiling for any queue design)
 #   naive         bench/naive_nfq: one recv, one sendto, one verdict per packet
 #   nftarpitd-1q  nftarpitd on one queue
-#   nftarpitd-2q  nftarpitd on two queues (fanout)
+#   nftarpitd-2q  nftarpitd on two queues (balanced by address)
 # Two kinds of traffic: SYNs (a flood of new connections, each answered with a SYN-ACK)
 # and window probes of 8,192 held connections (each answered with an ACK; loadgen knows
 # the cookie key, so the probes are valid). For each step it reports packets handled per
@@ -22,7 +22,8 @@
 #          KINDS="syn probe"  MODES="kernel-drop naive nftarpitd-1q nftarpitd-2q"
 #          NFTARPIT_BUILD (default: ./build, made by ./quickstart build)
 #          PLOT_OUT (default doc/bench-pps.png)
-#          RESULTS_OUT (default: none) to keep the raw rows
+#          RESULTS_OUT (default: none) to keep the raw rows; REPORT_FROM=ROWS prints the
+#          tables and draws the plot again from such rows, measuring nothing
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 STEP=${1:-3}
@@ -231,16 +232,20 @@ step() {
 
 head -c 16 /dev/urandom >"$WORK/key"
 chmod 600 "$WORK/key"
-echo "pps.sh: $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); $STEP s per step" >&2
-for kind in $KINDS; do
-	for mode in $MODES; do
-		start $mode $kind
-		for rate in $RATES; do
-			step $mode $kind $rate
+if [ -n "${REPORT_FROM:-}" ]; then
+	cp "$REPORT_FROM" "$WORK/results" # the tables and plot again, from kept rows
+else
+	echo "pps.sh: $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); $STEP s per step" >&2
+	for kind in $KINDS; do
+		for mode in $MODES; do
+			start $mode $kind
+			for rate in $RATES; do
+				step $mode $kind $rate
+			done
+			stop
 		done
-		stop
 	done
-done
+fi
 
 /usr/bin/python3 - "$WORK/results" "$WORK/plot.dat" "$(getconf CLK_TCK)" <<'PY'
 import sys
@@ -272,7 +277,7 @@ names = {"syn": "SYNs (new connections, each answered with a SYN-ACK)",
 plot = open(sys.argv[2], "w")
 for kind in kinds:
     print(f"\n{names[kind]}")
-    print(f"{'offered/s':>10} {'mode':<13}{'handled/s':>10}{'replies':>9}{'lost':>9}"
+    print(f"{'offered/s':>10} {'mode':<13}{'sent/s':>8}{'handled/s':>10}{'replies':>9}{'lost':>9}"
           f"{'own CPU s/Mpkt':>15}{'of it user':>11}{'machine':>9}{'syscalls/pkt':>13}")
     rates = sorted({r for (k, m, r) in rows if k == kind}, key=lambda r: (r == 0, r))
     for rate in rates:
@@ -280,7 +285,7 @@ for kind in kinds:
             if k != kind or (k, mode, rate) not in rows:
                 continue
             d = rows[(k, mode, rate)]
-            print(f"{('max' if rate == 0 else rate):>10} {mode:<13}{d['handled']:>10.0f}"
+            print(f"{('max' if rate == 0 else rate):>10} {mode:<13}{d['offered']:>8.0f}{d['handled']:>10.0f}"
                   f"{d['replies']:>9}{d['lost']:>9}{d['own']:>15.2f}{d['user']:>11.2f}"
                   f"{d['mach']:>9.2f}{d['sys']:>13.3f}")
             if rate > 0:  # the paced steps: the same offered load for every contender
