@@ -7,6 +7,10 @@
 #   naive         bench/naive_nfq: one recv, one sendto, one verdict per packet
 #   nftarpitd-1q  nftarpitd on one queue
 #   nftarpitd-2q  nftarpitd on two queues (balanced by address)
+# and, when MODES names them, nftarpitd-1q-silent / nftarpitd-2q-silent: the same with
+# the reply budget at 1/s, what the queue and verdict alone cost. Only SYNs are silenced:
+# a held flow's probes are answered from its record, which no budget limits (its peer
+# completed our handshake, so it is no reflection victim).
 # Two kinds of traffic: SYNs (a flood of new connections, each answered with a SYN-ACK)
 # and window probes of 8,192 held connections (each answered with an ACK; loadgen knows
 # the cookie key, so the probes are valid). For each step it reports packets handled per
@@ -127,11 +131,16 @@ counters() {
 	esac
 }
 
+two_queues() {
+	case $1 in nftarpitd-2q*) return 0 ;; esac
+	return 1
+}
+
 # start MODE KIND: the server side of one contender.
 start() {
 	local mode=$1 kind=$2
 	topo
-	ip netns exec $SRV "$B/tools/nftarpitctl" setup $([ $mode = nftarpitd-2q ] && echo --queue 25-26) >/dev/null
+	ip netns exec $SRV "$B/tools/nftarpitctl" setup $(two_queues $mode && echo --queue 25-26) >/dev/null
 	ip netns exec $SRV nft add element inet nftarpit blocklist4 '{ 198.18.0.0/15 }'
 	RESP_PID=
 	case $mode in
@@ -157,13 +166,13 @@ start() {
 		[daemon]
 		reply_rate_per_prefix = 1000000
 		reply_burst_per_prefix = 1000000
-		reply_rate = 4000000
-		reply_burst = 4000000
+		reply_rate = $(case $mode in *-silent) echo 1 ;; *) echo 4000000 ;; esac)
+		reply_burst = $(case $mode in *-silent) echo 1 ;; *) echo 4000000 ;; esac)
 		log_flows_per_second = 0
 		cookie_key_file = $WORK/key
 		CONF
 		ip netns exec $SRV "$B/daemon/nftarpitd" -f -c "$WORK/d.conf" \
-			-q $([ $mode = nftarpitd-2q ] && echo 25-26 || echo 25) \
+			-q $(two_queues $mode && echo 25-26 || echo 25) \
 			-s "$WORK/ctl.sock" >"$WORK/d.log" 2>&1 &
 		RESP_PID=$!
 		;;
@@ -294,7 +303,7 @@ for kind in kinds:
     for rate in rates:
         k = rows.get((kind, "kernel-drop", rate))
         n = rows.get((kind, "naive", rate))
-        for mode in ("nftarpitd-1q", "nftarpitd-2q"):
+        for mode in ("nftarpitd-1q", "nftarpitd-2q", "nftarpitd-1q-silent", "nftarpitd-2q-silent"):
             d = rows.get((kind, mode, rate))
             if d is None:
                 continue
@@ -306,7 +315,8 @@ for kind in kinds:
                 parts.append(f"rate {d['handled'] / n['handled']:.2f} x naive, "
                              f"own CPU/pkt {d['own'] / n['own']:.2f} x naive, "
                              f"syscalls/pkt {d['sys'] / n['sys']:.3f} x naive")
-            print("  " + head + "; ".join(parts))
+            if parts:
+                print("  " + head + "; ".join(parts))
 plot.close()
 PY
 
@@ -333,7 +343,7 @@ if command -v gnuplot >/dev/null; then
 			echo
 		done
 		for kind in $KINDS; do
-			echo "set title '$kind: responder CPU seconds per million packets'; set xlabel 'offered packets/s'; set ylabel 's/Mpkt'; set yrange [0:*]"
+			echo "set title '$kind: responder CPU seconds per million packets'; set xlabel 'offered packets/s'; set ylabel 's/Mpkt'; set yrange [0:*]; set key bottom right"
 			printf "plot "
 			sep=
 			lt=0
