@@ -16,11 +16,12 @@
 # the kernel's slab memory and TCP buffer pages, as deltas from a baseline taken before
 # the contender's first step (the kernel is shared: the slab delta is both sides' sockets).
 # Prints a table per contender and the goal check; writes a PNG (gnuplot) and the raw
-# table. Root; about 16 minutes at the full ladder, most of it the step from 500,000 to a
-# million, where the clients' connect() slows down (8 s for the 250,000 before it, 512 s).
+# table. Root; about 8 minutes at the full ladder (483 s measured), mostly the 60-second
+# windows that measure the reply rate at each step.
 #   usage: bench/held.sh [STEPS]   (comma list, ascending, default
 #                                   10000,100000,250000,500000,1000000; each 1000..1000000)
-#   environment: NFTARPIT_BUILD (default ./build, made by ./quickstart build), PLOT_OUT (default doc/bench-held.png),
+#   environment: NFTARPIT_BUILD (default ./build, made by ./quickstart build),
+#   PLOT_OUT (default doc/bench-held.png),
 #   DATA_OUT (default PLOT_OUT with .dat), KEEPALIVE (seconds, default 60),
 #   SOCKPIT_STEPS (default 1000,5000,10000,19000), SOCKPIT_PROCS (default 4, at most 8),
 #   QUEUES (1 or 2, default 1)
