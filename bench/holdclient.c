@@ -33,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "strnum.h"
+#include "benchutil.h"
 
 #define MAX_CONN 19000 /* a process may hold 20,000 files here; the rest is headroom */
 #define EVENTS	 256
@@ -67,14 +67,6 @@ struct hold {
 	long long bytes_in;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void die(const char *what)
 {
 	fprintf(stderr, "holdclient: %s: %s\n", what, strerror(errno));
@@ -91,14 +83,7 @@ static void usage(void)
 
 static long long opt_num(const char *name, const char *v, long long min, long long max)
 {
-	const char *err;
-	long long n = strnum_parse(v, min, max, &err);
-
-	if (err != NULL) {
-		fprintf(stderr, "holdclient: %s %s: %s (%lld..%lld)\n", name, v, err, min, max);
-		exit(2);
-	}
-	return n;
+	return bench_opt_num("holdclient", name, v, min, max);
 }
 
 static void opt_addr(const char *name, const char *v, struct sockaddr_in *sin)
@@ -337,9 +322,9 @@ int main(int argc, char **argv)
 	if (epoll_ctl(h.ep, EPOLL_CTL_ADD, STDIN_FILENO, &sev) < 0 && errno != EPERM)
 		die("epoll_ctl stdin");
 
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (;;) {
-		double t = now_s();
+		double t = bench_now_s();
 		int n;
 		int i;
 

@@ -22,58 +22,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "cookie.h"
-#include "csum.h"
 #include "pkt.h"
 #include "strnum.h"
 
 #define RING   8192
 #define BATCH  64
-#define PKTLEN 44 /* IPv4 + TCP + MSS option: a minimal real SYN */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void build(uint8_t *b, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
-		  uint8_t flags, uint32_t seq, uint32_t ack)
-{
-	uint16_t ck;
-
-	memset(b, 0, PKTLEN);
-	b[0] = 0x45;
-	b[2] = 0;
-	b[3] = PKTLEN;
-	b[6] = 0x40;
-	b[8] = 64;
-	b[9] = IPPROTO_TCP;
-	memcpy(b + 12, &src, 4);
-	memcpy(b + 16, &dst, 4);
-	ck = csum_fold(csum_add(0, b, 20));
-	memcpy(b + 10, &ck, 2);
-	b[20] = (uint8_t)(sport >> 8);
-	b[21] = (uint8_t)sport;
-	b[22] = (uint8_t)(dport >> 8);
-	b[23] = (uint8_t)dport;
-	b[24] = (uint8_t)(seq >> 24), b[25] = (uint8_t)(seq >> 16);
-	b[26] = (uint8_t)(seq >> 8), b[27] = (uint8_t)seq;
-	b[28] = (uint8_t)(ack >> 24), b[29] = (uint8_t)(ack >> 16);
-	b[30] = (uint8_t)(ack >> 8), b[31] = (uint8_t)ack;
-	b[32] = 0x60;
-	b[33] = flags;
-	b[34] = 0xfa;
-	b[35] = 0xf0;
-	b[40] = 2;
-	b[41] = 4;
-	b[42] = 0x05;
-	b[43] = 0xb4;
-	ck = csum_tcp4(b + 12, b + 16, b + 20, PKTLEN - 20);
-	memcpy(b + 36, &ck, 2);
-}
+#define PKTLEN BENCH_SEG4_LEN
 
 int main(int argc, char **argv)
 {
@@ -160,16 +116,17 @@ int main(int argc, char **argv)
 			struct pkt syn;
 
 			/* The SYN it once sent, to learn our SYN-ACK's cookie; then its probe. */
-			build(ring[i], src, dst, sport, 25, 0x02, seq, 0);
+			bench_seg4(ring[i], src, dst, sport, 25, 0x02, seq, 0);
 			if (pkt_parse(&syn, ring[i], PKTLEN, PKTLEN) != PKT_OK) {
 				fprintf(stderr, "loadgen: cannot parse its own SYN\n");
 				return 1;
 			}
-			build(ring[i], src, dst, sport, 25, 0x10, seq, cookie_isn(&key, &syn) + 1);
+			bench_seg4(ring[i], src, dst, sport, 25, 0x10, seq,
+				   cookie_isn(&key, &syn) + 1);
 			continue;
 		}
-		build(ring[i], src, dst, sport, 25, flags, seq,
-		      flags == 0x10 ? (uint32_t)rand_r(&seed) : 0);
+		bench_seg4(ring[i], src, dst, sport, 25, flags, seq,
+			   flags == 0x10 ? (uint32_t)rand_r(&seed) : 0);
 	}
 	fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
 	if (fd < 0) {
@@ -185,13 +142,13 @@ int main(int argc, char **argv)
 		msgs[i].msg_hdr.msg_name = &to;
 		msgs[i].msg_hdr.msg_namelen = sizeof(to);
 	}
-	t0 = now_s();
+	t0 = bench_now_s();
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (sent < count) {
 		int n = BATCH;
 		int r;
 
-		if ((sent & 4095) == 0 && now_s() - t0 >= (double)seconds)
+		if ((sent & 4095) == 0 && bench_now_s() - t0 >= (double)seconds)
 			break;
 		if (rate > 0) {
 			/* Paced: each batch leaves at its time on the schedule, none early. */
@@ -218,7 +175,7 @@ int main(int argc, char **argv)
 		}
 		sent += r;
 	}
-	t1 = now_s();
+	t1 = bench_now_s();
 	printf("{\"sent\": %lld, \"seconds\": %.3f, \"pps\": %.0f, \"send_errors\": %lld}\n", sent,
 	       t1 - t0, (double)sent / (t1 - t0), errors);
 	close(fd);

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "benchutil.h"
 #include "cookie.h"
-#include "csum.h"
 #include "pkt.h"
 #include "queue.h"
 #include "reply.h"
@@ -33,38 +33,12 @@
 
 static uint8_t msgs[TUPLES][MSGLEN];
 
-/* An IPv4 TCP segment with an MSS option from tuple i, as loadgen builds it. */
+/* The segment of tuple i: spread over 198.18.0.0/15 like loadgen's, to 192.0.2.1:25. */
 static size_t segment(uint8_t *b, uint32_t i, uint8_t flags, uint32_t seq, uint32_t ack)
 {
-	uint32_t src = htonl(0xc6120000u | (i * 2654435761u & 0x1ffff));
-	uint32_t dst = htonl(0xc0000201u);
-	uint16_t sport = (uint16_t)(1024 + i % 60000);
-	uint16_t ck;
-
-	memset(b, 0, 44);
-	b[0] = 0x45;
-	b[3] = 44;
-	b[6] = 0x40;
-	b[8] = 64;
-	b[9] = 6;
-	memcpy(b + 12, &src, 4);
-	memcpy(b + 16, &dst, 4);
-	ck = csum_fold(csum_add(0, b, 20));
-	memcpy(b + 10, &ck, 2);
-	b[20] = (uint8_t)(sport >> 8), b[21] = (uint8_t)sport;
-	b[23] = 25;
-	b[24] = (uint8_t)(seq >> 24), b[25] = (uint8_t)(seq >> 16);
-	b[26] = (uint8_t)(seq >> 8), b[27] = (uint8_t)seq;
-	b[28] = (uint8_t)(ack >> 24), b[29] = (uint8_t)(ack >> 16);
-	b[30] = (uint8_t)(ack >> 8), b[31] = (uint8_t)ack;
-	b[32] = 0x60;
-	b[33] = flags;
-	b[34] = 0xfa;
-	b[35] = 0xf0;
-	b[40] = 2, b[41] = 4, b[42] = 0x05, b[43] = 0xb4;
-	ck = csum_tcp4(b + 12, b + 16, b + 20, 24);
-	memcpy(b + 36, &ck, 2);
-	return 44;
+	bench_seg4(b, htonl(0xc6120000u | (i * 2654435761u & 0x1ffff)), htonl(0xc0000201u),
+		   (uint16_t)(1024 + i % 60000), 25, flags, seq, ack);
+	return BENCH_SEG4_LEN;
 }
 
 /* The message the kernel would queue for it (veth: CHECKSUM_PARTIAL, a link address). */

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "strnum.h"
+#include "benchutil.h"
 
 #define MAX_CONN 19000
 #define NONE	 (-1)
@@ -74,14 +74,7 @@ static void die(const char *what)
 
 static long long opt_num(const char *name, const char *v, long long min, long long max)
 {
-	const char *err;
-	long long n = strnum_parse(v, min, max, &err);
-
-	if (err != NULL) {
-		fprintf(stderr, "sockpit: %s %s: %s (%lld..%lld)\n", name, v, err, min, max);
-		exit(2);
-	}
-	return n;
+	return bench_opt_num("sockpit", name, v, min, max);
 }
 
 static void pit_push(struct pit *p, int fd, uint64_t due)
