@@ -417,23 +417,17 @@ for ((i = 0; i < 50; i++)); do
 	in_srv ss -tlnH "sport = :$SP_PORT" | grep -q . && break
 	sleep 0.1
 done
-# sp_held: connections all sockpit processes hold now (their last lines).
-sp_held() {
+# sp_sum KEY: KEY (held, bytes) summed over all sockpit processes' last report lines.
+sp_sum() {
 	local f s=0 n
 	for f in "$WORK"/sockpit-*.out; do
-		n=$(grep '^sockpit held=' "$f" | tail -1 | sed 's/^sockpit held=\([0-9]*\).*/\1/' || true)
+		n=$(grep '^sockpit held=' "$f" | tail -1 | sed -n "s/.*[ ]$1=\([0-9]*\).*/\1/p" || true)
 		s=$((s + ${n:-0}))
 	done
 	echo $s
 }
-sp_bytes() {
-	local f s=0 n
-	for f in "$WORK"/sockpit-*.out; do
-		n=$(grep '^sockpit held=' "$f" | tail -1 | sed 's/.* bytes=\([0-9]*\).*/\1/' || true)
-		s=$((s + ${n:-0}))
-	done
-	echo $s
-}
+sp_held() { sp_sum held; }
+sp_bytes() { sp_sum bytes; }
 # sp_measure PROCS: one row for sockpit, once every process holds its connections; the
 # bytes it sent over one interval are its replies per second (every connection once).
 sp_measure() {

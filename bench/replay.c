@@ -19,7 +19,9 @@
 #include <string.h>
 
 #include "benchutil.h"
+#include "conf.h"
 #include "cookie.h"
+#include "daemon.h"
 #include "pkt.h"
 #include "queue.h"
 #include "reply.h"
@@ -63,25 +65,19 @@ static void message(uint8_t *buf, uint32_t id, const uint8_t *pkt, size_t len)
 static struct worker *nftarpitd_worker(const struct cookie_key *key)
 {
 	static struct inject fake = {.fd4 = -1, .fd6 = -1, .fdl = -1};
+	struct daemon_conf c;
 	struct worker_cfg wc;
 	struct worker *w;
 
-	/* The daemon's defaults, with budgets that never refuse (as in bench/pps.sh). */
-	memset(&wc, 0, sizeof(wc));
-	wc.tarpit.key = *key;
-	wc.tarpit.mss = 1460;
-	wc.prefix_rate = wc.prefix_burst = 1000000;
-	wc.global_rate = wc.global_burst = 4000000;
-	wc.smtp = true;
-	wc.smtp_ports[0] = 25;
-	wc.smtp_ports[1] = 587;
-	wc.nsmtp_ports = 2;
-	wc.smtp_interval_ms = 10000;
-	wc.smtp_max_bytes = 4096;
-	smtp_text_init(&wc.smtp_text, "mx.example.org");
-	wc.flow_idle_s = 600;
-	wc.flow_evict_idle_s = 60;
-	w = worker_alloc(25, &wc, 65536, BATCH, 65536);
+	/* The daemon's defaults, as bench/pps.sh runs it: budgets that never refuse, no
+	 * flow log lines. */
+	conf_defaults(&c);
+	c.prefix_rate = c.prefix_burst = 1000000;
+	c.global_rate = c.global_burst = 4000000;
+	c.log_flows = 0;
+	snprintf(c.smtp_hostname, sizeof(c.smtp_hostname), "mx.example.org");
+	daemon_worker_cfg(&c, key, &wc);
+	w = worker_alloc(25, &wc, c.budget_buckets, BATCH, c.max_flows);
 	if (w == NULL)
 		exit(1);
 	/* As with reply_path = link: the lanes fill, flushing is the kernel's part. */
