@@ -155,7 +155,7 @@ static void worker_flow_end(struct worker *w, struct flow *f, const char *reason
  */
 static const struct inject_link *worker_link(struct worker *w, const struct queue_pkt *qp)
 {
-	if (qp == NULL || !qp->has_hw || w->inject == NULL || w->inject->fdl < 0)
+	if (!qp->has_hw || w->inject == NULL || w->inject->fdl < 0)
 		return NULL;
 	w->link.ifindex = (int)qp->indev;
 	memcpy(w->link.mac, qp->hwaddr, sizeof(w->link.mac));
