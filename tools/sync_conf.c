@@ -105,6 +105,15 @@ const char *sync_conf_set(struct sync_conf *c, const char *key, const char *v)
 			return "too many journal matches";
 		return sync_conf_str(v, c->matches[c->nmatches++], sizeof(c->matches[0]));
 	}
+	if (strcmp(key, "journal_trust") == 0) {
+		/* journald drops fields with a leading '_' that a sender writes itself. */
+		if (v[0] != '_' || strchr(v, '=') == NULL || strchr(v, '=')[1] == '\0')
+			return "not _FIELD=value (a field journald sets: _SYSTEMD_UNIT, _UID, "
+			       "_COMM, _TRANSPORT, ...)";
+		if (c->ntrust == SYNC_MATCHES_MAX)
+			return "too many journal_trust fields";
+		return sync_conf_str(v, c->trust[c->ntrust++], sizeof(c->trust[0]));
+	}
 	if (strcmp(key, "journal_file") == 0) {
 		c->journal = true;
 		return sync_conf_str(v, c->journal_file, sizeof(c->journal_file));
@@ -128,6 +137,14 @@ const char *sync_conf_set(struct sync_conf *c, const char *key, const char *v)
 		return sync_conf_secs(v, &c->full_interval);
 	if (strcmp(key, "forget") == 0)
 		return sync_conf_secs(v, &c->policy.forget);
+	if (strcmp(key, "max_offenders") == 0) {
+		unsigned int m;
+		const char *why = sync_conf_uint(v, 1, 100000000, &m);
+
+		if (why == NULL)
+			c->policy.max_entries = m;
+		return why;
+	}
 	if (strcmp(key, "patterns") == 0) {
 		if (mlog_parse_patterns(v, &c->mlog.enabled, err, sizeof(err)) < 0)
 			return err;
@@ -167,8 +184,28 @@ void sync_conf_finish(struct sync_conf *c)
 		"SYSLOG_IDENTIFIER=amavis",
 		"SYSLOG_IDENTIFIER=rspamd",
 	};
+	/*
+	 * The units the mail programs run in (Debian's postfix@-.service instance, other
+	 * distributions' postfix.service) and the transports they log through: no local
+	 * user can put a process into a system unit's cgroup, and journald takes these
+	 * fields from the kernel, not from the entry (doc/SECURITY.md).
+	 */
+	static const char *const trust[] = {
+		"_SYSTEMD_UNIT=postfix@-.service",
+		"_SYSTEMD_UNIT=postfix.service",
+		"_SYSTEMD_UNIT=amavis.service",
+		"_SYSTEMD_UNIT=amavisd.service",
+		"_SYSTEMD_UNIT=rspamd.service",
+		"_TRANSPORT=syslog",
+		"_TRANSPORT=journal",
+		"_TRANSPORT=stdout",
+	};
 	size_t i;
 
+	if (c->ntrust == 0) {
+		for (i = 0; i < sizeof(trust) / sizeof(trust[0]); i++)
+			snprintf(c->trust[c->ntrust++], sizeof(c->trust[0]), "%s", trust[i]);
+	}
 	if (c->nmatches > 0)
 		return;
 	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)

@@ -32,6 +32,8 @@ struct sync_conf {
 	unsigned int nmatches;
 	char matches[SYNC_MATCHES_MAX][128]; /* FIELD=value, e.g. SYSLOG_IDENTIFIER=postfix/smtpd */
 	char journal_file[PATH_MAX];	     /* read this journal file, not the system journal */
+	unsigned int ntrust;
+	char trust[SYNC_MATCHES_MAX][128]; /* _FIELD=value that journald sets, never the sender */
 	char state[PATH_MAX];
 	char export_plain[PATH_MAX];
 	char export_rbldnsd[PATH_MAX];
@@ -60,7 +62,7 @@ int sync_conf_load(const char *path, struct sync_conf *c);
 /* "[FORMAT:]PATH" into l; NULL or the reason. */
 const char *sync_conf_list(const char *v, struct sync_list *l);
 
-/* The default journal matches when none are configured. */
+/* The default journal matches and trusted fields when none are configured. */
 void sync_conf_finish(struct sync_conf *c);
 
 #endif

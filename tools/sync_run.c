@@ -40,6 +40,7 @@ struct sync_run {
 	struct input_counts in;
 	uint64_t ignored;  /* hits on our own or allowlisted addresses */
 	uint64_t refused;  /* allowlist entries over the breadth limit */
+	uint64_t capped;   /* new offenders refused because the master list was full */
 	uint64_t new_bans; /* follow mode: bans sent since the last run */
 	bool follow_phase;
 	struct cidr_set pending[2]; /* follow mode: new bans to send */
@@ -161,6 +162,15 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 	e = state_find(&r->st, hit->family, &hit->addr);
 	was_active = e != NULL && e->expires > r->now;
 	e = state_hit(&r->st, hit->family, &hit->addr, hit->reason, r->now, &r->c->policy);
+	if (e == NULL && errno == ENOSPC) {
+		/* Full of active bans: they stay, the newcomer waits (sync_state.h). */
+		if (r->capped++ == 0)
+			log_warnx("master list full max_offenders=%zu: new offender src=%s "
+				  "reason=%s not banned (active bans are kept; counted as "
+				  "capped=)",
+				  r->c->policy.max_entries, a, mlog_reason_name(hit->reason));
+		return 0;
+	}
 	if (e == NULL)
 		return -1;
 	if (!r->follow_phase) {
@@ -265,8 +275,9 @@ static void sync_read_logs(struct sync_run *r, struct input_journal **jp, int wa
 	}
 	if (c->journal)
 		(void)input_read_journal(jp, c->journal_file, (char(*)[128])c->matches, c->nmatches,
-					 r->st.cursor, sizeof(r->st.cursor), wait_ms, &c->mlog,
-					 sync_on_hit, r, &r->in);
+					 (char(*)[128])c->trust, c->ntrust, r->st.cursor,
+					 sizeof(r->st.cursor), wait_ms, &c->mlog, sync_on_hit, r,
+					 &r->in);
 }
 
 /*
@@ -608,13 +619,15 @@ out:
 	log_info("sync %s v4_ranges=%zu v6_ranges=%zu allow4=%zu allow6=%zu offenders=%zu "
 		 "forgotten=%zu log_lines=%llu log_bytes=%llu hits=%llu ignored=%llu "
 		 "list_entries=%llu bad_lines=%llu refused=%llu dry_run=%s commit_ms=%lld ms=%lld "
-		 "exit=%d",
+		 "exit=%d unstructured=%llu capped=%llu evicted=%llu",
 		 summary, r->want[SET_BLOCK4].n, r->want[SET_BLOCK6].n, r->want[SET_ALLOW4].n,
 		 r->want[SET_ALLOW6].n, active, expired, (unsigned long long)r->in.lines,
 		 (unsigned long long)r->in.bytes, (unsigned long long)r->in.hits,
 		 (unsigned long long)r->ignored, (unsigned long long)r->in.entries,
 		 (unsigned long long)r->in.bad, (unsigned long long)r->refused,
-		 c->dry_run ? "yes" : "no", (long long)r->commit_ms, (long long)sync_ms(&t0), rc);
+		 c->dry_run ? "yes" : "no", (long long)r->commit_ms, (long long)sync_ms(&t0), rc,
+		 (unsigned long long)r->in.unstructured, (unsigned long long)r->capped,
+		 (unsigned long long)r->st.evicted);
 	return rc;
 }
 

@@ -165,21 +165,26 @@ kill -TERM $FOLLOW_PID
 wait $FOLLOW_PID || fail "--follow exited $? on SIGTERM"
 grep -q "^ban $FOLLOW4 " "$WORK/follow.state" || fail "--follow did not save its master list"
 
-# 5b. The journal: entries of the matched identifiers only, resumed from the saved cursor.
-# systemd-journal-remote writes a real journal file from export-format entries.
+# 5b. The journal: entries of the matched identifiers from the mail units only (fields
+# journald takes from the kernel), resumed from the saved cursor. systemd-journal-remote
+# writes a real journal file from export-format entries, trusted fields included.
 JOURNAL_REMOTE=/lib/systemd/systemd-journal-remote
 require_prog $JOURNAL_REMOTE
 journal_add() {
-	local ident=$1 msg=$2
-	printf '__REALTIME_TIMESTAMP=%s\n_HOSTNAME=mx\nSYSLOG_IDENTIFIER=%s\nMESSAGE=%s\n\n' \
-		"$(date +%s%6N)" "$ident" "$msg" | $JOURNAL_REMOTE -o "$WORK/test.journal" - 2>/dev/null
+	local ident=$1 msg=$2 unit=${3:-postfix@-.service} uid=${4:-107}
+	printf '__REALTIME_TIMESTAMP=%s\n_HOSTNAME=mx\n_TRANSPORT=syslog\n_SYSTEMD_UNIT=%s\n_UID=%s\nSYSLOG_IDENTIFIER=%s\nMESSAGE=%s\n\n' \
+		"$(date +%s%6N)" "$unit" "$uid" "$ident" "$msg" |
+		$JOURNAL_REMOTE -o "$WORK/test.journal" - 2>/dev/null
 }
 journal_add postfix/smtpd "NOQUEUE: reject: RCPT from unknown[198.18.1.1]:4711: 554 5.7.1 Service unavailable; Client host [198.18.1.1] blocked using zen.spamhaus.org; from=<a@example.net> to=<b@example.org> proto=ESMTP helo=<x>"
 journal_add cron "NOQUEUE: reject: RCPT from unknown[198.18.1.2]:1: 554 5.7.1 Service unavailable; Client host [198.18.1.2] blocked using zen.spamhaus.org; x"
+# A local user's "logger -t postfix/smtpd": the identifier is right, the unit and uid are not.
+journal_add postfix/smtpd "NOQUEUE: reject: RCPT from unknown[198.18.1.4]:1: 554 5.7.1 Service unavailable; Client host [198.18.1.4] blocked using zen.spamhaus.org; x" user@1000.service 1000
 sync -c "$WORK/sync.conf" "${LISTS[@]}" --journal-file "$WORK/test.journal"
 [ $RC -eq 0 ] && [ "$(field hits)" = 1 ] || fail "journal entry not picked up: $SUMMARY $(grep -v " sync " "$WORK/sync.log")"
 has_elem blocklist4 198.18.1.1 || fail "198.18.1.1 from the journal not in blocklist4: $(set_elems blocklist4 | tr "\n" " ")"
 has_elem blocklist4 198.18.1.2 && fail "an entry of another identifier was acted on"
+has_elem blocklist4 198.18.1.4 && fail "an entry forged under SYSLOG_IDENTIFIER=postfix/smtpd was acted on"
 grep -q '^cursor s=' "$WORK/sync.state" || fail "journal cursor not saved"
 journal_add postfix/postscreen "DNSBL rank 4 for [198.18.1.3]:5555"
 sync -c "$WORK/sync.conf" "${LISTS[@]}" --journal-file "$WORK/test.journal"
