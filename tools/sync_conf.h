@@ -11,8 +11,11 @@
 #include "sync_mlog.h"
 #include "sync_state.h"
 
-#define SYNC_SOURCES_MAX   32
-#define SYNC_MATCHES_MAX   16
+#define SYNC_SOURCES_MAX 32
+#define SYNC_MATCHES_MAX 16
+#define SYNC_NEVER_MAX	 64
+
+_Static_assert(MLOG_NREASONS <= STATE_REASONS, "a threshold per pattern");
 #define SYNC_DEFAULT_STATE "/var/lib/nftarpit/sync.state"
 
 /* A list file and how to read it ("drop:/path" on the command line). */
@@ -42,6 +45,16 @@ struct sync_conf {
 	unsigned int allow_limit4; /* refuse allowlist entries shorter than /allow_limit4 */
 	unsigned int allow_limit6;
 	bool kernel_timeouts; /* log offenders carry their expiry into the kernel */
+	/* Guards on the blocklist (sync_guard.h): per-entry breadth of list files, total share. */
+	unsigned int list_limit4; /* refuse list entries broader than /list_limit4 */
+	unsigned int list_limit6;
+	unsigned int block_max_share; /* percent of a family's addresses a run may block */
+	/* Never blocked by any source (the host's own addresses always are not). */
+	unsigned int nnever;
+	char never[SYNC_NEVER_MAX][CIDR_TEXT_MAX]; /* ADDR, CIDR or FIRST-LAST */
+	unsigned int nnever_files;
+	struct sync_list never_files[SYNC_SOURCES_MAX];
+	bool never_mynetworks; /* add Postfix's mynetworks (postconf -h mynetworks) */
 	bool force;
 	bool replace;
 	bool dry_run;

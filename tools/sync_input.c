@@ -13,6 +13,7 @@
 #include <systemd/sd-journal.h>
 
 #include "log.h"
+#include "sync_guard.h"
 
 #define INPUT_BUF (1024 * 1024)
 
@@ -436,8 +437,41 @@ static int input_append(struct cidr_set *to, const struct cidr_set *from)
 	return 0;
 }
 
+/* Whether the guard refuses entry e of path:lineno (reported), noting never_block overlaps. */
+static bool input_guard_refuses(struct input_guard *g, const struct blist_entry *e,
+				const char *path, unsigned int lineno)
+{
+	char t[CIDR_TEXT_MAX], o[CIDR_TEXT_MAX];
+	const struct cidr_range *x;
+	unsigned int limit = e->family == 4 ? g->limit4 : g->limit6;
+
+	if (e->exclude)
+		return false;
+	cidr_range_format(&e->range, e->family, t, sizeof(t));
+	if (guard_broader(&e->range, e->family, limit)) {
+		log_warnx("%s:%u: entry %s is broader than /%u: refused (list_limit%d)", path,
+			  lineno, t, limit, e->family);
+		g->refused++;
+		return true;
+	}
+	x = g->never != NULL ? guard_overlap(&g->never[e->family == 4 ? 0 : 1], &e->range) : NULL;
+	if (x != NULL) {
+		cidr_range_format(x, e->family, o, sizeof(o));
+		log_warnx("%s:%u: entry %s overlaps never_block %s: that part is left out", path,
+			  lineno, t, o);
+		g->never_hits++;
+	}
+	return false;
+}
+
 int input_read_list(const char *path, enum blist_format fmt, struct cidr_set *v4,
 		    struct cidr_set *v6, struct input_counts *n)
+{
+	return input_read_list_guarded(path, fmt, v4, v6, n, NULL);
+}
+
+int input_read_list_guarded(const char *path, enum blist_format fmt, struct cidr_set *v4,
+			    struct cidr_set *v6, struct input_counts *n, struct input_guard *g)
 {
 	struct cidr_set l4, l6, ex4, ex6;
 	struct blist_entry e;
@@ -476,6 +510,10 @@ int input_read_list(const char *path, enum blist_format fmt, struct cidr_set *v4
 		}
 		if (r == BLIST_WARN)
 			log_warnx("%s:%u: %s", path, lineno, err);
+		if (g != NULL && input_guard_refuses(g, &e, path, lineno)) {
+			n->bad++;
+			continue;
+		}
 		n->entries++;
 		if (cidr_set_add(e.exclude ? (e.family == 4 ? &ex4 : &ex6)
 					   : (e.family == 4 ? &l4 : &l6),

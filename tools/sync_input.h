@@ -63,4 +63,21 @@ void input_journal_close(struct input_journal *j);
 int input_read_list(const char *path, enum blist_format fmt, struct cidr_set *v4,
 		    struct cidr_set *v6, struct input_counts *n);
 
+/* What a blocklist file may hold (issue 13). */
+struct input_guard {
+	unsigned int limit4; /* an entry broader than /limit4 is refused (0: no limit) */
+	unsigned int limit6;
+	const struct cidr_set *never; /* [0] IPv4, [1] IPv6, merged: never blocked */
+	uint64_t refused;	      /* entries refused as too broad */
+	uint64_t never_hits;	      /* entries overlapping never_block (that part left out) */
+};
+
+/*
+ * input_read_list() for a blocklist: entries broader than the limits are refused and
+ * reported as path:line with the reason; entries overlapping never_block are reported as
+ * path:line and counted (the caller takes the overlap out after merging).
+ */
+int input_read_list_guarded(const char *path, enum blist_format fmt, struct cidr_set *v4,
+			    struct cidr_set *v6, struct input_counts *n, struct input_guard *g);
+
 #endif

@@ -2,6 +2,7 @@
 /* Mail log lines -> spam source addresses: Postfix smtpd/postscreen, amavisd, rspamd. Pure. */
 #include "sync_mlog.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -184,6 +185,23 @@ static void mlog_detail(const char *p, const char *end, int (*cls)(int), struct 
 	hit->detail[n] = '\0';
 }
 
+/* Whether [p, end) holds the marker of a reject whose reply starts with the client's text. */
+static bool mlog_ambiguous(const char *p, const char *end)
+{
+	static const char *const marks[] = {
+		">: Recipient address rejected: ",
+		">: Sender address rejected: ",
+		">: Helo command rejected: ",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		if (memmem(p, (size_t)(end - p), marks[i], strlen(marks[i])) != NULL)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Postfix's "NOQUEUE: reject: CMD from NAME[ADDR]:PORT: CODE D.S.N TEXT; from=<...> ...".
  * smtpd_check.c writes CMD (the SMTP stage), NAME[ADDR] (NAME passed valid_hostname(), so
@@ -269,6 +287,17 @@ static int mlog_noqueue(const char *p, const char *end, enum mlog_prog prog,
 	q = mlog_lit(q, end, ">: Client host rejected: ");
 	if (q == NULL || (o->enabled & (1u << MLOG_ACCESS)) == 0)
 		return 0;
+	/*
+	 * A reject of a recipient, sender or HELO name starts its reply with that text, and
+	 * Postfix may write it unquoted: "<relay[ADDR]>: Client host rejected: x; proto=y
+	 * @example.org>: Recipient address rejected" must not ban the relay. Such a reply
+	 * always holds its class's marker, so a line holding one is ambiguous: ignored and
+	 * counted (a sender who writes one into its own from= only escapes its own ban).
+	 */
+	if (mlog_ambiguous(p, end)) {
+		hit->ignored = 1;
+		return 0;
+	}
 	hit->reason = MLOG_ACCESS;
 	return bad ? -1 : 1;
 }

@@ -20,11 +20,17 @@
 
 void state_policy_default(struct state_policy *p)
 {
+	size_t i;
+
 	p->bantime = 86400;
 	p->banmax = 30 * 86400;
 	p->factor = 4;
 	p->forget = 90 * 86400;
 	p->max_entries = 1000000;
+	for (i = 0; i < STATE_REASONS; i++) {
+		p->threshold[i] = 1;
+		p->window[i] = 3600;
+	}
 }
 
 void state_init(struct state *st)
@@ -188,6 +194,30 @@ static int state_evict(struct state *st, int64_t now, const struct state_policy 
 	return state_reindex(st, st->cap);
 }
 
+/*
+ * A never-banned entry under a threshold: count this hit in the window (restarted when it
+ * is over) and say whether the entry stays below the threshold, i.e. is not banned yet.
+ */
+static bool state_pending(struct state_entry *e, unsigned int reason, int64_t now,
+			  const struct state_policy *p)
+{
+	uint32_t need = reason < STATE_REASONS ? p->threshold[reason] : 1;
+
+	if (e->bans != 0 || need <= 1)
+		return false;
+	if (now - e->first > p->window[reason]) {
+		e->hits = 0;
+		e->first = now;
+	}
+	if (e->hits + 1 >= need)
+		return false;
+	e->hits++;
+	if (now > e->last)
+		e->last = now;
+	e->sources |= 1u << reason;
+	return true;
+}
+
 struct state_entry *state_hit(struct state *st, int family, const struct cidr_addr *addr,
 			      unsigned int reason, int64_t now, const struct state_policy *p)
 {
@@ -206,6 +236,8 @@ struct state_entry *state_hit(struct state *st, int family, const struct cidr_ad
 		if (e == NULL)
 			return NULL;
 	}
+	if (state_pending(e, reason, now, p))
+		return e;
 	if (e->bans == 0 || e->expires <= now)
 		e->bans++;
 	e->hits++;

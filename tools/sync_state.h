@@ -32,6 +32,7 @@ struct state_pos {
 };
 
 #define STATE_HEAD_BYTES 256
+#define STATE_REASONS	 8
 #define STATE_POS_MAX	 32
 #define STATE_CURSOR_MAX 512
 
@@ -43,6 +44,12 @@ struct state_policy {
 	int64_t forget;	 /* an expired entry is dropped this long after its last hit */
 	/* Cap on offenders remembered (state_hit); 0: none. */
 	size_t max_entries;
+	/*
+	 * Per pattern (mlog_reason): a first-time offender is banned at its threshold-th hit
+	 * within window seconds; 0 or 1: at the first hit. Repeat offenders at once.
+	 */
+	uint32_t threshold[STATE_REASONS];
+	int64_t window[STATE_REASONS];
 };
 
 struct state {
@@ -74,8 +81,10 @@ void state_free(struct state *st);
  * length. A new address when p->max_entries are held: the expired entries (kept only to
  * lengthen repeat offenders' bans) give way, least recently hit first, a tenth of the cap at
  * a time; active bans never do, so when all are active the newcomer is refused (NULL,
- * errno ENOSPC): a flood of new addresses cannot lift the bans already in force. Returns
- * the entry, or NULL with errno ENOMEM or ENOSPC.
+ * errno ENOSPC): a flood of new addresses cannot lift the bans already in force. Under a
+ * threshold (p->threshold), a never-banned entry only counts its hits within the window
+ * (first is the window's start; expires stays 0) until the threshold-th bans it. Returns
+ * the entry (banned when e->expires > now), or NULL with errno ENOMEM or ENOSPC.
  */
 struct state_entry *state_hit(struct state *st, int family, const struct cidr_addr *addr,
 			      unsigned int reason, int64_t now, const struct state_policy *p);

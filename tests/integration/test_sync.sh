@@ -192,6 +192,48 @@ sync -c "$WORK/sync.conf" "${LISTS[@]}" --journal-file "$WORK/test.journal"
 	fail "journal not resumed from its cursor: $SUMMARY"
 has_elem blocklist4 198.18.1.3 || fail "198.18.1.3 from the journal not in blocklist4"
 
+# 5c. Guarded inputs (issue 13). The whole address space in any spelling is refused with
+# file:line while the rest of the list applies; a run whose blocklist would cover more
+# than block_max_share is refused and changes nothing; never_block keeps an address out
+# whatever names it: a log line, a list entry, nftarpitctl block without --force.
+printf '0.0.0.0/0\n::/0\n0.0.0.0-255.255.255.255\n198.18.3.0/24\n' >"$WORK/broad.txt"
+sync -c "$WORK/sync.conf" --list "$WORK/broad.txt"
+[ $RC -eq 0 ] && [ "$(field bad_lines)" = 3 ] && [ "$(field refused)" = 3 ] ||
+	fail "broad entries not refused one by one: $SUMMARY $(cat "$WORK/sync.log")"
+for l in "broad.txt:1: entry 0.0.0.0/0 is broader than /8: refused" \
+	"broad.txt:2: entry ::/0 is broader than /16: refused" \
+	"broad.txt:3: entry 0.0.0.0/0 is broader than /8: refused"; do
+	grep -qF "$l" "$WORK/sync.log" || fail "no \"$l\" in $(cat "$WORK/sync.log")"
+done
+has_elem blocklist4 198.18.3.0/24 || fail "the good entry of a list with refused ones was not applied"
+before=$(set_elems blocklist4)
+printf '%s.0.0.0/8\n' 11 12 13 14 15 16 17 18 >"$WORK/wide.txt"
+sync -c "$WORK/sync.conf" --list "$WORK/wide.txt"
+[ $RC -ne 0 ] || fail "a blocklist of 3 % of IPv4 was applied: $SUMMARY"
+grep -q "blocklist would cover 3.125% of the IPv4 address space, more than block_max_share = 2%: run refused, nothing applied" \
+	"$WORK/sync.log" || fail "over-broad total not explained: $(cat "$WORK/sync.log")"
+[ "$(set_elems blocklist4)" = "$before" ] || fail "a refused run changed blocklist4"
+NEVER=198.18.2.1
+printf '[sync]\nnever_block = %s\nkernel_timeouts = no\n' $NEVER >"$WORK/guard.conf"
+echo "Nov 26 23:01:02 mx postfix/smtpd[9]: NOQUEUE: reject: RCPT from relay.example.com[$NEVER]: 554 5.7.1 <relay.example.com[$NEVER]>: Client host rejected: Access denied; from=<a@example.com> to=<b@example.org> proto=ESMTP helo=<relay.example.com>" \
+	>"$WORK/never.log"
+echo 198.18.2.0/24 >"$WORK/never-list.txt"
+# With the lists of section 1 again, which section 6 expects in the set.
+sync -c "$WORK/guard.conf" --log "$WORK/never.log" --list "$WORK/never-list.txt" "${LISTS[@]}"
+[ $RC -eq 0 ] && [ "$(field never_block)" = 2 ] || fail "never_block attempts not counted: $SUMMARY"
+grep -q "never_block src=$NEVER reason=access .*source=log: not banned" "$WORK/sync.log" ||
+	fail "the log hit on never_block is not logged with its source"
+grep -q "never-list.txt:1: entry 198.18.2.0/24 overlaps never_block $NEVER" "$WORK/sync.log" ||
+	fail "the list entry over never_block is not named with file:line"
+blocked $NEVER && fail "never_block $NEVER was blocked"
+blocked 198.18.2.2 || fail "the rest of 198.18.2.0/24 was not blocked"
+RC=0
+in_srv "$NFTARPITCTL" block $NEVER --state "$WORK/sync.state" -c "$WORK/guard.conf" \
+	>"$WORK/ctl.out" 2>&1 || RC=$?
+[ $RC -ne 0 ] && grep -q "never_block src=$NEVER source=nftarpitctl: block overlaps never_block $NEVER: refused" "$WORK/ctl.out" ||
+	fail "nftarpitctl block of a never_block address not refused (rc $RC): $(cat "$WORK/ctl.out")"
+blocked $NEVER && fail "nftarpitctl block put never_block $NEVER in the set"
+
 # 6. Full replaces of a large set while a blocklisted client connects in a loop: not one
 # connection reaches Postfix (no daemon runs, so the fail-closed queue drops them), while
 # a clean client in the same loop does, which shows the loop was live.

@@ -327,12 +327,52 @@ static void test_cap(void **state)
 	state_free(&st);
 }
 
+/*
+ * threshold = pregreet:3/10m: a first-time offender is banned at its third hit within ten
+ * minutes; hits spread wider restart the count; a repeat offender is banned at once;
+ * other patterns still ban at the first hit.
+ */
+static void test_threshold(void **state)
+{
+	struct state_policy p;
+	struct state st;
+	struct state_entry *e;
+	struct cidr_addr a = addr4(0xc6336401), b = addr4(0xc6336402);
+
+	state_policy_default(&p);
+	p.threshold[MLOG_PREGREET] = 3;
+	p.window[MLOG_PREGREET] = 600;
+	p.bantime = 100;
+	state_init(&st);
+	e = state_hit(&st, 4, &a, MLOG_PREGREET, 1000, &p);
+	assert_true(e->expires <= 1000 && e->hits == 1 && e->bans == 0);
+	e = state_hit(&st, 4, &a, MLOG_PREGREET, 1100, &p);
+	assert_true(e->expires <= 1100 && e->hits == 2);
+	/* Over the window: the count starts again from this hit. */
+	e = state_hit(&st, 4, &a, MLOG_PREGREET, 2000, &p);
+	assert_true(e->expires <= 2000 && e->hits == 1 && e->first == 2000);
+	e = state_hit(&st, 4, &a, MLOG_PREGREET, 2100, &p);
+	assert_true(e->expires <= 2100);
+	e = state_hit(&st, 4, &a, MLOG_PREGREET, 2200, &p);
+	assert_int_equal(e->expires, 2300);
+	assert_int_equal(e->bans, 1);
+	assert_int_equal(e->hits, 3);
+	/* After the ban: one hit is a repeat offence. */
+	e = state_hit(&st, 4, &a, MLOG_PREGREET, 5000, &p);
+	assert_true(e->expires > 5000 && e->bans == 2);
+	/* Other patterns keep their threshold of 1. */
+	e = state_hit(&st, 4, &b, MLOG_RBL, 5000, &p);
+	assert_true(e->expires > 5000 && e->bans == 1);
+	state_free(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_episodes),	cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_strict_load),	cmocka_unit_test(test_crash_safety),
 		cmocka_unit_test(test_hash_collisions), cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_threshold),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
