@@ -399,29 +399,31 @@ static int mlog_amavis(const char *p, const char *end, const struct mlog_opts *o
 
 /*
  * rspamd's "rspamd_task_write_log: id: <MID>, qid: <QID>, ip: ADDR, from: <FROM>,
- * (default: T (reject): [SCORE] [SYMBOLS{OPTIONS}]), len: N, ...". MID, FROM and the
- * symbol options are the sender's text and may hold any of these markers. rspamd does not
- * escape them, so the line is read only when each marker stands exactly once, in order:
- * a second "ip: " or "(default: " anywhere makes the line ambiguous, ignored and counted.
- * The verdict is the action field only.
+ * (default: T (reject): [SCORE] [SYMBOLS{OPTIONS}]), len: N, ...". MID (first), FROM and
+ * the symbol options are the sender's text and may hold any of these markers; rspamd does
+ * not escape them. So the line is read only when ", qid: <", "(default: " and "]), len: "
+ * each stand exactly once: the one qid is then rspamd's own, and the field rspamd writes
+ * right after it must be "ip: ADDR,". A scan without a client address has no ip field, and
+ * MID or FROM could supply one anywhere else; right after the only qid they cannot. A
+ * scan without a Postfix queue id is not read at all. The verdict is the action field.
  */
 static int mlog_rspamd_task(const char *p, const char *end, const struct mlog_opts *o,
 			    struct mlog_hit *hit)
 {
-	const char *ip, *act, *tail;
+	const char *q, *ip, *act, *tail;
 	char buf[64];
 	size_t n;
 
 	p = mlog_lit(p, end, "rspamd_task_write_log: id: <");
-	if (p == NULL)
+	if (p == NULL || mlog_count(p, end, ", qid: <") != 1 ||
+	    mlog_count(p, end, "(default: ") != 1 || mlog_count(p, end, "]), len: ") != 1)
 		return MLOG_NOSHAPE;
-	if (mlog_count(p, end, ", ip: ") != 1 || mlog_count(p, end, "(default: ") != 1 ||
-	    mlog_count(p, end, "]), len: ") != 1)
-		return MLOG_NOSHAPE;
-	ip = (const char *)memmem(p, (size_t)(end - p), ", ip: ", 6) + 6;
+	q = (const char *)memmem(p, (size_t)(end - p), ", qid: <", 8) + 8;
+	q = mlog_run(q, end, mlog_is_alnum, 1, 32);
+	ip = mlog_lit(q, end, ">, ip: ");
 	act = (const char *)memmem(p, (size_t)(end - p), "(default: ", 10) + 10;
 	tail = memmem(p, (size_t)(end - p), "]), len: ", 9);
-	if (!(ip < act && act < tail))
+	if (ip == NULL || !(ip < act && act < tail))
 		return MLOG_NOSHAPE;
 	if (mlog_lit(act, end, "T (reject): [") == NULL || (o->enabled & (1u << MLOG_RSPAMD)) == 0)
 		return 0;
