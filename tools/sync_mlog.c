@@ -209,7 +209,8 @@ static bool mlog_ambiguous(const char *p, const char *end)
  * smtpd_client_port_logging = yes (always for postscreen), then its own reply. Only
  * "reject:" (not reject_warning) and 5xx replies are verdicts: a 4xx is greylisting or a
  * temporary failure. The reply names the client again where it is about the client:
- * "Service unavailable; Client host [ADDR] blocked using ZONE" (postscreen: "client") and
+ * "Service unavailable; Client host [ADDR] blocked using ZONE" (postscreen: "client"),
+ * "Client host rejected: cannot find your [reverse ]hostname, [ADDR]" and
  * "<NAME[ADDR]>: Client host rejected: ..."; the same ADDR must stand in both places, so
  * a recipient, sender or HELO written into the reply ("<\"Client host rejected\"@x>:
  * Recipient address rejected") is not the client's verdict.
@@ -273,6 +274,21 @@ static int mlog_noqueue(const char *p, const char *end, enum mlog_prog prog,
 			return -1;
 		mlog_detail(r, end, mlog_is_host, hit);
 		return 1;
+	}
+	/*
+	 * reject_unknown_(reverse_)client_hostname: "Client host rejected: cannot find your
+	 * [reverse ]hostname, [ADDR]", from the first byte of the reply, with the same ADDR.
+	 */
+	q = mlog_lit(p, end, "Client host rejected: cannot find your ");
+	r = mlog_lit(q, end, "reverse ");
+	r = mlog_lit(r != NULL ? r : q, end, "hostname, ");
+	if (r != NULL) {
+		r = mlog_bracket(r, end, &a2, &a2len, hit, &bad);
+		if (r == NULL || a2len != alen || memcmp(a, a2, alen) != 0 ||
+		    (o->enabled & (1u << MLOG_ACCESS)) == 0)
+			return 0;
+		hit->reason = MLOG_ACCESS;
+		return bad ? -1 : 1;
 	}
 	/* "<NAME[ADDR]>" or "<NAME[ADDR]:PORT>": the client Postfix named at the start. */
 	q = mlog_lit(p, end, "<");
