@@ -514,6 +514,25 @@ static int mlog_is_word(int c)
 }
 
 /*
+ * p past the time and its space: "Mmm dd hh:mm:ss" (with ".frac" as journalctl's
+ * short-precise writes it) or an RFC 3339 time; NULL if there is none.
+ */
+static const char *mlog_stamp(const char *p, const char *end)
+{
+	const char *q;
+
+	if (end - p >= 16 && p[3] == ' ' && p[6] == ' ' && p[9] == ':' && p[12] == ':') {
+		q = p + 15;
+		if (*q == '.')
+			q = mlog_run(q + 1, end, mlog_is_digit, 1, 9);
+		return mlog_lit(q, end, " ");
+	}
+	if (p < end && mlog_is_digit((unsigned char)*p))
+		return mlog_lit(mlog_run(p, end, mlog_is_stamp, 10, 40), end, " ");
+	return NULL;
+}
+
+/*
  * The syslog header: "Mmm dd hh:mm:ss HOST TAG[PID]: " (RFC 3164, as rsyslog writes by
  * default) or "YYYY-MM-DDThh:mm:ss.frac+zz:zz HOST TAG[PID]: ". Returns the message start
  * and the tag, or NULL.
@@ -522,15 +541,7 @@ static const char *mlog_header(const char *p, const char *end, const char **tag,
 {
 	const char *q;
 
-	if (end - p >= 16 && p[3] == ' ' && p[6] == ' ' && p[9] == ':' && p[12] == ':' &&
-	    p[15] == ' ')
-		p += 16;
-	else if (mlog_is_digit((unsigned char)*p) &&
-		 (q = mlog_run(p, end, mlog_is_stamp, 10, 40)) != NULL &&
-		 mlog_lit(q, end, " ") != NULL)
-		p = q + 1;
-	else
-		return NULL;
+	p = mlog_stamp(p, end);
 	p = mlog_run(p, end, mlog_is_word, 1, 255);
 	p = mlog_lit(p, end, " ");
 	*tag = p;
