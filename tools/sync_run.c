@@ -695,6 +695,9 @@ static int sync_refresh(struct sync_run *r, struct input_journal **jp)
 	memset(&r->in, 0, sizeof(r->in));
 	r->ignored = 0;
 	r->refused = 0;
+	r->capped = 0;
+	r->never_hits = 0;
+	r->st.evicted = 0;
 	r->commit_ms = 0;
 	rc = sync_pass(r, jp);
 	r->follow_phase = true;
