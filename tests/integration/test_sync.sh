@@ -234,6 +234,20 @@ in_srv "$NFTARPITCTL" block $NEVER --state "$WORK/sync.state" -c "$WORK/guard.co
 	fail "nftarpitctl block of a never_block address not refused (rc $RC): $(cat "$WORK/ctl.out")"
 blocked $NEVER && fail "nftarpitctl block put never_block $NEVER in the set"
 
+# The master list's cap: with max_offenders = 1 and the one entry an active ban, the next
+# offender is refused, logged and counted; the ban in force stays.
+printf '[sync]\nmax_offenders = 1\nkernel_timeouts = no\n' >"$WORK/cap.conf"
+for a in 198.18.4.1 198.18.4.2; do
+	echo "Nov 26 23:01:02 mx postfix/smtpd[9]: NOQUEUE: reject: RCPT from unknown[$a]: 554 5.7.1 <unknown[$a]>: Client host rejected: Access denied; from=<a@example.com> to=<b@example.org> proto=ESMTP helo=<x>"
+done >"$WORK/cap.log"
+in_srv "$SYNC" -c "$WORK/cap.conf" --state "$WORK/cap.state" --log "$WORK/cap.log" "${LISTS[@]}" \
+	>/dev/null 2>"$WORK/cap.out" || fail "sync with a full master list failed: $(cat "$WORK/cap.out")"
+SUMMARY=$(grep 'nftarpit-sync: sync ' "$WORK/cap.out" | tail -n 1)
+[ "$(field capped)" = 1 ] && [ "$(field offenders)" = 1 ] || fail "the cap did not hold: $SUMMARY"
+grep -q "master list full max_offenders=1: new offender src=198.18.4.2 reason=access not banned" "$WORK/cap.out" ||
+	fail "the full master list is not logged: $(cat "$WORK/cap.out")"
+blocked 198.18.4.1 && ! blocked 198.18.4.2 || fail "the cap let the wrong offender in"
+
 # 6. Full replaces of a large set while a blocklisted client connects in a loop: not one
 # connection reaches Postfix (no daemon runs, so the fail-closed queue drops them), while
 # a clean client in the same loop does, which shows the loop was live.
