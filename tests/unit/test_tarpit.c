@@ -269,10 +269,24 @@ static struct pkt adopt_pkt(uint8_t flags, uint32_t seq, uint32_t ack, uint32_t 
 	return p;
 }
 
+/* Every odd case over IPv6: 2001:db8:bad::10 -> 2001:db8::1. */
+static void adopt_family(struct pkt *p, unsigned int i)
+{
+	if (i % 2 == 0)
+		return;
+	p->family = AF_INET6;
+	memset(p->saddr, 0, 16);
+	memset(p->daddr, 0, 16);
+	p->saddr[0] = 0x20, p->saddr[1] = 0x01, p->saddr[2] = 0x0d, p->saddr[3] = 0xb8;
+	p->saddr[4] = 0x0b, p->saddr[5] = 0xad, p->saddr[15] = 0x10;
+	p->daddr[0] = 0x20, p->daddr[1] = 0x01, p->daddr[2] = 0x0d, p->daddr[3] = 0xb8;
+	p->daddr[15] = 0x01;
+}
+
 /*
- * Re-adoption: for many peer ISNs and drip offsets, a Linux probe (seq = una - 1, no
- * payload) and a BSD probe (one byte at una) give back our ISN, the peer's una and the
- * offset; the handshake's ACK is a new flow at offset 0; beyond the bound, nothing.
+ * Re-adoption: for many peer ISNs and drip offsets (IPv4 and IPv6), a Linux probe (seq = una - 1,
+ * no payload) and a BSD probe (one byte at una) give back our ISN, the peer's una and the offset;
+ * the handshake's ACK is a new flow at offset 0; beyond the bound, nothing.
  */
 static void test_adopt_offsets(void **state)
 {
@@ -296,6 +310,7 @@ static void test_adopt_offsets(void **state)
 
 		peer_isn = peer_isn * 1103515245u + 12345u;
 		p.sport = (uint16_t)(1024 + i);
+		adopt_family(&p, i);
 		isn = cookie_isn_peer(&cfg.key, &p, peer_isn);
 		for (k = 0; k < sizeof(offsets) / sizeof(offsets[0]); k++) {
 			uint32_t off = offsets[k];
@@ -303,6 +318,7 @@ static void test_adopt_offsets(void **state)
 			/* Linux window probe. */
 			p = adopt_pkt(PKT_TCP_ACK, peer_isn, isn + 1 + off, 0);
 			p.sport = (uint16_t)(1024 + i);
+			adopt_family(&p, i);
 			assert_true(tarpit_adopt(&cfg, &p, max, NULL, &a));
 			assert_int_equal(a.isn, isn);
 			assert_int_equal(a.peer_una, peer_isn + 1);
@@ -318,12 +334,14 @@ static void test_adopt_offsets(void **state)
 			/* Past the bound: the probe gets nothing. */
 			p = adopt_pkt(PKT_TCP_ACK, peer_isn, isn + 1 + max + 1 + off, 0);
 			p.sport = (uint16_t)(1024 + i);
+			adopt_family(&p, i);
 			assert_false(tarpit_adopt(&cfg, &p, max, NULL, &a));
 		}
 		/* The handshake's ACK of a SYN this run answered: a new flow at offset 0. */
 		tarpit_syn_seen_mark(seen, isn);
 		p = adopt_pkt(PKT_TCP_ACK, peer_isn + 1, isn + 1, 0);
 		p.sport = (uint16_t)(1024 + i);
+		adopt_family(&p, i);
 		assert_true(tarpit_adopt(&cfg, &p, max, seen, &a));
 		assert_int_equal(a.offset, 0);
 		assert_int_equal(a.peer_una, peer_isn + 1);
