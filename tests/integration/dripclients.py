@@ -11,13 +11,14 @@ kernel keeps probing. Commands on stdin, one per line, each answered with one JS
   quit   close everything and leave
 """
 import argparse
-import errno
 import json
 import resource
 import select
 import socket
 import sys
 import time
+
+from manyconn import connect_nb
 
 # The EHLO reply the daemon drips, as daemon/smtp.c documents it: the greeting, the first
 # line naming the host, then these lines over and over, never a final "250 " line.
@@ -62,12 +63,9 @@ def main():
         now = time.monotonic()
         while opened < a.n and now >= next_wave:
             for _ in range(min(per_wave, a.n - opened)):
-                s = socket.socket(fam, socket.SOCK_STREAM)
-                s.setblocking(False)
-                s.bind((a.src, 0))
-                err = s.connect_ex((a.dst, a.port))
-                if err not in (0, errno.EINPROGRESS):
-                    print(json.dumps({"error": errno.errorcode.get(err, str(err))}), flush=True)
+                s, err = connect_nb(fam, a.src, a.dst, a.port)
+                if s is None:
+                    print(json.dumps({"error": err}), flush=True)
                     return 1
                 conns[s.fileno()] = [s, bytearray(), False, "connecting"]
                 ep.register(s.fileno(), select.EPOLLOUT | select.EPOLLIN)

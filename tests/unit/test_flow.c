@@ -287,6 +287,17 @@ static void test_smtp_flow_path(void **state)
 	worker_free(w);
 }
 
+/* SYN from peer's ISN, then the handshake's ACK; returns our ISN (the greeting is in l). */
+static uint32_t handshake(struct worker *w, uint32_t peer)
+{
+	uint32_t isn;
+
+	feed(w, PKT_TCP_SYN, peer, 0, 0, 0);
+	isn = rd32(w->out->v4.buf[0] + 24);
+	feed(w, PKT_TCP_ACK, peer + 1, isn + 1, 0, 0);
+	return isn;
+}
+
 /* Budget spent: quiet (probes still answered), and idleness ends a flow. */
 static void test_smtp_budget_and_idle(void **state)
 {
@@ -297,9 +308,7 @@ static void test_smtp_budget_and_idle(void **state)
 	uint32_t t;
 	uint32_t acked;
 
-	feed(w, PKT_TCP_SYN, peer, 0, 0, 0);
-	isn = rd32(l->buf[0] + 24);
-	feed(w, PKT_TCP_ACK, peer + 1, isn + 1, 0, 0);
+	isn = handshake(w, peer);
 	acked = isn + 1 + (uint32_t)w->cfg.smtp_text.greeting_len;
 	for (t = 1; t < 60; t++) {
 		feed(w, PKT_TCP_ACK, peer + 1, acked, 0, t * 1000 - 1);
@@ -423,9 +432,7 @@ static void test_smtp_readopt(void **state)
 	uint32_t isn;
 	uint32_t t;
 
-	feed(w, PKT_TCP_SYN, peer, 0, 0, 0);
-	isn = rd32(l->buf[0] + 24);
-	feed(w, PKT_TCP_ACK, peer + 1, isn + 1, 0, 0);
+	isn = handshake(w, peer);
 	memcpy(got, l->buf[0] + 40, glen);
 	ngot = glen;
 	feed(w, PKT_TCP_ACK, peer + 1, isn + 1 + (uint32_t)ngot, 0, 10);
