@@ -12,6 +12,7 @@ Prints one JSON line: how many segments were sent.
 """
 import argparse
 import ctypes
+import ctypes.util
 import json
 import random
 import socket
@@ -19,7 +20,7 @@ import struct
 
 from scapy.all import IP, TCP, send
 
-_sodium = ctypes.CDLL("libsodium.so.23")
+_sodium = ctypes.CDLL(ctypes.util.find_library("sodium") or "libsodium.so.23")
 
 
 def cookie_hash(key, src, dst, sport, dport):
