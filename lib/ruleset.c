@@ -617,7 +617,7 @@ static bool ruleset_opts_valid(const struct ruleset_opts *o)
 	       o->nports >= 1 && o->nports <= RULESET_PORTS_MAX && o->mark != 0;
 }
 
-int ruleset_build_batch(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, uint32_t *seq)
+int ruleset_build_msgs(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, uint32_t *seq)
 {
 	unsigned int i;
 
@@ -625,8 +625,6 @@ int ruleset_build_batch(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o,
 		errno = EINVAL;
 		return -1;
 	}
-	if (nftx_batch_begin(b, seq) < 0)
-		return -1;
 	if (ruleset_put_table(b, RULESET_TABLE, NFT_MSG_NEWTABLE, NLM_F_CREATE, seq) < 0)
 		return -1;
 	for (i = 0; i < RULESET_NSETS; i++) {
@@ -648,6 +646,13 @@ int ruleset_build_batch(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o,
 		if (ruleset_put_rule(b, RULESET_TABLE, &ruleset_rules[i], o, seq) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int ruleset_build_batch(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, uint32_t *seq)
+{
+	if (nftx_batch_begin(b, seq) < 0 || ruleset_build_msgs(b, o, seq) < 0)
+		return -1;
 	return nftx_batch_end(b, seq);
 }
 

@@ -67,6 +67,12 @@ const char *ruleset_queue_expr_name(enum ruleset_queue_expr e);
  */
 int ruleset_build_batch(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, uint32_t *seq);
 
+/*
+ * ruleset_build_batch() without BEGIN and END, so that a caller can add messages to the
+ * same transaction (setup fills the sets there: the table never exists empty).
+ */
+int ruleset_build_msgs(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, uint32_t *seq);
+
 /* BEGIN, delete table inet nftarpit, END. */
 int ruleset_build_teardown(struct mnl_nlmsg_batch *b, uint32_t *seq);
 

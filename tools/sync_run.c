@@ -436,7 +436,8 @@ static void sync_snapshot(struct sync_run *r, uint32_t before, bool committed)
 	if (r->snap_doubt || kset_genid(r->x, &after) < 0 || after == 0 ||
 	    after != before + (committed ? 1 : 0)) {
 		r->gen = 0;
-		snap_drop(r->snap);
+		/* Content kept for nftarpitctl setup, tied to no generation. */
+		(void)snap_save(r->snap, 0, r->want);
 		return;
 	}
 	r->gen = after;
@@ -673,8 +674,8 @@ static int sync_refresh(struct sync_run *r, struct input_journal **jp)
 	r->commit_ms = 0;
 	rc = sync_pass(r, jp);
 	r->follow_phase = true;
-	/* Stale with the next ban: written again when we stop. */
-	snap_drop(r->snap);
+	/* Stale with the next ban: written again when we stop; setup still reads it. */
+	snap_untrust(r->snap);
 	return rc;
 }
 
@@ -698,8 +699,11 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 	cidr_set_init(&r->pending[1], 6);
 	signal(SIGTERM, sync_on_signal);
 	signal(SIGINT, sync_on_signal);
-	/* The snapshot would go stale with each ban; it is written again when we stop. */
-	snap_drop(r->snap);
+	/*
+	 * The snapshot would go stale with each ban; it is written again when we stop. Its
+	 * content stays for nftarpitctl setup (the bans since are in the master list).
+	 */
+	snap_untrust(r->snap);
 	log_info("follow started logs=%u journal=%s", r->c->nlogs, r->c->journal ? "yes" : "no");
 	while (!sync_stop) {
 		if (r->c->journal)
