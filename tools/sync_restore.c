@@ -45,9 +45,10 @@ static int restore_add_state(const struct state *st, bool kernel_timeouts, int64
 	for (b = 0; b < 2; b++) {
 		cidr_set_init(&unblock, snap_set_family[b]);
 		if (admin_ranges(&st->admin, ADMIN_BLOCK, snap_set_family[b], now, &sets[b]) < 0 ||
-		    admin_ranges(&st->admin, ADMIN_ALLOW, snap_set_family[b], now,
-				 &sets[b + 2]) < 0 ||
-		    admin_ranges(&st->admin, ADMIN_UNBLOCK, snap_set_family[b], now, &unblock) < 0 ||
+		    admin_ranges(&st->admin, ADMIN_ALLOW, snap_set_family[b], now, &sets[b + 2]) <
+			    0 ||
+		    admin_ranges(&st->admin, ADMIN_UNBLOCK, snap_set_family[b], now, &unblock) <
+			    0 ||
 		    cidr_set_merge(&unblock) < 0 || cidr_set_merge(&sets[b]) < 0 ||
 		    cidr_set_merge(&sets[b + 2]) < 0 || cidr_set_subtract(&sets[b], &unblock) < 0 ||
 		    cidr_set_subtract(&sets[b], &sets[b + 2]) < 0)

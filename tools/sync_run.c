@@ -20,6 +20,7 @@
 #include "sync_input.h"
 #include "sync_kset.h"
 #include "sync_snap.h"
+#include "sync_watch.h"
 
 /* The four sets nftarpit-sync owns, in the order of the arrays below. */
 enum { SET_BLOCK4, SET_BLOCK6, SET_ALLOW4, SET_ALLOW6, SET_COUNT };
@@ -47,9 +48,11 @@ struct sync_run {
 	uint32_t gen;	  /* ruleset generation our last commit left, 0 = unknown */
 	int kernel_error; /* errno of the last refused transaction */
 	char snap[PATH_MAX + 16];
-	int64_t commit_ms; /* build, send and acks of the transaction */
-	bool snap_doubt;   /* the kernel may differ from what we commit (see below) */
-	int lock;	   /* flock of the master list (sync_admin.h), -1 none */
+	int64_t commit_ms;   /* build, send and acks of the transaction */
+	bool snap_doubt;     /* the kernel may differ from what we commit (see below) */
+	int lock;	     /* flock of the master list (sync_admin.h), -1 none */
+	bool replace;	     /* this pass flushes and refills, whatever c->replace says */
+	struct watch *watch; /* follow mode: nf_tables notifications; NULL if unavailable */
 };
 
 /*
@@ -458,6 +461,7 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 	bool from_snap = false;
 	struct timespec t0;
 	uint32_t gen = 0;
+	bool replace = c->replace || r->replace;
 	int i, rc = SYNC_EXIT_ERROR;
 
 	for (i = 0; i < SET_COUNT; i++) {
@@ -466,7 +470,7 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 	}
 	if (kset_genid(r->x, &gen) < 0)
 		gen = 0;
-	if (!c->replace) {
+	if (!replace) {
 		rc = sync_have(r, gen, have, &from_snap);
 		if (rc != 0)
 			goto out;
@@ -475,7 +479,7 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 		memset(&ops[i], 0, sizeof(ops[i]));
 		ops[i].name = sync_set_names[i];
 		ops[i].family = sync_set_family[i];
-		if (c->replace) {
+		if (replace) {
 			ops[i].flush = true;
 			ops[i].add = &r->want[i];
 			added += r->want[i].n;
@@ -495,12 +499,12 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 	}
 	snprintf(summary, len,
 		 "mode=%s kernel_read=%s added=%zu removed=%zu kept=%zu refreshed=%zu",
-		 c->replace ? "replace" : "delta",
-		 c->replace  ? "none"
+		 replace ? "replace" : "delta",
+		 replace     ? "none"
 		 : from_snap ? "snapshot"
 			     : "dump",
 		 added, removed, kept, refreshed);
-	if (c->dry_run && c->replace) {
+	if (c->dry_run && replace) {
 		for (i = 0; i < SET_COUNT; i++) {
 			printf("%s: flush, add=%zu\n", sync_set_names[i], r->want[i].n);
 			export_print_set(stdout, "+", &r->want[i], r->now);
@@ -510,7 +514,7 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 		rc = SYNC_EXIT_OK;
 		goto out;
 	}
-	if (!c->replace && added + removed + refreshed == 0) {
+	if (!replace && added + removed + refreshed == 0) {
 		rc = SYNC_EXIT_OK;
 		if (!from_snap)
 			sync_snapshot(r, gen, false);
@@ -680,18 +684,76 @@ static int sync_refresh(struct sync_run *r, struct input_journal **jp)
 }
 
 /*
+ * Someone else changed our lists (flush ruleset, a firewall reload, nft flush set, a setup)
+ * or the generation moved under us: our picture of the kernel is void, and a delta from it
+ * would leave the kernel holding only the new bans. A full pass in replace mode puts the
+ * whole result back in one transaction (flush and add), reading nothing back, so the lists
+ * are back within one pass. If the table is gone, this fails (exit 3) until it returns,
+ * which the notifications tell us too.
+ */
+static int sync_reapply(struct sync_run *r, struct input_journal **jp, const char *why)
+{
+	struct timespec t0;
+	int f, rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r->gen = 0;
+	r->replace = true;
+	/* Replace mode reads nothing back: the kernel will hold exactly what we send. */
+	r->snap_doubt = false;
+	rc = sync_refresh(r, jp);
+	r->replace = false;
+	/* The pending bans are in the master list, so the pass sent them. */
+	for (f = 0; f < 2; f++)
+		cidr_set_clear(&r->pending[f]);
+	log_info("reapply reason=%s exit=%d ms=%lld", why, rc, (long long)sync_ms(&t0));
+	return rc;
+}
+
+/*
+ * Whether the kernel's lists may differ from what we put there: another socket touched
+ * them (nf_tables notifications), or notifications were lost and the generation is no
+ * longer the one our view is valid for. *why says which.
+ */
+static bool sync_changed(struct sync_run *r, const char **why)
+{
+	struct watch_news news;
+	uint32_t now_gen = 0;
+
+	if (r->watch == NULL)
+		return false;
+	if (watch_drain(r->watch, nftx_portid(r->x), &r->gen, &news) < 0) {
+		log_warn("reading nf_tables notifications; relying on the generation");
+		watch_close(r->watch);
+		r->watch = NULL;
+		return false;
+	}
+	if (news.touched) {
+		log_info("lists changed by another program change=\"%s\" portid=%u", news.who,
+			 news.who_portid);
+		*why = "foreign-change";
+		return true;
+	}
+	if (news.lost && (r->gen == 0 || kset_genid(r->x, &now_gen) < 0 || now_gen != r->gen)) {
+		*why = "notifications-lost";
+		return true;
+	}
+	return false;
+}
+
+/*
  * Follow: poll the sources every 200 ms (the journal wakes us itself) and send each new
  * offender in its own small transaction, so a ban lands within a second of the log line.
  * Every full_interval a full pass reads the lists again and takes expired offenders out.
  */
 static int sync_follow(struct sync_run *r, struct input_journal **jp)
 {
-	struct timespec tick = {0, 200 * 1000 * 1000};
 	struct kset_op ops[2];
+	const char *why = NULL;
 	int64_t last_save = r->now;
 	int64_t last_full = r->now;
 	bool dirty = false;
-	uint32_t before, after;
+	uint32_t before, after, now_gen;
 	int f, rc;
 
 	r->follow_phase = true;
@@ -706,11 +768,18 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 	snap_untrust(r->snap);
 	log_info("follow started logs=%u journal=%s", r->c->nlogs, r->c->journal ? "yes" : "no");
 	while (!sync_stop) {
-		if (r->c->journal)
+		if (r->c->journal) {
 			sync_read_logs(r, jp, 200);
-		else if (nanosleep(&tick, NULL) == 0 || errno == EINTR)
+		} else {
+			watch_wait(r->watch, 200);
 			sync_read_logs(r, jp, 0);
+		}
 		r->now = sync_now(r->c);
+		if (sync_changed(r, &why)) {
+			(void)sync_reapply(r, jp, why);
+			dirty = false;
+			continue;
+		}
 		if (r->now - last_full >= r->c->full_interval) {
 			(void)sync_refresh(r, jp);
 			last_full = r->now;
@@ -723,6 +792,15 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 				dirty = false;
 				last_save = r->now;
 			}
+			continue;
+		}
+		/*
+		 * An add-only delta is right only while the kernel holds what we think: check
+		 * the generation first (the notifications may not have arrived yet).
+		 */
+		if (kset_genid(r->x, &now_gen) < 0 || now_gen == 0 || now_gen != r->gen) {
+			(void)sync_reapply(r, jp, "generation");
+			dirty = false;
 			continue;
 		}
 		memset(ops, 0, sizeof(ops));
@@ -783,12 +861,19 @@ int sync_main(const struct sync_conf *c)
 		log_warn("netlink socket");
 		goto out;
 	}
+	/* Before the first pass, so that no change after it goes unseen. */
+	if (c->follow && !c->dry_run) {
+		r->watch = watch_open();
+		if (r->watch == NULL)
+			log_warn("nf_tables notifications; follow relies on the generation alone");
+	}
 	rc = sync_once(r, c->follow ? &j : NULL);
 	if (rc == SYNC_EXIT_OK && c->follow && !c->dry_run)
 		rc = sync_follow(r, &j);
 out:
 	admin_unlock(r->lock);
 	input_journal_close(j);
+	watch_close(r->watch);
 	nftx_close(r->x);
 	for (i = 0; i < SET_COUNT; i++)
 		cidr_set_free(&r->want[i]);
