@@ -812,8 +812,11 @@ int ruleset_format_nft(FILE *f, const struct ruleset_opts *o)
 		"# Written by `nftarpitctl print-ruleset`; `nftarpitctl setup` installs the same\n"
 		"# ruleset through netlink, in one transaction. Load it with `nft -f` or include "
 		"it\n"
-		"# from /etc/nftables.conf. Loading it again replaces the rules and the ports and\n"
-		"# keeps the contents of the block and allow lists.\n"
+		"# from /etc/nftables.conf. Loading it again replaces the rules and the ports; "
+		"the\n"
+		"# block and allow lists come back from nftarpit-sync's lists file (the include "
+		"at\n"
+		"# the end) when there is one, and keep their contents otherwise.\n"
 		"\n"
 		"table inet %s {\n",
 		desc, RULESET_TABLE);
@@ -860,5 +863,19 @@ int ruleset_format_nft(FILE *f, const struct ruleset_opts *o)
 		fputs("\t}\n", f);
 	}
 	fputs("}\n", f);
+	if (o->lists[0] != '\0') {
+		/*
+		 * The last character as a bracket expression makes the name a glob that matches
+		 * only itself: nft includes nothing, and fails on nothing, while it is absent.
+		 */
+		fprintf(f,
+			"\n# The block and allow lists as nftarpit-sync last applied them: it "
+			"keeps "
+			"this\n# file current (written atomically). A reload restores them in this "
+			"same\n# transaction; before the first sync run there is no file and "
+			"nothing "
+			"happens.\ninclude \"%.*s[%c]\"\n",
+			(int)strlen(o->lists) - 1, o->lists, o->lists[strlen(o->lists) - 1]);
+	}
 	return ferror(f) ? -1 : 0;
 }

@@ -178,6 +178,8 @@ const char *ctl_ruleset_conf_set(struct ruleset_opts *o, const char *key, const 
 		rc = ruleset_parse_mark(o, value, err, sizeof(err));
 	else if (strcmp(key, "queue_expr") == 0)
 		rc = ruleset_parse_queue_expr(o, value, err, sizeof(err));
+	else if (strcmp(key, "lists_include") == 0)
+		rc = ruleset_parse_lists(o, value, err, sizeof(err));
 	else if (strcmp(key, "fail_open") == 0)
 		return conffile_bool(value, &o->fail_open);
 	else

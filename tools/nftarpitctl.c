@@ -21,7 +21,7 @@ static void usage(FILE *f)
 		"                         [--mark VALUE] [--queue-expr auto|native|xt]\n"
 		"                         [--state PATH | --no-restore]\n"
 		"       nftarpitctl teardown\n"
-		"       nftarpitctl print-ruleset [setup's options]\n"
+		"       nftarpitctl print-ruleset [setup's options] [--lists-include PATH|none]\n"
 		"       nftarpitctl status [--json] [-s PATH] [--flows N] [--no-sets]\n"
 		"       nftarpitctl top [-s PATH] [--interval MS]\n"
 		"       nftarpitctl metrics [-s PATH] [-o FILE | --listen ADDR:PORT] [--no-sets]\n"
@@ -50,6 +50,7 @@ enum {
 	OPT_QUEUE_EXPR,
 	OPT_STATE,
 	OPT_NO_RESTORE,
+	OPT_LISTS_INCLUDE,
 };
 
 static const struct option long_opts[] = {
@@ -60,6 +61,7 @@ static const struct option long_opts[] = {
 	{"queue-expr", required_argument, NULL, OPT_QUEUE_EXPR},
 	{"state", required_argument, NULL, OPT_STATE},
 	{"no-restore", no_argument, NULL, OPT_NO_RESTORE},
+	{"lists-include", required_argument, NULL, OPT_LISTS_INCLUDE},
 	{"config", required_argument, NULL, 'c'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -189,6 +191,9 @@ int main(int argc, char *argv[])
 			break;
 		case OPT_NO_RESTORE:
 			fill.state = NULL;
+			break;
+		case OPT_LISTS_INCLUDE:
+			rc = ruleset_parse_lists(&o, optarg, err, sizeof(err));
 			break;
 		case 'h':
 			usage(stdout);

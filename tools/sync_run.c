@@ -19,6 +19,7 @@
 #include "sync_export.h"
 #include "sync_input.h"
 #include "sync_kset.h"
+#include "sync_listfile.h"
 #include "sync_snap.h"
 #include "sync_watch.h"
 
@@ -535,6 +536,16 @@ out:
 	return rc;
 }
 
+/* The lists as nft text for nftarpit.nft's include: what the kernel holds after our commit. */
+static void sync_write_lists(struct sync_run *r)
+{
+	char path[PATH_MAX];
+
+	sync_conf_lists_nft(r->c, path, sizeof(path));
+	if (path[0] != '\0' && listfile_write(path, r->want, r->now) == 0)
+		admin_own(path);
+}
+
 static void sync_export(struct sync_run *r)
 {
 	if (r->c->export_plain[0] != '\0')
@@ -542,6 +553,7 @@ static void sync_export(struct sync_run *r)
 	if (r->c->export_rbldnsd[0] != '\0')
 		(void)export_rbldnsd(r->c->export_rbldnsd, &r->want[SET_BLOCK4],
 				     &r->want[SET_BLOCK6]);
+	sync_write_lists(r);
 }
 
 /*
@@ -789,6 +801,7 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 		if (r->pending[0].n + r->pending[1].n == 0) {
 			if (dirty && r->now - last_save >= 10) {
 				(void)sync_save(r);
+				sync_write_lists(r);
 				dirty = false;
 				last_save = r->now;
 			}
@@ -832,6 +845,7 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 		dirty = true;
 	}
 	(void)sync_save(r);
+	sync_write_lists(r);
 	if (r->gen != 0)
 		(void)snap_save(r->snap, r->gen, r->want);
 	log_info("follow stopped bans=%llu", (unsigned long long)r->new_bans);
