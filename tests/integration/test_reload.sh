@@ -45,10 +45,11 @@ allow = $WORK/allow.txt
 EOF
 SYNC=(-c "$WORK/nftarpit.conf")
 
-# elems SET: the set's elements as the kernel holds them, one per line, sorted; timeouts
-# and expiries left out (they tick).
-elems() {
-	in_srv nft -j list set inet nftarpit "$1" | "$PY" -c '
+# lists_text: the four list sets of `nft -j list table inet nftarpit` on stdin as text,
+# "NAME:" then its elements one per line, sorted; timeouts and expiries left out (they
+# tick).
+lists_text() {
+	"$PY" -c '
 import json, sys
 def text(v):
     if isinstance(v, str):
@@ -60,17 +61,17 @@ def text(v):
     if "elem" in v:
         return text(v["elem"]["val"])
     raise SystemExit("unknown element %r" % (v,))
+sets = {}
 for o in json.load(sys.stdin)["nftables"]:
-    if "set" in o:
-        print("\n".join(sorted(text(e) for e in o["set"].get("elem", []))))
+    if "set" in o and o["set"]["name"] != "ports":
+        sets[o["set"]["name"]] = sorted(text(e) for e in o["set"].get("elem", []))
+for name in ("blocklist4", "blocklist6", "allowlist4", "allowlist6"):
+    print(name + ":")
+    print("\n".join(sets[name]))
 '
 }
 all_elems() {
-	local s
-	for s in blocklist4 blocklist6 allowlist4 allowlist6; do
-		echo "$s:"
-		elems "$s"
-	done
+	in_srv nft -j list table inet nftarpit | lists_text
 }
 lists_are() {
 	all_elems 2>/dev/null | cmp -s - "$1"
@@ -122,16 +123,23 @@ seen0=$(maillog_count "$SPAM4")
 loop_client "$WORK/loop1"
 sleep 0.5
 : >"$WORK/gaps"
-for ((i = 1; i <= ROUNDS; i++)); do
+# One shell in the server namespace for all rounds, so that the gap is the two commands'
+# own (ip netns exec would add its start-up to it); the table is saved after each round.
+in_srv bash -c '
+for ((i = 1; i <= $1; i++)); do
 	t0=$(date +%s%N)
-	in_srv nft flush ruleset
-	in_srv "$NFTARPITCTL" setup -c "$WORK/nftarpit.conf" >"$WORK/setup.log" 2>&1 ||
-		{ cat "$WORK/setup.log" >&2; fail "round $i: setup failed"; }
+	nft flush ruleset
+	"$2" setup -c "$3/nftarpit.conf" >"$3/setup$i.log" 2>&1 || exit 1
 	t1=$(date +%s%N)
-	echo "$t0 $t1" >>"$WORK/gaps"
-	lists_are "$WORK/want" || { all_elems | diff "$WORK/want" - >&2; fail "round $i: the sets are not the master list after setup"; }
-	grep -q 'lists restored in the same transaction' "$WORK/setup.log" || fail "round $i: setup did not restore: $(cat "$WORK/setup.log")"
+	echo "$t0 $t1" >>"$3/gaps"
+	nft -j list table inet nftarpit >"$3/round$i.json"
 	sleep 0.1
+done' rounds "$ROUNDS" "$NFTARPITCTL" "$WORK" || fail "flush + setup rounds: $(cat "$WORK"/setup*.log)"
+for ((i = 1; i <= ROUNDS; i++)); do
+	lists_text <"$WORK/round$i.json" | cmp -s - "$WORK/want" ||
+		{ lists_text <"$WORK/round$i.json" | diff "$WORK/want" - >&2; fail "round $i: the sets are not the master list after setup"; }
+	grep -q 'lists restored in the same transaction' "$WORK/setup$i.log" ||
+		fail "round $i: setup did not restore: $(cat "$WORK/setup$i.log")"
 done
 sleep 0.5
 loop_stop
