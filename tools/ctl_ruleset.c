@@ -211,7 +211,7 @@ static int ctl_fill_load(const struct ctl_fill *fill, struct cidr_set *sets)
 	rc = restore_load(fill->state, fill->kernel_timeouts, (int64_t)time(NULL), sets, err,
 			  sizeof(err));
 	if (rc < 0)
-		log_warnx("lists to restore: %s; nothing changed", err);
+		log_warnx("lists not restored: %s; the sets keep their contents", err);
 	return rc;
 }
 
@@ -245,9 +245,13 @@ int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 
 	for (i = 0; i < SNAP_NSETS; i++)
 		cidr_set_init(&sets[i], snap_set_family[i]);
+	/*
+	 * A table with the old contents beats no table: a master list we cannot read (cut
+	 * short, unreadable) is reported and the sets are left as they are.
+	 */
 	filled = ctl_fill_load(fill, sets);
 	if (filled < 0)
-		goto out;
+		filled = 0;
 	x = nftx_open();
 	if (x == NULL) {
 		log_warn("netlink socket");
