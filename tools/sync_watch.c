@@ -20,7 +20,7 @@
 
 struct watch {
 	struct mnl_socket *nl;
-	bool touched_txn;    /* a foreign change to our lists since the last NEWGEN */
+	bool touched_txn;    /* see watch_feed() */
 	char buf[64 * 1024]; /* a notification skb is at most a page or two; room to spare */
 };
 
@@ -160,9 +160,8 @@ int watch_fd(const struct watch *w)
 	return mnl_socket_get_fd(w->nl);
 }
 
-/* One datagram's notifications, in order. */
-static void watch_datagram(struct watch *w, const void *buf, size_t len, uint32_t portid,
-			   uint32_t *gen, struct watch_news *news)
+void watch_feed(bool *touched_txn, const void *buf, size_t len, uint32_t portid, uint32_t *gen,
+		struct watch_news *news)
 {
 	const struct nlmsghdr *nlh = buf;
 	int left = (int)len;
@@ -175,12 +174,12 @@ static void watch_datagram(struct watch *w, const void *buf, size_t len, uint32_
 			if (!news->touched)
 				news->who_portid = nlh->nlmsg_pid;
 			news->touched = true;
-			w->touched_txn = true;
+			*touched_txn = true;
 			break;
 		case WATCH_NEWGEN:
-			if (!w->touched_txn && *gen != 0 && g == *gen + 1)
+			if (!*touched_txn && *gen != 0 && g == *gen + 1)
 				*gen = g;
-			w->touched_txn = false;
+			*touched_txn = false;
 			break;
 		case WATCH_OTHER:
 			break;
@@ -207,7 +206,7 @@ int watch_drain(struct watch *w, uint32_t portid, uint32_t *gen, struct watch_ne
 		}
 		if (n < 0)
 			return -1;
-		watch_datagram(w, w->buf, (size_t)n, portid, gen, news);
+		watch_feed(&w->touched_txn, w->buf, (size_t)n, portid, gen, news);
 	}
 }
 

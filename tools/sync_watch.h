@@ -37,6 +37,15 @@ enum watch_kind {
 enum watch_kind watch_classify(const struct nlmsghdr *nlh, uint32_t portid, uint32_t *gen,
 			       char *what, size_t whatlen);
 
+/*
+ * The notifications of one datagram, in order, into news; the pure part of watch_drain().
+ * *touched_txn carries "our lists were touched in the transaction not yet ended" across
+ * datagrams. At each NEWGEN, *gen moves on when that transaction directly follows it and
+ * touched nothing of ours (commits into other tables), else stays.
+ */
+void watch_feed(bool *touched_txn, const void *buf, size_t len, uint32_t portid, uint32_t *gen,
+		struct watch_news *news);
+
 /* Open and join NFNLGRP_NFTABLES, non-blocking. NULL with errno. */
 struct watch *watch_open(void);
 void watch_close(struct watch *w);

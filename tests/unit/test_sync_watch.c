@@ -104,11 +104,76 @@ static void test_newgen(void **unused)
 	assert_int_equal(gen, 4242);
 }
 
+/* Append a NEWGEN of gen from pid at p; returns the end. */
+static char *put_newgen(char *p, uint32_t pid, uint32_t gen)
+{
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(p, NFT_MSG_NEWGEN, NFPROTO_UNSPEC, 0, 1);
+
+	nlh->nlmsg_pid = pid;
+	mnl_attr_put_u32(nlh, NFTA_GEN_ID, htonl(gen));
+	return p + NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+static char *put_note(char *p, uint16_t type, uint32_t pid, const char *table, const char *set)
+{
+	struct nlmsghdr *nlh = note(p, type, NFPROTO_INET, pid, table, set);
+
+	return p + NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+/*
+ * Our view of the sets stays valid across commits into other tables (the generation moves
+ * on with them), but not across one into our lists, nor across a gap in the generations.
+ */
+static void test_generation(void **unused)
+{
+	static char buf[32768];
+	struct watch_news news;
+	bool txn = false;
+	uint32_t gen = 10;
+	char *p = buf;
+
+	(void)unused;
+	/* fail2ban adds to its own set: gen 11, nothing of ours. */
+	p = put_note(p, NFT_MSG_NEWSETELEM, 99, "f2b", "addr-set");
+	p = put_newgen(p, 99, 11);
+	memset(&news, 0, sizeof(news));
+	watch_feed(&txn, buf, (size_t)(p - buf), OURS, &gen, &news);
+	assert_false(news.touched);
+	assert_int_equal(gen, 11);
+
+	/* Our own commit: nothing to report, the caller set gen from GETGEN already. */
+	p = put_note(buf, NFT_MSG_NEWSETELEM, OURS, "nftarpit", "blocklist4");
+	p = put_newgen(p, OURS, 12);
+	gen = 12;
+	watch_feed(&txn, buf, (size_t)(p - buf), OURS, &gen, &news);
+	assert_false(news.touched);
+	assert_int_equal(gen, 12);
+
+	/* nft flush set, split over two datagrams: touched, and gen stays. */
+	p = put_note(buf, NFT_MSG_DELSETELEM, 99, "nftarpit", "blocklist4");
+	watch_feed(&txn, buf, (size_t)(p - buf), OURS, &gen, &news);
+	p = put_newgen(buf, 99, 13);
+	watch_feed(&txn, buf, (size_t)(p - buf), OURS, &gen, &news);
+	assert_true(news.touched);
+	assert_int_equal(news.who_portid, 99);
+	assert_string_equal(news.who, "delsetelem blocklist4");
+	assert_int_equal(gen, 12);
+
+	/* A commit elsewhere after a missed one (gen 15 after 12): no longer ours to trust. */
+	memset(&news, 0, sizeof(news));
+	p = put_newgen(buf, 99, 15);
+	watch_feed(&txn, buf, (size_t)(p - buf), OURS, &gen, &news);
+	assert_false(news.touched);
+	assert_int_equal(gen, 12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_newgen),
+		cmocka_unit_test(test_generation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
