@@ -268,7 +268,13 @@ print("\n".join(["blocklist4:"] + block4 + lines[i:]).rstrip("\n"))
 ' >"$WORK/want2"
 ms=$(back_ms "$t0" "$WORK/want2") || fail "after a flush and a new ban the set is not the master list plus the ban"
 log "3. flush + a new ban right after: whole master list plus the ban after $ms ms"
+# Follow keeps the lists file current (every 10 s while bans come in, and on stop), so
+# the next nft -f reload brings the new ban too.
 kill -TERM "$SYNC_PID"
 wait "$SYNC_PID" || fail "follow exited $?"
+grep -q '198\.51\.100\.11 timeout' "$WORK/lists.nft" || fail "the follow ban is not in the lists file"
+in_srv nft -f "$WORK/nftables.conf" || fail "nft -f nftables.conf after follow"
+lists_are "$WORK/want2" || { all_elems | diff "$WORK/want2" - >&2; fail "nft -f did not restore the follow ban"; }
+log "3. the lists file carries follow's ban: nft -f restores the master list plus the ban"
 grep -q 'lists changed by another program' "$WORK/follow.log" || fail "no foreign change logged"
 log "PASS"
