@@ -880,6 +880,8 @@ int sync_main(const struct sync_conf *c)
 		r->watch = watch_open();
 		if (r->watch == NULL)
 			log_warn("nf_tables notifications; follow relies on the generation alone");
+		else if (watch_ignore_port(r->watch, nftx_portid(r->x)) < 0)
+			log_warn("filtering our own nf_tables notifications");
 	}
 	rc = sync_once(r, c->follow ? &j : NULL);
 	if (rc == SYNC_EXIT_OK && c->follow && !c->dry_run)

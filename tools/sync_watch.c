@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 
 #include <libmnl/libmnl.h>
+#include <linux/filter.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -20,8 +22,8 @@
 
 struct watch {
 	struct mnl_socket *nl;
-	bool touched_txn;    /* see watch_feed() */
-	char buf[64 * 1024]; /* a notification skb is at most a page or two; room to spare */
+	struct watch_txn txn; /* see watch_feed() */
+	char buf[64 * 1024];  /* a notification skb is at most a page or two; room to spare */
 };
 
 /* The receive buffer: a flush of a big set notifies every element, so make room. */
@@ -147,6 +149,27 @@ err_free:
 	return NULL;
 }
 
+/*
+ * A socket filter drops the notifications of our own transactions before they are queued:
+ * a full re-apply of a million elements notifies each one, and those alone would overflow
+ * the socket (ENOBUFS) and hide a foreign change among them. The kernel puts one
+ * transaction's notifications, all stamped with the committer's port, into one datagram,
+ * so the first header decides. Classic BPF loads words in network order, hence ntohl().
+ */
+int watch_ignore_port(struct watch *w, uint32_t portid)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_pid)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(portid), 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+	};
+	struct sock_fprog prog = {sizeof(code) / sizeof(code[0]), code};
+
+	return setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+			  sizeof(prog));
+}
+
 void watch_close(struct watch *w)
 {
 	if (w == NULL)
@@ -160,7 +183,7 @@ int watch_fd(const struct watch *w)
 	return mnl_socket_get_fd(w->nl);
 }
 
-void watch_feed(bool *touched_txn, const void *buf, size_t len, uint32_t portid, uint32_t *gen,
+void watch_feed(struct watch_txn *t, const void *buf, size_t len, uint32_t portid, uint32_t *gen,
 		struct watch_news *news)
 {
 	const struct nlmsghdr *nlh = buf;
@@ -168,18 +191,22 @@ void watch_feed(bool *touched_txn, const void *buf, size_t len, uint32_t portid,
 	uint32_t g = 0;
 
 	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-		switch (watch_classify(nlh, portid, &g, news->touched ? NULL : news->who,
-				       sizeof(news->who))) {
+		switch (watch_classify(nlh, portid, &g, t->touched ? NULL : t->who,
+				       sizeof(t->who))) {
 		case WATCH_TOUCHED:
-			if (!news->touched)
-				news->who_portid = nlh->nlmsg_pid;
-			news->touched = true;
-			*touched_txn = true;
+			if (!t->touched)
+				t->portid = nlh->nlmsg_pid;
+			t->touched = true;
 			break;
 		case WATCH_NEWGEN:
-			if (!*touched_txn && *gen != 0 && g == *gen + 1)
+			if (t->touched && (*gen == 0 || g > *gen) && !news->touched) {
+				news->touched = true;
+				memcpy(news->who, t->who, sizeof(news->who));
+				news->who_portid = t->portid;
+			} else if (!t->touched && *gen != 0 && g == *gen + 1) {
 				*gen = g;
-			*touched_txn = false;
+			}
+			memset(t, 0, sizeof(*t));
 			break;
 		case WATCH_OTHER:
 			break;
@@ -201,12 +228,13 @@ int watch_drain(struct watch *w, uint32_t portid, uint32_t *gen, struct watch_ne
 		if (n < 0 && errno == ENOBUFS) {
 			/* Lost notifications: the transaction in progress is unknown too. */
 			news->lost = true;
-			w->touched_txn = true;
+			w->txn.touched = true;
+			snprintf(w->txn.who, sizeof(w->txn.who), "notifications lost");
 			continue;
 		}
 		if (n < 0)
 			return -1;
-		watch_feed(&w->touched_txn, w->buf, (size_t)n, portid, gen, news);
+		watch_feed(&w->txn, w->buf, (size_t)n, portid, gen, news);
 	}
 }
 

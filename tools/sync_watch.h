@@ -37,18 +37,35 @@ enum watch_kind {
 enum watch_kind watch_classify(const struct nlmsghdr *nlh, uint32_t portid, uint32_t *gen,
 			       char *what, size_t whatlen);
 
+/* The transaction whose notifications are being read (it ends with its NEWGEN). */
+struct watch_txn {
+	bool touched; /* it changed our lists, or notifications were lost within it */
+	char who[64];
+	uint32_t portid;
+};
+
 /*
  * The notifications of one datagram, in order, into news; the pure part of watch_drain().
- * *touched_txn carries "our lists were touched in the transaction not yet ended" across
- * datagrams. At each NEWGEN, *gen moves on when that transaction directly follows it and
- * touched nothing of ours (commits into other tables), else stays.
+ * t carries the transaction not yet ended across datagrams. At its NEWGEN (generation g):
+ * if it touched our lists and g is later than *gen, news reports it; a transaction at or
+ * before *gen is one our view already covers (our full re-apply flushed and refilled after
+ * it), so it is not news, which keeps a big foreign flush, read in several parts, from
+ * costing several re-applies. A transaction that touched nothing of ours and directly
+ * follows *gen moves *gen on (commits into other tables).
  */
-void watch_feed(bool *touched_txn, const void *buf, size_t len, uint32_t portid, uint32_t *gen,
+void watch_feed(struct watch_txn *t, const void *buf, size_t len, uint32_t portid, uint32_t *gen,
 		struct watch_news *news);
 
 /* Open and join NFNLGRP_NFTABLES, non-blocking. NULL with errno. */
 struct watch *watch_open(void);
 void watch_close(struct watch *w);
+
+/*
+ * Have the kernel drop the notifications of portid's own transactions (our nftx socket),
+ * so that our big commits cannot overflow the socket. 0, or -1 with errno; without it
+ * watch_classify() still tells them apart, only less cheaply.
+ */
+int watch_ignore_port(struct watch *w, uint32_t portid);
 /* The socket, for poll(). */
 int watch_fd(const struct watch *w);
 
