@@ -9,8 +9,10 @@
 #include "cidr.h"
 #include "sync_snap.h"
 
-/* Where nftarpit-sync writes it and nftarpit.nft includes it from (a glob: may be absent). */
-#define LISTFILE_DEFAULT "/var/lib/nftarpit/lists.nft"
+/*
+ * nftarpit-sync writes it beside its master list (sync_conf_lists_nft()); nftarpit.nft
+ * includes RULESET_LISTS_DEFAULT, the same place for the default master list.
+ */
 
 /*
  * For each of the four sets: "flush set inet nftarpit NAME", then its ranges in "add element"
