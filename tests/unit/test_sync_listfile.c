@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* sync_listfile: the lists as nft text for nftarpit.nft's include. */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "ruleset.h"
+#include "sync_conf.h"
 #include "sync_listfile.h"
 
 #define NOW 1800000000
@@ -104,11 +107,31 @@ static void test_chunks(void **unused)
 		cidr_set_free(&sets[i]);
 }
 
+/* The sync writes, by default, exactly the file nftarpit.nft includes; lists_nft moves it. */
+static void test_default_path(void **unused)
+{
+	static struct sync_conf c;
+	char path[PATH_MAX];
+
+	(void)unused;
+	sync_conf_defaults(&c);
+	sync_conf_lists_nft(&c, path, sizeof(path));
+	assert_string_equal(path, RULESET_LISTS_DEFAULT);
+	assert_null(sync_conf_set(&c, "state", "/srv/nftarpit/master"));
+	sync_conf_lists_nft(&c, path, sizeof(path));
+	assert_string_equal(path, "/srv/nftarpit/lists.nft");
+	assert_null(sync_conf_set(&c, "lists_nft", "none"));
+	sync_conf_lists_nft(&c, path, sizeof(path));
+	assert_string_equal(path, "");
+	assert_non_null(sync_conf_set(&c, "lists_nft", "relative.nft"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_chunks),
+		cmocka_unit_test(test_default_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
