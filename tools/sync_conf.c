@@ -233,6 +233,11 @@ const char *sync_conf_set(struct sync_conf *c, const char *key, const char *v)
 		return conffile_bool(v, &c->force);
 	if (strcmp(key, "replace") == 0)
 		return conffile_bool(v, &c->replace);
+	if (strcmp(key, "lists_nft") == 0) {
+		if (strcmp(v, "none") != 0 && v[0] != '/')
+			return "not an absolute path or none";
+		return sync_conf_str(v, c->lists_nft, sizeof(c->lists_nft));
+	}
 	return "unknown key";
 }
 
@@ -245,6 +250,20 @@ static const char *sync_conf_set_cb(void *arg, const char *key, const char *valu
 int sync_conf_load(const char *path, struct sync_conf *c)
 {
 	return conffile_load(path, "sync", sync_conf_set_cb, c);
+}
+
+void sync_conf_lists_nft(const struct sync_conf *c, char *out, size_t len)
+{
+	const char *slash = strrchr(c->state, '/');
+
+	if (strcmp(c->lists_nft, "none") == 0)
+		snprintf(out, len, "%s", "");
+	else if (c->lists_nft[0] != '\0')
+		snprintf(out, len, "%s", c->lists_nft);
+	else if (slash == NULL)
+		snprintf(out, len, "lists.nft");
+	else
+		snprintf(out, len, "%.*s/lists.nft", (int)(slash - c->state), c->state);
 }
 
 void sync_conf_finish(struct sync_conf *c)
