@@ -2,11 +2,16 @@
 /* Mail log lines -> spam source addresses: Postfix smtpd/postscreen, amavisd, rspamd. Pure. */
 #include "sync_mlog.h"
 
+#include "sync_exim.h"
+#include "sync_pattern.h"
+#include "sync_trap.h"
+
 #include <stdio.h>
 #include <string.h>
 
 static const char *const mlog_names[MLOG_NREASONS] = {
-	"rbl", "access", "dnsbl", "pregreet", "amavis", "rspamd",
+	"rbl",	  "access",	"dnsbl",	 "pregreet", "amavis",
+	"rspamd", "exim-dnsbl", "exim-pregreet", "trap",     "custom",
 };
 
 const char *mlog_reason_name(enum mlog_reason r)
@@ -18,6 +23,9 @@ void mlog_opts_default(struct mlog_opts *o)
 {
 	o->enabled = MLOG_ALL;
 	o->dnsbl_threshold = 3;
+	o->exim = NULL;
+	o->traps = NULL;
+	o->patterns = NULL;
 }
 
 int mlog_parse_patterns(const char *s, unsigned int *mask, char *err, size_t errlen)
@@ -42,7 +50,8 @@ int mlog_parse_patterns(const char *s, unsigned int *mask, char *err, size_t err
 		if (i == MLOG_NREASONS) {
 			snprintf(err, errlen,
 				 "unknown pattern \"%.*s\" (rbl, access, dnsbl, "
-				 "pregreet, amavis, rspamd)",
+				 "pregreet, amavis, rspamd, exim-dnsbl, exim-pregreet, trap, "
+				 "custom)",
 				 (int)n, p);
 			return -1;
 		}
@@ -227,6 +236,11 @@ size_t mlog_needles(const struct mlog_opts *o, const char **needles, size_t max)
 		needles[n++] = ") Blocked SPAM";
 	if ((o->enabled & (1u << MLOG_RSPAMD)) != 0 && n < max)
 		needles[n++] = "rspamd_task_write_log: ";
+	if ((o->enabled & (1u << MLOG_TRAP)) != 0 && o->traps != NULL && n < max)
+		needles[n++] = ">: Recipient address rejected: ";
+	n += exim_needles(o, needles + n, max - n);
+	if ((o->enabled & (1u << MLOG_CUSTOM)) != 0)
+		n += pattern_needles(o->patterns, needles + n, max - n);
 	return n;
 }
 
@@ -235,7 +249,19 @@ int mlog_parse(const char *line, size_t len, const struct mlog_opts *o, struct m
 	const char *end = line + len;
 	const char *p;
 
+	unsigned int which;
+	int rc;
+
 	hit->detail[0] = '\0';
+	hit->bantime = 0;
+	/* Issue 19's readers first: each reads only its own structure. */
+	rc = exim_parse(line, len, o, hit);
+	if (rc == 0)
+		rc = trap_postfix_parse(line, len, o, hit);
+	if (rc == 0 && (o->enabled & (1u << MLOG_CUSTOM)) != 0)
+		rc = pattern_parse(o->patterns, line, len, hit, &which);
+	if (rc != 0)
+		return rc;
 	if (len > 0 && line[len - 1] == '\n')
 		end--;
 	if ((o->enabled & ((1u << MLOG_RBL) | (1u << MLOG_ACCESS))) != 0) {

@@ -145,6 +145,7 @@ static bool sync_exempt(struct sync_run *r, int family, const struct cidr_addr *
 static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 {
 	struct sync_run *r = arg;
+	struct state_policy pol;
 	struct state_entry *e;
 	struct cidr_range x;
 	char a[64];
@@ -160,7 +161,14 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 	}
 	e = state_find(&r->st, hit->family, &hit->addr);
 	was_active = e != NULL && e->expires > r->now;
-	e = state_hit(&r->st, hit->family, &hit->addr, hit->reason, r->now, &r->c->policy);
+	/* Traps and the admin's own patterns bring their own first ban (issue 19). */
+	pol = r->c->policy;
+	if (hit->bantime > 0) {
+		pol.bantime = hit->bantime;
+		if (pol.banmax < pol.bantime)
+			pol.banmax = pol.bantime;
+	}
+	e = state_hit(&r->st, hit->family, &hit->addr, hit->reason, r->now, &pol);
 	if (e == NULL)
 		return -1;
 	if (!r->follow_phase) {

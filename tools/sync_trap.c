@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Spamtraps: the trap list and Postfix's reject of a RCPT to a trap. Pure. */
+#include "sync_trap.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sync_slog.h"
+
+const char *trap_add(struct trap_list *t, const char *addr)
+{
+	size_t n = strlen(addr);
+	const char *at = strchr(addr, '@');
+
+	if (n == 0 || n >= sizeof(t->addr[0]))
+		return "empty or too long";
+	if (strpbrk(addr, "<>\"()[]\\: \t,;") != NULL)
+		return "not a plain address local@domain";
+	if (at == NULL || at == addr || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+		return "not a plain address local@domain";
+	if (t->n == TRAP_MAX)
+		return "too many traps";
+	memcpy(t->addr[t->n++], addr, n + 1);
+	return NULL;
+}
+
+bool trap_match(const struct trap_list *t, const char *p, size_t n)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->n; i++) {
+		if (strlen(t->addr[i]) == n && strncasecmp(t->addr[i], p, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+static const char *trap_lit(const char *p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (p == NULL || (size_t)(end - p) < n || memcmp(p, s, n) != 0)
+		return NULL;
+	return p + n;
+}
+
+/* p past a run of min..max bytes that pass cls, or NULL. */
+static const char *trap_run(const char *p, const char *end, const char *set, size_t min, size_t max)
+{
+	size_t n = 0;
+
+	if (p == NULL)
+		return NULL;
+	while (p + n < end && n <= max && strchr(set, p[n]) != NULL && p[n] != '\0')
+		n++;
+	return n < min || n > max ? NULL : p + n;
+}
+
+#define TRAP_DIGITS "0123456789"
+#define TRAP_HOST   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
+
+/* "postfix/smtpd", "postfix-in/smtpd", "postfix/submission/smtpd". */
+static bool trap_smtpd(const char *tag, size_t n)
+{
+	return n >= 13 && memcmp(tag, "postfix", 7) == 0 && memcmp(tag + n - 6, "/smtpd", 6) == 0;
+}
+
+/*
+ * Which field says the recipient is a trap: Postfix writes the reply right after the
+ * client and the status code, "<RCPT>: Recipient address rejected: ...", with RCPT in its
+ * external form (a local part holding '>', a space or a quote is written quoted). So
+ * "<" TRAP ">: Recipient address rejected: " at that place can only come from a RCPT that
+ * is exactly the trap. The "to=<...>" near the end is not read: it follows
+ * "from=<SENDER>", which the client writes and which may hold " to=<trap@...>" itself.
+ */
+int trap_postfix_parse(const char *line, size_t len, const struct mlog_opts *o,
+		       struct mlog_hit *hit)
+{
+	const char *end = line + len;
+	const char *tag, *p, *q, *rcpt;
+	size_t taglen;
+	int bad = 0;
+
+	if (o->traps == NULL || o->traps->n == 0 || (o->enabled & (1u << MLOG_TRAP)) == 0)
+		return 0;
+	if (len > 0 && line[len - 1] == '\n')
+		end--;
+	p = slog_header(line, end, &tag, &taglen);
+	if (p == NULL || !trap_smtpd(tag, taglen))
+		return 0;
+	p = trap_lit(p, end, "NOQUEUE: reject: RCPT from ");
+	p = trap_run(p, end, TRAP_HOST, 1, 255);
+	p = slog_bracket(p, end, hit, &bad);
+	q = trap_run(trap_lit(p, end, ":"), end, TRAP_DIGITS, 1, 5);
+	if (q != NULL)
+		p = q;
+	p = trap_lit(p, end, ": 5");
+	p = trap_run(p, end, TRAP_DIGITS, 2, 2);
+	p = trap_lit(p, end, " ");
+	q = trap_lit(trap_run(p, end, TRAP_DIGITS, 1, 1), end, ".");
+	q = trap_lit(trap_run(q, end, TRAP_DIGITS, 1, 3), end, ".");
+	q = trap_lit(trap_run(q, end, TRAP_DIGITS, 1, 3), end, " ");
+	if (q != NULL)
+		p = q;
+	rcpt = trap_lit(p, end, "<");
+	if (rcpt == NULL)
+		return 0;
+	q = memchr(rcpt, '>', (size_t)(end - rcpt));
+	if (q == NULL || trap_lit(q, end, ">: Recipient address rejected: ") == NULL ||
+	    !trap_match(o->traps, rcpt, (size_t)(q - rcpt)))
+		return 0;
+	hit->reason = MLOG_TRAP;
+	hit->bantime = o->traps->bantime;
+	if (bad)
+		return -1;
+	snprintf(hit->detail, sizeof(hit->detail), "%.*s", (int)(q - rcpt), rcpt);
+	return 1;
+}
