@@ -6,6 +6,7 @@
 #include <pcre2.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "strnum.h"
@@ -187,4 +188,55 @@ size_t pattern_needles(const struct pattern_set *s, const char **needles, size_t
 	for (i = 0; s != NULL && i < s->n && n < max; i++)
 		needles[n++] = s->p[i].tag;
 	return n;
+}
+
+long pattern_test_file(const char *path, const struct mlog_opts *o, int64_t bantime, FILE *out)
+{
+	const struct pattern_set *s = o->patterns;
+	unsigned long per[PATTERN_MAX] = {0};
+	unsigned long lineno = 0, bad = 0;
+	long hits = 0;
+	struct mlog_hit hit;
+	char a[CIDR_TEXT_MAX];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned int i;
+	FILE *f = fopen(path, "r");
+	int rc;
+
+	if (f == NULL)
+		return -1;
+	for (;;) {
+		n = getline(&line, &cap, f);
+		if (n < 0)
+			break;
+		lineno++;
+		rc = mlog_parse(line, (size_t)n, o, &hit);
+		if (rc < 0) {
+			bad++;
+			fprintf(out, "%s:%lu: refused: %s\n", path, lineno, hit.detail);
+			continue;
+		}
+		if (rc == 0)
+			continue;
+		hits++;
+		cidr_addr_format(&hit.addr, hit.family, a, sizeof(a));
+		fprintf(out, "%s:%lu: ban %s reason=%s detail=%s bantime=%llds\n", path, lineno, a,
+			mlog_reason_name(hit.reason), hit.detail[0] != '\0' ? hit.detail : "-",
+			(long long)(hit.bantime > 0 ? hit.bantime : bantime));
+		for (i = 0; hit.reason == MLOG_CUSTOM && s != NULL && i < s->n; i++) {
+			if (strcmp(s->p[i].name, hit.detail) == 0) {
+				per[i]++;
+				break;
+			}
+		}
+	}
+	free(line);
+	fclose(f);
+	fprintf(out, "lines=%lu would_ban=%ld refused=%lu\n", lineno, hits, bad);
+	for (i = 0; s != NULL && i < s->n; i++)
+		fprintf(out, "pattern %s program=%s matched=%lu\n", s->p[i].name, s->p[i].tag,
+			per[i]);
+	return hits;
 }

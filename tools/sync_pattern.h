@@ -54,4 +54,15 @@ int pattern_parse_msg(const struct pattern_set *s, const char *tag, size_t tagle
 /* The program tags of the patterns, as needles for a reader; how many stored. */
 size_t pattern_needles(const struct pattern_set *s, const char **needles, size_t max);
 
+#include <stdio.h>
+
+/*
+ * nftarpit-sync --test-pattern: run every configured reader (o: the built-in ones, Exim,
+ * traps and the patterns) over the log file path and print to out, like fail2ban-regex,
+ * one "path:line: ban ADDR reason=R detail=D bantime=Ns" per line that would ban, the
+ * refused lines, and a summary with a count per own pattern. bantime: the general one.
+ * Returns the number of lines that would ban, or -1 when path cannot be read.
+ */
+long pattern_test_file(const char *path, const struct mlog_opts *o, int64_t bantime, FILE *out);
+
 #endif
