@@ -67,18 +67,22 @@ static bool trap_smtpd(const char *tag, size_t n)
 }
 
 /*
- * Which field says the recipient is a trap: Postfix writes the reply right after the
- * client and the status code, "<RCPT>: Recipient address rejected: ...", with RCPT in its
- * external form (a local part holding '>', a space or a quote is written quoted). So
- * "<" TRAP ">: Recipient address rejected: " at that place can only come from a RCPT that
- * is exactly the trap. The "to=<...>" near the end is not read: it follows
- * "from=<SENDER>", which the client writes and which may hold " to=<trap@...>" itself.
+ * Which field says the recipient is a trap. Postfix writes the reply right after the client
+ * and the status code, "<RCPT>: Recipient address rejected: ...", but with RCPT unquoted:
+ * Postfix 3.7 wrote the recipient "trap@example.org>: Recipient address rejected: "@x as
+ * "<trap@example.org>: Recipient address rejected: @x>: ..." (tests/integration/
+ * test_exim.sh). So the reply alone is ambiguous. The "to=<RCPT>" field keeps the quoted
+ * form (a plain trap address needs no quotes, anything that merely starts with it does),
+ * but it follows "from=<SENDER>", which the client writes and which may hold " to=<trap>"
+ * itself, as may the HELO after it. Postfix writes " to=<" once; so a line is read only
+ * when " to=<" stands exactly once, and both the reply's recipient and that field are
+ * exactly the trap.
  */
 int trap_postfix_parse(const char *line, size_t len, const struct mlog_opts *o,
 		       struct mlog_hit *hit)
 {
 	const char *end = line + len;
-	const char *tag, *p, *q, *rcpt;
+	const char *tag, *p, *q, *rcpt, *to;
 	size_t taglen;
 	int bad = 0;
 
@@ -109,6 +113,14 @@ int trap_postfix_parse(const char *line, size_t len, const struct mlog_opts *o,
 	q = memchr(rcpt, '>', (size_t)(end - rcpt));
 	if (q == NULL || trap_lit(q, end, ">: Recipient address rejected: ") == NULL ||
 	    !trap_match(o->traps, rcpt, (size_t)(q - rcpt)))
+		return 0;
+	to = memmem(q, (size_t)(end - q), " to=<", 5);
+	if (to == NULL || memmem(to + 5, (size_t)(end - to - 5), " to=<", 5) != NULL ||
+	    memmem(line, (size_t)(q - line), " to=<", 5) != NULL)
+		return 0;
+	to += 5;
+	if (trap_lit(to + (q - rcpt), end, ">") == NULL ||
+	    !trap_match(o->traps, to, (size_t)(q - rcpt)))
 		return 0;
 	hit->reason = MLOG_TRAP;
 	hit->bantime = o->traps->bantime;
