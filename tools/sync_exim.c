@@ -32,16 +32,6 @@ const char *exim_opts_add(struct exim_opts *o, const char *marker)
 	return NULL;
 }
 
-/* p past the literal s, or NULL (also when p is NULL, so calls chain). */
-static const char *exim_lit(const char *p, const char *end, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (p == NULL || (size_t)(end - p) < n || memcmp(p, s, n) != 0)
-		return NULL;
-	return p + n;
-}
-
 static int exim_digit(int c)
 {
 	return c >= '0' && c <= '9';
@@ -83,30 +73,30 @@ static const char *exim_stamp(const char *p, const char *end)
 	const char *q;
 
 	p = exim_digits(p, end, 4);
-	p = exim_lit(p, end, "-");
+	p = slog_lit(p, end, "-");
 	p = exim_digits(p, end, 2);
-	p = exim_lit(p, end, "-");
+	p = slog_lit(p, end, "-");
 	p = exim_digits(p, end, 2);
-	p = exim_lit(p, end, " ");
+	p = slog_lit(p, end, " ");
 	p = exim_digits(p, end, 2);
-	p = exim_lit(p, end, ":");
+	p = slog_lit(p, end, ":");
 	p = exim_digits(p, end, 2);
-	p = exim_lit(p, end, ":");
+	p = slog_lit(p, end, ":");
 	p = exim_digits(p, end, 2);
-	q = exim_digits(exim_lit(p, end, "."), end, 3);
+	q = exim_digits(slog_lit(p, end, "."), end, 3);
 	if (q != NULL)
 		p = q;
-	q = exim_lit(p, end, " +");
+	q = slog_lit(p, end, " +");
 	if (q == NULL)
-		q = exim_lit(p, end, " -");
+		q = slog_lit(p, end, " -");
 	q = exim_digits(q, end, 4);
 	if (q != NULL)
 		p = q;
-	q = exim_number(exim_lit(p, end, " ["), end, 10);
-	q = exim_lit(q, end, "]");
+	q = exim_number(slog_lit(p, end, " ["), end, 10);
+	q = slog_lit(q, end, "]");
 	if (q != NULL)
 		p = q;
-	return exim_lit(p, end, " ");
+	return slog_lit(p, end, " ");
 }
 
 /* What Exim's dns_check_names_pattern lets through as a host name. */
@@ -158,20 +148,20 @@ static const char *exim_host(const char *p, const char *end, struct mlog_hit *hi
 	int ibad = 0;
 	struct mlog_hit ihit;
 
-	p = exim_lit(p, end, "H=");
+	p = slog_lit(p, end, "H=");
 	if (p == NULL)
 		return NULL;
 	q = exim_run(p, end, exim_is_name, 255);
 	if (q != p) {
-		p = exim_lit(q, end, " ");
+		p = slog_lit(q, end, " ");
 		if (p == NULL)
 			return NULL;
 	}
-	q = exim_lit(p, end, "(");
+	q = slog_lit(p, end, "(");
 	*helo = q != NULL;
 	if (q != NULL) {
 		q = exim_run(q, end, exim_is_helo, 1024);
-		p = exim_lit(q, end, ") ");
+		p = slog_lit(q, end, ") ");
 		if (p == NULL)
 			return NULL;
 	}
@@ -181,12 +171,12 @@ static const char *exim_host(const char *p, const char *end, struct mlog_hit *hi
 		return NULL;
 	*alen = (size_t)(q - 1 - *a);
 	p = q;
-	q = exim_number(exim_lit(p, end, ":"), end, 5);
+	q = exim_number(slog_lit(p, end, ":"), end, 5);
 	if (q != NULL)
 		p = q;
 	/* The server's own interface; parsed only to step over it. */
-	q = slog_bracket(exim_lit(p, end, " I="), end, &ihit, &ibad);
-	q = exim_number(exim_lit(q, end, ":"), end, 5);
+	q = slog_bracket(slog_lit(p, end, " I="), end, &ihit, &ibad);
+	q = exim_number(slog_lit(q, end, ":"), end, 5);
 	if (q != NULL && !ibad)
 		p = q;
 	return p;
@@ -213,6 +203,8 @@ static void exim_detail(const char *p, const char *end, struct mlog_hit *hit)
 {
 	size_t n = 0;
 
+	while (p < end && *p == ' ')
+		p++;
 	while (p + n < end && n < sizeof(hit->detail) - 1 && exim_is_name((unsigned char)p[n]))
 		n++;
 	memcpy(hit->detail, p, n);
@@ -286,7 +278,7 @@ static int exim_reject(const char *p, const char *end, const char *a, size_t ale
 {
 	const char *q, *rcpt;
 
-	q = exim_lit(p, end, " rejected connection in \"connect\" ACL: ");
+	q = slog_lit(p, end, " rejected connection in \"connect\" ACL: ");
 	if (q != NULL) {
 		if (!exim_enabled(o, MLOG_EXIM_DNSBL) ||
 		    !exim_marked(q, end, a, alen, exim_opts_of(o), hit))
@@ -294,16 +286,16 @@ static int exim_reject(const char *p, const char *end, const char *a, size_t ale
 		hit->reason = MLOG_EXIM_DNSBL;
 		return bad ? -1 : 1;
 	}
-	q = exim_lit(p, end, " F=<");
+	q = slog_lit(p, end, " F=<");
 	if (q != NULL) {
-		q = exim_lit(exim_run(q, end, exim_is_mailbox, 1024), end, ">");
+		q = slog_lit(exim_run(q, end, exim_is_mailbox, 1024), end, ">");
 		if (q == NULL)
 			return 0;
 		p = q;
 	}
-	rcpt = exim_lit(p, end, " rejected RCPT <");
+	rcpt = slog_lit(p, end, " rejected RCPT <");
 	q = exim_run(rcpt, end, exim_is_mailbox, 1024);
-	p = exim_lit(q, end, ">: ");
+	p = slog_lit(q, end, ">: ");
 	if (p == NULL)
 		return 0;
 	if (exim_enabled(o, MLOG_TRAP) && o->traps != NULL &&
@@ -337,10 +329,10 @@ int exim_parse(const char *line, size_t len, const struct mlog_opts *o, struct m
 	p = exim_stamp(line, end);
 	if (p == NULL)
 		return 0;
-	q = exim_lit(p, end, EXIM_PREGREET);
+	q = slog_lit(p, end, EXIM_PREGREET);
 	if (q != NULL) {
 		q = exim_host(q, end, hit, &a, &alen, &bad, &helo);
-		if (helo || exim_lit(q, end, " input=\"") == NULL ||
+		if (helo || slog_lit(q, end, " input=\"") == NULL ||
 		    !exim_enabled(o, MLOG_EXIM_PREGREET))
 			return 0;
 		hit->reason = MLOG_EXIM_PREGREET;

@@ -60,6 +60,15 @@ const char *slog_header(const char *p, const char *end, const char **tag, size_t
 	return p + 2;
 }
 
+const char *slog_lit(const char *p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (p == NULL || p > end || (size_t)(end - p) < n || memcmp(p, s, n) != 0)
+		return NULL;
+	return p + n;
+}
+
 static int slog_addr_char(int c)
 {
 	return slog_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' ||

@@ -13,6 +13,9 @@
  */
 const char *slog_header(const char *p, const char *end, const char **tag, size_t *taglen);
 
+/* p past the literal s, or NULL (also when p is NULL, so calls chain). */
+const char *slog_lit(const char *p, const char *end, const char *s);
+
 struct mlog_hit;
 
 /*

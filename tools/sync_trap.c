@@ -36,15 +36,6 @@ bool trap_match(const struct trap_list *t, const char *p, size_t n)
 	return false;
 }
 
-static const char *trap_lit(const char *p, const char *end, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (p == NULL || (size_t)(end - p) < n || memcmp(p, s, n) != 0)
-		return NULL;
-	return p + n;
-}
-
 /* p past a run of min..max bytes that pass cls, or NULL. */
 static const char *trap_run(const char *p, const char *end, const char *set, size_t min, size_t max)
 {
@@ -93,25 +84,25 @@ int trap_postfix_parse(const char *line, size_t len, const struct mlog_opts *o,
 	p = slog_header(line, end, &tag, &taglen);
 	if (p == NULL || !trap_smtpd(tag, taglen))
 		return 0;
-	p = trap_lit(p, end, "NOQUEUE: reject: RCPT from ");
+	p = slog_lit(p, end, "NOQUEUE: reject: RCPT from ");
 	p = trap_run(p, end, TRAP_HOST, 1, 255);
 	p = slog_bracket(p, end, hit, &bad);
-	q = trap_run(trap_lit(p, end, ":"), end, TRAP_DIGITS, 1, 5);
+	q = trap_run(slog_lit(p, end, ":"), end, TRAP_DIGITS, 1, 5);
 	if (q != NULL)
 		p = q;
-	p = trap_lit(p, end, ": 5");
+	p = slog_lit(p, end, ": 5");
 	p = trap_run(p, end, TRAP_DIGITS, 2, 2);
-	p = trap_lit(p, end, " ");
-	q = trap_lit(trap_run(p, end, TRAP_DIGITS, 1, 1), end, ".");
-	q = trap_lit(trap_run(q, end, TRAP_DIGITS, 1, 3), end, ".");
-	q = trap_lit(trap_run(q, end, TRAP_DIGITS, 1, 3), end, " ");
+	p = slog_lit(p, end, " ");
+	q = slog_lit(trap_run(p, end, TRAP_DIGITS, 1, 1), end, ".");
+	q = slog_lit(trap_run(q, end, TRAP_DIGITS, 1, 3), end, ".");
+	q = slog_lit(trap_run(q, end, TRAP_DIGITS, 1, 3), end, " ");
 	if (q != NULL)
 		p = q;
-	rcpt = trap_lit(p, end, "<");
+	rcpt = slog_lit(p, end, "<");
 	if (rcpt == NULL)
 		return 0;
 	q = memchr(rcpt, '>', (size_t)(end - rcpt));
-	if (q == NULL || trap_lit(q, end, ">: Recipient address rejected: ") == NULL ||
+	if (q == NULL || slog_lit(q, end, ">: Recipient address rejected: ") == NULL ||
 	    !trap_match(o->traps, rcpt, (size_t)(q - rcpt)))
 		return 0;
 	to = memmem(q, (size_t)(end - q), " to=<", 5);
@@ -119,7 +110,8 @@ int trap_postfix_parse(const char *line, size_t len, const struct mlog_opts *o,
 	    memmem(line, (size_t)(q - line), " to=<", 5) != NULL)
 		return 0;
 	to += 5;
-	if (trap_lit(to + (q - rcpt), end, ">") == NULL ||
+	if ((size_t)(end - to) < (size_t)(q - rcpt) ||
+	    slog_lit(to + (q - rcpt), end, ">") == NULL ||
 	    !trap_match(o->traps, to, (size_t)(q - rcpt)))
 		return 0;
 	hit->reason = MLOG_TRAP;

@@ -215,6 +215,31 @@ done
 grep -q ": ban \($INJ4\|$VICTIM4\|$INJ6\) " "$WORK/test-pattern.out" && fail "--test-pattern bans an injector"
 log "--test-pattern: $(tail -n 1 "$WORK/test-pattern.out")"
 
+# An own pattern through the command line: refused at load with file:line, and used by
+# --test-pattern over a syslog line of its program only.
+cat >"$WORK/bad.conf" <<'CONF'
+[sync]
+pattern = noaddr smtpd 1h failed-command address=([0-9.]+)
+pattern = broken smtpd 1h (?<addr>[0-9.
+CONF
+rc=0
+"$SYNC" -c "$WORK/bad.conf" --test-pattern "$E/log/mainlog" >"$WORK/bad.out" 2>&1 || rc=$?
+[ $rc -eq 1 ] || fail "a config with bad patterns exited $rc"
+grep -q "bad.conf:2: .*no named group" "$WORK/bad.out" && grep -q "bad.conf:3: .*does not compile" "$WORK/bad.out" ||
+	fail "bad patterns not named by file:line: $(cat "$WORK/bad.out")"
+cat >"$WORK/own.conf" <<'CONF'
+[sync]
+pattern = authfail smtpd 2h ^[0-9a-f]{16} smtp failed-command address=(?<addr>[0-9a-fA-F.:]+) host=
+CONF
+printf '%s\n' \
+	'Dec  2 05:00:00 mx smtpd[1]: 0123456789abcdef smtp failed-command address=203.0.113.5 host=x command="AUTH LOGIN"' \
+	'Dec  2 05:00:00 mx logger: 0123456789abcdef smtp failed-command address=192.0.2.66 host=x command="AUTH LOGIN"' \
+	>"$WORK/own.log"
+"$SYNC" -c "$WORK/own.conf" --test-pattern "$WORK/own.log" >"$WORK/own.out" 2>&1 || fail "--test-pattern: $(cat "$WORK/own.out")"
+grep -q "own.log:1: ban 203.0.113.5 reason=custom detail=authfail bantime=7200s" "$WORK/own.out" &&
+	grep -q "pattern authfail program=smtpd matched=1" "$WORK/own.out" &&
+	! grep -q 192.0.2.66 "$WORK/own.out" || fail "--test-pattern with an own pattern: $(cat "$WORK/own.out")"
+
 # 4. The listed client's next try is tarpitted: no Exim banner, nothing in Exim's log.
 n=$(grep -c "\[$SPAM4\]" "$E/log/mainlog" || true)
 out=$(client --src $SPAM4 --dst $SRV4 --connect-timeout 3 --banner-wait 2)
