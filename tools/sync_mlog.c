@@ -236,7 +236,7 @@ size_t mlog_needles(const struct mlog_opts *o, const char **needles, size_t max)
 		needles[n++] = ") Blocked SPAM";
 	if ((o->enabled & (1u << MLOG_RSPAMD)) != 0 && n < max)
 		needles[n++] = "rspamd_task_write_log: ";
-	if ((o->enabled & (1u << MLOG_TRAP)) != 0 && o->traps != NULL && n < max)
+	if ((o->enabled & (1u << MLOG_TRAP)) != 0 && o->traps != NULL && o->traps->n > 0 && n < max)
 		needles[n++] = ">: Recipient address rejected: ";
 	n += exim_needles(o, needles + n, max - n);
 	if ((o->enabled & (1u << MLOG_CUSTOM)) != 0)

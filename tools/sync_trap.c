@@ -69,22 +69,20 @@ static bool trap_smtpd(const char *tag, size_t n)
  * when " to=<" stands exactly once, and both the reply's recipient and that field are
  * exactly the trap.
  */
-int trap_postfix_parse(const char *line, size_t len, const struct mlog_opts *o,
-		       struct mlog_hit *hit)
+int trap_postfix_parse_msg(const char *tag, size_t taglen, const char *msg, size_t len,
+			   const struct mlog_opts *o, struct mlog_hit *hit)
 {
-	const char *end = line + len;
-	const char *tag, *p, *q, *rcpt, *to;
-	size_t taglen;
+	const char *end = msg + len;
+	const char *p, *q, *rcpt, *to;
 	int bad = 0;
 
 	if (o->traps == NULL || o->traps->n == 0 || (o->enabled & (1u << MLOG_TRAP)) == 0)
 		return 0;
-	if (len > 0 && line[len - 1] == '\n')
+	if (len > 0 && msg[len - 1] == '\n')
 		end--;
-	p = slog_header(line, end, &tag, &taglen);
-	if (p == NULL || !trap_smtpd(tag, taglen))
+	if (!trap_smtpd(tag, taglen))
 		return 0;
-	p = slog_lit(p, end, "NOQUEUE: reject: RCPT from ");
+	p = slog_lit(msg, end, "NOQUEUE: reject: RCPT from ");
 	p = trap_run(p, end, TRAP_HOST, 1, 255);
 	p = slog_bracket(p, end, hit, &bad);
 	q = trap_run(slog_lit(p, end, ":"), end, TRAP_DIGITS, 1, 5);
@@ -107,7 +105,7 @@ int trap_postfix_parse(const char *line, size_t len, const struct mlog_opts *o,
 		return 0;
 	to = memmem(q, (size_t)(end - q), " to=<", 5);
 	if (to == NULL || memmem(to + 5, (size_t)(end - to - 5), " to=<", 5) != NULL ||
-	    memmem(line, (size_t)(q - line), " to=<", 5) != NULL)
+	    memmem(msg, (size_t)(q - msg), " to=<", 5) != NULL)
 		return 0;
 	to += 5;
 	if ((size_t)(end - to) < (size_t)(q - rcpt) ||
@@ -120,4 +118,19 @@ int trap_postfix_parse(const char *line, size_t len, const struct mlog_opts *o,
 		return -1;
 	snprintf(hit->detail, sizeof(hit->detail), "%.*s", (int)(q - rcpt), rcpt);
 	return 1;
+}
+
+int trap_postfix_parse(const char *line, size_t len, const struct mlog_opts *o,
+		       struct mlog_hit *hit)
+{
+	const char *end = line + len;
+	const char *tag, *msg;
+	size_t taglen;
+
+	if (o->traps == NULL || o->traps->n == 0)
+		return 0;
+	msg = slog_header(line, end, &tag, &taglen);
+	if (msg == NULL)
+		return 0;
+	return trap_postfix_parse_msg(tag, taglen, msg, (size_t)(end - msg), o, hit);
 }

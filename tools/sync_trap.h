@@ -35,4 +35,8 @@ bool trap_match(const struct trap_list *t, const char *p, size_t n);
 int trap_postfix_parse(const char *line, size_t len, const struct mlog_opts *o,
 		       struct mlog_hit *hit);
 
+/* The same for a message whose program tag comes apart (the journal). */
+int trap_postfix_parse_msg(const char *tag, size_t taglen, const char *msg, size_t len,
+			   const struct mlog_opts *o, struct mlog_hit *hit);
+
 #endif

@@ -3,6 +3,7 @@
 #ifndef NFTARPIT_FUZZ_HIT_H
 #define NFTARPIT_FUZZ_HIT_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,26 @@ static inline void fuzz_hit_check(int rc, const struct mlog_hit *hit)
 	}
 	cidr_addr_format(&hit->addr, hit->family, text, sizeof(text));
 	mlog_reason_name(hit->reason);
+}
+
+/*
+ * Parse size bytes as one line (copied: not NUL-terminated, exactly size bytes, as the
+ * reader hands lines over), check the answer; returns rc with *hit filled.
+ */
+static inline int fuzz_hit_parse(const uint8_t *data, size_t size, const struct mlog_opts *o,
+				 struct mlog_hit *hit)
+{
+	char *line = malloc(size ? size : 1);
+	int rc;
+
+	if (line == NULL)
+		return 0;
+	memcpy(line, data, size);
+	memset(hit, 0x5a, sizeof(*hit));
+	rc = mlog_parse(line, size, o, hit);
+	free(line);
+	fuzz_hit_check(rc, hit);
+	return rc;
 }
 
 #endif

@@ -49,7 +49,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mlog_hit hit;
 	struct mlog_opts o;
-	char *line;
 	unsigned int i;
 	int rc;
 
@@ -59,14 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.exim = &exim;
 	o.traps = &traps;
 	o.patterns = &set;
-	line = malloc(size ? size : 1);
-	if (line == NULL)
-		return 0;
-	memcpy(line, data, size);
-	memset(&hit, 0x5a, sizeof(hit));
-	rc = mlog_parse(line, size, &o, &hit);
-	free(line);
-	fuzz_hit_check(rc, &hit);
+	rc = fuzz_hit_parse(data, size, &o, &hit);
 	if (rc != 1)
 		return 0;
 	if (hit.reason == MLOG_CUSTOM) {

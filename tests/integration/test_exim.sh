@@ -84,6 +84,9 @@ log_selector = +smtp_protocol_error +smtp_syntax_error +tls_certificate_verified
 # Exim 4.96 takes early input as pipelining (PIPECONNECT) unless told not to.
 pipelining_connect_advertise_hosts = :
 keep_environment =
+# The injector may send any HELO, spaces and all, as a site with junk HELOs allowed would
+# let it: so the HELO injections below reach the log.
+helo_accept_junk_hosts = <; $INJ4 ; $INJ6
 domainlist local_domains = example.org
 acl_smtp_connect = acl_connect
 acl_smtp_rcpt = acl_rcpt
@@ -161,7 +164,8 @@ wait_until 10 mainlog_has "(input sent without waiting for greeting): rejected c
 # 2. Injections: the victim's address and the injector's own, with Exim's reject forms,
 # through HELO, MAIL FROM and RCPT TO. None of these clients is listed.
 FORM4="$VICTIM4 is listed at $DNSBL (127.0.0.2: x)"
-exim_mail $INJ4 inj-helo --helo "x) [$VICTIM4] rejected connection in \"connect\" ACL: $FORM4" || true
+exim_mail $INJ4 inj-helo --helo "x) [$VICTIM4] rejected connection in \"connect\" ACL: $FORM4" --to nobody@example.org || true
+exim_mail $INJ4 inj-helo3 --helo "x) [$VICTIM4] F=<a@b.example> rejected RCPT <inbox@example.org>: $VICTIM4 is listed at $DNSBL (127.0.0.2: y" --to nobody@example.org || true
 exim_mail $INJ4 inj-helo2 --helo "[$VICTIM4]" --to "nobody@example.org" || true
 exim_mail $INJ4 inj-from --from "\"$FORM4\"@x.example" --to "nobody@example.org" || true
 exim_mail $INJ4 inj-from2 --from "\"x> rejected RCPT <inbox@example.org>: $INJ4 is listed at $DNSBL (\"@x.example" --to nobody@example.org || true
@@ -170,6 +174,11 @@ exim_mail $INJ4 inj-rcpt2 --to "\"$TRAP\"@example.org" || true
 exim_mail $INJ6 inj-rcpt6 --to "\"x>: $INJ6 is listed at $DNSBL (127.0.0.2: \"@example.org" || true
 exim_mail $INJ4 inj-ok --from "\"$VICTIM4 is listed at $DNSBL\"@x.example" || true
 wait_until 10 mainlog_has "[$INJ6]" || fail "the IPv6 injection did not reach Exim"
+# Exim wrote the junk HELOs as sent: the host field seems to name the victim.
+mainlog_has "H=(x) [$VICTIM4] rejected connection in \"connect\" ACL: $VICTIM4 is listed at $DNSBL" ||
+	fail "the HELO injection did not reach the log as sent"
+mainlog_has "H=(x) [$VICTIM4] F=<a@b.example> rejected RCPT <inbox@example.org>: $VICTIM4 is listed at $DNSBL (127.0.0.2: y) [$INJ4]" ||
+	fail "the second HELO injection did not reach the log as sent"
 n_inj=$(grep -c "\[$INJ4\]\|\[$INJ6\]" "$E/log/mainlog" || true)
 log "Exim logged $n_inj lines naming the injectors"
 [ "$n_inj" -ge 6 ] || fail "the injections did not reach Exim's log"
