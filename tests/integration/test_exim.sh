@@ -289,9 +289,11 @@ in_cli swaks --server $SRV4 --local-interface $INJ4 --timeout 10 \
 	>"$WORK/swaks-pinj.log" 2>&1 || true
 in_cli swaks --server $SRV4 --local-interface $INJ4 --timeout 10 --from a@spam.example \
 	--to "nobody@example.org" --helo "$TRAP" >"$WORK/swaks-pinj2.log" 2>&1 || true
+in_cli swaks --server $SRV4 --local-interface $INJ4 --timeout 10 --from "$TRAP" \
+	--to "nobody@example.org" >"$WORK/swaks-pinj3.log" 2>&1 || true
 wait_until 10 grep -q "RCPT from [^ ]*\[$TRAP4\]:.* 5[0-9][0-9] 5.7.1 <$TRAP>: Recipient address rejected" "$WORK/maillog" ||
 	fail "Postfix did not log the trap reject: $(grep NOQUEUE "$WORK/maillog" | tail -n 3)"
-wait_until 10 grep -q "RCPT from [^ ]*\[$INJ4\].*Recipient address rejected" "$WORK/maillog" ||
+wait_until 10 grep -q "RCPT from [^ ]*\[$INJ4\].*Recipient address rejected.* from=<$TRAP> to=<nobody@example.org>" "$WORK/maillog" ||
 	fail "Postfix did not reject the injector's recipient"
 # Postfix writes the quoted recipient unquoted in its reply: the injector's line starts its
 # reply exactly as a trap hit does, and only the to= field (read once) tells them apart.
