@@ -25,13 +25,13 @@ static void usage(FILE *f)
 		"       nftarpitctl top [-s PATH] [--interval MS]\n"
 		"       nftarpitctl metrics [-s PATH] [-o FILE | --listen ADDR:PORT] [--no-sets]\n"
 		"       nftarpitctl block ADDR|CIDR [--for DURATION] [--reason TEXT] [--force]\n"
-		"                         [--state PATH]\n"
+		"                         [--state PATH] [-c FILE]\n"
 		"       nftarpitctl unblock ADDR|CIDR [--for DURATION] [--allow] [--reason TEXT]\n"
 		"                         [--force] [--state PATH]\n"
 		"       nftarpitctl list [--json] [--state PATH]\n"
 		"       nftarpitctl why ADDR [-s PATH] [--state PATH]\n"
-		"  -c, --config FILE  read [ruleset] from FILE (default " CONFFILE_DEFAULT_PATH
-		" if present);\n"
+		"  -c, --config FILE  read [ruleset] (block: [sync]'s never_block) from FILE\n"
+		"                     (default " CONFFILE_DEFAULT_PATH " if present);\n"
 		"                     options given here override it\n"
 		"  -s, --socket PATH  nftarpitd's control socket (default " LIVE_DEFAULT_SOCKET
 		")\n"

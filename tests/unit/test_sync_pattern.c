@@ -132,6 +132,34 @@ static void test_pattern_match(void **state)
 	pattern_set_free(&s);
 }
 
+/* The journal's path: the tag comes apart (SYSLOG_IDENTIFIER), patterns and traps apply. */
+static void test_pattern_journal(void **state)
+{
+	static struct sync_conf c;
+	struct mlog_hit hit;
+	const char *msg = "0123456789abcdef smtp failed-command address=2001:db8::5 host=x "
+			  "command=\"AUTH LOGIN\"";
+	const char *trap = "NOQUEUE: reject: RCPT from unknown[203.0.113.50]:1: 550 5.7.1 "
+			   "<trap@example.org>: Recipient address rejected: spamtrap; "
+			   "from=<a@b> to=<trap@example.org> proto=ESMTP helo=<x>";
+	char err[160], a[64];
+
+	sync_conf_defaults(&c);
+	assert_null(sync_conf_set(&c, "trap", "trap@example.org"));
+	assert_null(pattern_add(&c.patterns, SMTPD_FAIL, err, sizeof(err)));
+	assert_int_equal(mlog_parse_msg("smtpd", 5, msg, strlen(msg), &c.mlog, &hit), 1);
+	cidr_addr_format(&hit.addr, hit.family, a, sizeof(a));
+	assert_string_equal(a, "2001:db8::5");
+	assert_int_equal(hit.reason, MLOG_CUSTOM);
+	assert_int_equal(hit.bantime, 7200);
+	assert_int_equal(mlog_parse_msg("logger", 6, msg, strlen(msg), &c.mlog, &hit), 0);
+	assert_int_equal(mlog_parse_msg("postfix/smtpd", 13, trap, strlen(trap), &c.mlog, &hit), 1);
+	assert_int_equal(hit.reason, MLOG_TRAP);
+	assert_int_equal(mlog_parse_msg("postfix/cleanup", 15, trap, strlen(trap), &c.mlog, &hit),
+			 0);
+	pattern_set_free(&c.patterns);
+}
+
 /* --test-pattern: every configured reader over a file, one line per ban and a summary. */
 static void test_pattern_test_file(void **state)
 {
@@ -177,9 +205,8 @@ static void test_pattern_test_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pattern_refused),
-		cmocka_unit_test(test_pattern_conf_line),
-		cmocka_unit_test(test_pattern_match),
+		cmocka_unit_test(test_pattern_refused),	  cmocka_unit_test(test_pattern_conf_line),
+		cmocka_unit_test(test_pattern_match),	  cmocka_unit_test(test_pattern_journal),
 		cmocka_unit_test(test_pattern_test_file),
 	};
 
