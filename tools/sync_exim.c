@@ -182,22 +182,6 @@ static const char *exim_host(const char *p, const char *end, struct mlog_hit *hi
 	return p;
 }
 
-/* Number of times needle occurs in [p, end). */
-static unsigned int exim_count(const char *p, const char *end, const char *needle)
-{
-	size_t n = strlen(needle);
-	unsigned int k = 0;
-	const char *q;
-
-	for (;;) {
-		q = memmem(p, (size_t)(end - p), needle, n);
-		if (q == NULL)
-			return k;
-		k++;
-		p = q + n;
-	}
-}
-
 /* The zone (or other word) right after a marker, into hit->detail. */
 static void exim_detail(const char *p, const char *end, struct mlog_hit *hit)
 {
@@ -346,7 +330,7 @@ int exim_parse(const char *line, size_t len, const struct mlog_opts *o, struct m
 	 * ") [VICTIM] rejected ...": the field it closes early is then not the client's.
 	 * The line is read only when ") [" stands once, where Exim wrote it.
 	 */
-	if (helo && exim_count(line, end, ") [") != 1)
+	if (helo && slog_count(line, end, ") [") != 1)
 		return 0;
 	if (bad)
 		memcpy(why, hit->detail, sizeof(why));

@@ -8,6 +8,7 @@
 
 #include "sync_exim.h"
 #include "sync_pattern.h"
+#include "sync_slog.h"
 #include "sync_trap.h"
 
 static const char *const mlog_names[MLOG_NREASONS] = {
@@ -128,22 +129,6 @@ static const char *mlog_run(const char *p, const char *end, int (*cls)(int), siz
 	if (n < min || (p + n < end && n == max && cls((unsigned char)p[n])))
 		return NULL;
 	return p + n;
-}
-
-/* Number of times needle occurs in [p, end). */
-static unsigned int mlog_count(const char *p, const char *end, const char *needle)
-{
-	size_t n = strlen(needle);
-	unsigned int k = 0;
-	const char *q;
-
-	for (;;) {
-		q = memmem(p, (size_t)(end - p), needle, n);
-		if (q == NULL)
-			return k;
-		k++;
-		p = q + n;
-	}
 }
 
 /*
@@ -440,8 +425,8 @@ static int mlog_rspamd_task(const char *p, const char *end, const struct mlog_op
 	size_t n;
 
 	p = mlog_lit(p, end, "rspamd_task_write_log: id: <");
-	if (p == NULL || mlog_count(p, end, ", qid: <") != 1 ||
-	    mlog_count(p, end, "(default: ") != 1 || mlog_count(p, end, "]), len: ") != 1)
+	if (p == NULL || slog_count(p, end, ", qid: <") != 1 ||
+	    slog_count(p, end, "(default: ") != 1 || slog_count(p, end, "]), len: ") != 1)
 		return MLOG_NOSHAPE;
 	q = (const char *)memmem(p, (size_t)(end - p), ", qid: <", 8) + 8;
 	q = mlog_run(q, end, mlog_is_alnum, 1, 32);

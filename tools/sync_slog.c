@@ -69,6 +69,21 @@ const char *slog_lit(const char *p, const char *end, const char *s)
 	return p + n;
 }
 
+unsigned int slog_count(const char *p, const char *end, const char *needle)
+{
+	size_t n = strlen(needle);
+	unsigned int k = 0;
+	const char *q;
+
+	for (;;) {
+		q = memmem(p, (size_t)(end - p), needle, n);
+		if (q == NULL)
+			return k;
+		k++;
+		p = q + n;
+	}
+}
+
 static int slog_addr_char(int c)
 {
 	return slog_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' ||

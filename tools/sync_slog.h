@@ -16,6 +16,9 @@ const char *slog_header(const char *p, const char *end, const char **tag, size_t
 /* p past the literal s, or NULL (also when p is NULL, so calls chain). */
 const char *slog_lit(const char *p, const char *end, const char *s);
 
+/* Number of times needle occurs in [p, end). */
+unsigned int slog_count(const char *p, const char *end, const char *needle);
+
 struct mlog_hit;
 
 /*

@@ -14,6 +14,7 @@
 #include "cidr.h"
 #include "sync_exim.h"
 #include "sync_mlog.h"
+#include "unit_data.h"
 #include "sync_trap.h"
 
 #define OURS                                                                        \
@@ -35,26 +36,6 @@ static void setup_opts(struct mlog_opts *o)
 	o->enabled = OURS;
 	o->exim = &exim;
 	o->traps = &traps;
-}
-
-static FILE *open_data(const char *name)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "data/sync/%s", name);
-	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	return f;
-}
-
-static void chomp(char *s)
-{
-	size_t n = strlen(s);
-
-	while (n > 0 && s[n - 1] == '\n')
-		s[--n] = '\0';
 }
 
 /* What mlog_parse() says about one line, as the golden files write it. */
