@@ -8,8 +8,11 @@
 #include <stdint.h>
 
 #include "sync_blist.h"
+#include "sync_exim.h"
 #include "sync_mlog.h"
+#include "sync_pattern.h"
 #include "sync_state.h"
+#include "sync_trap.h"
 
 #define SYNC_SOURCES_MAX 32
 #define SYNC_MATCHES_MAX 16
@@ -41,7 +44,10 @@ struct sync_conf {
 	char export_plain[PATH_MAX];
 	char export_rbldnsd[PATH_MAX];
 	struct state_policy policy;
-	struct mlog_opts mlog;
+	struct mlog_opts mlog; /* points at exim, traps and patterns below */
+	struct exim_opts exim;
+	struct trap_list traps;
+	struct pattern_set patterns;
 	unsigned int allow_limit4; /* refuse allowlist entries shorter than /allow_limit4 */
 	unsigned int allow_limit6;
 	bool kernel_timeouts; /* log offenders carry their expiry into the kernel */

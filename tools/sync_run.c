@@ -106,6 +106,7 @@ static bool sync_exempt(struct sync_run *r, int family, const struct cidr_addr *
 static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 {
 	struct sync_run *r = arg;
+	struct state_policy pol;
 	struct state_entry *e;
 	struct cidr_range x;
 	char a[64];
@@ -127,7 +128,14 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 	}
 	e = state_find(&r->st, hit->family, &hit->addr);
 	was_active = e != NULL && e->expires > r->now;
-	e = state_hit(&r->st, hit->family, &hit->addr, hit->reason, r->now, &r->c->policy);
+	/* Traps and the admin's own patterns bring their own first ban (issue 19). */
+	pol = r->c->policy;
+	if (hit->bantime > 0) {
+		pol.bantime = hit->bantime;
+		if (pol.banmax < pol.bantime)
+			pol.banmax = pol.bantime;
+	}
+	e = state_hit(&r->st, hit->family, &hit->addr, hit->reason, r->now, &pol);
 	if (e == NULL && errno == ENOSPC) {
 		/* Full of active bans: they stay, the newcomer waits (sync_state.h). */
 		if (r->capped++ == 0)
