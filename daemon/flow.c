@@ -261,17 +261,17 @@ const struct flow_local *flow_local_addr(const struct flow_table *t, const struc
 	return &t->local[f->local];
 }
 
+#define FLOW_STATE_NAME(e, name) [FLOW_##e] = name,
+static const char *const flow_state_names[] = {FLOW_STATES(FLOW_STATE_NAME)};
+#undef FLOW_STATE_NAME
+_Static_assert(sizeof(flow_state_names) / sizeof(flow_state_names[0]) == FLOW_STATE_MAX,
+	       "every flow state has a name");
+
 const char *flow_state_name(enum flow_state st)
 {
-	static const char *const names[FLOW_STATE_MAX] = {
-		[FLOW_FREE] = "free",
-		[FLOW_HELD] = "held",
-		[FLOW_QUIET] = "quiet",
-	};
-
 	if ((unsigned int)st >= FLOW_STATE_MAX)
 		return "unknown";
-	return names[st];
+	return flow_state_names[st];
 }
 
 uint32_t flow_oldest(const struct flow_table *t, struct flow *out, uint32_t n)

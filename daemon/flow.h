@@ -14,12 +14,19 @@
 /* Distinct local addresses a table remembers (our side of the held flows). */
 #define FLOW_MAX_LOCAL 256
 
+/* Flow states: one list makes the enum and its name table. */
+#define FLOW_STATES(X)                                                  \
+	X(FREE, "free")                                                 \
+	/* zero window, bytes dripping on the timer */                  \
+	X(HELD, "held")                                                 \
+	/* zero window, its byte budget spent: probes still answered */ \
+	X(QUIET, "quiet")
+
+#define FLOW_STATE_ENUM(e, name) FLOW_##e,
 enum flow_state {
-	FLOW_FREE = 0,
-	FLOW_HELD,  /* zero window, bytes dripping on the timer */
-	FLOW_QUIET, /* zero window, its byte budget spent: probes still answered */
-	FLOW_STATE_MAX,
+	FLOW_STATES(FLOW_STATE_ENUM) FLOW_STATE_MAX,
 };
+#undef FLOW_STATE_ENUM
 
 /*
  * One held connection in 64 bytes. Our side's sequence numbers derive from isn: the next

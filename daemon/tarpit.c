@@ -137,16 +137,15 @@ bool tarpit_opens_flow(const struct pkt *p, uint32_t peer_una)
 	return p->seq == peer_una || p->seq == peer_una - 1;
 }
 
+#define TARPIT_REASON_NAME(e, name) [TARPIT_R_##e] = name,
+static const char *const tarpit_reason_names[] = {TARPIT_REASONS(TARPIT_REASON_NAME)};
+#undef TARPIT_REASON_NAME
+_Static_assert(sizeof(tarpit_reason_names) / sizeof(tarpit_reason_names[0]) == TARPIT_R_MAX,
+	       "every tarpit reason has a name");
+
 const char *tarpit_reason_name(enum tarpit_reason reason)
 {
-	static const char *const names[TARPIT_R_MAX] = {
-		[TARPIT_R_REPLIED] = "replied",	  [TARPIT_R_RST] = "rst",
-		[TARPIT_R_FIN] = "fin",		  [TARPIT_R_NOFLAGS] = "noflags",
-		[TARPIT_R_BADADDR] = "badaddr",	  [TARPIT_R_COOKIE] = "cookie_bad",
-		[TARPIT_R_PURE_ACK] = "pure_ack", [TARPIT_R_OUT_OF_WINDOW] = "out_of_window",
-	};
-
 	if ((unsigned int)reason >= TARPIT_R_MAX)
 		return "unknown";
-	return names[reason];
+	return tarpit_reason_names[reason];
 }

@@ -16,19 +16,34 @@ enum tarpit_action {
 	TARPIT_ACK,	 /* hold: acknowledge nothing new, window 0 */
 };
 
-/* Why a packet got no reply; each is a counter. */
+/*
+ * Why a packet got no reply; each is a counter. One list makes the enum and the name
+ * table, so a reason can never lack its name (the daemon once printed "(null)=N").
+ */
+#define TARPIT_REASONS(X)                                             \
+	X(REPLIED, "replied")                                         \
+	/* never answer a reset */                                    \
+	X(RST, "rst")                                                 \
+	/* close attempts are ignored, the peer times out */          \
+	X(FIN, "fin")                                                 \
+	/* neither SYN nor ACK */                                     \
+	X(NOFLAGS, "noflags")                                         \
+	/* broadcast, multicast, loopback, unspecified */             \
+	X(BADADDR, "badaddr")                                         \
+	/* an ACK for a handshake we did not make */                  \
+	X(COOKIE, "cookie_bad")                                       \
+	/* the handshake's last ACK or a duplicate: needs no reply */ \
+	X(PURE_ACK, "pure_ack")                                       \
+	/* a sequence number no peer of ours can have */              \
+	X(OUT_OF_WINDOW, "out_of_window")                             \
+	/* a SYN with ACK set on a held flow's tuple: stray */        \
+	X(SYN_ACKED, "syn_acked")
+
+#define TARPIT_REASON_ENUM(e, name) TARPIT_R_##e,
 enum tarpit_reason {
-	TARPIT_R_REPLIED = 0,
-	TARPIT_R_RST,		/* never answer a reset */
-	TARPIT_R_FIN,		/* close attempts are ignored, the peer times out */
-	TARPIT_R_NOFLAGS,	/* neither SYN nor ACK */
-	TARPIT_R_BADADDR,	/* broadcast, multicast, loopback, unspecified */
-	TARPIT_R_COOKIE,	/* an ACK for a handshake we did not make */
-	TARPIT_R_PURE_ACK,	/* the handshake's last ACK or a duplicate: needs no reply */
-	TARPIT_R_OUT_OF_WINDOW, /* a sequence number no peer of ours can have */
-	TARPIT_R_SYN_ACKED,	/* a SYN with ACK set on a held flow's tuple: stray */
-	TARPIT_R_MAX,
+	TARPIT_REASONS(TARPIT_REASON_ENUM) TARPIT_R_MAX,
 };
+#undef TARPIT_REASON_ENUM
 
 struct tarpit_cfg {
 	uint16_t syn_window; /* window in our SYN-ACK; 0 puts the peer straight into persist */

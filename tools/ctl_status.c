@@ -9,12 +9,14 @@
 
 #include "strnum.h"
 
-const char *const status_set_names[STATUS_NSETS] = {
+const char *const status_set_names[] = {
 	"blocklist4",
 	"blocklist6",
 	"allowlist4",
 	"allowlist6",
 };
+_Static_assert(sizeof(status_set_names) / sizeof(status_set_names[0]) == STATUS_NSETS,
+	       "every set has a name");
 
 void status_init(struct status *st)
 {

@@ -16,7 +16,9 @@
 #include "strnum.h"
 #include "sync_state.h"
 
-static const char *const admin_names[ADMIN_KINDS] = {"block", "unblock", "allow"};
+static const char *const admin_names[] = {"block", "unblock", "allow"};
+_Static_assert(sizeof(admin_names) / sizeof(admin_names[0]) == ADMIN_KINDS,
+	       "every admin kind has a name");
 
 const char *admin_kind_name(enum admin_kind k)
 {

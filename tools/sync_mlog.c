@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const mlog_names[MLOG_NREASONS] = {
+static const char *const mlog_names[] = {
 	"rbl", "access", "dnsbl", "pregreet", "amavis", "rspamd",
 };
+_Static_assert(sizeof(mlog_names) / sizeof(mlog_names[0]) == MLOG_NREASONS,
+	       "every mail log reason has a name");
 
 const char *mlog_reason_name(enum mlog_reason r)
 {
