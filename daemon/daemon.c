@@ -113,7 +113,9 @@ void daemon_write_stats(FILE *f, void *arg)
 	fprintf(f, "rst_sent=%llu\n", (unsigned long long)t.rst);
 	fprintf(f, "probes=%llu\n", (unsigned long long)t.probe_acks);
 	fprintf(f, "data_acks=%llu\n", (unsigned long long)t.data_acks);
-	fprintf(f, "ack_sent=%llu\n", (unsigned long long)(t.probe_acks + t.data_acks));
+	fprintf(f, "challenge_acks=%llu\n", (unsigned long long)t.challenge_acks);
+	fprintf(f, "ack_sent=%llu\n",
+		(unsigned long long)(t.probe_acks + t.data_acks + t.challenge_acks));
 	fprintf(f, "replies_sent=%llu\n", (unsigned long long)t.inj.sent);
 	fprintf(f, "bytes_out=%llu\n", (unsigned long long)t.inj.bytes);
 	fprintf(f, "send_errors=%llu\n", (unsigned long long)t.inj.send_errors);

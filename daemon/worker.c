@@ -268,35 +268,39 @@ static struct flow *worker_flow_open(struct worker *w, const struct pkt *p,
 	return f;
 }
 
-/* The stateful path: returns false when the packet is for the stateless path instead. */
-static bool worker_flow_packet(struct worker *w, const struct pkt *p,
-			       const struct inject_link *link, uint32_t now_ms)
+/* Carry out the decision on a segment of held flow f. */
+static void worker_flow_held(struct worker *w, struct flow *f, const struct pkt *p,
+			     const struct inject_link *link, uint32_t now_ms)
 {
+	struct tarpit_flow tf = {f->isn, f->peer_una, f->sent, f->lag};
+	struct tarpit_flow_step step;
 	struct tarpit_reply r;
-	struct flow *f;
-	uint32_t acked;
-	bool end;
+	enum budget_result br;
 
-	f = flow_lookup(w->flows, p);
-	if (f == NULL) {
-		f = worker_flow_open(w, p, link, now_ms);
-		if (f == NULL)
-			return false;
-	}
-	f->last_s = w->now_s;
-	tarpit_decide_flow(p, f->peer_una, f->isn + 1 + f->sent, &r, &end);
-	if (end) {
+	tarpit_decide_flow(p, &tf, &r, &step);
+	if (step.end) {
 		w->stats.silent[r.reason]++;
-		worker_flow_end(w, f, r.reason == TARPIT_R_RST ? "rst" : "fin", now_ms);
-		return true;
+		worker_flow_end(w, f, tarpit_reason_name(r.reason), now_ms);
+		return;
 	}
-	/* How much of what we sent the peer has: resend from there if something was lost. */
-	acked = p->ack - (f->isn + 1);
-	if ((p->flags & PKT_TCP_ACK) && acked <= f->sent)
-		f->lag = (uint8_t)(f->sent - acked < 255 ? f->sent - acked : 255);
+	if (step.accepted)
+		f->last_s = w->now_s;
+	f->lag = step.lag;
 	if (r.action == TARPIT_NONE) {
 		w->stats.silent[r.reason]++;
-		return true;
+		return;
+	}
+	if (step.challenge) {
+		/* Anyone can ask for one: it is a reply like any other, within the budget. */
+		br = budget_take(w->budget, p->family, p->saddr, now_ms);
+		if (br != BUDGET_OK) {
+			w->stats.budget_prefix += br == BUDGET_PREFIX;
+			w->stats.budget_global += br == BUDGET_GLOBAL;
+			return;
+		}
+		worker_flow_send(w, f, f->sent, NULL, 0, link);
+		w->stats.challenge_acks++;
+		return;
 	}
 	worker_flow_send(w, f, f->sent, NULL, 0, link);
 	if (f->probes < UINT16_MAX)
@@ -305,6 +309,26 @@ static bool worker_flow_packet(struct worker *w, const struct pkt *p,
 		w->stats.probe_acks++;
 	else
 		w->stats.data_acks++;
+}
+
+/*
+ * The stateful path: a segment on a held flow's tuple, or one that opens a record (only a
+ * plain ACK can). Returns false when the packet is for the stateless path instead.
+ */
+static bool worker_flow_packet(struct worker *w, const struct pkt *p,
+			       const struct inject_link *link, uint32_t now_ms)
+{
+	struct flow *f;
+
+	f = flow_lookup(w->flows, p);
+	if (f == NULL) {
+		if ((p->flags & (PKT_TCP_ACK | PKT_TCP_SYN)) != PKT_TCP_ACK)
+			return false;
+		f = worker_flow_open(w, p, link, now_ms);
+		if (f == NULL)
+			return false;
+	}
+	worker_flow_held(w, f, p, link, now_ms);
 	return true;
 }
 
@@ -375,32 +399,9 @@ void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms
 		s->bad_csum++;
 		return;
 	}
-	/*
-	 * A reset without ACK on a held flow: what a client's kernel sends when our byte
-	 * reaches a socket it has already closed (RST seq = our segment's ack, which is the
-	 * peer's una). Accepted only with that sequence number (RFC 5961's spirit): a
-	 * spoofer would need the exact tuple and number.
-	 */
-	if ((p.flags & (PKT_TCP_RST | PKT_TCP_ACK)) == PKT_TCP_RST) {
-		struct flow *old = flow_lookup(w->flows, &p);
-
-		if (old != NULL && p.seq == old->peer_una) {
-			s->silent[TARPIT_R_RST]++;
-			worker_flow_end(w, old, "rst", now_ms);
-			return;
-		}
-	}
-	/* A new SYN on a held flow's tuple: the peer gave that flow up and starts over. */
-	if ((p.flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN) {
-		struct flow *old = flow_lookup(w->flows, &p);
-
-		if (old != NULL)
-			worker_flow_end(w, old, "reused", now_ms);
-	}
-	/* Segments of a handshake we completed are answered from the flow table. */
+	/* Segments on the tuple of a handshake we completed are answered from its record. */
 	link = worker_link(w, qp);
-	if ((p.flags & PKT_TCP_ACK) && !(p.flags & PKT_TCP_SYN) &&
-	    worker_flow_packet(w, &p, link, now_ms))
+	if (worker_flow_packet(w, &p, link, now_ms))
 		return;
 	tarpit_decide(&w->cfg.tarpit, &p, &r);
 	if (r.action == TARPIT_NONE) {

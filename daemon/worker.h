@@ -48,6 +48,8 @@ struct worker_stats {
 	uint64_t synack;
 	uint64_t rst;
 	uint64_t probe_acks;
+	uint64_t
+		challenge_acks; /* RFC 5961: to an RST, FIN or SYN out of sequence on a held flow */
 	uint64_t data_acks;
 	uint64_t budget_prefix;
 	uint64_t budget_global;

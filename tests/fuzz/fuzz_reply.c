@@ -63,8 +63,9 @@ void fuzz_packet_path(const uint8_t *buf, size_t caplen, size_t origlen, uint64_
 	struct tarpit_cfg cfg;
 	enum pkt_status st;
 	struct pkt p;
+	struct tarpit_flow_step step;
+	struct tarpit_flow tf;
 	size_t len;
-	bool end;
 
 	fuzz_cfg(&cfg);
 	st = pkt_parse(&p, buf, caplen, origlen);
@@ -100,13 +101,22 @@ void fuzz_packet_path(const uint8_t *buf, size_t caplen, size_t origlen, uint64_
 	 */
 	if (r.reason == TARPIT_R_BADADDR)
 		return;
-	end = false;
-	tarpit_decide_flow(&p, (uint32_t)extra, (uint32_t)(extra >> 32), &r, &end);
+	tf.isn = (uint32_t)(extra >> 32);
+	tf.peer_una = (uint32_t)extra;
+	tf.sent = (uint32_t)(extra >> 16) & 0xffff;
+	tf.lag = (uint8_t)(extra >> 8);
+	tarpit_decide_flow(&p, &tf, &r, &step);
 	check(r.reason < TARPIT_R_MAX, "unknown flow reason");
-	if (p.flags & PKT_TCP_RST)
-		check(end && r.action == TARPIT_NONE, "a RST must end the flow silently");
-	if (end)
+	if (p.flags & (PKT_TCP_RST | PKT_TCP_FIN))
+		check(step.end == (p.seq == tf.peer_una),
+		      "an RST or FIN ends a flow only in sequence");
+	if (step.end)
 		check(r.action == TARPIT_NONE, "a reply to a flow's end");
+	if (step.challenge)
+		check(r.action == TARPIT_ACK && r.ack == tf.peer_una,
+		      "a challenge ACK acks peer_una");
+	if (!step.accepted)
+		check(step.lag == tf.lag, "an out-of-window segment moved the lag");
 	if (r.action == TARPIT_NONE)
 		return;
 	check(r.payload == NULL, "the flow decision attached a payload");

@@ -277,8 +277,10 @@ static void test_smtp_flow_path(void **state)
 	assert_int_equal(l->buf[0][40], '5');
 	assert_int_equal(rd32(l->buf[0] + 24), isn + 2 + glen);
 	assert_int_equal(w->stats.smtp_bytes, glen + 3);
-	/* A bare RST with a wrong sequence number is not the peer's: ignored. */
-	assert_int_equal(feed(w, PKT_TCP_RST, peer + 99, 0, 0, 3050), 0);
+	/* A bare RST with a wrong sequence number is not the peer's: a challenge ACK. */
+	assert_int_equal(feed(w, PKT_TCP_RST, peer + 99, 0, 0, 3050), 1);
+	assert_int_equal(rd32(l->buf[0] + 28), peer + 1);
+	assert_int_equal(w->stats.challenge_acks, 1);
 	assert_int_equal(w->flows->count, 1);
 	/* The peer resets: the flow ends. */
 	assert_int_equal(feed(w, PKT_TCP_RST | PKT_TCP_ACK, peer + 1, 0, 0, 3100), 0);
