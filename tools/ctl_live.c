@@ -27,6 +27,7 @@
 #include "ctl_http.h"
 #include "ctl_ruleset.h"
 #include "log.h"
+#include "safefile.h"
 #include "nftx.h"
 #include "strnum.h"
 #include "sync_kset.h"
@@ -379,27 +380,24 @@ int live_cmd_status(int argc, char **argv)
 /* Write the metrics to path atomically, as node_exporter's textfile collector wants. */
 static int live_write_metrics(const char *path, const struct status *st)
 {
-	char tmp[PATH_MAX];
+	struct safefile sf;
 	FILE *f;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= sizeof(tmp)) {
-		log_warnx("%s: path too long", path);
+	if (safefile_open(&sf, path, 0644) < 0) {
+		log_warn("%s", path);
 		return -1;
 	}
-	f = fopen(tmp, "we");
+	f = safefile_stream(&sf);
 	if (f == NULL) {
-		log_warn("%s", tmp);
+		log_warn("%s", path);
+		safefile_abort(&sf);
 		return -1;
 	}
 	status_print_metrics(f, st);
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0 || fclose(f) != 0) {
-		log_warn("%s", tmp);
-		unlink(tmp);
-		return -1;
-	}
-	if (chmod(tmp, 0644) < 0 || rename(tmp, path) < 0) {
+	/* 0644 whatever the umask: the collector runs as another user. */
+	if (fchmod(sf.fd, 0644) < 0 || safefile_commit(&sf) < 0) {
 		log_warn("%s", path);
-		unlink(tmp);
+		safefile_abort(&sf);
 		return -1;
 	}
 	return 0;

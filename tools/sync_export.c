@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "safefile.h"
 #include "sync_kset.h"
 
 struct export_ctx {
@@ -37,20 +38,21 @@ static void export_set(FILE *f, const struct cidr_set *s)
 		(void)cidr_range_prefixes(&s->r[i], s->family, export_prefix, &x);
 }
 
-/* Write through path.tmp, fsync and rename, so readers (rbldnsd reloads) never see half. */
+/* Write through a temporary file, fsync and rename, so readers (rbldnsd reloads) never see half. */
 static int export_write(const char *path, const char *header, const struct cidr_set *a,
 			const struct cidr_set *b)
 {
-	char tmp[PATH_MAX];
+	struct safefile sf;
 	FILE *f;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		log_warnx("export %s: path too long", path);
+	if (safefile_open(&sf, path, 0644) < 0) {
+		log_warn("export %s", path);
 		return -1;
 	}
-	f = fopen(tmp, "we");
+	f = safefile_stream(&sf);
 	if (f == NULL) {
-		log_warn("export %s", tmp);
+		log_warn("export %s", path);
+		safefile_abort(&sf);
 		return -1;
 	}
 	fputs(header, f);
@@ -58,16 +60,9 @@ static int export_write(const char *path, const char *header, const struct cidr_
 		export_set(f, a);
 	if (b != NULL)
 		export_set(f, b);
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0 || ferror(f)) {
-		log_warn("export %s", tmp);
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	fclose(f);
-	if (rename(tmp, path) < 0) {
+	if (ferror(f) || safefile_commit(&sf) < 0) {
 		log_warn("export %s", path);
-		unlink(tmp);
+		safefile_abort(&sf);
 		return -1;
 	}
 	return 0;
