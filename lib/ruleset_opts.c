@@ -17,6 +17,7 @@ void ruleset_opts_default(struct ruleset_opts *o)
 	o->nports = 1;
 	o->ports[0].first = RULESET_PORT_DEFAULT;
 	o->ports[0].last = RULESET_PORT_DEFAULT;
+	o->rpf = true;
 }
 
 static int ruleset_port_cmp(const void *a, const void *b)
@@ -205,7 +206,8 @@ void ruleset_describe(const struct ruleset_opts *o, const char *via, char *out, 
 		snprintf(queue, sizeof(queue), "%u", o->queue_first);
 	else
 		snprintf(queue, sizeof(queue), "%u-%u by address", o->queue_first, o->queue_last);
-	snprintf(out, outlen, "queue %s%s%s, ports %s, %s, mark 0x%08x", queue,
+	snprintf(out, outlen, "queue %s%s%s, ports %s, %s, mark 0x%08x%s", queue,
 		 via != NULL ? " via " : "", via != NULL ? via : "", ports,
-		 o->fail_open ? "fail-open" : "fail-closed", o->mark);
+		 o->fail_open ? "fail-open" : "fail-closed", o->mark,
+		 o->rpf ? ", reverse-path check" : ", no reverse-path check");
 }

@@ -175,14 +175,44 @@ static int live_expr_cb(struct nftnl_expr *e, void *data)
 	return MNL_CB_OK;
 }
 
+/* One rule's reverse-path check (fib saddr ... oif) and its counter. */
+struct live_rpf {
+	bool fib;
+	uint64_t packets;
+};
+
+static int live_rpf_cb(struct nftnl_expr *e, void *data)
+{
+	struct live_rpf *rpf = data;
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+	if (name == NULL)
+		return MNL_CB_OK;
+	if (strcmp(name, "fib") == 0 &&
+	    nftnl_expr_get_u32(e, NFTNL_EXPR_FIB_RESULT) == NFT_FIB_RESULT_OIF &&
+	    (nftnl_expr_get_u32(e, NFTNL_EXPR_FIB_FLAGS) & NFTA_FIB_F_SADDR))
+		rpf->fib = true;
+	if (strcmp(name, "counter") == 0)
+		rpf->packets += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
+	return MNL_CB_OK;
+}
+
 static int live_rule_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct status_kernel *k = data;
 	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct live_rpf rpf = {false, 0};
 
 	if (r == NULL)
 		return MNL_CB_ERROR;
-	if (nftnl_rule_nlmsg_parse(nlh, r) == 0)
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0) {
 		nftnl_expr_foreach(r, live_expr_cb, data);
+		nftnl_expr_foreach(r, live_rpf_cb, &rpf);
+	}
+	if (rpf.fib) {
+		k->rpf = true;
+		k->rpf_dropped += rpf.packets;
+	}
 	nftnl_rule_free(r);
 	return MNL_CB_OK;
 }

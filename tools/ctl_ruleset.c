@@ -160,6 +160,8 @@ const char *ctl_ruleset_conf_set(struct ruleset_opts *o, const char *key, const 
 		rc = ruleset_parse_queue_expr(o, value, err, sizeof(err));
 	else if (strcmp(key, "fail_open") == 0)
 		return conffile_bool(value, &o->fail_open);
+	else if (strcmp(key, "rpf") == 0)
+		return conffile_bool(value, &o->rpf);
 	else
 		return "unknown key";
 	return rc < 0 ? err : NULL;

@@ -240,9 +240,16 @@ static void status_print_kernel(FILE *f, const struct status *st)
 			k->qtotal > 1 ? (k->fanout ? " (by CPU)" : " (by address)") : "",
 			strcmp(k->via, "xt") == 0 ? "xt NFQUEUE target" : "native nft queue",
 			k->bypass ? ", fail-open (bypass)" : ", fail-closed");
-	else if (k->ruleset == 0)
+	if (k->ruleset == 1 && k->rpf)
+		fprintf(f,
+			"rpf          on: spoofed sources dropped before the queue, %" PRIu64
+			" so far\n",
+			k->rpf_dropped);
+	else if (k->ruleset == 1)
+		fprintf(f, "rpf          off (setup --no-rpf): no reverse-path check\n");
+	if (k->ruleset == 0)
 		fprintf(f, "ruleset      table inet nftarpit missing (nftarpitctl setup)\n");
-	else
+	else if (k->ruleset < 0)
 		fprintf(f, "ruleset      unknown (cannot read the kernel's ruleset)\n");
 	if (k->ruleset == 1) {
 		fprintf(f, "sets        ");
@@ -384,9 +391,9 @@ static void status_json_kernel(FILE *f, const struct status_kernel *k)
 	if (k->ruleset == 1)
 		fprintf(f,
 			", \"queue_expr\": \"%s\", \"queue\": %u, \"queue_total\": %u, "
-			"\"bypass\": %s, \"fanout\": %s",
+			"\"bypass\": %s, \"fanout\": %s, \"rpf\": %s, \"rpf_dropped\": %" PRIu64,
 			k->via, k->qnum, k->qtotal, k->bypass ? "true" : "false",
-			k->fanout ? "true" : "false");
+			k->fanout ? "true" : "false", k->rpf ? "true" : "false", k->rpf_dropped);
 	fprintf(f, "},\n  \"sets\": {");
 	for (s = 0; s < STATUS_NSETS; s++) {
 		fprintf(f, "%s\"%s\": ", s > 0 ? ", " : "", status_set_names[s]);

@@ -18,7 +18,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: nftarpitctl setup [-c FILE] [--queue N|N-M] [--ports LIST] [--fail-open]\n"
-		"                         [--mark VALUE] [--queue-expr auto|native|xt]\n"
+		"                         [--mark VALUE] [--queue-expr auto|native|xt] [--no-rpf]\n"
 		"       nftarpitctl teardown\n"
 		"       nftarpitctl print-ruleset [setup's options]\n"
 		"       nftarpitctl status [--json] [-s PATH] [--flows N] [--no-sets]\n"
@@ -45,6 +45,7 @@ enum {
 	OPT_FAIL_OPEN,
 	OPT_MARK,
 	OPT_QUEUE_EXPR,
+	OPT_NO_RPF,
 };
 
 static const struct option long_opts[] = {
@@ -53,6 +54,7 @@ static const struct option long_opts[] = {
 	{"fail-open", no_argument, NULL, OPT_FAIL_OPEN},
 	{"mark", required_argument, NULL, OPT_MARK},
 	{"queue-expr", required_argument, NULL, OPT_QUEUE_EXPR},
+	{"no-rpf", no_argument, NULL, OPT_NO_RPF},
 	{"config", required_argument, NULL, 'c'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -164,6 +166,9 @@ int main(int argc, char *argv[])
 			break;
 		case OPT_QUEUE_EXPR:
 			rc = ruleset_parse_queue_expr(&o, optarg, err, sizeof(err));
+			break;
+		case OPT_NO_RPF:
+			o.rpf = false;
 			break;
 		case 'h':
 			usage(stdout);
