@@ -50,6 +50,7 @@ struct worker *worker_alloc(uint16_t queue_num, const struct worker_cfg *cfg,
 	}
 	budget_configure(w->budget, cfg->prefix_rate, cfg->prefix_burst, cfg->global_rate,
 			 cfg->global_burst, now);
+	budget_configure_aggregate(w->budget, cfg->agg_rate, cfg->agg_burst, now);
 	w->log_bucket.tokens_milli = cfg->log_flows * 1000u;
 	w->log_bucket.last_ms = now;
 	w->snap.efd = -1;
@@ -89,6 +90,7 @@ static void worker_apply_reload(struct worker *w)
 	w->cfg.tarpit.key = key;
 	budget_configure(w->budget, w->cfg.prefix_rate, w->cfg.prefix_burst, w->cfg.global_rate,
 			 w->cfg.global_burst, worker_now_ms());
+	budget_configure_aggregate(w->budget, w->cfg.agg_rate, w->cfg.agg_burst, worker_now_ms());
 }
 
 /* Take a log line's token: flow lines are rate-limited so a flood cannot fill the log. */
@@ -268,6 +270,25 @@ static struct flow *worker_flow_open(struct worker *w, const struct pkt *p,
 	return f;
 }
 
+/* Take a reply's token for p's source; a refusal is counted by the level that refused. */
+static bool worker_budget(struct worker *w, const struct pkt *p, uint32_t now_ms)
+{
+	switch (budget_take(w->budget, p->family, p->saddr, now_ms)) {
+	case BUDGET_OK:
+		return true;
+	case BUDGET_PREFIX:
+		w->stats.budget_prefix++;
+		break;
+	case BUDGET_AGGREGATE:
+		w->stats.budget_aggregate++;
+		break;
+	case BUDGET_GLOBAL:
+		w->stats.budget_global++;
+		break;
+	}
+	return false;
+}
+
 /* Carry out the decision on a segment of held flow f. */
 static void worker_flow_held(struct worker *w, struct flow *f, const struct pkt *p,
 			     const struct inject_link *link, uint32_t now_ms)
@@ -275,7 +296,6 @@ static void worker_flow_held(struct worker *w, struct flow *f, const struct pkt 
 	struct tarpit_flow tf = {f->isn, f->peer_una, f->sent, f->lag};
 	struct tarpit_flow_step step;
 	struct tarpit_reply r;
-	enum budget_result br;
 
 	tarpit_decide_flow(p, &tf, &r, &step);
 	if (step.end) {
@@ -292,12 +312,8 @@ static void worker_flow_held(struct worker *w, struct flow *f, const struct pkt 
 	}
 	if (step.challenge) {
 		/* Anyone can ask for one: it is a reply like any other, within the budget. */
-		br = budget_take(w->budget, p->family, p->saddr, now_ms);
-		if (br != BUDGET_OK) {
-			w->stats.budget_prefix += br == BUDGET_PREFIX;
-			w->stats.budget_global += br == BUDGET_GLOBAL;
+		if (!worker_budget(w, p, now_ms))
 			return;
-		}
 		worker_flow_send(w, f, f->sent, NULL, 0, link);
 		w->stats.challenge_acks++;
 		return;
@@ -383,7 +399,6 @@ void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms
 	const struct inject_link *link;
 	struct worker_stats *s = &w->stats;
 	struct tarpit_reply r;
-	enum budget_result br;
 	enum pkt_status st;
 	struct pkt p;
 	uint8_t *slot;
@@ -408,15 +423,8 @@ void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms
 		s->silent[r.reason]++;
 		return;
 	}
-	br = budget_take(w->budget, p.family, p.saddr, now_ms);
-	if (br == BUDGET_GLOBAL) {
-		s->budget_global++;
+	if (!worker_budget(w, &p, now_ms))
 		return;
-	}
-	if (br == BUDGET_PREFIX) {
-		s->budget_prefix++;
-		return;
-	}
 	slot = worker_slot(w, p.family, link);
 	if (slot == NULL) {
 		s->budget_global++; /* only without raw sockets (unit tests) */
