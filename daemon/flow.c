@@ -196,6 +196,7 @@ void flow_remove(struct flow_table *t, struct flow *f)
 	flow_set_state(t, f, FLOW_FREE);
 	f->hnext = t->free_head;
 	t->free_head = i;
+	t->local[f->local].refs--;
 	t->count--;
 }
 
@@ -220,11 +221,21 @@ static struct flow *flow_idlest(struct flow_table *t)
 static uint16_t flow_local_index(struct flow_table *t, const struct pkt *p)
 {
 	uint16_t i = flow_local_find(t, p);
+	uint32_t k;
 
 	if (i != UINT16_MAX)
 		return i;
-	if (t->nlocal == FLOW_MAX_LOCAL)
+	if (t->nlocal == FLOW_MAX_LOCAL) {
+		/* Full: take over an address no flow holds (it may have left the host). */
+		for (k = 0; k < FLOW_MAX_LOCAL; k++) {
+			if (t->local[k].refs == 0) {
+				t->local[k].family = p->family;
+				memcpy(t->local[k].addr, p->daddr, 16);
+				return (uint16_t)k;
+			}
+		}
 		return UINT16_MAX;
+	}
 	t->local[t->nlocal].family = p->family;
 	memcpy(t->local[t->nlocal].addr, p->daddr, 16);
 	return (uint16_t)t->nlocal++;
@@ -260,6 +271,7 @@ struct flow *flow_insert(struct flow_table *t, const struct pkt *p, uint32_t isn
 	f->sport = p->sport;
 	f->dport = p->dport;
 	f->local = local;
+	t->local[local].refs++;
 	f->isn = isn;
 	f->peer_una = peer_una;
 	f->first_s = now_s;

@@ -11,7 +11,12 @@
 #include "pkt.h"
 
 #define FLOW_NONE UINT32_MAX
-/* Distinct local addresses a table remembers (our side of the held flows). */
+/*
+ * Distinct local addresses a table remembers at once (our side of the held flows). An
+ * address no flow holds any more makes room for another: one that left the host stops
+ * being used once its flows end (idle, RST, FIN), so the table follows the host's
+ * addresses instead of filling up for good.
+ */
 #define FLOW_MAX_LOCAL 256
 
 /* Flow states: one list makes the enum and its name table. */
@@ -56,6 +61,7 @@ struct flow {
 struct flow_local {
 	int family;
 	uint8_t addr[16];
+	uint32_t refs; /* live flows on this address; at 0 the entry may be reused */
 };
 
 struct flow_table {

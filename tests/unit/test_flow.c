@@ -84,6 +84,64 @@ static void test_insert_lookup_remove(void **state)
 	flow_table_free(t);
 }
 
+/*
+ * Local addresses: the same peer tuple to two of our addresses is two flows; once all
+ * FLOW_MAX_LOCAL entries hold flows a new address gets no record (stateless), and as soon
+ * as the last flow on some address ends (the address left the host, its flows went idle),
+ * a new address takes its entry.
+ */
+static void test_local_addresses(void **state)
+{
+	struct cookie_key key = {{5}};
+	struct flow_table *t = flow_table_alloc(4096, &key);
+	struct flow *first[FLOW_MAX_LOCAL];
+	struct flow ev;
+	struct flow *f;
+	struct pkt p;
+	bool did;
+	uint32_t i;
+
+	assert_non_null(t);
+	for (i = 0; i < FLOW_MAX_LOCAL; i++) {
+		p = mkpkt(7, 4000);
+		p.daddr[2] = (uint8_t)i; /* 192.0.i.1: FLOW_MAX_LOCAL addresses of ours */
+		first[i] = flow_insert(t, &p, i, 100 + i, 10, 60, &ev, &did);
+		assert_non_null(first[i]);
+		/* A second flow on the same address shares its entry. */
+		p.sport = 4001;
+		assert_non_null(flow_insert(t, &p, i, 100 + i, 10, 60, &ev, &did));
+	}
+	/* One peer tuple, FLOW_MAX_LOCAL flows: each found by its own local address. */
+	for (i = 0; i < FLOW_MAX_LOCAL; i++) {
+		p = mkpkt(7, 4000);
+		p.daddr[2] = (uint8_t)i;
+		assert_ptr_equal(flow_lookup(t, &p), first[i]);
+	}
+	/* Full of held addresses: a new one is held statelessly. */
+	p = mkpkt(7, 4000);
+	p.daddr[1] = 1; /* 192.1.0.1 */
+	assert_null(flow_insert(t, &p, 1, 1, 10, 60, &ev, &did));
+	/* 192.0.5.1 leaves the host: its two flows end, and its entry goes to the newcomer. */
+	flow_remove(t, first[5]);
+	p = mkpkt(7, 4001);
+	p.daddr[2] = 5;
+	flow_remove(t, flow_lookup(t, &p));
+	p = mkpkt(7, 4000);
+	p.daddr[1] = 1;
+	f = flow_insert(t, &p, 1, 1, 10, 60, &ev, &did);
+	assert_non_null(f);
+	assert_memory_equal(flow_local_addr(t, f)->addr, p.daddr, 16);
+	assert_ptr_equal(flow_lookup(t, &p), f);
+	/* The old address has no flow; the others keep theirs. */
+	p.daddr[1] = 0;
+	p.daddr[2] = 5;
+	assert_null(flow_lookup(t, &p));
+	p.daddr[2] = 6;
+	assert_ptr_equal(flow_lookup(t, &p), first[6]);
+	assert_memory_equal(flow_local_addr(t, first[6])->addr, p.daddr, 16);
+	flow_table_free(t);
+}
+
 /* The memory a table holds is fixed at start: the same empty, with 10 or with 100,000. */
 static void test_memory_fixed(void **state)
 {
@@ -391,13 +449,10 @@ static void test_reply_lanes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_insert_lookup_remove),
-		cmocka_unit_test(test_memory_fixed),
-		cmocka_unit_test(test_fifo_order),
-		cmocka_unit_test(test_smtp_stream),
-		cmocka_unit_test(test_smtp_flow_path),
-		cmocka_unit_test(test_smtp_budget_and_idle),
-		cmocka_unit_test(test_reply_lanes),
+		cmocka_unit_test(test_insert_lookup_remove), cmocka_unit_test(test_memory_fixed),
+		cmocka_unit_test(test_local_addresses),	     cmocka_unit_test(test_fifo_order),
+		cmocka_unit_test(test_smtp_stream),	     cmocka_unit_test(test_smtp_flow_path),
+		cmocka_unit_test(test_smtp_budget_and_idle), cmocka_unit_test(test_reply_lanes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
