@@ -17,7 +17,7 @@ SYN_ANY=0,-1,$OFF_PATH
 
 lib_init
 require_prog "$NFTARPITD" "$NFTARPITCTL"
-"$PY" -c 'import scapy' 2>/dev/null || fail "needs python3-scapy"
+require_scapy
 topo_up
 ruleset_setup
 lists_fill

@@ -18,7 +18,7 @@ UNROUTED6=2001:db8:d00d  # blocklisted /48 without a route
 
 lib_init
 require_prog "$NFTARPITD" "$NFTARPITCTL"
-"$PY" -c 'import scapy' 2>/dev/null || fail "needs python3-scapy"
+require_scapy
 topo_up
 ruleset_setup
 lists_fill

@@ -16,20 +16,7 @@
 
 #include "sync_snap.h"
 
-void __wrap_log_warnx(const char *fmt, ...);
-static char warned[4096];
-
-void __wrap_log_warnx(const char *fmt, ...)
-{
-	va_list ap;
-	size_t n = strlen(warned);
-
-	va_start(ap, fmt);
-	vsnprintf(warned + n, sizeof(warned) - n, fmt, ap);
-	va_end(ap);
-	n = strlen(warned);
-	snprintf(warned + n, sizeof(warned) - n, "\n");
-}
+#include "warned.h"
 
 static char dir[64];
 static char path[256];
