@@ -311,10 +311,14 @@ static void worker_flow_held(struct worker *w, struct flow *f, const struct pkt 
 		return;
 	}
 	if (step.challenge) {
-		/* Anyone can ask for one: it is a reply like any other, within the budget. */
+		/*
+		 * Anyone can ask for one: it is a reply like any other, within the budget. And it
+		 * is routed, never sent back to the hardware address of the segment that asked:
+		 * it carries the flow's numbers, which only the true peer may see.
+		 */
 		if (!worker_budget(w, p, now_ms))
 			return;
-		worker_flow_send(w, f, f->sent, NULL, 0, link);
+		worker_flow_send(w, f, f->sent, NULL, 0, NULL);
 		w->stats.challenge_acks++;
 		return;
 	}

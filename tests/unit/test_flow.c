@@ -430,6 +430,16 @@ static void test_reply_lanes(void **state)
 	assert_int_equal(o->link.n, 2);
 	assert_int_equal(o->v4.n, 1);
 	assert_int_equal(o->v4.addr[0].in.sin_family, AF_INET);
+	/*
+	 * An off-path RST (wrong number) from some hardware address: its challenge ACK is
+	 * routed to the flow's peer, never handed back to whoever sent the RST.
+	 */
+	qp.caplen = qp.origlen = segment(b, PKT_TCP_RST, peer + 4242, 0, 0);
+	worker_handle(w, &qp, 1050);
+	assert_int_equal(o->link.n, 2);
+	assert_int_equal(o->v4.n, 2);
+	assert_int_equal(w->stats.challenge_acks, 1);
+	o->v4.n = 1;
 	/* A probe from a packet without a hardware address (a tunnel): routed. */
 	qp.has_hw = false;
 	qp.caplen = qp.origlen = segment(b, PKT_TCP_ACK, peer, isn + 1, 0);
