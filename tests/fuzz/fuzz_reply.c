@@ -30,9 +30,12 @@ static void fuzz_cfg(struct tarpit_cfg *cfg)
 		cfg->key.k[i] = (uint8_t)i;
 }
 
-/* The reply must go back to the sender, from the address it wrote to, checksummed. */
+/*
+ * The reply must go back to the sender, from the address it wrote to, checksummed. A reset
+ * is never answered, but on a held flow an RST out of sequence gets a challenge ACK.
+ */
 static void check_reply(const struct pkt *p, const struct tarpit_reply *r, const uint8_t *out,
-			size_t len, size_t origlen)
+			size_t len, size_t origlen, bool challenge)
 {
 	size_t alen = p->family == AF_INET ? 4 : 16;
 	enum pkt_status st;
@@ -43,7 +46,7 @@ static void check_reply(const struct pkt *p, const struct tarpit_reply *r, const
 	check(r->paylen <= REPLY_MAX_PAYLOAD, "reply payload over REPLY_MAX_PAYLOAD");
 	if (r->payload == NULL)
 		check(len <= origlen, "stateless reply larger than the packet (amplification)");
-	check(!(p->flags & PKT_TCP_RST), "a reply to a RST");
+	check(!(p->flags & PKT_TCP_RST) || challenge, "a reply to a RST");
 	check(!pkt_addr_unreplyable(p->family, p->saddr), "a reply to an unreplyable address");
 	check(!pkt_addr_unreplyable(p->family, p->daddr), "a reply from an unreplyable address");
 	st = pkt_parse(&back, out, len, len);
@@ -91,7 +94,7 @@ void fuzz_packet_path(const uint8_t *buf, size_t caplen, size_t origlen, uint64_
 	if (r.action == TARPIT_NONE)
 		check(len == 0, "silence built bytes");
 	else
-		check_reply(&p, &r, out, len, origlen);
+		check_reply(&p, &r, out, len, origlen, false);
 	check(out[REPLY_MAX_LEN] == 0xa5, "reply_build wrote past REPLY_MAX_LEN");
 
 	/*
@@ -121,5 +124,5 @@ void fuzz_packet_path(const uint8_t *buf, size_t caplen, size_t origlen, uint64_
 		return;
 	check(r.payload == NULL, "the flow decision attached a payload");
 	len = reply_build(out, &p, &r);
-	check_reply(&p, &r, out, len, origlen);
+	check_reply(&p, &r, out, len, origlen, step.challenge);
 }
