@@ -324,9 +324,11 @@ void status_print(FILE *f, const struct status *st, int64_t now)
 		", receive overruns %" PRIu64 ")\n",
 		status_u64(st, "verdict_batches"), status_u64(st, "verdict_errors"),
 		status_u64(st, "recv_enobufs"));
-	fprintf(f, "  budget hits    %-12" PRIu64 " (per prefix %" PRIu64 ", global %" PRIu64 ")\n",
+	fprintf(f,
+		"  budget hits    %-12" PRIu64 " (per prefix %" PRIu64 ", per /16 or /48 %" PRIu64
+		", global %" PRIu64 ")\n",
 		status_u64(st, "budget_drops"), status_u64(st, "budget_prefix"),
-		status_u64(st, "budget_global"));
+		status_u64(st, "budget_aggregate"), status_u64(st, "budget_global"));
 	if (status_u64(st, "snapshot_missing") > 0)
 		fprintf(f,
 			"\n(%" PRIu64 " queue thread(s) did not answer in time: flows missing)\n",
