@@ -38,9 +38,7 @@ static void export_set(FILE *f, const struct cidr_set *s)
 		(void)cidr_range_prefixes(&s->r[i], s->family, export_prefix, &x);
 }
 
-/* Write through a temporary file, fsync and rename, so readers (rbldnsd reloads) never see half. */
-static int export_write(const char *path, const char *header, const struct cidr_set *a,
-			const struct cidr_set *b)
+int export_atomic(const char *path, int (*body)(FILE *f, void *arg), void *arg)
 {
 	struct safefile sf;
 	FILE *f;
@@ -55,17 +53,39 @@ static int export_write(const char *path, const char *header, const struct cidr_
 		safefile_abort(&sf);
 		return -1;
 	}
-	fputs(header, f);
-	if (a != NULL)
-		export_set(f, a);
-	if (b != NULL)
-		export_set(f, b);
-	if (ferror(f) || safefile_commit(&sf) < 0) {
+	if (body(f, arg) < 0 || ferror(f) || safefile_commit(&sf) < 0) {
 		log_warn("export %s", path);
 		safefile_abort(&sf);
 		return -1;
 	}
 	return 0;
+}
+
+struct export_lists {
+	const char *header;
+	const struct cidr_set *a;
+	const struct cidr_set *b;
+};
+
+static int export_lists_body(FILE *f, void *arg)
+{
+	const struct export_lists *l = arg;
+
+	fputs(l->header, f);
+	if (l->a != NULL)
+		export_set(f, l->a);
+	if (l->b != NULL)
+		export_set(f, l->b);
+	return 0;
+}
+
+/* Write through a temporary file, fsync and rename: readers (rbldnsd reloads) never see half. */
+static int export_write(const char *path, const char *header, const struct cidr_set *a,
+			const struct cidr_set *b)
+{
+	struct export_lists l = {header, a, b};
+
+	return export_atomic(path, export_lists_body, &l);
 }
 
 int export_plain(const char *path, const struct cidr_set *v4, const struct cidr_set *v6)
