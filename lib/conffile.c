@@ -10,7 +10,7 @@
 #include "log.h"
 
 /* Each section is read by one program; the others skip it, so one file serves all three. */
-static const char *const conffile_sections[] = {"daemon", "sync", "ruleset"};
+static const char *const conffile_sections[] = {"daemon", "sync", "ruleset", "crowdsec"};
 
 struct conffile_ctx {
 	const char *path;

@@ -21,6 +21,7 @@ void sync_conf_defaults(struct sync_conf *c)
 	c->allow_limit6 = 32;
 	c->kernel_timeouts = true;
 	c->full_interval = 600;
+	crowdsec_conf_defaults(&c->crowdsec);
 }
 
 static const char *sync_conf_str(const char *v, char *out, size_t len)
@@ -153,10 +154,24 @@ static const char *sync_conf_set_cb(void *arg, const char *key, const char *valu
 	return sync_conf_set(arg, key, value);
 }
 
-/* The shared reader (lib/conffile) names every bad line as file:line: key = value: reason. */
+static const char *sync_conf_crowdsec_cb(void *arg, const char *key, const char *value)
+{
+	return crowdsec_conf_set(arg, key, value);
+}
+
+/*
+ * The shared reader (lib/conffile) names every bad line as file:line: key = value: reason.
+ * [crowdsec] is read in a second pass over the file.
+ */
 int sync_conf_load(const char *path, struct sync_conf *c)
 {
-	return conffile_load(path, "sync", sync_conf_set_cb, c);
+	int n = conffile_load(path, "sync", sync_conf_set_cb, c);
+	int m;
+
+	if (n < 0)
+		return n;
+	m = conffile_load(path, "crowdsec", sync_conf_crowdsec_cb, &c->crowdsec);
+	return m < 0 ? m : n + m;
 }
 
 void sync_conf_finish(struct sync_conf *c)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "sync_blist.h"
+#include "sync_crowdsec.h"
 #include "sync_mlog.h"
 #include "sync_state.h"
 
@@ -47,6 +48,7 @@ struct sync_conf {
 	int64_t full_interval; /* follow mode: seconds between full passes */
 	int64_t now;	       /* 0: the clock; set for tests */
 	int verbose;
+	struct crowdsec_conf crowdsec; /* [crowdsec]: the fleet's Local API (sync_lapi.h) */
 };
 
 void sync_conf_defaults(struct sync_conf *c);

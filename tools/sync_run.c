@@ -19,6 +19,7 @@
 #include "sync_export.h"
 #include "sync_input.h"
 #include "sync_kset.h"
+#include "sync_lapi.h"
 #include "sync_snap.h"
 
 /* The four sets nftarpit-sync owns, in the order of the arrays below. */
@@ -50,6 +51,7 @@ struct sync_run {
 	int64_t commit_ms; /* build, send and acks of the transaction */
 	bool snap_doubt;   /* the kernel may differ from what we commit (see below) */
 	int lock;	   /* flock of the master list (sync_admin.h), -1 none */
+	struct lapi *cs;   /* [crowdsec] url set: the fleet's Local API, else NULL */
 };
 
 /*
@@ -303,6 +305,10 @@ static int sync_build_want(struct sync_run *r)
 		    0)
 			return -1;
 	}
+	/* The fleet's decisions: a source like the others, so allowlists and limits apply. */
+	if (r->cs != NULL && lapi_want(r->cs, r->now, c->kernel_timeouts, &r->want[SET_BLOCK4],
+				       &r->want[SET_BLOCK6]) < 0)
+		return -1;
 	for (b = SET_BLOCK4; b <= SET_BLOCK6; b++) {
 		/*
 		 * The admin's blocks carry their own expiry into the kernel, and the admin's
@@ -568,6 +574,17 @@ static int sync_save(struct sync_run *r)
 	return rc;
 }
 
+/* Our own bans to the LAPI, and the held decisions, pushed bans and status to disk. */
+static void sync_crowdsec_push(struct sync_run *r)
+{
+	char line[512];
+
+	(void)lapi_push(r->cs, &r->st, r->now);
+	(void)lapi_save(r->cs);
+	lapi_summary(r->cs, line, sizeof(line));
+	log_debug("crowdsec %s", line);
+}
+
 /*
  * One full pass, with the master list loaded and locked (r->lock): allowlists, new log
  * lines, expiry, lists, the kernel, the master list saved, one summary line. Unlocks.
@@ -584,6 +601,15 @@ static int sync_pass(struct sync_run *r, struct input_journal **jp)
 	if (sync_read_allows(r) < 0)
 		goto out;
 	sync_read_logs(r, jp, 0);
+	/*
+	 * The LAPI refusing our key or sending what is not its stream is fatal in a run
+	 * (nothing applied, exit 1); unreachable is not: the held decisions stay in the sets.
+	 */
+	if (r->cs != NULL && lapi_pull(r->cs, &r->st, r->now) == LAPI_REFUSED && !r->follow_phase &&
+	    !c->follow) {
+		rc = SYNC_EXIT_ERROR;
+		goto out;
+	}
 	if (state_forget(&r->st, r->now, &c->policy, &expired) < 0)
 		goto out;
 	if (sync_build_want(r) < 0)
@@ -600,6 +626,8 @@ static int sync_pass(struct sync_run *r, struct input_journal **jp)
 		goto out;
 	}
 	rc = sync_kernel(r, summary, sizeof(summary));
+	if (rc == SYNC_EXIT_OK && r->cs != NULL && !c->dry_run)
+		sync_crowdsec_push(r);
 out:
 	admin_unlock(r->lock);
 	r->lock = -1;
@@ -707,6 +735,11 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 		else if (nanosleep(&tick, NULL) == 0 || errno == EINTR)
 			sync_read_logs(r, jp, 0);
 		r->now = sync_now(r->c);
+		/* A change at the LAPI (new or deleted decisions) is applied by a full pass. */
+		if (r->cs != NULL && lapi_pull(r->cs, &r->st, r->now) > 0)
+			last_full = r->now - r->c->full_interval;
+		if (r->cs != NULL && lapi_push_due(r->cs, r->now))
+			sync_crowdsec_push(r);
 		if (r->now - last_full >= r->c->full_interval) {
 			(void)sync_refresh(r, jp);
 			last_full = r->now;
@@ -748,6 +781,8 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 		else
 			r->gen = 0;
 		dirty = true;
+		if (r->cs != NULL)
+			sync_crowdsec_push(r);
 	}
 	(void)sync_save(r);
 	if (r->gen != 0)
@@ -779,6 +814,14 @@ int sync_main(const struct sync_conf *c)
 		log_warn("netlink socket");
 		goto out;
 	}
+	if (c->crowdsec.url[0] != '\0') {
+		char store[PATH_MAX + 16];
+
+		snprintf(store, sizeof(store), "%s.crowdsec", c->state);
+		r->cs = lapi_open(&c->crowdsec, store);
+		if (r->cs == NULL)
+			goto out;
+	}
 	rc = sync_once(r, c->follow ? &j : NULL);
 	if (rc == SYNC_EXIT_OK && c->follow && !c->dry_run)
 		rc = sync_follow(r, &j);
@@ -786,6 +829,7 @@ out:
 	admin_unlock(r->lock);
 	input_journal_close(j);
 	nftx_close(r->x);
+	lapi_close(r->cs);
 	for (i = 0; i < SET_COUNT; i++)
 		cidr_set_free(&r->want[i]);
 	cidr_set_free(&r->own[0]);
