@@ -23,7 +23,6 @@ void crowdsec_conf_defaults(struct crowdsec_conf *c)
 	snprintf(c->types[0], sizeof(c->types[0]), "ban");
 	c->scopes = CROWDSEC_SCOPE_IP | CROWDSEC_SCOPE_RANGE;
 	c->poll_interval = 10;
-	c->timeout = 10;
 }
 
 /* "a, b,c" into names; NULL or the reason. */
@@ -108,13 +107,13 @@ const char *crowdsec_conf_set(struct crowdsec_conf *c, const char *key, const ch
 	}
 	if (strcmp(key, "push") == 0)
 		return conffile_bool(v, &c->push);
-	if (strcmp(key, "poll_interval") == 0 || strcmp(key, "timeout") == 0) {
+	if (strcmp(key, "poll_interval") == 0) {
 		secs = strnum_duration(v, 86400, &err);
 		if (err != NULL)
 			return err;
 		if (secs < 1)
 			return "too small";
-		*(strcmp(key, "timeout") == 0 ? &c->timeout : &c->poll_interval) = secs;
+		c->poll_interval = secs;
 		return NULL;
 	}
 	return "unknown key";

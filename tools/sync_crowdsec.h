@@ -29,7 +29,6 @@ struct crowdsec_conf {
 	char origins[CROWDSEC_NAMES_MAX][CROWDSEC_NAME_LEN]; /* empty = every origin */
 	bool push;
 	int64_t poll_interval; /* seconds between stream polls in --follow */
-	int64_t timeout;       /* seconds one HTTP request may take */
 };
 
 void crowdsec_conf_defaults(struct crowdsec_conf *c);

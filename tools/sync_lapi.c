@@ -19,6 +19,13 @@
 #define LAPI_BACKOFF_MAX 300
 /* A deletion this long before a decision's end is the admin's, not its expiry. */
 #define LAPI_EARLY 30
+/*
+ * How long one request may take: a startup answer carries every decision (100k are about
+ * 20 MB), a delta or a push is small, and a slow LAPI must not stall --follow's log
+ * reading for long.
+ */
+#define LAPI_TIMEOUT_STARTUP 120
+#define LAPI_TIMEOUT	     5
 /* Alerts per POST. */
 #define LAPI_PUSH_BATCH 100
 
@@ -164,7 +171,7 @@ void lapi_close(struct lapi *l)
  * out->p). Returns the HTTP status, or -1 with the transport error in err.
  */
 static long lapi_request(struct lapi *l, const char *url, const char *header, const char *body,
-			 struct lapi_buf *out, char *err, size_t errlen)
+			 long timeout, struct lapi_buf *out, char *err, size_t errlen)
 {
 	struct curl_slist *h = NULL, *t;
 	char ebuf[CURL_ERROR_SIZE] = "";
@@ -192,8 +199,8 @@ static long lapi_request(struct lapi *l, const char *url, const char *header, co
 	curl_easy_setopt(l->curl, CURLOPT_WRITEFUNCTION, lapi_write);
 	curl_easy_setopt(l->curl, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(l->curl, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(l->curl, CURLOPT_TIMEOUT, (long)l->c->timeout);
-	curl_easy_setopt(l->curl, CURLOPT_CONNECTTIMEOUT, (long)l->c->timeout);
+	curl_easy_setopt(l->curl, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(l->curl, CURLOPT_CONNECTTIMEOUT, (long)LAPI_TIMEOUT);
 	curl_easy_setopt(l->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(l->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	/* Accept any compression libcurl knows: a startup answer is big and very regular. */
@@ -275,7 +282,8 @@ int lapi_pull(struct lapi *l, struct state *st, int64_t now)
 	snprintf(url, sizeof(url), "%s/v1/decisions/stream?startup=%s", l->c->url,
 		 l->started ? "false" : "true");
 	snprintf(hdr, sizeof(hdr), "X-Api-Key: %s", l->key);
-	status = lapi_request(l, url, hdr, NULL, &b, err, sizeof(err));
+	status = lapi_request(l, url, hdr, NULL, l->started ? LAPI_TIMEOUT : LAPI_TIMEOUT_STARTUP,
+			      &b, err, sizeof(err));
 	if (status < 0) {
 		free(b.p);
 		return lapi_failed(l, now, LAPI_DOWN, "pull", err);
@@ -354,7 +362,8 @@ static int lapi_login(struct lapi *l, char *err, size_t errlen)
 	json_object_object_add(req, "password", json_object_new_string(l->password));
 	json_object_object_add(req, "scenarios", json_object_new_array());
 	snprintf(url, sizeof(url), "%s/v1/watchers/login", l->c->url);
-	status = lapi_request(l, url, NULL, json_object_to_json_string(req), &b, err, errlen);
+	status = lapi_request(l, url, NULL, json_object_to_json_string(req), LAPI_TIMEOUT, &b, err,
+			      errlen);
 	if (status < 0)
 		goto out;
 	if (status != 200) {
@@ -391,7 +400,7 @@ static int lapi_post_alerts(struct lapi *l, const char *body, char *err, size_t 
 		if (l->token[0] == '\0' && lapi_login(l, err, errlen) < 0)
 			return -1;
 		snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", l->token);
-		status = lapi_request(l, url, hdr, body, &b, err, errlen);
+		status = lapi_request(l, url, hdr, body, LAPI_TIMEOUT, &b, err, errlen);
 		free(b.p);
 		if (status == 200 || status == 201)
 			return 0;
