@@ -51,14 +51,14 @@ lapi_cscli() {
 # it answers. The first start also registers the machine cscli itself uses.
 lapi_start() {
 	local ns=$1 dir=$2 url=$3
-	ip netns exec "$ns" "$CROWDSEC" -c "$dir/config.yaml" -no-cs >>"$dir/lapi.log" 2>&1 &
-	LAPI_PID=$!
 	if [ ! -s "$dir/local_api_credentials.yaml" ]; then
 		lapi_cscli "$ns" "$dir" machines add cscli-local --auto --force \
-			-f "$dir/local_api_credentials.yaml" --url "$url" >/dev/null 2>&1 ||
-			fail "cscli machines add for the LAPI's own cscli failed"
+			-f "$dir/local_api_credentials.yaml" --url "$url" >"$dir/machines.log" 2>&1 ||
+			{ cat "$dir/machines.log" >&2; fail "cscli machines add for the LAPI's own cscli failed"; }
 	fi
-	wait_until 30 lapi_cscli "$ns" "$dir" lapi status >/dev/null 2>&1 ||
+	ip netns exec "$ns" "$CROWDSEC" -c "$dir/config.yaml" -no-cs >>"$dir/lapi.log" 2>&1 &
+	LAPI_PID=$!
+	wait_until 30 lapi_cscli "$ns" "$dir" decisions list -o json >/dev/null 2>&1 ||
 		{ tail -n 20 "$dir/lapi.log" >&2; fail "the LAPI in $ns does not answer"; }
 }
 
