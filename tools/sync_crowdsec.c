@@ -668,6 +668,26 @@ out:
 	return rc;
 }
 
+int crowdsec_store_status(const char *path, char *out, size_t len)
+{
+	char line[1024];
+	FILE *f = fopen(path, "re");
+	int rc = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "status ", 7) != 0)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(out, len, "%s", line + 7);
+		rc = 0;
+		break;
+	}
+	fclose(f);
+	return rc;
+}
+
 static void crowdsec_store_list(FILE *f, const char *kind, const struct crowdsec_list *l)
 {
 	char text[CIDR_TEXT_MAX];

@@ -129,6 +129,9 @@ int crowdsec_parse_credentials(const char *text, char *url, size_t urllen, char 
  */
 int crowdsec_store_load(const char *path, struct crowdsec_list *held, struct crowdsec_list *pushed,
 			char *err, size_t errlen);
+/* The "status ..." line of the store (without "status "): 0, or -1 (absent). */
+int crowdsec_store_status(const char *path, char *out, size_t len);
+
 int crowdsec_store_save(const char *path, const struct crowdsec_list *held,
 			const struct crowdsec_list *pushed, const char *status);
 

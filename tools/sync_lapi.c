@@ -35,6 +35,8 @@ struct lapi_buf {
 	size_t cap;
 };
 
+static void lapi_status_save(struct lapi *l);
+
 struct lapi {
 	const struct crowdsec_conf *c;
 	char store[PATH_MAX + 16];
@@ -231,6 +233,7 @@ static int lapi_failed(struct lapi *l, int64_t now, int kind, const char *what, 
 	snprintf(l->last_error, sizeof(l->last_error), "%s", why);
 	log_warnx("crowdsec %s failed url=%s error=\"%s\" held=%zu retry_in=%llds", what, l->c->url,
 		  why, l->held.n, (long long)l->backoff);
+	lapi_status_save(l);
 	return kind;
 }
 
@@ -326,6 +329,7 @@ int lapi_pull(struct lapi *l, struct state *st, int64_t now)
 	l->state = "up";
 	if (changes > 0)
 		(void)lapi_save(l);
+	lapi_status_save(l);
 	return (int)(changes > 0x7fffffff ? 0x7fffffff : changes);
 }
 
@@ -510,6 +514,8 @@ int lapi_push(struct lapi *l, const struct state *st, int64_t now)
 		l->pushed.n = k;
 		(void)lapi_save(l);
 	}
+	if (sent > 0 || rc < 0)
+		lapi_status_save(l);
 	return rc;
 }
 
@@ -530,8 +536,20 @@ void lapi_summary(const struct lapi *l, char *out, size_t len)
 
 int lapi_save(struct lapi *l)
 {
-	char status[768];
+	return crowdsec_store_save(l->store, &l->held, &l->pushed, NULL);
+}
 
+/*
+ * The status line for nftarpitctl, in a small file of its own (STORE.status): written after
+ * every pull, while the store with every decision is written only when they change.
+ */
+static void lapi_status_save(struct lapi *l)
+{
+	struct crowdsec_list none;
+	char path[PATH_MAX + 32], status[768];
+
+	crowdsec_list_init(&none);
 	lapi_summary(l, status, sizeof(status));
-	return crowdsec_store_save(l->store, &l->held, &l->pushed, status);
+	snprintf(path, sizeof(path), "%s.status", l->store);
+	(void)crowdsec_store_save(path, &none, &none, status);
 }

@@ -46,7 +46,10 @@ int lapi_push(struct lapi *l, const struct state *st, int64_t now);
 /* Whether a failed push is due to be tried again. */
 bool lapi_push_due(const struct lapi *l, int64_t now);
 
-/* Write the store (held, pushed, status) atomically; 0 or -1 (logged). */
+/*
+ * Write the store (held decisions, pushed bans) atomically; 0 or -1 (logged). The status
+ * line nftarpitctl shows goes to STORE.status after every pull and push.
+ */
 int lapi_save(struct lapi *l);
 
 /* "crowdsec url=... held=N last_pull=T pulls=N errors=N state=up|down|refused". */

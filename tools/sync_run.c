@@ -574,13 +574,12 @@ static int sync_save(struct sync_run *r)
 	return rc;
 }
 
-/* Our own bans to the LAPI, and the held decisions, pushed bans and status to disk. */
+/* Our own bans to the LAPI (a failed push is retried later), and a debug line. */
 static void sync_crowdsec_push(struct sync_run *r)
 {
 	char line[512];
 
 	(void)lapi_push(r->cs, &r->st, r->now);
-	(void)lapi_save(r->cs);
 	lapi_summary(r->cs, line, sizeof(line));
 	log_debug("crowdsec %s", line);
 }

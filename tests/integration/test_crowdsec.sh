@@ -202,6 +202,9 @@ done
 spam_attempt $SPAM4 $SRVB4 "$WORK/spam-b.log" && fail "B accepted the spammer"
 grep -q ": connect from [^ ]*\[$SPAM4\]" "$WORK/b/maillog" && fail "B's Postfix saw $SPAM4"
 log "$SPAM4: 4 attempts at B held by the tarpit, none reached B's Postfix"
+out=$(in_srv "$NFTARPITCTL" status -s "$CTL_SOCK" --state "$WORK/a.state")
+grep -Eq "^crowdsec +$LAPI_A up, [0-9]+ decisions held, last pull [0-9]+s ago" <<<"$out" ||
+	fail "nftarpitctl status does not show the LAPI: $out"
 
 # 5. Other types and scopes are ignored; a Range decision matches as a range at both.
 cscli_ decisions add --ip $OTHER4 --type captcha --duration 1h --reason other-type >/dev/null 2>&1
@@ -250,18 +253,21 @@ wait_until 10 both_have $DOWN4 || fail "$DOWN4 not at both"
 before_a=$(elements "$NS_SRV")
 before_b=$(elements "$NS_B")
 lapi_stop
-for i in $(seq 1 12); do
+for i in $(seq 1 8); do
 	[ "$(elements "$NS_SRV")" = "$before_a" ] || fail "A's set changed while the LAPI was down: $(elements "$NS_SRV")"
 	[ "$(elements "$NS_B")" = "$before_b" ] || fail "B's set changed while the LAPI was down"
 	sleep 1
 done
 grep -q 'crowdsec pull failed' "$WORK/sync-a.log" || fail "A did not notice the LAPI was down"
 grep -q 'retry_in=[2-9]' "$WORK/sync-b.log" || fail "B did not back off"
+out=$(in_srv "$NFTARPITCTL" metrics -s "$CTL_SOCK" --state "$WORK/a.state")
+grep -q '^nftarpit_crowdsec_up 0$' <<<"$out" && grep -Eq '^nftarpit_crowdsec_errors_total [1-9]' <<<"$out" ||
+	fail "the metrics do not show the LAPI down: $(grep crowdsec <<<"$out")"
 lapi_start "$NS_CS" "$CS" http://127.0.0.1:8080
 cscli_ decisions add --ip 198.51.100.46 --duration 1h --reason after-restart >/dev/null 2>&1
 wait_until 40 both_have 198.51.100.46 || fail "the syncs did not catch up after the LAPI came back"
 both_have $DOWN4 || fail "$DOWN4 lost across the LAPI restart"
-log "LAPI down 12 s: both sets unchanged; back: both caught up"
+log "LAPI down 8 s: both sets unchanged; back: both caught up"
 
 # 10. A cut off from the LAPI while a ban is made: B gets it, A catches up when back.
 ip -n "$NS_SRV" link set vcs down
