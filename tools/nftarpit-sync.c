@@ -166,7 +166,8 @@ int main(int argc, char *argv[])
 	conf.verbose = verbose;
 	log_set_verbose(verbose);
 	sync_conf_finish(&conf);
-	if (conf.nlogs == 0 && !conf.journal && conf.nlists == 0 && conf.nallows == 0)
+	if (conf.nlogs == 0 && !conf.journal && conf.nlists == 0 && conf.nallows == 0 &&
+	    conf.crowdsec.url[0] == '\0')
 		log_warnx("no sources given: the sets will hold only the master list");
 	return sync_main(&conf);
 }
