@@ -130,19 +130,28 @@ void crowdsec_list_free(struct crowdsec_list *l)
 	crowdsec_list_init(l);
 }
 
-int crowdsec_list_add(struct crowdsec_list *l, const struct crowdsec_decision *d)
+/* Room for want entries in all; 0 or -1 (ENOMEM). */
+static int crowdsec_list_reserve(struct crowdsec_list *l, size_t want)
 {
 	struct crowdsec_decision *nd;
-	size_t cap;
+	size_t cap = l->cap == 0 ? 64 : l->cap;
 
-	if (l->n == l->cap) {
-		cap = l->cap == 0 ? 64 : l->cap * 2;
-		nd = reallocarray(l->d, cap, sizeof(*nd));
-		if (nd == NULL)
-			return -1;
-		l->d = nd;
-		l->cap = cap;
-	}
+	if (want <= l->cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	nd = reallocarray(l->d, cap, sizeof(*nd));
+	if (nd == NULL)
+		return -1;
+	l->d = nd;
+	l->cap = cap;
+	return 0;
+}
+
+int crowdsec_list_add(struct crowdsec_list *l, const struct crowdsec_decision *d)
+{
+	if (crowdsec_list_reserve(l, l->n + 1) < 0)
+		return -1;
 	l->d[l->n++] = *d;
 	return 0;
 }
@@ -425,10 +434,13 @@ long crowdsec_held_apply(struct crowdsec_list *held, const struct crowdsec_delta
 			changes++;
 		}
 	}
+	/* Only the sorted part is searched; what is appended here is sorted at the end. */
 	n0 = held->n;
+	if (crowdsec_list_reserve(held, n0 + d->add.n) < 0)
+		return -1;
 	for (i = 0; i < d->add.n; i++) {
-		x = crowdsec_find(held, d->add.d[i].id);
-		if (x != NULL && x < held->d + n0) {
+		x = crowdsec_find(&(struct crowdsec_list){.n = n0, .d = held->d}, d->add.d[i].id);
+		if (x != NULL) {
 			*x = d->add.d[i];
 			changes += !startup;
 			continue;
@@ -450,10 +462,32 @@ long crowdsec_held_apply(struct crowdsec_list *held, const struct crowdsec_delta
 	return changes;
 }
 
-bool crowdsec_is_addr(const struct crowdsec_decision *d, int family, const struct cidr_addr *a)
+static int crowdsec_cmp_addr(const void *a, const void *b)
 {
-	return d->family == family && cidr_addr_cmp(&d->range.first, a) == 0 &&
-	       cidr_addr_cmp(&d->range.last, a) == 0;
+	const struct crowdsec_decision *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return cidr_addr_cmp(&x->range.first, &y->range.first);
+}
+
+void crowdsec_list_sort_addr(struct crowdsec_list *l)
+{
+	if (l->n > 1)
+		qsort(l->d, l->n, sizeof(*l->d), crowdsec_cmp_addr);
+}
+
+struct crowdsec_decision *crowdsec_list_find_addr(const struct crowdsec_list *l, int family,
+						  const struct cidr_addr *a)
+{
+	struct crowdsec_decision key;
+
+	if (l->n == 0)
+		return NULL;
+	memset(&key, 0, sizeof(key));
+	key.family = family;
+	key.range.first = *a;
+	return bsearch(&key, l->d, l->n, sizeof(*l->d), crowdsec_cmp_addr);
 }
 
 static int crowdsec_put(struct json_object *o, const char *key, struct json_object *v)

@@ -93,8 +93,12 @@ long crowdsec_held_apply(struct crowdsec_list *held, const struct crowdsec_delta
 /* The decision with id in l (sorted by id, as crowdsec_held_apply() leaves it), or NULL. */
 const struct crowdsec_decision *crowdsec_list_find(const struct crowdsec_list *l, int64_t id);
 
-/* Whether the value of d names exactly family/addr (an Ip decision or a /32, /128). */
-bool crowdsec_is_addr(const struct crowdsec_decision *d, int family, const struct cidr_addr *a);
+/* Sort l by family and first address, for crowdsec_list_find_addr(). */
+void crowdsec_list_sort_addr(struct crowdsec_list *l);
+
+/* The entry of l (sorted by crowdsec_list_sort_addr()) that starts at family/a, or NULL. */
+struct crowdsec_decision *crowdsec_list_find_addr(const struct crowdsec_list *l, int family,
+						  const struct cidr_addr *a);
 
 /* A ban of ours to push: the address, its reason (e.g. "rbl") and when it ends. */
 struct crowdsec_ban {

@@ -144,6 +144,7 @@ struct lapi *lapi_open(const struct crowdsec_conf *c, const char *store)
 		log_warnx("crowdsec: decisions store refused: %s", err);
 		goto fail;
 	}
+	crowdsec_list_sort_addr(&l->pushed);
 	l->curl = curl_easy_init();
 	if (l->curl == NULL) {
 		log_warnx("crowdsec: curl_easy_init failed");
@@ -245,10 +246,10 @@ static void lapi_release(struct lapi *l, const struct crowdsec_delta *d, struct 
 			 int64_t now)
 {
 	const struct crowdsec_decision *held;
-	struct crowdsec_decision key;
+	struct crowdsec_decision key, *p;
 	struct state_entry *e;
 	char a[CIDR_TEXT_MAX];
-	size_t i, k;
+	size_t i;
 
 	for (i = 0; i < d->del.n; i++) {
 		key = d->del.d[i];
@@ -256,16 +257,14 @@ static void lapi_release(struct lapi *l, const struct crowdsec_delta *d, struct 
 		if (held == NULL || (int64_t)held->range.tag <= now + LAPI_EARLY ||
 		    cidr_addr_cmp(&key.range.first, &key.range.last) != 0)
 			continue;
-		for (k = 0; k < l->pushed.n; k++)
-			if (crowdsec_is_addr(&l->pushed.d[k], key.family, &key.range.first))
-				break;
-		if (k == l->pushed.n)
+		p = crowdsec_list_find_addr(&l->pushed, key.family, &key.range.first);
+		if (p == NULL)
 			continue;
 		e = state_find(st, key.family, &key.range.first);
 		if (e == NULL || e->expires <= now)
 			continue;
 		e->expires = now;
-		l->pushed.d[k].range.tag = (uint64_t)now;
+		p->range.tag = (uint64_t)now;
 		cidr_addr_format(&key.range.first, key.family, a, sizeof(a));
 		log_info("crowdsec release src=%s decision=%lld (deleted at the LAPI)", a,
 			 (long long)key.id);
@@ -418,17 +417,6 @@ static int lapi_post_alerts(struct lapi *l, const char *body, char *err, size_t 
 	return -1;
 }
 
-/* Whether our ban of a until expires was pushed already. */
-static struct crowdsec_decision *lapi_pushed(struct lapi *l, int family, const struct cidr_addr *a)
-{
-	size_t k;
-
-	for (k = 0; k < l->pushed.n; k++)
-		if (crowdsec_is_addr(&l->pushed.d[k], family, a))
-			return &l->pushed.d[k];
-	return NULL;
-}
-
 static unsigned int lapi_first_bit(uint32_t v)
 {
 	unsigned int i;
@@ -444,7 +432,7 @@ int lapi_push(struct lapi *l, const struct state *st, int64_t now)
 	struct crowdsec_ban bans[LAPI_PUSH_BATCH];
 	struct crowdsec_decision *p, nd;
 	char err[256], *body;
-	size_t i, n = 0, k, sent = 0;
+	size_t i, n = 0, k, sent = 0, n0;
 	int rc = 0;
 
 	if (!l->c->push || (l->push_owed && now < l->next_push))
@@ -455,7 +443,7 @@ int lapi_push(struct lapi *l, const struct state *st, int64_t now)
 
 			if (e->expires <= now)
 				continue;
-			p = lapi_pushed(l, e->family, &e->addr);
+			p = crowdsec_list_find_addr(&l->pushed, e->family, &e->addr);
 			if (p != NULL && (int64_t)p->range.tag == e->expires)
 				continue;
 			memset(&bans[n], 0, sizeof(bans[n]));
@@ -484,22 +472,26 @@ int lapi_push(struct lapi *l, const struct state *st, int64_t now)
 			break;
 		}
 		free(body);
+		/* Known addresses get their new end; new ones are appended, then sorted. */
+		n0 = l->pushed.n;
 		for (k = 0; k < n; k++) {
-			p = lapi_pushed(l, bans[k].family, &bans[k].addr);
-			if (p == NULL) {
-				memset(&nd, 0, sizeof(nd));
-				nd.family = bans[k].family;
-				nd.range.first = bans[k].addr;
-				nd.range.last = bans[k].addr;
-				if (crowdsec_list_add(&l->pushed, &nd) < 0)
-					return -1;
-				p = &l->pushed.d[l->pushed.n - 1];
-			}
-			p->range.tag = (uint64_t)bans[k].expires;
+			memset(&nd, 0, sizeof(nd));
+			nd.family = bans[k].family;
+			nd.range.first = bans[k].addr;
+			nd.range.last = bans[k].addr;
+			nd.range.tag = (uint64_t)bans[k].expires;
+			p = crowdsec_list_find_addr(
+				&(struct crowdsec_list){.n = n0, .d = l->pushed.d}, nd.family,
+				&nd.range.first);
+			if (p != NULL)
+				p->range.tag = nd.range.tag;
+			else if (crowdsec_list_add(&l->pushed, &nd) < 0)
+				return -1;
 			cidr_addr_format(&bans[k].addr, bans[k].family, err, sizeof(err));
 			log_info("crowdsec push src=%s scenario=nftarpit/%s expires_in=%llds", err,
 				 bans[k].reason, (long long)(bans[k].expires - now));
 		}
+		crowdsec_list_sort_addr(&l->pushed);
 		sent += n;
 		l->pushes += n;
 		n = 0;
