@@ -459,3 +459,21 @@ maillog_count() {
 conntrack_count() {
 	in_srv conntrack -L 2>/dev/null | grep -cF -- "=$1 " || true
 }
+
+# set_elements NS SET: the elements of set SET of table inet nftarpit in namespace NS, as
+# addresses, prefixes or FIRST-LAST ranges, sorted, on one line, without their timeouts.
+set_elements() {
+	ip netns exec "$1" nft -j list set inet nftarpit "$2" | "$PY" -c '
+import json, sys
+out = []
+for obj in json.load(sys.stdin)["nftables"]:
+    for e in (obj.get("set") or {}).get("elem", []):
+        if isinstance(e, dict) and "elem" in e:
+            e = e["elem"]["val"]
+        if isinstance(e, dict) and "prefix" in e:
+            e = "%s/%d" % (e["prefix"]["addr"], e["prefix"]["len"])
+        elif isinstance(e, dict) and "range" in e:
+            e = "%s-%s" % tuple(e["range"])
+        out.append(str(e))
+print(" ".join(sorted(out)))'
+}

@@ -66,21 +66,9 @@ neither_has() {
 	not_in_set_at "$NS_SRV" "$1" && not_in_set_at "$NS_B" "$1"
 }
 
-# elements NS: blocklist4's elements, sorted, without their timeouts.
+# elements NS: blocklist4's elements (lib.sh).
 elements() {
-	ip netns exec "$1" nft -j list set inet nftarpit blocklist4 | "$PY" -c '
-import json, sys
-out = []
-for obj in json.load(sys.stdin)["nftables"]:
-    for e in (obj.get("set") or {}).get("elem", []):
-        if isinstance(e, dict) and "elem" in e:
-            e = e["elem"]["val"]
-        if isinstance(e, dict) and "prefix" in e:
-            e = "%s/%d" % (e["prefix"]["addr"], e["prefix"]["len"])
-        elif isinstance(e, dict) and "range" in e:
-            e = "%s-%s" % tuple(e["range"])
-        out.append(str(e))
-print(" ".join(sorted(out)))'
+	set_elements "$1" blocklist4
 }
 
 # expires_in NS ADDR: seconds the kernel still gives ADDR's element, or empty.
