@@ -239,6 +239,18 @@ static const char *crowdsec_str(struct json_object *o, const char *key)
 }
 
 /*
+ * Whether r spans more than a /CROWDSEC_MIN_LEN4 (IPv4) or /CROWDSEC_MIN_LEN6 (IPv6): one
+ * decision of the whole fleet must not switch port 25 off for a large part of the
+ * Internet (nftarpitctl block asks for --force from the same size on).
+ */
+static bool crowdsec_too_broad(const struct cidr_range *r, int family)
+{
+	if (family == 4)
+		return r->last.lo - r->first.lo >= (1ull << (32 - CROWDSEC_MIN_LEN4));
+	return r->last.hi - r->first.hi >= (1ull << (64 - CROWDSEC_MIN_LEN6));
+}
+
+/*
  * One decision object. Returns 1 (out filled), 0 (ignored), 2 (bad, err set), -1 (not an
  * object with the fields every decision has).
  */
@@ -291,6 +303,13 @@ static int crowdsec_decision(struct json_object *o, const struct crowdsec_conf *
 	out->family = family;
 	if (deleted)
 		return 1;
+	if (crowdsec_too_broad(&out->range, family)) {
+		snprintf(err, errlen,
+			 "decision id=%lld: range \"%.64s\" is broader than /%d: refused",
+			 (long long)out->id, value,
+			 family == 4 ? CROWDSEC_MIN_LEN4 : CROWDSEC_MIN_LEN6);
+		return 2;
+	}
 	if (dur == NULL || crowdsec_duration(dur, &secs) < 0) {
 		snprintf(err, errlen, "decision id=%lld: bad duration \"%.32s\"",
 			 (long long)out->id, dur != NULL ? dur : "(none)");

@@ -13,6 +13,10 @@
 #define CROWDSEC_NAMES_MAX 8
 #define CROWDSEC_NAME_LEN  32
 
+/* Range decisions broader than these prefixes are refused (counted as bad). */
+#define CROWDSEC_MIN_LEN4 8
+#define CROWDSEC_MIN_LEN6 16
+
 /* Decision scopes we can put into a set (the LAPI's "scope" field, case-insensitive). */
 #define CROWDSEC_SCOPE_IP    0x1u
 #define CROWDSEC_SCOPE_RANGE 0x2u

@@ -155,10 +155,13 @@ static void test_bad_values(void **state)
 
 	crowdsec_conf_defaults(&c);
 	assert_int_equal(parse_file("badvalue.json", &c, &d, err, sizeof(err)), 0);
-	assert_int_equal(d.bad, 3);
-	assert_int_equal(d.add.n, 1);
+	/* 300, a /24 as Ip, "forever", 0.0.0.0/0 and 2001::/15 (broader than /8, /16) */
+	assert_int_equal(d.bad, 5);
+	assert_int_equal(d.add.n, 2);
 	assert_range(by_id(&d.add, 4), "198.51.100.4");
-	assert_non_null(strstr(err, "id=3"));
+	assert_range(by_id(&d.add, 7), "10.0.0.0/8");
+	assert_non_null(strstr(err, "id=6"));
+	assert_non_null(strstr(err, "broader than /16"));
 	crowdsec_delta_free(&d);
 }
 
