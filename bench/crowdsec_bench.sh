@@ -29,21 +29,8 @@ W=$(mktemp -d /tmp/nftarpit-bench.XXXXXX)
 chmod 755 "$W"
 LAPI_PID=
 
-fail() {
-	echo "crowdsec_bench: $*" >&2
-	exit 1
-}
-wait_until() {
-	local limit=$1 i
-	shift
-	for ((i = 0; i < limit * 10; i++)); do
-		if "$@"; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
+# wait_until and fail from the tests' helpers; crowdsec.sh runs the LAPI.
+. "$SRC/tests/integration/lib.sh"
 . "$SRC/tests/integration/crowdsec.sh"
 
 cleanup() {
