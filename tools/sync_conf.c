@@ -170,7 +170,7 @@ int sync_conf_load(const char *path, struct sync_conf *c)
 
 	if (n < 0)
 		return n;
-	m = conffile_load(path, "crowdsec", sync_conf_crowdsec_cb, &c->crowdsec);
+	m = conffile_load_more(path, "crowdsec", sync_conf_crowdsec_cb, &c->crowdsec);
 	return m < 0 ? m : n + m;
 }
 

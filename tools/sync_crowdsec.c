@@ -55,7 +55,7 @@ static const char *crowdsec_names(const char *v, char names[][CROWDSEC_NAME_LEN]
 
 static const char *crowdsec_path(const char *v, char *out, size_t len)
 {
-	if (v[0] != '/')
+	if (v[0] != '/' && v[0] != '\0')
 		return "not an absolute path";
 	if (strlen(v) >= len)
 		return "too long";
@@ -322,7 +322,7 @@ static int crowdsec_decision(struct json_object *o, const struct crowdsec_conf *
 }
 
 /* The "new" or "deleted" member: null, absent or an array of decisions. */
-static int crowdsec_side(struct json_object *top, const char *key, const struct crowdsec_conf *c,
+static int crowdsec_side(struct json_object *top, const char *member, const struct crowdsec_conf *c,
 			 int64_t now, struct crowdsec_list *out, struct crowdsec_delta *d,
 			 char *err, size_t errlen)
 {
@@ -332,18 +332,18 @@ static int crowdsec_side(struct json_object *top, const char *key, const struct 
 	size_t i, n;
 	int r;
 
-	if (!json_object_object_get_ex(top, key, &a) || a == NULL)
+	if (!json_object_object_get_ex(top, member, &a) || a == NULL)
 		return 0;
 	if (!json_object_is_type(a, json_type_array)) {
-		snprintf(err, errlen, "\"%s\" is not an array", key);
+		snprintf(err, errlen, "\"%s\" is not an array", member);
 		return -1;
 	}
 	n = json_object_array_length(a);
 	for (i = 0; i < n; i++) {
 		r = crowdsec_decision(json_object_array_get_idx(a, i), c, now,
-				      strcmp(key, "deleted") == 0, &x, why, sizeof(why));
+				      strcmp(member, "deleted") == 0, &x, why, sizeof(why));
 		if (r < 0) {
-			snprintf(err, errlen, "\"%s\"[%zu]: %s", key, i, why);
+			snprintf(err, errlen, "\"%s\"[%zu]: %s", member, i, why);
 			return -1;
 		}
 		if (r == 0) {
