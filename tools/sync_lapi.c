@@ -57,6 +57,7 @@ struct lapi {
 	uint64_t errors;
 	uint64_t pushes;
 	bool push_owed;
+	bool dry_run;	   /* --dry-run: nothing written */
 	const char *state; /* "up", "down", "refused", "new" */
 	char last_error[256];
 };
@@ -107,7 +108,7 @@ static int lapi_read_file(const char *path, char *out, size_t len, bool first_li
 	return 0;
 }
 
-struct lapi *lapi_open(const struct crowdsec_conf *c, const char *store)
+struct lapi *lapi_open(const struct crowdsec_conf *c, const char *store, bool dry_run)
 {
 	struct lapi *l = calloc(1, sizeof(*l));
 	char text[1024], err[PATH_MAX + 64];
@@ -116,6 +117,7 @@ struct lapi *lapi_open(const struct crowdsec_conf *c, const char *store)
 		return NULL;
 	l->c = c;
 	l->state = "new";
+	l->dry_run = dry_run;
 	snprintf(l->store, sizeof(l->store), "%s", store);
 	crowdsec_list_init(&l->held);
 	crowdsec_list_init(&l->pushed);
@@ -528,6 +530,8 @@ void lapi_summary(const struct lapi *l, char *out, size_t len)
 
 int lapi_save(struct lapi *l)
 {
+	if (l->dry_run)
+		return 0;
 	return crowdsec_store_save(l->store, &l->held, &l->pushed, NULL);
 }
 
@@ -540,6 +544,8 @@ static void lapi_status_save(struct lapi *l)
 	struct crowdsec_list none;
 	char path[PATH_MAX + 32], status[768];
 
+	if (l->dry_run)
+		return;
 	crowdsec_list_init(&none);
 	lapi_summary(l, status, sizeof(status));
 	snprintf(path, sizeof(path), "%s.status", l->store);

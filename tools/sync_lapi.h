@@ -14,9 +14,10 @@ struct lapi;
 
 /*
  * Open the client for c (c->url set): read the bouncer key and machine credentials, load
- * the held decisions and pushed bans from store. NULL with the reason logged once.
+ * the held decisions and pushed bans from store. With dry_run the store and its status
+ * are never written. NULL with the reason logged once.
  */
-struct lapi *lapi_open(const struct crowdsec_conf *c, const char *store);
+struct lapi *lapi_open(const struct crowdsec_conf *c, const char *store, bool dry_run);
 void lapi_close(struct lapi *l);
 
 /* lapi_pull() results besides a number of changes (>= 0). */

@@ -817,7 +817,7 @@ int sync_main(const struct sync_conf *c)
 		char store[PATH_MAX + 16];
 
 		snprintf(store, sizeof(store), "%s.crowdsec", c->state);
-		r->cs = lapi_open(&c->crowdsec, store);
+		r->cs = lapi_open(&c->crowdsec, store, c->dry_run);
 		if (r->cs == NULL)
 			goto out;
 	}

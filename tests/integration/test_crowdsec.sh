@@ -285,7 +285,15 @@ log "$DOWN4: timeout cut to 60 s behind B's back, re-asserted to $(expires_in "$
 stop_sync "$SYNC_B_PID"
 stop_sync "$SYNC_A_PID"
 
-# 13. A bad bouncer key, and a LAPI answering garbage: exit 1, one error line, nothing applied.
+# 13. --dry-run pulls and shows the decisions but writes nothing (no store, no status).
+rc=0
+in_b "$SYNC" -c "$WORK/b.conf" --state "$WORK/dry.state" --dry-run >"$WORK/dry.out" 2>&1 || rc=$?
+[ $rc = 0 ] && grep -q "crowdsec pull startup=yes" "$WORK/dry.out" ||
+	fail "dry run with [crowdsec]: exit $rc: $(cat "$WORK/dry.out")"
+[ ! -e "$WORK/dry.state.crowdsec" ] && [ ! -e "$WORK/dry.state.crowdsec.status" ] ||
+	fail "--dry-run wrote the CrowdSec store"
+
+# 14. A bad bouncer key, and a LAPI answering garbage: exit 1, one error line, nothing applied.
 before_b=$(elements "$NS_B")
 echo not-a-key >"$WORK/bad.key"
 sed "s|$WORK/b.key|$WORK/bad.key|" "$WORK/b.conf" >"$WORK/bad.conf"
