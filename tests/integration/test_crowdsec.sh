@@ -6,8 +6,8 @@
 # [crowdsec] push = yes. A spammer rejected at A is tarpitted at B within seconds and never
 # reaches B's Postfix; cscli decisions delete releases it at both; decisions of other
 # types and scopes are ignored; a Range decision matches as a range; the LAPI stopped and
-# restarted: no set loses an element meanwhile and both catch up; a server cut off from the
-# LAPI catches up on what it missed. The firewall bouncer's known bugs, as regressions:
+# restarted, or silent (SIGSTOP): no set loses an element meanwhile and both catch up; a
+# server cut off from the LAPI catches up on what it missed. The firewall bouncer's known bugs, as regressions:
 # timeouts re-asserted on restart, a re-added ban extends the expiry, an expired element
 # never fails a batch. A bad bouncer key or a LAPI answering garbage: exit 1, one error
 # line, the sets unchanged.
@@ -241,7 +241,7 @@ wait_until 10 both_have $DOWN4 || fail "$DOWN4 not at both"
 before_a=$(elements "$NS_SRV")
 before_b=$(elements "$NS_B")
 lapi_stop
-for i in $(seq 1 8); do
+for i in $(seq 1 6); do
 	[ "$(elements "$NS_SRV")" = "$before_a" ] || fail "A's set changed while the LAPI was down: $(elements "$NS_SRV")"
 	[ "$(elements "$NS_B")" = "$before_b" ] || fail "B's set changed while the LAPI was down"
 	sleep 1
@@ -255,7 +255,24 @@ lapi_start "$NS_CS" "$CS" http://127.0.0.1:8080
 cscli_ decisions add --ip 198.51.100.46 --duration 1h --reason after-restart >/dev/null 2>&1
 wait_until 40 both_have 198.51.100.46 || fail "the syncs did not catch up after the LAPI came back"
 both_have $DOWN4 || fail "$DOWN4 lost across the LAPI restart"
-log "LAPI down 8 s: both sets unchanged; back: both caught up"
+log "LAPI down 6 s: both sets unchanged; back: both caught up"
+
+# 9b. A slow LAPI (stopped with SIGSTOP: connections are accepted, nothing answers): the
+# requests time out, the sets stay, and both catch up once it answers again.
+before_a=$(elements "$NS_SRV")
+before_b=$(elements "$NS_B")
+kill -STOP "$LAPI_PID"
+for i in $(seq 1 10); do
+	[ "$(elements "$NS_SRV")" = "$before_a" ] && [ "$(elements "$NS_B")" = "$before_b" ] ||
+		{ kill -CONT "$LAPI_PID"; fail "a set changed while the LAPI was not answering"; }
+	sleep 1
+done
+kill -CONT "$LAPI_PID"
+grep -q 'crowdsec pull failed.*[Tt]imeout\|crowdsec pull failed.*timed out' "$WORK/sync-a.log" ||
+	fail "A did not time out on the silent LAPI: $(grep 'pull failed' "$WORK/sync-a.log" | tail -2)"
+cscli_ decisions add --ip 198.51.100.47 --duration 1h --reason after-slow >/dev/null 2>&1
+wait_until 60 both_have 198.51.100.47 || fail "the syncs did not catch up after the LAPI answered again"
+log "LAPI silent 10 s: requests timed out, both sets unchanged; answering again: both caught up"
 
 # 10. A cut off from the LAPI while a ban is made: B gets it, A catches up when back.
 ip -n "$NS_SRV" link set vcs down
