@@ -461,7 +461,7 @@ conntrack_count() {
 }
 
 # set_elements NS SET: the elements of set SET of table inet nftarpit in namespace NS, as
-# addresses, prefixes or FIRST-LAST ranges, sorted, on one line, without their timeouts.
+# addresses, prefixes or FIRST-LAST ranges, sorted, one per line, without their timeouts.
 set_elements() {
 	ip netns exec "$1" nft -j list set inet nftarpit "$2" | "$PY" -c '
 import json, sys
@@ -475,5 +475,5 @@ for obj in json.load(sys.stdin)["nftables"]:
         elif isinstance(e, dict) and "range" in e:
             e = "%s-%s" % tuple(e["range"])
         out.append(str(e))
-print(" ".join(sorted(out)))'
+print("\n".join(sorted(out)))'
 }
