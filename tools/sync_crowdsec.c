@@ -15,6 +15,7 @@
 #include "conffile.h"
 #include "log.h"
 #include "strnum.h"
+#include "sync_export.h"
 
 void crowdsec_conf_defaults(struct crowdsec_conf *c)
 {
@@ -753,39 +754,31 @@ static void crowdsec_store_list(FILE *f, const char *kind, const struct crowdsec
 	}
 }
 
+struct crowdsec_store {
+	const struct crowdsec_list *held;
+	const struct crowdsec_list *pushed;
+	const char *status;
+};
+
+static int crowdsec_store_body(FILE *f, void *arg)
+{
+	const struct crowdsec_store *st = arg;
+
+	fprintf(f, "# nftarpit-sync: CrowdSec decisions held (d ID RANGE EXPIRES) and bans "
+		   "pushed (p 0 ADDR EXPIRES)\n");
+	if (st->status != NULL)
+		fprintf(f, "status %s\n", st->status);
+	crowdsec_store_list(f, "d", st->held);
+	crowdsec_store_list(f, "p", st->pushed);
+	fprintf(f, "end %zu\n", st->held->n + st->pushed->n);
+	return 0;
+}
+
+/* The shared writer (sync_export.h): temporary file, fsync, rename. */
 int crowdsec_store_save(const char *path, const struct crowdsec_list *held,
 			const struct crowdsec_list *pushed, const char *status)
 {
-	char tmp[PATH_MAX];
-	FILE *f;
+	struct crowdsec_store st = {held, pushed, status};
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		log_warnx("%s: path too long", path);
-		return -1;
-	}
-	f = fopen(tmp, "we");
-	if (f == NULL) {
-		log_warn("%s", tmp);
-		return -1;
-	}
-	fprintf(f, "# nftarpit-sync: CrowdSec decisions held (d ID RANGE EXPIRES) and bans "
-		   "pushed (p 0 ADDR EXPIRES)\n");
-	if (status != NULL)
-		fprintf(f, "status %s\n", status);
-	crowdsec_store_list(f, "d", held);
-	crowdsec_store_list(f, "p", pushed);
-	fprintf(f, "end %zu\n", held->n + pushed->n);
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0 || ferror(f)) {
-		log_warn("%s", tmp);
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	fclose(f);
-	if (rename(tmp, path) < 0) {
-		log_warn("%s", path);
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return export_atomic(path, crowdsec_store_body, &st);
 }
