@@ -10,7 +10,7 @@
 #include "log.h"
 
 /* Each section is read by one program; the others skip it, so one file serves all three. */
-static const char *const conffile_sections[] = {"daemon", "sync", "ruleset"};
+static const char *const conffile_sections[] = {"daemon", "sync", "ruleset", "crowdsec"};
 
 struct conffile_ctx {
 	const char *path;
@@ -18,6 +18,7 @@ struct conffile_ctx {
 	FILE *f;
 	int line;
 	int errors;
+	bool more; /* a second pass: the file's other errors were reported already */
 	conffile_set_fn set;
 	void *arg;
 };
@@ -44,6 +45,8 @@ static int conffile_handler(void *user, const char *section, const char *name, c
 			if (strcmp(section, conffile_sections[i]) == 0)
 				return 1;
 		}
+		if (ctx->more)
+			return 1;
 		log_warnx("%s:%d: unknown section [%s]", ctx->path, ctx->line, section);
 		ctx->errors++;
 		return 1;
@@ -56,9 +59,11 @@ static int conffile_handler(void *user, const char *section, const char *name, c
 	return 1;
 }
 
-int conffile_load(const char *path, const char *section, conffile_set_fn set, void *arg)
+static int conffile_read(const char *path, const char *section, conffile_set_fn set, void *arg,
+			 bool more)
 {
-	struct conffile_ctx ctx = {.path = path, .section = section, .set = set, .arg = arg};
+	struct conffile_ctx ctx = {
+		.path = path, .section = section, .set = set, .arg = arg, .more = more};
 	int r;
 
 	ctx.f = fopen(path, "re");
@@ -66,12 +71,22 @@ int conffile_load(const char *path, const char *section, conffile_set_fn set, vo
 		return -1;
 	r = ini_parse_stream(conffile_reader, &ctx, conffile_handler, &ctx);
 	fclose(ctx.f);
-	if (r > 0) {
+	if (r > 0 && !more) {
 		/* A line inih could not read itself: no '=', or an unclosed [section. */
 		log_warnx("%s:%d: syntax error", path, r);
 		ctx.errors++;
 	}
 	return ctx.errors;
+}
+
+int conffile_load(const char *path, const char *section, conffile_set_fn set, void *arg)
+{
+	return conffile_read(path, section, set, arg, false);
+}
+
+int conffile_load_more(const char *path, const char *section, conffile_set_fn set, void *arg)
+{
+	return conffile_read(path, section, set, arg, true);
 }
 
 const char *conffile_bool(const char *v, bool *out)

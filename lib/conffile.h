@@ -22,6 +22,12 @@ typedef const char *(*conffile_set_fn)(void *arg, const char *key, const char *v
  */
 int conffile_load(const char *path, const char *section, conffile_set_fn set, void *arg);
 
+/*
+ * Another section of a file conffile_load() has read already: only the bad keys of this
+ * section are reported (unknown sections and syntax errors were, by the first pass).
+ */
+int conffile_load_more(const char *path, const char *section, conffile_set_fn set, void *arg);
+
 /* yes/no, true/false, 1/0 into *out; NULL, or the reason. */
 const char *conffile_bool(const char *v, bool *out);
 

@@ -30,6 +30,8 @@
 #include "safefile.h"
 #include "nftx.h"
 #include "strnum.h"
+#include "sync_conf.h"
+#include "sync_crowdsec.h"
 #include "sync_kset.h"
 
 #define LIVE_PROC_QUEUES "/proc/net/netfilter/nfnetlink_queue"
@@ -267,8 +269,13 @@ static void live_proc(struct status_kernel *k)
 	(void)status_parse_proc(k, buf);
 }
 
+/* nftarpit-sync's master list (--state): its .crowdsec store has the LAPI client's status. */
+static const char *live_state = SYNC_DEFAULT_STATE;
+
 void live_status(struct status *st, const char *path, unsigned int nflows, bool sets)
 {
+	char store[PATH_MAX + 32], line[1024];
+
 	char req[32];
 	char err[sizeof(st->daemon_err)];
 	char *reply = NULL;
@@ -289,6 +296,9 @@ void live_status(struct status *st, const char *path, unsigned int nflows, bool 
 		nftx_close(x);
 	}
 	live_proc(&st->k);
+	snprintf(store, sizeof(store), "%s.crowdsec.status", live_state);
+	if (crowdsec_store_status(store, line, sizeof(line)) == 0)
+		(void)status_parse_crowdsec(&st->cs, line);
 }
 
 enum {
@@ -298,6 +308,7 @@ enum {
 	LIVE_OPT_OUTPUT,
 	LIVE_OPT_INTERVAL,
 	LIVE_OPT_LISTEN,
+	LIVE_OPT_STATE,
 };
 
 static const struct option live_opts[] = {
@@ -308,6 +319,7 @@ static const struct option live_opts[] = {
 	{"output", required_argument, NULL, 'o'},
 	{"interval", required_argument, NULL, LIVE_OPT_INTERVAL},
 	{"listen", required_argument, NULL, LIVE_OPT_LISTEN},
+	{"state", required_argument, NULL, LIVE_OPT_STATE},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -364,6 +376,9 @@ static int live_parse_args(int argc, char **argv, struct live_args *a)
 			break;
 		case LIVE_OPT_LISTEN:
 			a->listen = optarg;
+			break;
+		case LIVE_OPT_STATE:
+			live_state = optarg;
 			break;
 		case LIVE_OPT_INTERVAL:
 			v = strnum_parse(optarg, 100, 60000, &errstr);

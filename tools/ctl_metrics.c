@@ -129,6 +129,28 @@ static void metric_kernel(FILE *f, const struct status_kernel *k)
 				k->sets[s]);
 }
 
+/* nftarpit-sync's [crowdsec] client, when its store has a status line. */
+static void metric_crowdsec(FILE *f, const struct status_crowdsec *cs)
+{
+	if (!cs->known)
+		return;
+	metric_head(f, "nftarpit_crowdsec_up", "gauge",
+		    "Whether nftarpit-sync's last request to the CrowdSec LAPI succeeded.");
+	fprintf(f, "nftarpit_crowdsec_up %d\n", strcmp(cs->state, "up") == 0 ? 1 : 0);
+	metric_head(f, "nftarpit_crowdsec_decisions_held", "gauge",
+		    "CrowdSec decisions nftarpit-sync holds in the sets.");
+	fprintf(f, "nftarpit_crowdsec_decisions_held %" PRIu64 "\n", cs->held);
+	metric_head(f, "nftarpit_crowdsec_last_pull_timestamp_seconds", "gauge",
+		    "Last successful pull from the LAPI, seconds since the epoch (0 never).");
+	fprintf(f, "nftarpit_crowdsec_last_pull_timestamp_seconds %" PRIu64 "\n", cs->last_pull);
+	metric_head(f, "nftarpit_crowdsec_errors_total", "counter",
+		    "Failed pulls and pushes since nftarpit-sync started.");
+	fprintf(f, "nftarpit_crowdsec_errors_total %" PRIu64 "\n", cs->errors);
+	metric_head(f, "nftarpit_crowdsec_pushed_total", "counter",
+		    "Bans pushed to the LAPI since nftarpit-sync started.");
+	fprintf(f, "nftarpit_crowdsec_pushed_total %" PRIu64 "\n", cs->pushed);
+}
+
 void status_print_metrics(FILE *f, const struct status *st)
 {
 	const char *v;
@@ -142,6 +164,7 @@ void status_print_metrics(FILE *f, const struct status *st)
 		fprintf(f, "nftarpit_ruleset_present %d\n", st->k.ruleset);
 	}
 	metric_kernel(f, &st->k);
+	metric_crowdsec(f, &st->cs);
 	if (!st->daemon)
 		return;
 	metric_head(f, "nftarpit_info", "gauge", "nftarpitd's version; always 1.");

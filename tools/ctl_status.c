@@ -229,6 +229,75 @@ static uint64_t status_flows_now(const struct status *st)
 	return status_u64(st, "flows_now");
 }
 
+int status_parse_crowdsec(struct status_crowdsec *cs, const char *line)
+{
+	const char *p = line, *eq, *end;
+	char key[32], val[256];
+	size_t kl, vl;
+
+	memset(cs, 0, sizeof(*cs));
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		eq = strchr(p, '=');
+		if (eq == NULL)
+			break;
+		kl = (size_t)(eq - p);
+		if (eq[1] == '"') {
+			eq++;
+			end = strrchr(eq + 1, '"');
+			if (end == NULL)
+				return -1;
+		} else {
+			end = eq + 1 + strcspn(eq + 1, " ");
+		}
+		vl = (size_t)(end - eq - 1);
+		if (kl >= sizeof(key) || vl >= sizeof(val))
+			return -1;
+		memcpy(key, p, kl);
+		key[kl] = '\0';
+		memcpy(val, eq + 1, vl);
+		val[vl] = '\0';
+		p = *end == '"' ? end + 1 : end;
+		if (strcmp(key, "url") == 0)
+			snprintf(cs->url, sizeof(cs->url), "%s", val);
+		else if (strcmp(key, "state") == 0)
+			snprintf(cs->state, sizeof(cs->state), "%.15s", val);
+		else if (strcmp(key, "last_error") == 0)
+			snprintf(cs->last_error, sizeof(cs->last_error), "%s", val);
+		else if (strcmp(key, "held") == 0)
+			(void)status_num(val, &cs->held);
+		else if (strcmp(key, "last_pull") == 0)
+			(void)status_num(val, &cs->last_pull);
+		else if (strcmp(key, "pulls") == 0)
+			(void)status_num(val, &cs->pulls);
+		else if (strcmp(key, "errors") == 0)
+			(void)status_num(val, &cs->errors);
+		else if (strcmp(key, "pushed") == 0)
+			(void)status_num(val, &cs->pushed);
+	}
+	cs->known = cs->state[0] != '\0';
+	return cs->known ? 0 : -1;
+}
+
+static void status_print_crowdsec(FILE *f, const struct status_crowdsec *cs, int64_t now)
+{
+	char ago[32];
+
+	if (!cs->known)
+		return;
+	if (cs->last_pull > 0)
+		status_duration(
+			now > (int64_t)cs->last_pull ? (uint64_t)(now - (int64_t)cs->last_pull) : 0,
+			ago, sizeof(ago));
+	fprintf(f,
+		"crowdsec     %s %s, %" PRIu64 " decisions held, last pull %s%s, %" PRIu64
+		" pulls, %" PRIu64 " errors, %" PRIu64 " bans pushed%s%s\n",
+		cs->url, cs->state, cs->held, cs->last_pull > 0 ? ago : "never",
+		cs->last_pull > 0 ? " ago" : "", cs->pulls, cs->errors, cs->pushed,
+		cs->last_error[0] != '\0' ? "; last error: " : "", cs->last_error);
+}
+
 static void status_print_kernel(FILE *f, const struct status *st)
 {
 	const struct status_kernel *k = &st->k;
@@ -282,10 +351,10 @@ void status_print(FILE *f, const struct status *st, int64_t now)
 	struct tm tm;
 	size_t i;
 
-	(void)now;
 	if (!st->daemon) {
 		fprintf(f, "nftarpitd    not answering: %s\n", st->daemon_err);
 		status_print_kernel(f, st);
+		status_print_crowdsec(f, &st->cs, now);
 		return;
 	}
 	status_duration(status_u64(st, "uptime"), d1, sizeof(d1));
@@ -298,6 +367,7 @@ void status_print(FILE *f, const struct status *st, int64_t now)
 		status_get(st, "queues") != NULL ? status_get(st, "queues") : "?",
 		status_u64(st, "threads"), status_u64(st, "max_flows"));
 	status_print_kernel(f, st);
+	status_print_crowdsec(f, &st->cs, now);
 	status_duration(status_u64(st, "attacker_seconds"), d2, sizeof(d2));
 	fprintf(f, "held now     %" PRIu64 " flows (held %" PRIu64 ", quiet %" PRIu64 ")\n",
 		status_flows_now(st), status_u64(st, "flows_held"), status_u64(st, "flows_quiet"));
@@ -442,6 +512,18 @@ void status_print_json(FILE *f, const struct status *st)
 	}
 	fputs("},\n", f);
 	status_json_kernel(f, &st->k);
+	if (st->cs.known) {
+		fputs("  \"crowdsec\": {\"url\": ", f);
+		status_json_str(f, st->cs.url);
+		fputs(", \"state\": ", f);
+		status_json_str(f, st->cs.state);
+		fprintf(f,
+			", \"held\": %" PRIu64 ", \"last_pull\": %" PRIu64 ", \"pulls\": %" PRIu64
+			", \"errors\": %" PRIu64 ", \"pushed\": %" PRIu64 ", \"last_error\": ",
+			st->cs.held, st->cs.last_pull, st->cs.pulls, st->cs.errors, st->cs.pushed);
+		status_json_str(f, st->cs.last_error);
+		fputs("},\n", f);
+	}
 	if (!st->daemon) {
 		fputs("  \"flows\": []\n}\n", f);
 		return;

@@ -60,6 +60,19 @@ struct status_kernel {
 
 extern const char *const status_set_names[STATUS_NSETS];
 
+/* nftarpit-sync's [crowdsec] client, from the status line of its store (STATE.crowdsec). */
+struct status_crowdsec {
+	bool known; /* the store has a status line */
+	char url[256];
+	char state[16]; /* up, down, refused, new */
+	uint64_t held;	/* decisions held */
+	uint64_t last_pull;
+	uint64_t pulls;
+	uint64_t errors;
+	uint64_t pushed;
+	char last_error[256];
+};
+
 struct status {
 	bool daemon; /* the daemon answered with a whole reply */
 	char daemon_err[160];
@@ -68,6 +81,7 @@ struct status {
 	size_t nflows;
 	struct status_flow flows[STATUS_FLOWS_MAX];
 	struct status_kernel k;
+	struct status_crowdsec cs;
 };
 
 /* Clear st: nothing known yet. */
@@ -81,6 +95,9 @@ int status_parse(struct status *st, const char *text, bool need_end, char *err, 
 
 /* Parse the text of /proc/net/netfilter/nfnetlink_queue into k. 0 or -1 (bad line). */
 int status_parse_proc(struct status_kernel *k, const char *text);
+
+/* Parse the store's status line (lapi_summary()) into cs; 0 or -1. */
+int status_parse_crowdsec(struct status_crowdsec *cs, const char *line);
 
 /* A key's value, or NULL. */
 const char *status_get(const struct status *st, const char *key);

@@ -181,7 +181,8 @@ int main(int argc, char *argv[])
 		}
 		return 0;
 	}
-	if (conf.nlogs == 0 && !conf.journal && conf.nlists == 0 && conf.nallows == 0)
+	if (conf.nlogs == 0 && !conf.journal && conf.nlists == 0 && conf.nallows == 0 &&
+	    conf.crowdsec.url[0] == '\0')
 		log_warnx("no sources given: the sets will hold only the master list");
 	return sync_main(&conf);
 }

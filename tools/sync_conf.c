@@ -25,6 +25,7 @@ void sync_conf_defaults(struct sync_conf *c)
 	c->allow_limit6 = 32;
 	c->kernel_timeouts = true;
 	c->full_interval = 600;
+	crowdsec_conf_defaults(&c->crowdsec);
 	/* Spamhaus DROP has held prefixes as broad as a /10 or /11: they pass. */
 	c->list_limit4 = 8;
 	c->list_limit6 = 16;
@@ -258,10 +259,24 @@ static const char *sync_conf_set_cb(void *arg, const char *key, const char *valu
 	return sync_conf_set(arg, key, value);
 }
 
-/* The shared reader (lib/conffile) names every bad line as file:line: key = value: reason. */
+static const char *sync_conf_crowdsec_cb(void *arg, const char *key, const char *value)
+{
+	return crowdsec_conf_set(arg, key, value);
+}
+
+/*
+ * The shared reader (lib/conffile) names every bad line as file:line: key = value: reason.
+ * [crowdsec] is read in a second pass over the file.
+ */
 int sync_conf_load(const char *path, struct sync_conf *c)
 {
-	return conffile_load(path, "sync", sync_conf_set_cb, c);
+	int n = conffile_load(path, "sync", sync_conf_set_cb, c);
+	int m;
+
+	if (n < 0)
+		return n;
+	m = conffile_load_more(path, "crowdsec", sync_conf_crowdsec_cb, &c->crowdsec);
+	return m < 0 ? m : n + m;
 }
 
 void sync_conf_lists_nft(const struct sync_conf *c, char *out, size_t len)

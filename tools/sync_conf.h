@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "sync_blist.h"
+#include "sync_crowdsec.h"
 #include "sync_exim.h"
 #include "sync_mlog.h"
 #include "sync_pattern.h"
@@ -73,6 +74,7 @@ struct sync_conf {
 	 * lists.nft beside the master list, "none" writes nothing.
 	 */
 	char lists_nft[PATH_MAX];
+	struct crowdsec_conf crowdsec; /* [crowdsec]: the fleet's Local API (sync_lapi.h) */
 };
 
 void sync_conf_defaults(struct sync_conf *c);

@@ -19,6 +19,7 @@
 #include "sync_guard.h"
 #include "sync_input.h"
 #include "sync_kset.h"
+#include "sync_lapi.h"
 #include "sync_listfile.h"
 #include "sync_never.h"
 #include "sync_snap.h"
@@ -61,6 +62,7 @@ struct sync_run {
 	int lock;	     /* flock of the master list (sync_admin.h), -1 none */
 	bool replace;	     /* this pass flushes and refills, whatever c->replace says */
 	struct watch *watch; /* follow mode: nf_tables notifications; NULL if unavailable */
+	struct lapi *cs;     /* [crowdsec] url set: the fleet's Local API, else NULL */
 };
 
 /*
@@ -308,6 +310,10 @@ static int sync_build_want(struct sync_run *r)
 		    0)
 			return -1;
 	}
+	/* The fleet's decisions: a source like the others, so allowlists and limits apply. */
+	if (r->cs != NULL && lapi_want(r->cs, r->now, c->kernel_timeouts, &r->want[SET_BLOCK4],
+				       &r->want[SET_BLOCK6]) < 0)
+		return -1;
 	for (b = SET_BLOCK4; b <= SET_BLOCK6; b++) {
 		/*
 		 * never_block before the admin's blocks: nftarpitctl block refuses those
@@ -610,6 +616,16 @@ static int sync_save(struct sync_run *r)
 	return rc;
 }
 
+/* Our own bans to the LAPI (a failed push is retried later), and a debug line. */
+static void sync_crowdsec_push(struct sync_run *r)
+{
+	char line[512];
+
+	(void)lapi_push(r->cs, &r->st, r->now);
+	lapi_summary(r->cs, line, sizeof(line));
+	log_debug("crowdsec %s", line);
+}
+
 /*
  * One full pass, with the master list loaded and locked (r->lock): allowlists, new log
  * lines, expiry, lists, the kernel, the master list saved, one summary line. Unlocks.
@@ -626,6 +642,15 @@ static int sync_pass(struct sync_run *r, struct input_journal **jp)
 	if (sync_read_allows(r) < 0)
 		goto out;
 	sync_read_logs(r, jp, 0);
+	/*
+	 * The LAPI refusing our key or sending what is not its stream is fatal in a run
+	 * (nothing applied, exit 1); unreachable is not: the held decisions stay in the sets.
+	 */
+	if (r->cs != NULL && lapi_pull(r->cs, &r->st, r->now) == LAPI_REFUSED && !r->follow_phase &&
+	    !c->follow) {
+		rc = SYNC_EXIT_ERROR;
+		goto out;
+	}
 	if (state_forget(&r->st, r->now, &c->policy, &expired) < 0)
 		goto out;
 	if (sync_build_want(r) < 0)
@@ -644,6 +669,8 @@ static int sync_pass(struct sync_run *r, struct input_journal **jp)
 		goto out;
 	}
 	rc = sync_kernel(r, summary, sizeof(summary));
+	if (rc == SYNC_EXIT_OK && r->cs != NULL && !c->dry_run)
+		sync_crowdsec_push(r);
 out:
 	admin_unlock(r->lock);
 	r->lock = -1;
@@ -832,6 +859,11 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 			dirty = false;
 			continue;
 		}
+		/* A change at the LAPI (new or deleted decisions) is applied by a full pass. */
+		if (r->cs != NULL && lapi_pull(r->cs, &r->st, r->now) > 0)
+			last_full = r->now - r->c->full_interval;
+		if (r->cs != NULL && lapi_push_due(r->cs, r->now))
+			sync_crowdsec_push(r);
 		if (r->now - last_full >= r->c->full_interval) {
 			(void)sync_refresh(r, jp);
 			last_full = r->now;
@@ -883,6 +915,8 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 		else
 			r->gen = 0;
 		dirty = true;
+		if (r->cs != NULL)
+			sync_crowdsec_push(r);
 	}
 	(void)sync_save(r);
 	sync_write_lists(r);
@@ -915,6 +949,14 @@ int sync_main(const struct sync_conf *c)
 		log_warn("netlink socket");
 		goto out;
 	}
+	if (c->crowdsec.url[0] != '\0') {
+		char store[PATH_MAX + 16];
+
+		snprintf(store, sizeof(store), "%s.crowdsec", c->state);
+		r->cs = lapi_open(&c->crowdsec, store, c->dry_run);
+		if (r->cs == NULL)
+			goto out;
+	}
 	/* Before the first pass, so that no change after it goes unseen. */
 	if (c->follow && !c->dry_run) {
 		r->watch = watch_open();
@@ -931,6 +973,7 @@ out:
 	input_journal_close(j);
 	watch_close(r->watch);
 	nftx_close(r->x);
+	lapi_close(r->cs);
 	for (i = 0; i < SET_COUNT; i++)
 		cidr_set_free(&r->want[i]);
 	cidr_set_free(&r->own[0]);

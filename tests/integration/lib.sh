@@ -464,3 +464,21 @@ conntrack_count() {
 require_scapy() {
 	"$PY" -c 'import scapy' 2>/dev/null || fail "needs python3-scapy"
 }
+
+# set_elements NS SET: the elements of set SET of table inet nftarpit in namespace NS, as
+# addresses, prefixes or FIRST-LAST ranges, sorted, one per line, without their timeouts.
+set_elements() {
+	ip netns exec "$1" nft -j list set inet nftarpit "$2" | "$PY" -c '
+import json, sys
+out = []
+for obj in json.load(sys.stdin)["nftables"]:
+    for e in (obj.get("set") or {}).get("elem", []):
+        if isinstance(e, dict) and "elem" in e:
+            e = e["elem"]["val"]
+        if isinstance(e, dict) and "prefix" in e:
+            e = "%s/%d" % (e["prefix"]["addr"], e["prefix"]["len"])
+        elif isinstance(e, dict) and "range" in e:
+            e = "%s-%s" % tuple(e["range"])
+        out.append(str(e))
+print("\n".join(sorted(out)))'
+}

@@ -43,19 +43,7 @@ sync() {
 
 # set4: blocklist4's elements, sorted, one per line.
 set4() {
-	in_srv nft -j list set inet nftarpit blocklist4 | "$PY" -c '
-import json, sys
-out = []
-for obj in json.load(sys.stdin)["nftables"]:
-    for e in (obj.get("set") or {}).get("elem", []):
-        if isinstance(e, dict) and "elem" in e:
-            e = e["elem"]["val"]
-        if isinstance(e, dict) and "prefix" in e:
-            e = "%s/%d" % (e["prefix"]["addr"], e["prefix"]["len"])
-        elif isinstance(e, dict) and "range" in e:
-            e = "%s-%s" % tuple(e["range"])
-        out.append(str(e))
-print("\n".join(sorted(out)))'
+	set_elements "$NS_SRV" blocklist4
 }
 
 # banned ADDR: ADDR lies in some element of blocklist4 (neighbouring bans are merged).

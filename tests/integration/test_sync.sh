@@ -43,20 +43,7 @@ field() {
 
 # set_elems NAME: the set's elements, one per line, as ranges or addresses, sorted.
 set_elems() {
-	in_srv nft -j list set inet nftarpit "$1" | "$PY" -c '
-import ipaddress, json, sys
-out = []
-for obj in json.load(sys.stdin)["nftables"]:
-    s = obj.get("set")
-    for e in (s or {}).get("elem", []):
-        if isinstance(e, dict) and "elem" in e:
-            e = e["elem"]["val"]
-        if isinstance(e, dict) and "prefix" in e:
-            e = "%s/%d" % (e["prefix"]["addr"], e["prefix"]["len"])
-        elif isinstance(e, dict) and "range" in e:
-            e = "%s-%s" % tuple(e["range"])
-        out.append(e)
-print("\n".join(sorted(out)))'
+	set_elements "$NS_SRV" "$1"
 }
 
 expect_set() {

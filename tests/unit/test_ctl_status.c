@@ -239,13 +239,48 @@ static void test_http(void **state)
 	assert_int_equal(code, 405);
 }
 
+/* nftarpit-sync's LAPI client: its store's status line shown in all three views. */
+static void test_crowdsec(void **state)
+{
+	struct status *st = malloc(sizeof(*st));
+	char *text;
+
+	status_init(st);
+	memcpy(st->daemon_err, "down", 5);
+	assert_int_equal(status_parse_crowdsec(&st->cs,
+					       "url=http://198.18.2.1:8080 state=down held=4 "
+					       "last_pull=0 pulls=7 errors=3 pushed=2 "
+					       "last_error=\"Failed to connect to 198.18.2.1\""),
+			 0);
+	assert_true(st->cs.known);
+	assert_int_equal(st->cs.held, 4);
+	assert_string_equal(st->cs.last_error, "Failed to connect to 198.18.2.1");
+	text = render(print_human, st);
+	assert_non_null(strstr(text, "crowdsec     http://198.18.2.1:8080 down, 4 decisions held, "
+				     "last pull never, 7 pulls, 3 errors, 2 bans pushed; last "
+				     "error: Failed to connect"));
+	free(text);
+	text = render(status_print_metrics, st);
+	assert_non_null(strstr(text, "nftarpit_crowdsec_up 0\n"));
+	assert_non_null(strstr(text, "nftarpit_crowdsec_decisions_held 4\n"));
+	assert_non_null(strstr(text, "nftarpit_crowdsec_errors_total 3\n"));
+	free(text);
+	text = render(status_print_json, st);
+	assert_non_null(strstr(text, "\"crowdsec\": {\"url\": \"http://198.18.2.1:8080\", "
+				     "\"state\": \"down\", \"held\": 4"));
+	free(text);
+	assert_int_equal(status_parse_crowdsec(&st->cs, "garbage"), -1);
+	assert_false(st->cs.known);
+	free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse), cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_proc),  cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_views), cmocka_unit_test(test_down),
-		cmocka_unit_test(test_http),
+		cmocka_unit_test(test_http),  cmocka_unit_test(test_crowdsec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
