@@ -15,6 +15,7 @@
 
 #include <libmnl/libmnl.h>
 
+#include "conffile.h"
 #include "ctl_live.h"
 #include "ctl_ruleset.h"
 #include "ctl_status.h"
@@ -40,6 +41,8 @@
 enum { SET_B4, SET_B6, SET_A4, SET_A6, SET_N };
 
 struct admin_args {
+	const char *config; /* [sync] of it: ban_prefix4/6 */
+	bool config_given;
 	const char *state;
 	const char *sock;
 	const char *target;
@@ -67,6 +70,7 @@ static const struct option admin_opts[] = {
 	{"state", required_argument, NULL, ADMIN_OPT_STATE},
 	{"json", no_argument, NULL, ADMIN_OPT_JSON},
 	{"socket", required_argument, NULL, 's'},
+	{"config", required_argument, NULL, 'c'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -77,13 +81,14 @@ static int admin_args(int argc, char **argv, bool want_target, struct admin_args
 	int ch;
 
 	memset(a, 0, sizeof(*a));
+	a->config = CONFFILE_DEFAULT_PATH;
 	a->state = SYNC_DEFAULT_STATE;
 	a->sock = LIVE_DEFAULT_SOCKET;
 	a->reason = "";
 	a->duration = -1;
 	optind = 1;
 	for (;;) {
-		ch = getopt_long(argc, argv, "s:", admin_opts, NULL);
+		ch = getopt_long(argc, argv, "s:c:", admin_opts, NULL);
 		if (ch == -1)
 			break;
 		switch (ch) {
@@ -110,6 +115,10 @@ static int admin_args(int argc, char **argv, bool want_target, struct admin_args
 			break;
 		case 's':
 			a->sock = optarg;
+			break;
+		case 'c':
+			a->config = optarg;
+			a->config_given = true;
 			break;
 		default:
 			return -1;
@@ -146,6 +155,40 @@ static int admin_target(const char *s, int *family, struct cidr_range *r)
 	if (rc == CIDR_HOSTBITS)
 		log_warnx("\"%s\" has host bits set: taken as its network", s);
 	return 0;
+}
+
+/*
+ * How wide nftarpit-sync bans: [sync] of the config file (the default one only if it
+ * exists), so that a block of one address covers the prefix a log hit on it would.
+ */
+static int admin_widen_policy(const struct admin_args *a, struct widen_policy *p)
+{
+	struct sync_conf *c = malloc(sizeof(*c));
+	int n;
+
+	if (c == NULL)
+		return -1;
+	sync_conf_defaults(c);
+	n = sync_conf_load(a->config, c);
+	if (n < 0 && (errno != ENOENT || a->config_given)) {
+		log_warn("config %s", a->config);
+		free(c);
+		return -1;
+	}
+	if (n > 0) {
+		log_warnx("config %s: %d error%s", a->config, n, n == 1 ? "" : "s");
+		free(c);
+		return -1;
+	}
+	*p = c->policy.widen;
+	free(c);
+	return 0;
+}
+
+/* Whether s names one address: no prefix length, no range. */
+static bool admin_single(const char *s)
+{
+	return strchr(s, '/') == NULL && strchr(s, '-') == NULL;
 }
 
 /* Whether r covers more than a /len of its family. */
@@ -343,16 +386,22 @@ static void admin_expiry_text(int64_t expires, int64_t now, char *out, size_t le
 	snprintf(out, len, "in %s", d);
 }
 
-/* Unblock: the log bans inside r end now, so they do not return when protection ends. */
+/*
+ * Unblock: the log bans overlapping r end now, so they do not return when protection ends.
+ * A ban is a prefix: unblocking one address of a banned /64 ends the /64's ban (the
+ * offence was attributed to the prefix, and the admin says it was wrong).
+ */
 static void admin_end_bans(struct state *st, int family, const struct cidr_range *r, int64_t now)
 {
+	struct cidr_range b;
 	size_t i;
 
 	for (i = 0; i < st->n; i++) {
 		struct state_entry *e = &st->e[i];
 
-		if (e->family == family && cidr_addr_cmp(&e->addr, &r->first) >= 0 &&
-		    cidr_addr_cmp(&e->addr, &r->last) <= 0 && e->expires > now)
+		b = state_entry_range(e);
+		if (e->family == family && cidr_addr_cmp(&b.first, &r->last) <= 0 &&
+		    cidr_addr_cmp(&r->first, &b.last) <= 0 && e->expires > now)
 			e->expires = now;
 	}
 }
@@ -363,13 +412,28 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 	struct admin_args a;
 	struct state st;
 	struct cidr_range r;
-	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], exp[48];
+	struct widen_policy wp;
+	struct cidr_addr seen;
+	bool widened = false;
+	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], exp[48], for_addr[CIDR_TEXT_MAX + 16];
 	int64_t now = (int64_t)time(NULL), expires;
 	size_t changes = 0;
 	int family, lock, rc;
 
 	if (admin_args(argc, argv, true, &a) < 0 || admin_target(a.target, &family, &r) < 0)
 		return CTL_EXIT_USAGE;
+	/* A block of one address covers its ban prefix, as a log hit would; ADDR/128 does not. */
+	for_addr[0] = '\0';
+	if (kind == ADMIN_BLOCK && admin_single(a.target)) {
+		if (admin_widen_policy(&a, &wp) < 0)
+			return CTL_EXIT_USAGE;
+		seen = r.first;
+		r = widen_ban(&wp, family, &seen);
+		widened = cidr_addr_cmp(&r.first, &r.last) != 0;
+		cidr_addr_format(&seen, family, text, sizeof(text));
+		if (widened)
+			snprintf(for_addr, sizeof(for_addr), " (for %s)", text);
+	}
 	if (kind == ADMIN_UNBLOCK && a.allow)
 		kind = ADMIN_ALLOW;
 	if (a.allow && kind != ADMIN_ALLOW) {
@@ -406,7 +470,8 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 		goto out;
 	}
 	(void)admin_prune(&st.admin, now);
-	if (admin_set(&st.admin, kind, family, &r, now, expires, a.reason) < 0) {
+	if (admin_set_seen(&st.admin, kind, family, &r, widened ? &seen : NULL, now, expires,
+			   a.reason) < 0) {
 		log_warnx("--reason must be one line of printable text, under %d bytes",
 			  ADMIN_REASON_MAX);
 		rc = CTL_EXIT_USAGE;
@@ -427,8 +492,8 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 	}
 	admin_own(a.state);
 	admin_expiry_text(expires, now, exp, sizeof(exp));
-	printf("%s %s: expires %s, kernel elements changed %zu%s%s\n", admin_kind_name(kind), text,
-	       exp, changes, a.reason[0] != '\0' ? ", reason: " : "", a.reason);
+	printf("%s %s%s: expires %s, kernel elements changed %zu%s%s\n", admin_kind_name(kind),
+	       text, for_addr, exp, changes, a.reason[0] != '\0' ? ", reason: " : "", a.reason);
 out:
 	state_free(&st);
 	admin_unlock(lock);
@@ -471,7 +536,8 @@ int admin_cmd_list(int argc, char **argv)
 {
 	struct admin_args a;
 	struct state st;
-	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], added[32], exp[48];
+	struct state_ban_counts bans;
+	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], added[32], exp[48], bans_text[512];
 	int64_t now = (int64_t)time(NULL);
 	size_t i, active = 0;
 	bool first = true;
@@ -519,11 +585,17 @@ int admin_cmd_list(int argc, char **argv)
 		printf("%-7s %-34s %-20s %-10s %s\n", admin_kind_name(e->kind), text, added, exp,
 		       e->reason);
 	}
-	if (a.json)
-		printf("%s]}\n", first ? "" : "\n");
-	else
+	state_count_bans(&st, now, &bans);
+	if (a.json) {
+		printf("%s], \"bans_by_prefix\": ", first ? "" : "\n");
+		status_bans_json(stdout, &bans);
+		printf("}\n");
+	} else {
+		status_bans_text(&bans, bans_text, sizeof(bans_text));
 		printf("(%zu admin entries; %zu offenders banned from the logs now, %zu known)\n",
 		       st.admin.n, active, st.n);
+		printf("bans now by prefix: %s\n", bans_text);
+	}
 	state_free(&st);
 	return CTL_EXIT_OK;
 }
@@ -554,15 +626,76 @@ static int admin_kernel_has(struct nftx *x, int i, const struct cidr_addr *a, in
 
 static void admin_why_entry(const char *what, const struct admin_entry *e, int64_t now)
 {
-	char text[CIDR_TEXT_MAX], added[32], exp[48];
+	char text[CIDR_TEXT_MAX], added[32], exp[48], seen[64];
 
 	if (e == NULL)
 		return;
 	cidr_range_format(&e->r, e->family, text, sizeof(text));
 	admin_time_text(e->added, added, sizeof(added));
 	admin_expiry_text(e->expires, now, exp, sizeof(exp));
-	printf("  admin:   %s %s since %s, expires %s%s%s\n", what, text, added, exp,
-	       e->reason[0] != '\0' ? ", reason: " : "", e->reason);
+	printf("  admin:   %s %s", what, text);
+	if (e->has_seen) {
+		cidr_addr_format(&e->seen, e->family, seen, sizeof(seen));
+		printf(" (blocked for %s)", seen);
+	}
+	printf(" since %s, expires %s%s%s\n", added, exp, e->reason[0] != '\0' ? ", reason: " : "",
+	       e->reason);
+}
+
+/* One offender of the master list: the prefix banned, the address seen, the reasons. */
+static void admin_why_offender(const struct state_entry *e, const char *label, int64_t now)
+{
+	char t1[32], t2[32], exp[48], pfx[CIDR_TEXT_MAX], seen[64];
+	struct cidr_range b = state_entry_range(e);
+	int i;
+
+	cidr_range_format(&b, e->family, pfx, sizeof(pfx));
+	cidr_addr_format(&e->seen, e->family, seen, sizeof(seen));
+	admin_time_text(e->first, t1, sizeof(t1));
+	admin_time_text(e->last, t2, sizeof(t2));
+	admin_expiry_text(e->expires, now, exp, sizeof(exp));
+	printf("  %s prefix %s banned for %s (address seen), first seen %s, last seen %s, "
+	       "hits %u, ban episodes %u, ban %s%s, sources",
+	       label, pfx, seen, t1, t2, e->hits, e->bans, e->expires > now ? "expires " : "ended",
+	       e->expires > now ? exp : "");
+	for (i = 0; i < MLOG_NREASONS; i++)
+		if (e->sources & (1u << i))
+			printf(" %s", mlog_reason_name((enum mlog_reason)i));
+	putchar('\n');
+}
+
+/* The escalated prefixes holding a, and the bans inside them that made them. */
+static void admin_why_escalated(const struct state *st, int family, const struct cidr_addr *a,
+				int64_t now)
+{
+	const struct widen_esc *x;
+	const struct state_entry *e;
+	struct cidr_range r, b;
+	char pfx[CIDR_TEXT_MAX], since[32], exp[48];
+	size_t i, k;
+
+	for (i = 0; i < st->nesc; i++) {
+		x = &st->esc[i];
+		r = widen_esc_range(x);
+		if (x->family != family || x->expires <= now || cidr_addr_cmp(a, &r.first) < 0 ||
+		    cidr_addr_cmp(a, &r.last) > 0)
+			continue;
+		cidr_range_format(&r, family, pfx, sizeof(pfx));
+		admin_time_text(x->since, since, sizeof(since));
+		admin_expiry_text(x->expires, now, exp, sizeof(exp));
+		printf("  escalated: prefix %s banned since %s, expires %s: %u banned prefixes "
+		       "inside it\n",
+		       pfx, since, exp, x->units);
+		for (k = 0; k < st->n; k++) {
+			e = &st->e[k];
+			b = state_entry_range(e);
+			if (e->family != family || e->expires <= now || e->prefix <= x->len ||
+			    cidr_addr_cmp(&b.first, &r.first) < 0 ||
+			    cidr_addr_cmp(&b.last, &r.last) > 0)
+				continue;
+			admin_why_offender(e, "  inside:", now);
+		}
+	}
 }
 
 /* Flows from addr held right now, from the daemon's snapshot. */
@@ -602,9 +735,10 @@ int admin_cmd_why(int argc, char **argv)
 	struct state st;
 	struct cidr_range r, kr;
 	const struct state_entry *e;
-	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], t1[32], t2[32], exp[48], addr[64];
+	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], exp[48], addr[64];
 	int64_t now = (int64_t)time(NULL);
 	int family, i, in[SET_N];
+	size_t k;
 	struct nftx *x;
 
 	if (admin_args(argc, argv, true, &a) < 0 || admin_target(a.target, &family, &r) < 0)
@@ -627,22 +761,13 @@ int admin_cmd_why(int argc, char **argv)
 			now);
 	admin_why_entry("allow", admin_covering(&st.admin, ADMIN_ALLOW, family, &r.first, now),
 			now);
-	e = state_find(&st, family, &r.first);
-	if (e != NULL) {
-		admin_time_text(e->first, t1, sizeof(t1));
-		admin_time_text(e->last, t2, sizeof(t2));
-		admin_expiry_text(e->expires, now, exp, sizeof(exp));
-		printf("  logs:    first seen %s, last seen %s, hits %u, ban episodes %u, ban "
-		       "%s%s, sources",
-		       t1, t2, e->hits, e->bans, e->expires > now ? "expires " : "ended",
-		       e->expires > now ? exp : "");
-		for (i = 0; i < MLOG_NREASONS; i++)
-			if (e->sources & (1u << i))
-				printf(" %s", mlog_reason_name((enum mlog_reason)i));
-		putchar('\n');
-	} else {
+	k = 0;
+	e = state_covering(&st, family, &r.first, &k);
+	if (e == NULL)
 		printf("  logs:    not in the master list's offenders\n");
-	}
+	for (; e != NULL; e = state_covering(&st, family, &r.first, &k))
+		admin_why_offender(e, "logs:   ", now);
+	admin_why_escalated(&st, family, &r.first, now);
 	state_free(&st);
 	x = nftx_open();
 	for (i = 0; i < SET_N; i++)

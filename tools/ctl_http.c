@@ -112,7 +112,7 @@ static void http_send_all(int fd, const char *p, size_t len)
 }
 
 /* One client: read the request head within the deadline, answer, close. */
-static void http_client(int fd, const char *sock, bool sets, struct status *st)
+static void http_client(int fd, const char *sock, bool sets, const char *state, struct status *st)
 {
 	struct timeval tv = {HTTP_CLIENT_S, 0};
 	char req[HTTP_MAX_REQUEST + 1];
@@ -141,6 +141,7 @@ static void http_client(int fd, const char *sock, bool sets, struct status *st)
 		if (f == NULL)
 			return;
 		live_status(st, sock, 0, sets);
+		live_bans(st, state);
 		status_print_metrics(f, st);
 		fclose(f);
 	}
@@ -160,7 +161,7 @@ static void http_client(int fd, const char *sock, bool sets, struct status *st)
 	free(body);
 }
 
-int http_serve(const char *listen_addr, const char *sock, bool sets)
+int http_serve(const char *listen_addr, const char *sock, bool sets, const char *state)
 {
 	struct sockaddr_storage ss;
 	struct sigaction sa;
@@ -200,7 +201,7 @@ int http_serve(const char *listen_addr, const char *sock, bool sets)
 		if (fd < 0)
 			continue;
 		/* One scrape at a time: scrapers come every few seconds, and each is bounded. */
-		http_client(fd, sock, sets, st);
+		http_client(fd, sock, sets, state, st);
 		close(fd);
 	}
 	close(lfd);

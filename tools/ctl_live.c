@@ -29,7 +29,9 @@
 #include "log.h"
 #include "nftx.h"
 #include "strnum.h"
+#include "sync_conf.h"
 #include "sync_kset.h"
+#include "sync_state.h"
 
 #define LIVE_PROC_QUEUES "/proc/net/netfilter/nfnetlink_queue"
 
@@ -260,6 +262,19 @@ void live_status(struct status *st, const char *path, unsigned int nflows, bool 
 	live_proc(&st->k);
 }
 
+void live_bans(struct status *st, const char *state)
+{
+	struct state s;
+	char err[PATH_MAX + 128];
+
+	state_init(&s);
+	if (state_load(&s, state, err, sizeof(err)) == 0) {
+		state_count_bans(&s, (int64_t)time(NULL), &st->bans);
+		st->bans_known = true;
+	}
+	state_free(&s);
+}
+
 enum {
 	LIVE_OPT_JSON = 256,
 	LIVE_OPT_NO_SETS,
@@ -267,6 +282,7 @@ enum {
 	LIVE_OPT_OUTPUT,
 	LIVE_OPT_INTERVAL,
 	LIVE_OPT_LISTEN,
+	LIVE_OPT_STATE,
 };
 
 static const struct option live_opts[] = {
@@ -277,6 +293,7 @@ static const struct option live_opts[] = {
 	{"output", required_argument, NULL, 'o'},
 	{"interval", required_argument, NULL, LIVE_OPT_INTERVAL},
 	{"listen", required_argument, NULL, LIVE_OPT_LISTEN},
+	{"state", required_argument, NULL, LIVE_OPT_STATE},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -289,6 +306,7 @@ struct live_args {
 	const char *output;
 	const char *listen;
 	unsigned int interval_ms;
+	const char *state; /* nftarpit-sync's master list, for the bans by prefix */
 };
 
 static int live_parse_args(int argc, char **argv, struct live_args *a)
@@ -304,6 +322,7 @@ static int live_parse_args(int argc, char **argv, struct live_args *a)
 	a->output = NULL;
 	a->listen = NULL;
 	a->interval_ms = 1000;
+	a->state = SYNC_DEFAULT_STATE;
 	optind = 1;
 	for (;;) {
 		ch = getopt_long(argc, argv, "s:o:h", live_opts, NULL);
@@ -333,6 +352,9 @@ static int live_parse_args(int argc, char **argv, struct live_args *a)
 			break;
 		case LIVE_OPT_LISTEN:
 			a->listen = optarg;
+			break;
+		case LIVE_OPT_STATE:
+			a->state = optarg;
 			break;
 		case LIVE_OPT_INTERVAL:
 			v = strnum_parse(optarg, 100, 60000, &errstr);
@@ -365,6 +387,7 @@ int live_cmd_status(int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	live_status(st, a.sock, a.flows, a.sets);
+	live_bans(st, a.state);
 	if (a.json)
 		status_print_json(stdout, st);
 	else
@@ -417,10 +440,12 @@ int live_cmd_metrics(int argc, char **argv)
 	}
 	if (a.listen != NULL) {
 		free(st);
-		return http_serve(a.listen, a.sock, a.sets) < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
+		return http_serve(a.listen, a.sock, a.sets, a.state) < 0 ? CTL_EXIT_FAIL
+									 : CTL_EXIT_OK;
 	}
 	/* No flows: totals only, and no snapshot round trip to the workers. */
 	live_status(st, a.sock, 0, a.sets);
+	live_bans(st, a.state);
 	if (a.output != NULL)
 		rc = live_write_metrics(a.output, st) < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 	else

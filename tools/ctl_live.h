@@ -25,6 +25,12 @@ int live_request(const char *path, const char *req, int timeout_ms, char **out, 
  */
 void live_status(struct status *st, const char *path, unsigned int nflows, bool sets);
 
+/*
+ * Count the bans in force in nftarpit-sync's master list at state (no lock: it is replaced
+ * by rename, never rewritten in place). Unreadable: st->bans_known stays false.
+ */
+void live_bans(struct status *st, const char *state);
+
 /* The commands; each returns an exit status (CTL_EXIT_*). */
 int live_cmd_status(int argc, char **argv);
 int live_cmd_metrics(int argc, char **argv);

@@ -117,6 +117,33 @@ static void metric_kernel(FILE *f, const struct status_kernel *k)
 				k->sets[s]);
 }
 
+/* Labels from fixed vocabularies: family, prefix length (0-128 or "range"), source. */
+static void metric_bans(FILE *f, const struct state_ban_counts *c)
+{
+	int src, fam, l;
+
+	metric_head(f, "nftarpit_bans", "gauge",
+		    "Bans in force in nftarpit-sync's master list, by family, prefix length and "
+		    "source.");
+	for (src = 0; src < STATE_BAN_SRCS; src++) {
+		for (fam = 0; fam < 2; fam++) {
+			for (l = STATE_BAN_RANGE; l >= 0; l--) {
+				if (c->n[fam][l][src] == 0)
+					continue;
+				fprintf(f, "nftarpit_bans{family=\"ipv%d\",prefix=\"",
+					fam == 0 ? 4 : 6);
+				if (l == STATE_BAN_RANGE)
+					fputs("range", f);
+				else
+					fprintf(f, "%d", l);
+				fprintf(f, "\",source=\"%s\"} %u\n",
+					state_ban_src_name((enum state_ban_src)src),
+					c->n[fam][l][src]);
+			}
+		}
+	}
+}
+
 void status_print_metrics(FILE *f, const struct status *st)
 {
 	const char *v;
@@ -130,6 +157,8 @@ void status_print_metrics(FILE *f, const struct status *st)
 		fprintf(f, "nftarpit_ruleset_present %d\n", st->k.ruleset);
 	}
 	metric_kernel(f, &st->k);
+	if (st->bans_known)
+		metric_bans(f, &st->bans);
 	if (!st->daemon)
 		return;
 	metric_head(f, "nftarpit_info", "gauge", "nftarpitd's version; always 1.");

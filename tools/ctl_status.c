@@ -3,6 +3,7 @@
 #include "ctl_status.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -219,6 +220,81 @@ void status_duration(uint64_t s, char *out, size_t len)
 		snprintf(out, len, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s % 86400 / 3600);
 }
 
+/* Append to out at *n, never past len. */
+static void status_cat(char *out, size_t len, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void status_cat(char *out, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*n >= len)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(out + *n, len - *n, fmt, ap);
+	va_end(ap);
+	*n = k < 0 ? len : *n + (size_t)k;
+}
+
+void status_bans_text(const struct state_ban_counts *c, char *out, size_t len)
+{
+	size_t n = 0;
+	int src, f, l;
+	bool any;
+
+	out[0] = '\0';
+	for (src = 0; src < STATE_BAN_SRCS; src++) {
+		any = false;
+		for (f = 0; f < 2; f++) {
+			for (l = STATE_BAN_RANGE; l >= 0; l--) {
+				if (c->n[f][l][src] == 0)
+					continue;
+				if (!any)
+					status_cat(out, len, &n, "%s%s ", n > 0 ? "; " : "",
+						   state_ban_src_name((enum state_ban_src)src));
+				else
+					status_cat(out, len, &n, ", ");
+				if (l == STATE_BAN_RANGE)
+					status_cat(out, len, &n, "IPv%d ranges %u", f == 0 ? 4 : 6,
+						   c->n[f][l][src]);
+				else
+					status_cat(out, len, &n, "IPv%d/%d %u", f == 0 ? 4 : 6, l,
+						   c->n[f][l][src]);
+				any = true;
+			}
+		}
+	}
+	if (n == 0)
+		snprintf(out, len, "none");
+}
+
+void status_bans_json(FILE *f, const struct state_ban_counts *c)
+{
+	bool first = true;
+	int src, fam, l;
+
+	fputc('[', f);
+	for (src = 0; src < STATE_BAN_SRCS; src++) {
+		for (fam = 0; fam < 2; fam++) {
+			for (l = STATE_BAN_RANGE; l >= 0; l--) {
+				if (c->n[fam][l][src] == 0)
+					continue;
+				fprintf(f, "%s{\"family\": %d, \"prefix\": ", first ? "" : ", ",
+					fam == 0 ? 4 : 6);
+				if (l == STATE_BAN_RANGE)
+					fputs("\"range\"", f);
+				else
+					fprintf(f, "%d", l);
+				fprintf(f, ", \"source\": \"%s\", \"count\": %u}",
+					state_ban_src_name((enum state_ban_src)src),
+					c->n[fam][l][src]);
+				first = false;
+			}
+		}
+	}
+	fputc(']', f);
+}
+
 /* Flows held now: the workers' snapshot count when there is one, else the counters. */
 static uint64_t status_flows_now(const struct status *st)
 {
@@ -267,7 +343,7 @@ static void status_print_kernel(FILE *f, const struct status *st)
 
 void status_print(FILE *f, const struct status *st, int64_t now)
 {
-	char d1[32], d2[32], d3[32], when[64];
+	char d1[32], d2[32], d3[32], when[64], bans[512];
 	uint64_t started = status_u64(st, "started");
 	time_t t = (time_t)started;
 	struct tm tm;
@@ -289,6 +365,10 @@ void status_print(FILE *f, const struct status *st, int64_t now)
 		status_get(st, "queues") != NULL ? status_get(st, "queues") : "?",
 		status_u64(st, "threads"), status_u64(st, "max_flows"));
 	status_print_kernel(f, st);
+	if (st->bans_known) {
+		status_bans_text(&st->bans, bans, sizeof(bans));
+		fprintf(f, "bans now     %s (master list)\n", bans);
+	}
 	status_duration(status_u64(st, "attacker_seconds"), d2, sizeof(d2));
 	fprintf(f, "held now     %" PRIu64 " flows (held %" PRIu64 ", quiet %" PRIu64 ")\n",
 		status_flows_now(st), status_u64(st, "flows_held"), status_u64(st, "flows_quiet"));
@@ -429,6 +509,12 @@ void status_print_json(FILE *f, const struct status *st)
 	}
 	fputs("},\n", f);
 	status_json_kernel(f, &st->k);
+	fputs("  \"bans\": ", f);
+	if (st->bans_known)
+		status_bans_json(f, &st->bans);
+	else
+		fputs("null", f);
+	fputs(",\n", f);
 	if (!st->daemon) {
 		fputs("  \"flows\": []\n}\n", f);
 		return;

@@ -142,14 +142,55 @@ static bool sync_exempt(struct sync_run *r, int family, const struct cidr_addr *
 	return cidr_set_contains(&r->want[family == 4 ? SET_ALLOW4 : SET_ALLOW6], a);
 }
 
+/* Follow mode: send range x (tag = expiry) with the next small transaction. */
+static int sync_pend(struct sync_run *r, int family, const struct cidr_range *x, int64_t expires)
+{
+	struct cidr_range y = *x;
+
+	y.tag = r->c->kernel_timeouts ? (uint64_t)expires : 0;
+	return cidr_set_add(&r->pending[family == 4 ? 0 : 1], &y);
+}
+
+/* A prefix escalated (state_escalate): say why, and in follow mode ban it at once. */
+static void sync_on_escalate(const struct widen_esc *esc, void *arg)
+{
+	struct sync_run *r = arg;
+	struct cidr_range x = widen_esc_range(esc), u;
+	char p[CIDR_TEXT_MAX], banned[8 * CIDR_TEXT_MAX], one[CIDR_TEXT_MAX];
+	size_t i = 0, len = 0, shown = 0;
+	const struct state_entry *e;
+
+	banned[0] = '\0';
+	cidr_range_format(&x, esc->family, p, sizeof(p));
+	/* The bans inside it, as evidence; a few are enough for a log line. */
+	while (shown < 6 && len < sizeof(banned)) {
+		e = state_covering(&r->st, esc->family, &x.first, &i);
+		if (e == NULL)
+			break;
+		u = state_entry_range(e);
+		if (e->expires <= r->now || cidr_addr_cmp(&u.last, &x.last) > 0 ||
+		    e->prefix <= esc->len)
+			continue;
+		cidr_range_format(&u, esc->family, one, sizeof(one));
+		len += (size_t)snprintf(banned + len, sizeof(banned) - len, "%s%s",
+					shown > 0 ? "," : "", one);
+		shown++;
+	}
+	log_info("escalate prefix=%s reason=banned_prefixes_inside units=%u escalate_count=%u "
+		 "banned=%s%s expires_in=%llds",
+		 p, esc->units, r->c->policy.widen.escalate_count, banned,
+		 esc->units > shown ? ",..." : "", (long long)(esc->expires - r->now));
+	if (r->follow_phase && sync_pend(r, esc->family, &x, esc->expires) < 0)
+		log_warn("escalating %s", p);
+}
+
 static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 {
 	struct sync_run *r = arg;
 	struct state_entry *e;
-	struct cidr_range x;
-	char a[64];
+	struct cidr_range x = widen_ban(&r->c->policy.widen, hit->family, &hit->addr);
+	char a[64], pfx[CIDR_TEXT_MAX];
 	bool was_active;
-	int b = hit->family == 4 ? SET_BLOCK4 : SET_BLOCK6;
 
 	cidr_addr_format(&hit->addr, hit->family, a, sizeof(a));
 	if (!r->c->force && sync_exempt(r, hit->family, &hit->addr)) {
@@ -158,7 +199,8 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 			  mlog_reason_name(hit->reason));
 		return 0;
 	}
-	e = state_find(&r->st, hit->family, &hit->addr);
+	e = state_find(&r->st, hit->family, &x.first,
+		       widen_ban_len(&r->c->policy.widen, hit->family));
 	was_active = e != NULL && e->expires > r->now;
 	e = state_hit(&r->st, hit->family, &hit->addr, hit->reason, r->now, &r->c->policy);
 	if (e == NULL)
@@ -168,15 +210,14 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 			  mlog_reason_name(hit->reason), hit->detail, e->hits);
 		return 0;
 	}
-	log_info("ban src=%s reason=%s detail=%s hits=%u bans=%u expires_in=%llds", a,
-		 mlog_reason_name(hit->reason), hit->detail, e->hits, e->bans,
+	cidr_range_format(&x, hit->family, pfx, sizeof(pfx));
+	log_info("ban src=%s prefix=%s reason=%s detail=%s hits=%u bans=%u expires_in=%llds", a,
+		 pfx, mlog_reason_name(hit->reason), hit->detail, e->hits, e->bans,
 		 (long long)(e->expires - r->now));
-	if (was_active || cidr_set_contains(&r->want[b], &hit->addr))
-		return 0;
-	x.first = hit->addr;
-	x.last = hit->addr;
-	x.tag = r->c->kernel_timeouts ? (uint64_t)e->expires : 0;
-	return cidr_set_add(&r->pending[hit->family == 4 ? 0 : 1], &x);
+	if (!was_active && sync_pend(r, hit->family, &x, e->expires) < 0)
+		return -1;
+	/* Its wider prefix may now hold enough banned ones. */
+	return state_escalate(&r->st, r->now, &r->c->policy.widen, sync_on_escalate, r);
 }
 
 /* Whether r is broader than a len-bit prefix of its family. */
@@ -296,10 +337,19 @@ static int sync_build_want(struct sync_run *r)
 	for (i = 0; i < r->st.n; i++) {
 		if (r->st.e[i].expires <= r->now)
 			continue;
-		x.first = r->st.e[i].addr;
-		x.last = r->st.e[i].addr;
+		x = state_entry_range(&r->st.e[i]);
 		x.tag = c->kernel_timeouts ? (uint64_t)r->st.e[i].expires : 0;
 		if (cidr_set_add(&r->want[r->st.e[i].family == 4 ? SET_BLOCK4 : SET_BLOCK6], &x) <
+		    0)
+			return -1;
+	}
+	/* Escalated prefixes: subtracted from like every other ban below. */
+	for (i = 0; i < r->st.nesc; i++) {
+		if (r->st.esc[i].expires <= r->now)
+			continue;
+		x = widen_esc_range(&r->st.esc[i]);
+		x.tag = c->kernel_timeouts ? (uint64_t)r->st.esc[i].expires : 0;
+		if (cidr_set_add(&r->want[r->st.esc[i].family == 4 ? SET_BLOCK4 : SET_BLOCK6], &x) <
 		    0)
 			return -1;
 	}
@@ -584,7 +634,8 @@ static int sync_pass(struct sync_run *r, struct input_journal **jp)
 	if (sync_read_allows(r) < 0)
 		goto out;
 	sync_read_logs(r, jp, 0);
-	if (state_forget(&r->st, r->now, &c->policy, &expired) < 0)
+	if (state_forget(&r->st, r->now, &c->policy, &expired) < 0 ||
+	    state_escalate(&r->st, r->now, &c->policy.widen, sync_on_escalate, r) < 0)
 		goto out;
 	if (sync_build_want(r) < 0)
 		goto out;
@@ -679,6 +730,35 @@ static int sync_refresh(struct sync_run *r, struct input_journal **jp)
 }
 
 /*
+ * Follow mode's new bans as the kernel can take them: merged, without the allowlists, the
+ * admin's unblocks and this host's addresses (as a full pass would subtract them), and
+ * without what the sets already hold (an interval set refuses an overlapping element).
+ * 0 or -1.
+ */
+static int sync_carve(struct sync_run *r, int f)
+{
+	struct cidr_set *p = &r->pending[f];
+	struct cidr_set cut;
+	size_t i;
+	int rc = -1;
+
+	cidr_set_init(&cut, p->family);
+	if (cidr_set_merge(p) < 0 || cidr_set_subtract(p, &r->want[SET_ALLOW4 + f]) < 0 ||
+	    admin_ranges(&r->st.admin, ADMIN_UNBLOCK, p->family, r->now, &cut) < 0 ||
+	    cidr_set_merge(&cut) < 0 || cidr_set_subtract(p, &cut) < 0 ||
+	    (!r->c->force && cidr_set_subtract(p, &r->own[f]) < 0))
+		goto out;
+	cidr_set_clear(&cut);
+	for (i = 0; i < p->n; i++)
+		if (cidr_set_overlapping(&r->want[SET_BLOCK4 + f], &p->r[i], &cut) < 0)
+			goto out;
+	rc = cidr_set_subtract(p, &cut);
+out:
+	cidr_set_free(&cut);
+	return rc;
+}
+
+/*
  * Follow: poll the sources every 200 ms (the journal wakes us itself) and send each new
  * offender in its own small transaction, so a ban lands within a second of the log line.
  * Every full_interval a full pass reads the lists again and takes expired offenders out.
@@ -712,6 +792,12 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 			last_full = r->now;
 			dirty = false;
 			continue;
+		}
+		for (f = 0; f < 2; f++) {
+			if (r->pending[f].n > 0 && sync_carve(r, f) < 0) {
+				log_warn("follow: preparing new bans");
+				cidr_set_clear(&r->pending[f]);
+			}
 		}
 		if (r->pending[0].n + r->pending[1].n == 0) {
 			if (dirty && r->now - last_save >= 10) {

@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	      "save and load do not round-trip", "");
 	for (i = 0; i < st.n; i++) {
 		const struct state_entry *a = &st.e[i];
-		const struct state_entry *b = state_find(&back, a->family, &a->addr);
+		const struct state_entry *b = state_find(&back, a->family, &a->addr, a->prefix);
 
 		check(b != NULL && b->expires == a->expires && b->hits == a->hits &&
 			      b->bans == a->bans && b->last == a->last,
