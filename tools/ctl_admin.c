@@ -642,7 +642,7 @@ static void admin_why_entry(const char *what, const struct admin_entry *e, int64
 	       e->reason);
 }
 
-/* One offender of the master list: the prefix banned, the address seen, the reasons. */
+/* One offender of the master list: its record, the prefix banned, the address seen. */
 static void admin_why_offender(const struct state_entry *e, const char *label, int64_t now)
 {
 	char t1[32], t2[32], exp[48], pfx[CIDR_TEXT_MAX], seen[64];
@@ -654,14 +654,13 @@ static void admin_why_offender(const struct state_entry *e, const char *label, i
 	admin_time_text(e->first, t1, sizeof(t1));
 	admin_time_text(e->last, t2, sizeof(t2));
 	admin_expiry_text(e->expires, now, exp, sizeof(exp));
-	printf("  %s prefix %s banned for %s (address seen), first seen %s, last seen %s, "
-	       "hits %u, ban episodes %u, ban %s%s, sources",
-	       label, pfx, seen, t1, t2, e->hits, e->bans, e->expires > now ? "expires " : "ended",
+	printf("  %s first seen %s, last seen %s, hits %u, ban episodes %u, ban %s%s, sources",
+	       label, t1, t2, e->hits, e->bans, e->expires > now ? "expires " : "ended",
 	       e->expires > now ? exp : "");
 	for (i = 0; i < MLOG_NREASONS; i++)
 		if (e->sources & (1u << i))
 			printf(" %s", mlog_reason_name((enum mlog_reason)i));
-	putchar('\n');
+	printf("; banned prefix %s, address seen %s\n", pfx, seen);
 }
 
 /* The escalated prefixes holding a, and the bans inside them that made them. */

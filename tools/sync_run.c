@@ -157,19 +157,17 @@ static void sync_on_escalate(const struct widen_esc *esc, void *arg)
 	struct sync_run *r = arg;
 	struct cidr_range x = widen_esc_range(esc), u;
 	char p[CIDR_TEXT_MAX], banned[8 * CIDR_TEXT_MAX], one[CIDR_TEXT_MAX];
-	size_t i = 0, len = 0, shown = 0;
+	size_t i, len = 0, shown = 0;
 	const struct state_entry *e;
 
 	banned[0] = '\0';
 	cidr_range_format(&x, esc->family, p, sizeof(p));
 	/* The bans inside it, as evidence; a few are enough for a log line. */
-	while (shown < 6 && len < sizeof(banned)) {
-		e = state_covering(&r->st, esc->family, &x.first, &i);
-		if (e == NULL)
-			break;
+	for (i = 0; i < r->st.n && shown < 6 && len < sizeof(banned); i++) {
+		e = &r->st.e[i];
 		u = state_entry_range(e);
-		if (e->expires <= r->now || cidr_addr_cmp(&u.last, &x.last) > 0 ||
-		    e->prefix <= esc->len)
+		if (e->family != esc->family || e->expires <= r->now || e->prefix <= esc->len ||
+		    cidr_addr_cmp(&u.first, &x.first) < 0 || cidr_addr_cmp(&u.last, &x.last) > 0)
 			continue;
 		cidr_range_format(&u, esc->family, one, sizeof(one));
 		len += (size_t)snprintf(banned + len, sizeof(banned) - len, "%s%s",
