@@ -22,17 +22,20 @@ static void usage(FILE *f)
 		"       nftarpitctl teardown\n"
 		"       nftarpitctl print-ruleset [setup's options]\n"
 		"       nftarpitctl status [--json] [-s PATH] [--flows N] [--no-sets]\n"
+		"                          [--state PATH]\n"
 		"       nftarpitctl top [-s PATH] [--interval MS]\n"
 		"       nftarpitctl metrics [-s PATH] [-o FILE | --listen ADDR:PORT] [--no-sets]\n"
+		"                           [--state PATH]\n"
 		"       nftarpitctl block ADDR|CIDR [--for DURATION] [--reason TEXT] [--force]\n"
-		"                         [--state PATH]\n"
+		"                         [--state PATH] [-c FILE]\n"
 		"       nftarpitctl unblock ADDR|CIDR [--for DURATION] [--allow] [--reason TEXT]\n"
 		"                         [--force] [--state PATH]\n"
 		"       nftarpitctl list [--json] [--state PATH]\n"
 		"       nftarpitctl why ADDR [-s PATH] [--state PATH]\n"
 		"  -c, --config FILE  read [ruleset] from FILE (default " CONFFILE_DEFAULT_PATH
 		" if present);\n"
-		"                     options given here override it\n"
+		"                     options given here override it; block reads ban_prefix4/6\n"
+		"                     of [sync] there\n"
 		"  -s, --socket PATH  nftarpitd's control socket (default " LIVE_DEFAULT_SOCKET
 		")\n"
 		"  --state PATH       nftarpit-sync's master list (default " SYNC_DEFAULT_STATE
