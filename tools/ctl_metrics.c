@@ -120,27 +120,20 @@ static void metric_kernel(FILE *f, const struct status_kernel *k)
 /* Labels from fixed vocabularies: family, prefix length (0-128 or "range"), source. */
 static void metric_bans(FILE *f, const struct state_ban_counts *c)
 {
-	int src, fam, l;
+	struct state_ban_row rows[STATE_BAN_ROWS];
+	size_t i, n = state_ban_rows(c, rows);
 
 	metric_head(f, "nftarpit_bans", "gauge",
 		    "Bans in force in nftarpit-sync's master list, by family, prefix length and "
 		    "source.");
-	for (src = 0; src < STATE_BAN_SRCS; src++) {
-		for (fam = 0; fam < 2; fam++) {
-			for (l = STATE_BAN_RANGE; l >= 0; l--) {
-				if (c->n[fam][l][src] == 0)
-					continue;
-				fprintf(f, "nftarpit_bans{family=\"ipv%d\",prefix=\"",
-					fam == 0 ? 4 : 6);
-				if (l == STATE_BAN_RANGE)
-					fputs("range", f);
-				else
-					fprintf(f, "%d", l);
-				fprintf(f, "\",source=\"%s\"} %u\n",
-					state_ban_src_name((enum state_ban_src)src),
-					c->n[fam][l][src]);
-			}
-		}
+	for (i = 0; i < n; i++) {
+		fprintf(f, "nftarpit_bans{family=\"ipv%d\",prefix=\"", rows[i].family);
+		if (rows[i].len < 0)
+			fputs("range", f);
+		else
+			fprintf(f, "%d", rows[i].len);
+		fprintf(f, "\",source=\"%s\"} %u\n", state_ban_src_name(rows[i].src),
+			rows[i].count);
 	}
 }
 

@@ -238,31 +238,21 @@ static void status_cat(char *out, size_t len, size_t *n, const char *fmt, ...)
 
 void status_bans_text(const struct state_ban_counts *c, char *out, size_t len)
 {
-	size_t n = 0;
-	int src, f, l;
-	bool any;
+	struct state_ban_row rows[STATE_BAN_ROWS];
+	size_t i, n = state_ban_rows(c, rows), at = 0;
 
 	out[0] = '\0';
-	for (src = 0; src < STATE_BAN_SRCS; src++) {
-		any = false;
-		for (f = 0; f < 2; f++) {
-			for (l = STATE_BAN_RANGE; l >= 0; l--) {
-				if (c->n[f][l][src] == 0)
-					continue;
-				if (!any)
-					status_cat(out, len, &n, "%s%s ", n > 0 ? "; " : "",
-						   state_ban_src_name((enum state_ban_src)src));
-				else
-					status_cat(out, len, &n, ", ");
-				if (l == STATE_BAN_RANGE)
-					status_cat(out, len, &n, "IPv%d ranges %u", f == 0 ? 4 : 6,
-						   c->n[f][l][src]);
-				else
-					status_cat(out, len, &n, "IPv%d/%d %u", f == 0 ? 4 : 6, l,
-						   c->n[f][l][src]);
-				any = true;
-			}
-		}
+	for (i = 0; i < n; i++) {
+		if (i == 0 || rows[i].src != rows[i - 1].src)
+			status_cat(out, len, &at, "%s%s ", i > 0 ? "; " : "",
+				   state_ban_src_name(rows[i].src));
+		else
+			status_cat(out, len, &at, ", ");
+		if (rows[i].len < 0)
+			status_cat(out, len, &at, "IPv%d ranges %u", rows[i].family, rows[i].count);
+		else
+			status_cat(out, len, &at, "IPv%d/%d %u", rows[i].family, rows[i].len,
+				   rows[i].count);
 	}
 	if (n == 0)
 		snprintf(out, len, "none");
@@ -270,27 +260,18 @@ void status_bans_text(const struct state_ban_counts *c, char *out, size_t len)
 
 void status_bans_json(FILE *f, const struct state_ban_counts *c)
 {
-	bool first = true;
-	int src, fam, l;
+	struct state_ban_row rows[STATE_BAN_ROWS];
+	size_t i, n = state_ban_rows(c, rows);
 
 	fputc('[', f);
-	for (src = 0; src < STATE_BAN_SRCS; src++) {
-		for (fam = 0; fam < 2; fam++) {
-			for (l = STATE_BAN_RANGE; l >= 0; l--) {
-				if (c->n[fam][l][src] == 0)
-					continue;
-				fprintf(f, "%s{\"family\": %d, \"prefix\": ", first ? "" : ", ",
-					fam == 0 ? 4 : 6);
-				if (l == STATE_BAN_RANGE)
-					fputs("\"range\"", f);
-				else
-					fprintf(f, "%d", l);
-				fprintf(f, ", \"source\": \"%s\", \"count\": %u}",
-					state_ban_src_name((enum state_ban_src)src),
-					c->n[fam][l][src]);
-				first = false;
-			}
-		}
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s{\"family\": %d, \"prefix\": ", i > 0 ? ", " : "", rows[i].family);
+		if (rows[i].len < 0)
+			fputs("\"range\"", f);
+		else
+			fprintf(f, "%d", rows[i].len);
+		fprintf(f, ", \"source\": \"%s\", \"count\": %u}", state_ban_src_name(rows[i].src),
+			rows[i].count);
 	}
 	fputc(']', f);
 }

@@ -142,13 +142,20 @@ static bool sync_exempt(struct sync_run *r, int family, const struct cidr_addr *
 	return cidr_set_contains(&r->want[family == 4 ? SET_ALLOW4 : SET_ALLOW6], a);
 }
 
-/* Follow mode: send range x (tag = expiry) with the next small transaction. */
-static int sync_pend(struct sync_run *r, int family, const struct cidr_range *x, int64_t expires)
+/* Add ban x of family to s[0] (IPv4) or s[1] (IPv6), its expiry as tag if kernel_timeouts. */
+static int sync_add_ban(struct sync_run *r, struct cidr_set *s, int family,
+			const struct cidr_range *x, int64_t expires)
 {
 	struct cidr_range y = *x;
 
 	y.tag = r->c->kernel_timeouts ? (uint64_t)expires : 0;
-	return cidr_set_add(&r->pending[family == 4 ? 0 : 1], &y);
+	return cidr_set_add(&s[family == 4 ? 0 : 1], &y);
+}
+
+/* Follow mode: send range x (tag = expiry) with the next small transaction. */
+static int sync_pend(struct sync_run *r, int family, const struct cidr_range *x, int64_t expires)
+{
+	return sync_add_ban(r, r->pending, family, x, expires);
 }
 
 /* A prefix escalated (state_escalate): say why, and in follow mode ban it at once. */
@@ -333,22 +340,18 @@ static int sync_build_want(struct sync_run *r)
 			return -1;
 	}
 	for (i = 0; i < r->st.n; i++) {
-		if (r->st.e[i].expires <= r->now)
-			continue;
 		x = state_entry_range(&r->st.e[i]);
-		x.tag = c->kernel_timeouts ? (uint64_t)r->st.e[i].expires : 0;
-		if (cidr_set_add(&r->want[r->st.e[i].family == 4 ? SET_BLOCK4 : SET_BLOCK6], &x) <
-		    0)
+		if (r->st.e[i].expires > r->now &&
+		    sync_add_ban(r, &r->want[SET_BLOCK4], r->st.e[i].family, &x,
+				 r->st.e[i].expires) < 0)
 			return -1;
 	}
 	/* Escalated prefixes: subtracted from like every other ban below. */
 	for (i = 0; i < r->st.nesc; i++) {
-		if (r->st.esc[i].expires <= r->now)
-			continue;
 		x = widen_esc_range(&r->st.esc[i]);
-		x.tag = c->kernel_timeouts ? (uint64_t)r->st.esc[i].expires : 0;
-		if (cidr_set_add(&r->want[r->st.esc[i].family == 4 ? SET_BLOCK4 : SET_BLOCK6], &x) <
-		    0)
+		if (r->st.esc[i].expires > r->now &&
+		    sync_add_ban(r, &r->want[SET_BLOCK4], r->st.esc[i].family, &x,
+				 r->st.esc[i].expires) < 0)
 			return -1;
 	}
 	for (b = SET_BLOCK4; b <= SET_BLOCK6; b++) {

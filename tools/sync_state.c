@@ -263,6 +263,27 @@ void state_count_bans(const struct state *st, int64_t now, struct state_ban_coun
 	}
 }
 
+size_t state_ban_rows(const struct state_ban_counts *c, struct state_ban_row *rows)
+{
+	size_t n = 0;
+	int src, f, l;
+
+	for (src = 0; src < STATE_BAN_SRCS; src++) {
+		for (f = 0; f < 2; f++) {
+			for (l = STATE_BAN_RANGE; l >= 0; l--) {
+				if (c->n[f][l][src] == 0)
+					continue;
+				rows[n].src = (enum state_ban_src)src;
+				rows[n].family = f == 0 ? 4 : 6;
+				rows[n].len = l == STATE_BAN_RANGE ? -1 : l;
+				rows[n].count = c->n[f][l][src];
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
 struct state_pos *state_pos_get(struct state *st, const char *path)
 {
 	size_t i;
@@ -278,26 +299,34 @@ struct state_pos *state_pos_get(struct state *st, const char *path)
 	return &st->pos[st->npos++];
 }
 
-/* "key=value" at *p, value a decimal in [min, max]; advances *p past it. */
-static int state_field(char **p, const char *key, long long min, long long max, long long *out)
+/* The value of "key=value" at *p, terminated in place; advances *p past it. NULL: no key. */
+static char *state_value(char **p, const char *key)
 {
 	size_t k = strlen(key);
 	char *v, *end;
-	const char *errstr;
 
 	while (**p == ' ')
 		(*p)++;
 	if (strncmp(*p, key, k) != 0 || (*p)[k] != '=')
-		return -1;
+		return NULL;
 	v = *p + k + 1;
 	end = v + strcspn(v, " ");
 	if (*end != '\0')
 		*end++ = '\0';
-	*out = strnum_parse(v, min, max, &errstr);
-	if (errstr != NULL)
-		return -1;
 	*p = end;
-	return 0;
+	return v;
+}
+
+/* "key=value" at *p, value a decimal in [min, max]; advances *p past it. */
+static int state_field(char **p, const char *key, long long min, long long max, long long *out)
+{
+	const char *errstr;
+	char *v = state_value(p, key);
+
+	if (v == NULL)
+		return -1;
+	*out = strnum_parse(v, min, max, &errstr);
+	return errstr != NULL ? -1 : 0;
 }
 
 static int state_parse_sources(const char *s, uint32_t *out)
@@ -319,22 +348,12 @@ static int state_parse_sources(const char *s, uint32_t *out)
 static int state_addr_field(char **p, const char *key, int family, const struct cidr_range *r,
 			    struct cidr_addr *out)
 {
-	size_t k = strlen(key);
-	char *v, *end;
+	char *v = state_value(p, key);
 	int f;
 
-	while (**p == ' ')
-		(*p)++;
-	if (strncmp(*p, key, k) != 0 || (*p)[k] != '=')
+	if (v == NULL || cidr_parse_addr(v, &f, out) < 0 || f != family ||
+	    cidr_addr_cmp(out, &r->first) < 0 || cidr_addr_cmp(out, &r->last) > 0)
 		return -1;
-	v = *p + k + 1;
-	end = v + strcspn(v, " ");
-	if (*end != '\0')
-		*end++ = '\0';
-	if (cidr_parse_addr(v, &f, out) < 0 || f != family || cidr_addr_cmp(out, &r->first) < 0 ||
-	    cidr_addr_cmp(out, &r->last) > 0)
-		return -1;
-	*p = end;
 	return 0;
 }
 

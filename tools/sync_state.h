@@ -108,6 +108,17 @@ struct state_ban_counts {
 const char *state_ban_src_name(enum state_ban_src s);
 void state_count_bans(const struct state *st, int64_t now, struct state_ban_counts *c);
 
+/* One count that is not zero: by source, then IPv4 before IPv6, widest prefix first. */
+struct state_ban_row {
+	enum state_ban_src src;
+	int family;
+	int len; /* -1: admin ranges that are no prefix */
+	uint32_t count;
+};
+#define STATE_BAN_ROWS (2 * (STATE_BAN_RANGE + 1) * STATE_BAN_SRCS)
+/* The counts that are not zero into rows (room for STATE_BAN_ROWS); how many. */
+size_t state_ban_rows(const struct state_ban_counts *c, struct state_ban_row *rows);
+
 /* Drop expired entries whose last hit is older than forget; 0, or -1 (ENOMEM). */
 int state_forget(struct state *st, int64_t now, const struct state_policy *p, size_t *gone);
 

@@ -25,34 +25,29 @@ static struct cidr_addr addr(const char *text)
 	return a;
 }
 
+/* The ban widen_ban() makes of text, formatted. */
+static void expect_ban(const struct widen_policy *p, int family, const char *text, const char *want)
+{
+	struct cidr_addr a = addr(text);
+	struct cidr_range r = widen_ban(p, family, &a);
+	char got[CIDR_TEXT_MAX];
+
+	cidr_range_format(&r, family, got, sizeof(got));
+	assert_string_equal(got, want);
+}
+
 static void test_ban_prefix(void **state)
 {
 	struct widen_policy p;
-	struct cidr_addr a = addr("2001:db8:c::2");
-	struct cidr_range r;
-	char text[CIDR_TEXT_MAX];
 
 	widen_policy_default(&p);
-	r = widen_ban(&p, 6, &a);
-	cidr_range_format(&r, 6, text, sizeof(text));
-	assert_string_equal(text, "2001:db8:c::/64");
-	a = addr("2001:db8:c::ffff");
-	r = widen_ban(&p, 6, &a);
-	cidr_range_format(&r, 6, text, sizeof(text));
-	assert_string_equal(text, "2001:db8:c::/64");
-	a = addr("198.51.100.7");
-	r = widen_ban(&p, 4, &a);
-	cidr_range_format(&r, 4, text, sizeof(text));
-	assert_string_equal(text, "198.51.100.7");
+	expect_ban(&p, 6, "2001:db8:c::2", "2001:db8:c::/64");
+	expect_ban(&p, 6, "2001:db8:c::ffff", "2001:db8:c::/64");
+	expect_ban(&p, 4, "198.51.100.7", "198.51.100.7");
 	p.ban_prefix4 = 24;
 	p.ban_prefix6 = 128;
-	r = widen_ban(&p, 4, &a);
-	cidr_range_format(&r, 4, text, sizeof(text));
-	assert_string_equal(text, "198.51.100.0/24");
-	a = addr("2001:db8:c::2");
-	r = widen_ban(&p, 6, &a);
-	cidr_range_format(&r, 6, text, sizeof(text));
-	assert_string_equal(text, "2001:db8:c::2");
+	expect_ban(&p, 4, "198.51.100.7", "198.51.100.0/24");
+	expect_ban(&p, 6, "2001:db8:c::2", "2001:db8:c::2");
 	/* Escalation needs a wider prefix than the ban, and a count of two or more. */
 	widen_policy_default(&p);
 	assert_true(widen_escalates(&p, 6));
