@@ -222,7 +222,8 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 	if (!was_active && sync_pend(r, hit->family, &x, e->expires) < 0)
 		return -1;
 	/* Its wider prefix may now hold enough banned ones. */
-	return state_escalate(&r->st, r->now, &r->c->policy.widen, sync_on_escalate, r);
+	return state_escalate_at(&r->st, r->now, &r->c->policy.widen, hit->family, &hit->addr,
+				 sync_on_escalate, r);
 }
 
 /* Whether r is broader than a len-bit prefix of its family. */

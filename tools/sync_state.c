@@ -195,42 +195,114 @@ const struct state_entry *state_covering(const struct state *st, int family,
 	return NULL;
 }
 
+/* widen_escalate() over the entries, or only those of family inside within. 0 or -1. */
+static int state_esc_compute(const struct state *st, int64_t now, const struct widen_policy *p,
+			     int family, const struct cidr_range *within, struct widen_esc **out,
+			     size_t *nout)
+{
+	struct widen_ban *b = calloc(st->n > 0 ? st->n : 1, sizeof(*b));
+	struct cidr_range r;
+	size_t i, nb = 0;
+	int rc;
+
+	if (b == NULL)
+		return -1;
+	for (i = 0; i < st->n; i++) {
+		r = state_entry_range(&st->e[i]);
+		if (within != NULL &&
+		    (st->e[i].family != family || cidr_addr_cmp(&r.first, &within->first) < 0 ||
+		     cidr_addr_cmp(&r.last, &within->last) > 0))
+			continue;
+		b[nb].family = st->e[i].family;
+		b[nb].first = st->e[i].addr;
+		b[nb].len = st->e[i].prefix;
+		b[nb].expires = st->e[i].expires;
+		nb++;
+	}
+	rc = widen_escalate(p, b, nb, now, out, nout);
+	free(b);
+	return rc;
+}
+
+/* The index of st's escalation of e's prefix, or st->nesc. */
+static size_t state_esc_index(const struct state *st, const struct widen_esc *e)
+{
+	size_t k;
+
+	for (k = 0; k < st->nesc; k++)
+		if (st->esc[k].family == e->family && st->esc[k].len == e->len &&
+		    cidr_addr_cmp(&st->esc[k].first, &e->first) == 0)
+			break;
+	return k;
+}
+
+/*
+ * An escalation that goes on keeps its since; a new one, or one whose predecessor had run
+ * out, starts now and goes to fresh.
+ */
+static void state_esc_since(const struct state *st, struct widen_esc *e, int64_t now,
+			    void (*fresh)(const struct widen_esc *e, void *arg), void *arg)
+{
+	size_t k = state_esc_index(st, e);
+	bool goes_on = k < st->nesc && st->esc[k].expires > now;
+
+	e->since = goes_on ? st->esc[k].since : now;
+	if (!goes_on && fresh != NULL)
+		fresh(e, arg);
+}
+
 int state_escalate(struct state *st, int64_t now, const struct widen_policy *p,
 		   void (*fresh)(const struct widen_esc *e, void *arg), void *arg)
 {
-	struct widen_ban *b = NULL;
 	struct widen_esc *esc = NULL;
-	size_t i, k, nesc = 0;
+	size_t i, nesc = 0;
 
-	if (st->n > 0) {
-		b = calloc(st->n, sizeof(*b));
-		if (b == NULL)
-			return -1;
-	}
-	for (i = 0; i < st->n; i++) {
-		b[i].family = st->e[i].family;
-		b[i].first = st->e[i].addr;
-		b[i].len = st->e[i].prefix;
-		b[i].expires = st->e[i].expires;
-	}
-	if (widen_escalate(p, b, st->n, now, &esc, &nesc) < 0) {
-		free(b);
+	if (state_esc_compute(st, now, p, 0, NULL, &esc, &nesc) < 0)
 		return -1;
-	}
-	free(b);
-	for (i = 0; i < nesc; i++) {
-		for (k = 0; k < st->nesc; k++) {
-			if (st->esc[k].family == esc[i].family && st->esc[k].len == esc[i].len &&
-			    cidr_addr_cmp(&st->esc[k].first, &esc[i].first) == 0)
-				break;
-		}
-		esc[i].since = k < st->nesc ? st->esc[k].since : now;
-		if (k == st->nesc && fresh != NULL)
-			fresh(&esc[i], arg);
-	}
+	for (i = 0; i < nesc; i++)
+		state_esc_since(st, &esc[i], now, fresh, arg);
 	free(st->esc);
 	st->esc = esc;
 	st->nesc = nesc;
+	return 0;
+}
+
+int state_escalate_at(struct state *st, int64_t now, const struct widen_policy *p, int family,
+		      const struct cidr_addr *a,
+		      void (*fresh)(const struct widen_esc *e, void *arg), void *arg)
+{
+	struct widen_esc *esc = NULL, probe, *grown;
+	struct cidr_range key;
+	size_t nesc = 0, k;
+
+	if (!widen_escalates(p, family))
+		return 0;
+	key = cidr_prefix_of(a, family, widen_escalate_len(p, family));
+	if (state_esc_compute(st, now, p, family, &key, &esc, &nesc) < 0)
+		return -1;
+	memset(&probe, 0, sizeof(probe));
+	probe.family = family;
+	probe.first = key.first;
+	probe.len = widen_escalate_len(p, family);
+	k = state_esc_index(st, &probe);
+	if (nesc == 0) {
+		free(esc);
+		if (k < st->nesc)
+			st->esc[k] = st->esc[--st->nesc];
+		return 0;
+	}
+	state_esc_since(st, &esc[0], now, fresh, arg);
+	if (k == st->nesc) {
+		grown = reallocarray(st->esc, st->nesc + 1, sizeof(*grown));
+		if (grown == NULL) {
+			free(esc);
+			return -1;
+		}
+		st->esc = grown;
+		st->nesc++;
+	}
+	st->esc[k] = esc[0];
+	free(esc);
 	return 0;
 }
 

@@ -99,6 +99,14 @@ struct cidr_range state_entry_range(const struct state_entry *e);
 int state_escalate(struct state *st, int64_t now, const struct widen_policy *p,
 		   void (*fresh)(const struct widen_esc *e, void *arg), void *arg);
 
+/*
+ * The same for the one escalation prefix of family holding a (after a hit on a): a scan of
+ * the entries, not a sort of them all, for follow mode's hit-by-hit pace. 0 or -1.
+ */
+int state_escalate_at(struct state *st, int64_t now, const struct widen_policy *p, int family,
+		      const struct cidr_addr *a,
+		      void (*fresh)(const struct widen_esc *e, void *arg), void *arg);
+
 /* Active bans of the master list counted by family, prefix length and source. */
 enum state_ban_src { STATE_BAN_LOG, STATE_BAN_ESCALATED, STATE_BAN_ADMIN, STATE_BAN_SRCS };
 #define STATE_BAN_RANGE 129 /* "prefix length" of an admin range that is no prefix */

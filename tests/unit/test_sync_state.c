@@ -367,13 +367,84 @@ static void test_escalation_kept(void **state)
 	state_free(&b);
 }
 
+static int count_fresh(const struct widen_esc *e, void *arg)
+{
+	(*(unsigned int *)arg)++;
+	return 0;
+}
+
+static void on_fresh_count(const struct widen_esc *e, void *arg)
+{
+	(void)count_fresh(e, arg);
+}
+
+/*
+ * Whether the escalations of a in force at now are those of b, since included (units is
+ * the count when last computed, so it may lag in a).
+ */
+static void same_escalations(const struct state *a, const struct state *b, int64_t now)
+{
+	size_t i, k, na = 0, nb = 0;
+
+	for (i = 0; i < a->nesc; i++) {
+		if (a->esc[i].expires <= now)
+			continue;
+		na++;
+		for (k = 0; k < b->nesc; k++)
+			if (a->esc[i].family == b->esc[k].family &&
+			    a->esc[i].len == b->esc[k].len &&
+			    cidr_addr_cmp(&a->esc[i].first, &b->esc[k].first) == 0 &&
+			    a->esc[i].since == b->esc[k].since &&
+			    a->esc[i].expires == b->esc[k].expires)
+				break;
+		assert_true(k < b->nesc);
+	}
+	for (k = 0; k < b->nesc; k++)
+		nb += b->esc[k].expires > now;
+	assert_int_equal(na, nb);
+}
+
+/* Follow mode's one-prefix update agrees with the full recomputation, hit after hit. */
+static void test_escalate_at(void **state)
+{
+	struct state a, b;
+	struct state_policy p;
+	struct cidr_addr x;
+	unsigned int fa = 0, fb = 0, i;
+	int64_t now = 1000;
+
+	srand(5);
+	state_policy_default(&p);
+	p.bantime = 300;
+	p.factor = 1;
+	state_init(&a);
+	state_init(&b);
+	for (i = 0; i < 3000; i++) {
+		now += rand() % 60;
+		x.hi = 0x20010db800000000ull | ((uint64_t)(rand() % 3) << 16) |
+		       (uint64_t)(rand() % 8);
+		x.lo = (uint64_t)(rand() % 3);
+		assert_non_null(state_hit(&a, 6, &x, MLOG_RBL, now, &p));
+		assert_non_null(state_hit(&b, 6, &x, MLOG_RBL, now, &p));
+		assert_int_equal(state_escalate_at(&a, now, &p.widen, 6, &x, on_fresh_count, &fa),
+				 0);
+		assert_int_equal(state_escalate(&b, now, &p.widen, on_fresh_count, &fb), 0);
+		same_escalations(&a, &b, now);
+	}
+	assert_int_equal(fa, fb);
+	print_message("%u escalations began\n", fa);
+	assert_true(fa > 10);
+	state_free(&a);
+	state_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_episodes),	cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_strict_load),	cmocka_unit_test(test_crash_safety),
 		cmocka_unit_test(test_prefix_bans),	cmocka_unit_test(test_version1),
-		cmocka_unit_test(test_escalation_kept),
+		cmocka_unit_test(test_escalation_kept), cmocka_unit_test(test_escalate_at),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
