@@ -751,10 +751,11 @@ static int sync_carve(struct sync_run *r, int f)
 	    (!r->c->force && cidr_set_subtract(p, &r->own[f]) < 0))
 		goto out;
 	cidr_set_clear(&cut);
+	/* One element may overlap two new ranges: merged, it is subtracted once. */
 	for (i = 0; i < p->n; i++)
 		if (cidr_set_overlapping(&r->want[SET_BLOCK4 + f], &p->r[i], &cut) < 0)
 			goto out;
-	rc = cidr_set_subtract(p, &cut);
+	rc = cidr_set_merge(&cut) < 0 ? -1 : cidr_set_subtract(p, &cut);
 out:
 	cidr_set_free(&cut);
 	return rc;
