@@ -158,6 +158,38 @@ static int sync_pend(struct sync_run *r, int family, const struct cidr_range *x,
 	return sync_add_ban(r, r->pending, family, x, expires);
 }
 
+/*
+ * Whether a ban widened to x reaches into this host's own network (unless forced). The
+ * neighbours there are ours to judge, not the log's: the ban stays the address alone, and
+ * no escalation covers it. (This host's addresses themselves are subtracted anyway.)
+ */
+static bool sync_holds_own(struct sync_run *r, int family, const struct cidr_range *x)
+{
+	struct cidr_set o;
+	bool holds;
+
+	if (r->c->force)
+		return false;
+	cidr_set_init(&o, family);
+	holds = cidr_set_overlapping(sync_own(r, family), x, &o) < 0 || o.n > 0;
+	cidr_set_free(&o);
+	return holds;
+}
+
+/* Drop the escalations that would cover this host's own network (sync_holds_own). */
+static void sync_drop_own_esc(struct sync_run *r)
+{
+	struct cidr_range x;
+	size_t i, k = 0;
+
+	for (i = 0; i < r->st.nesc; i++) {
+		x = widen_esc_range(&r->st.esc[i]);
+		if (!sync_holds_own(r, r->st.esc[i].family, &x))
+			r->st.esc[k++] = r->st.esc[i];
+	}
+	r->st.nesc = k;
+}
+
 /* A prefix escalated (state_escalate): say why, and in follow mode ban it at once. */
 static void sync_on_escalate(const struct widen_esc *esc, void *arg)
 {
@@ -169,6 +201,11 @@ static void sync_on_escalate(const struct widen_esc *esc, void *arg)
 
 	banned[0] = '\0';
 	cidr_range_format(&x, esc->family, p, sizeof(p));
+	if (sync_holds_own(r, esc->family, &x)) {
+		log_info("escalate refused prefix=%s reason=holds_this_host units=%u", p,
+			 esc->units);
+		return;
+	}
 	/* The bans inside it, as evidence; a few are enough for a log line. */
 	for (i = 0; i < r->st.n && shown < 6 && len < sizeof(banned); i++) {
 		e = &r->st.e[i];
@@ -193,9 +230,11 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 {
 	struct sync_run *r = arg;
 	struct state_entry *e;
-	struct cidr_range x = widen_ban(&r->c->policy.widen, hit->family, &hit->addr);
+	struct state_policy pol = r->c->policy;
+	struct cidr_range x = widen_ban(&pol.widen, hit->family, &hit->addr);
 	char a[64], pfx[CIDR_TEXT_MAX];
 	bool was_active;
+	int rc;
 
 	cidr_addr_format(&hit->addr, hit->family, a, sizeof(a));
 	if (!r->c->force && sync_exempt(r, hit->family, &hit->addr)) {
@@ -204,10 +243,14 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 			  mlog_reason_name(hit->reason));
 		return 0;
 	}
-	e = state_find(&r->st, hit->family, &x.first,
-		       widen_ban_len(&r->c->policy.widen, hit->family));
+	if (cidr_addr_cmp(&x.first, &x.last) != 0 && sync_holds_own(r, hit->family, &x)) {
+		pol.widen.ban_prefix4 = 32;
+		pol.widen.ban_prefix6 = 128;
+		x = widen_ban(&pol.widen, hit->family, &hit->addr);
+	}
+	e = state_find(&r->st, hit->family, &x.first, widen_ban_len(&pol.widen, hit->family));
 	was_active = e != NULL && e->expires > r->now;
-	e = state_hit(&r->st, hit->family, &hit->addr, hit->reason, r->now, &r->c->policy);
+	e = state_hit(&r->st, hit->family, &hit->addr, hit->reason, r->now, &pol);
 	if (e == NULL)
 		return -1;
 	if (!r->follow_phase) {
@@ -222,8 +265,10 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 	if (!was_active && sync_pend(r, hit->family, &x, e->expires) < 0)
 		return -1;
 	/* Its wider prefix may now hold enough banned ones. */
-	return state_escalate_at(&r->st, r->now, &r->c->policy.widen, hit->family, &hit->addr,
-				 sync_on_escalate, r);
+	rc = state_escalate_at(&r->st, r->now, &r->c->policy.widen, hit->family, &hit->addr,
+			       sync_on_escalate, r);
+	sync_drop_own_esc(r);
+	return rc;
 }
 
 /* Whether r is broader than a len-bit prefix of its family. */
@@ -639,6 +684,7 @@ static int sync_pass(struct sync_run *r, struct input_journal **jp)
 	if (state_forget(&r->st, r->now, &c->policy, &expired) < 0 ||
 	    state_escalate(&r->st, r->now, &c->policy.widen, sync_on_escalate, r) < 0)
 		goto out;
+	sync_drop_own_esc(r);
 	if (sync_build_want(r) < 0)
 		goto out;
 	for (i = 0; i < r->st.n; i++)

@@ -116,7 +116,7 @@ struct state_ban_counts {
 const char *state_ban_src_name(enum state_ban_src s);
 void state_count_bans(const struct state *st, int64_t now, struct state_ban_counts *c);
 
-/* One count that is not zero: by source, then IPv4 before IPv6, widest prefix first. */
+/* One count that is not zero: by source, then IPv4 before IPv6, longest prefix first. */
 struct state_ban_row {
 	enum state_ban_src src;
 	int family;

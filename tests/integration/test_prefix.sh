@@ -7,7 +7,8 @@
 # a fourth /64 is held too, except an allowlisted address inside it. why names the address
 # seen, the reason and the prefix; list, status and metrics count bans by prefix length.
 # A list's single address stays a /128, nftarpitctl block of one address covers its /64,
-# and a master list of format 1 loads.
+# a ban next to the server's own address stays the address alone, and a master list of
+# format 1 loads.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/loop.sh"
@@ -23,15 +24,19 @@ FOURTH=$NET:3::2      # a fourth /64: held once the /48 is escalated
 ALLOWC=$NET:3::20     # allowlisted inside the escalated /48
 LISTED=2001:db8:d::5  # a single address in a list file: stays a /128
 OLD4=198.51.100.99    # a ban from a format 1 master list
-DNSBL_EXTRA6="$FIRST $OFF2 $OFF3"
+OWNNET=2001:db8:a:1   # a /64 holding one of the server's own addresses
+OWNSPAM=$OWNNET::5    # a spammer there: banned alone, its neighbours are not
+DNSBL_EXTRA6="$FIRST $OFF2 $OFF3 $OWNSPAM"
 
 lib_init
 require_prog "$NFTARPITD" "$NFTARPITCTL" "$NFTARPIT_SYNC" rbldnsd
 loop_topo_up
-for a in $FIRST "${NEXT[@]}" $CLEANC $OFF2 $OFF3 $FOURTH $ALLOWC; do
+for a in $FIRST "${NEXT[@]}" $CLEANC $OFF2 $OFF3 $FOURTH $ALLOWC $OWNSPAM; do
 	ip -n "$NS_SPAM" addr add "$a/128" dev veth0 nodad
 done
 ip -n "$NS_SRV" route add $NET::/48 via 2001:db8::2
+ip -n "$NS_SRV" route add 2001:db8:a::/48 via 2001:db8::2
+ip -n "$NS_SRV" addr add $OWNNET::1/128 dev lo
 dnsbl_start
 loop_postfix_start
 ruleset_setup
@@ -121,6 +126,13 @@ in_set $ALLOWC && fail "the allowlisted $ALLOWC is in the blocklist"
 mail_from $ALLOWC allowed
 log "$ALLOWC (allowlisted, inside the escalated /48) delivered"
 
+# A spammer in the /64 of one of the server's own addresses: banned alone.
+offence $OWNSPAM
+in_set $OWNNET::6 && fail "the ban of $OWNSPAM reached into this host's own /64"
+grep -q "ban src=$OWNSPAM prefix=$OWNSPAM reason=rbl" "$WORK/sync-follow.log" ||
+	fail "$OWNSPAM was not banned as the address alone"
+log "$OWNSPAM (in this host's own /64) banned alone"
+
 # 4. why names the address seen, the reason and the prefix. Follow mode saves the master
 # list within 10 s of a change.
 wait_until 20 grep -q "^escalate $NET::/48 " "$WORK/sync.state" ||
@@ -143,10 +155,10 @@ grep -q "kernel:  in blocklist6 as $NET:3::/123, expires in" "$WORK/why2.txt" ||
 
 # 5. Counts by prefix length: list, status and metrics.
 ctl list | tee "$WORK/list.out" >&2
-grep -q "^bans now by prefix: log IPv4/32 1, IPv6/64 3; escalated IPv6/48 1$" "$WORK/list.out" ||
+grep -q "^bans now by prefix: log IPv4/32 1, IPv6/128 1, IPv6/64 3; escalated IPv6/48 1$" "$WORK/list.out" ||
 	fail "list: counts by prefix"
 in_srv "$NFTARPITCTL" status -s "$CTL_SOCK" --state "$WORK/sync.state" >"$WORK/status.out"
-grep -q "^bans now     log IPv4/32 1, IPv6/64 3; escalated IPv6/48 1 (master list)" "$WORK/status.out" ||
+grep -q "^bans now     log IPv4/32 1, IPv6/128 1, IPv6/64 3; escalated IPv6/48 1 (master list)" "$WORK/status.out" ||
 	fail "status: counts by prefix: $(cat "$WORK/status.out")"
 in_srv "$NFTARPITCTL" metrics -s "$CTL_SOCK" --state "$WORK/sync.state" >"$WORK/metrics.out"
 grep -q '^nftarpit_bans{family="ipv6",prefix="48",source="escalated"} 1$' "$WORK/metrics.out" &&
