@@ -180,7 +180,7 @@ in_set $ALLOWC && fail "a full run put the allowlisted $ALLOWC in the set"
 in_set 2001:db8:d::4 && fail "a full run widened the list's $LISTED"
 
 # 7. nftarpitctl block of one address covers its /64; ADDR/128 only the address.
-ctl block 2001:db8:e::9 --reason test | tee "$WORK/block.out" >&2
+ctl block 2001:db8:e::9 --reason test -c "$WORK/sync.conf" | tee "$WORK/block.out" >&2
 grep -q "^block 2001:db8:e::/64 (for 2001:db8:e::9): expires never" "$WORK/block.out" ||
 	fail "block said: $(cat "$WORK/block.out")"
 in_set 2001:db8:e::1 || fail "block 2001:db8:e::9 did not cover its /64"
