@@ -195,28 +195,51 @@ const struct state_entry *state_covering(const struct state *st, int family,
 	return NULL;
 }
 
-/* widen_escalate() over the entries, or only those of family inside within. 0 or -1. */
+/*
+ * widen_escalate() over the entries, or (within != NULL) only over those inside the
+ * escalation prefix within: a scan that copies the few it finds. 0 or -1.
+ */
 static int state_esc_compute(const struct state *st, int64_t now, const struct widen_policy *p,
-			     int family, const struct cidr_range *within, struct widen_esc **out,
-			     size_t *nout)
+			     const struct widen_esc *within, struct widen_esc **out, size_t *nout)
 {
-	struct widen_ban *b = calloc(st->n > 0 ? st->n : 1, sizeof(*b));
-	struct cidr_range r;
-	size_t i, nb = 0;
+	struct widen_ban *b = NULL, *grown;
+	const struct state_entry *e;
+	struct cidr_range w;
+	struct cidr_addr host = {0, 0};
+	size_t i, nb = 0, cap = within == NULL ? st->n : 0;
 	int rc;
 
-	if (b == NULL)
-		return -1;
+	if (within != NULL) {
+		/* The host bits of within, so that the scan masks inline. */
+		w = widen_esc_range(within);
+		host.hi = w.first.hi ^ w.last.hi;
+		host.lo = w.first.lo ^ w.last.lo;
+	}
+
+	if (cap > 0) {
+		b = calloc(cap, sizeof(*b));
+		if (b == NULL)
+			return -1;
+	}
 	for (i = 0; i < st->n; i++) {
-		r = state_entry_range(&st->e[i]);
-		if (within != NULL &&
-		    (st->e[i].family != family || cidr_addr_cmp(&r.first, &within->first) < 0 ||
-		     cidr_addr_cmp(&r.last, &within->last) > 0))
+		e = &st->e[i];
+		if (within != NULL && (e->family != within->family || e->prefix <= within->len ||
+				       (e->addr.hi & ~host.hi) != w.first.hi ||
+				       (e->addr.lo & ~host.lo) != w.first.lo))
 			continue;
-		b[nb].family = st->e[i].family;
-		b[nb].first = st->e[i].addr;
-		b[nb].len = st->e[i].prefix;
-		b[nb].expires = st->e[i].expires;
+		if (nb == cap) {
+			cap = cap > 0 ? 2 * cap : 16;
+			grown = reallocarray(b, cap, sizeof(*b));
+			if (grown == NULL) {
+				free(b);
+				return -1;
+			}
+			b = grown;
+		}
+		b[nb].family = e->family;
+		b[nb].first = e->addr;
+		b[nb].len = e->prefix;
+		b[nb].expires = e->expires;
 		nb++;
 	}
 	rc = widen_escalate(p, b, nb, now, out, nout);
@@ -224,16 +247,34 @@ static int state_esc_compute(const struct state *st, int64_t now, const struct w
 	return rc;
 }
 
-/* The index of st's escalation of e's prefix, or st->nesc. */
-static size_t state_esc_index(const struct state *st, const struct widen_esc *e)
+/* st->esc stays sorted by family, address and length, so that lookups are binary. */
+static int state_esc_cmp(const void *a, const void *b)
 {
-	size_t k;
+	const struct widen_esc *x = a, *y = b;
+	int c;
 
-	for (k = 0; k < st->nesc; k++)
-		if (st->esc[k].family == e->family && st->esc[k].len == e->len &&
-		    cidr_addr_cmp(&st->esc[k].first, &e->first) == 0)
-			break;
-	return k;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	c = cidr_addr_cmp(&x->first, &y->first);
+	if (c == 0 && x->len != y->len)
+		c = x->len < y->len ? -1 : 1;
+	return c;
+}
+
+/* Where e's prefix is in st->esc, or would go; *found says whether it is there. */
+static size_t state_esc_index(const struct state *st, const struct widen_esc *e, bool *found)
+{
+	size_t lo = 0, hi = st->nesc, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (state_esc_cmp(&st->esc[mid], e) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < st->nesc && state_esc_cmp(&st->esc[lo], e) == 0;
+	return lo;
 }
 
 /*
@@ -243,8 +284,9 @@ static size_t state_esc_index(const struct state *st, const struct widen_esc *e)
 static void state_esc_since(const struct state *st, struct widen_esc *e, int64_t now,
 			    void (*fresh)(const struct widen_esc *e, void *arg), void *arg)
 {
-	size_t k = state_esc_index(st, e);
-	bool goes_on = k < st->nesc && st->esc[k].expires > now;
+	bool found;
+	size_t k = state_esc_index(st, e, &found);
+	bool goes_on = found && st->esc[k].expires > now;
 
 	e->since = goes_on ? st->esc[k].since : now;
 	if (!goes_on && fresh != NULL)
@@ -257,10 +299,15 @@ int state_escalate(struct state *st, int64_t now, const struct widen_policy *p,
 	struct widen_esc *esc = NULL;
 	size_t i, nesc = 0;
 
-	if (state_esc_compute(st, now, p, 0, NULL, &esc, &nesc) < 0)
+	if (state_esc_compute(st, now, p, NULL, &esc, &nesc) < 0)
 		return -1;
+	/* A master list edited by hand may hold them in any order. */
+	if (st->nesc > 1)
+		qsort(st->esc, st->nesc, sizeof(*st->esc), state_esc_cmp);
 	for (i = 0; i < nesc; i++)
 		state_esc_since(st, &esc[i], now, fresh, arg);
+	if (nesc > 1)
+		qsort(esc, nesc, sizeof(*esc), state_esc_cmp);
 	free(st->esc);
 	st->esc = esc;
 	st->nesc = nesc;
@@ -272,33 +319,36 @@ int state_escalate_at(struct state *st, int64_t now, const struct widen_policy *
 		      void (*fresh)(const struct widen_esc *e, void *arg), void *arg)
 {
 	struct widen_esc *esc = NULL, probe, *grown;
-	struct cidr_range key;
 	size_t nesc = 0, k;
+	bool found;
 
 	if (!widen_escalates(p, family))
 		return 0;
-	key = cidr_prefix_of(a, family, widen_escalate_len(p, family));
-	if (state_esc_compute(st, now, p, family, &key, &esc, &nesc) < 0)
-		return -1;
 	memset(&probe, 0, sizeof(probe));
 	probe.family = family;
-	probe.first = key.first;
 	probe.len = widen_escalate_len(p, family);
-	k = state_esc_index(st, &probe);
+	probe.first = cidr_prefix_of(a, family, probe.len).first;
+	if (state_esc_compute(st, now, p, &probe, &esc, &nesc) < 0)
+		return -1;
+	k = state_esc_index(st, &probe, &found);
 	if (nesc == 0) {
 		free(esc);
-		if (k < st->nesc)
-			st->esc[k] = st->esc[--st->nesc];
+		if (found) {
+			memmove(&st->esc[k], &st->esc[k + 1],
+				(st->nesc - k - 1) * sizeof(*st->esc));
+			st->nesc--;
+		}
 		return 0;
 	}
 	state_esc_since(st, &esc[0], now, fresh, arg);
-	if (k == st->nesc) {
+	if (!found) {
 		grown = reallocarray(st->esc, st->nesc + 1, sizeof(*grown));
 		if (grown == NULL) {
 			free(esc);
 			return -1;
 		}
 		st->esc = grown;
+		memmove(&st->esc[k + 1], &st->esc[k], (st->nesc - k) * sizeof(*st->esc));
 		st->nesc++;
 	}
 	st->esc[k] = esc[0];

@@ -39,28 +39,38 @@ struct cidr_range widen_esc_range(const struct widen_esc *e)
 	return cidr_prefix_of(&e->first, e->family, e->len);
 }
 
-/* One unit of one candidate escalation, sorted so that units of one prefix are adjacent. */
+/*
+ * One unit of one candidate escalation. A unit is narrower than its escalation prefix, so
+ * sorting by family and first address puts the units of one prefix next to each other
+ * (the prefix is a leading part of the address); the sort is most of the work, so the
+ * record is small and the comparison inline.
+ */
 struct widen_unit {
-	int family;
-	struct cidr_addr key; /* the escalation prefix */
 	struct cidr_addr first;
-	unsigned int len;
 	int64_t expires;
+	int family;
+	unsigned int len;
 };
 
 static int widen_unit_cmp(const void *a, const void *b)
 {
 	const struct widen_unit *x = a, *y = b;
-	int c;
 
 	if (x->family != y->family)
 		return x->family < y->family ? -1 : 1;
-	c = cidr_addr_cmp(&x->key, &y->key);
-	if (c == 0)
-		c = cidr_addr_cmp(&x->first, &y->first);
-	if (c == 0 && x->len != y->len)
-		c = x->len < y->len ? -1 : 1;
-	return c;
+	if (x->first.hi != y->first.hi)
+		return x->first.hi < y->first.hi ? -1 : 1;
+	if (x->first.lo != y->first.lo)
+		return x->first.lo < y->first.lo ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return 0;
+}
+
+/* The escalation prefix (first address) of unit u under p. */
+static struct cidr_addr widen_unit_key(const struct widen_policy *p, const struct widen_unit *u)
+{
+	return cidr_prefix_of(&u->first, u->family, widen_escalate_len(p, u->family)).first;
 }
 
 static int widen_i64_desc(const void *a, const void *b)
@@ -79,6 +89,7 @@ int widen_escalate(const struct widen_policy *p, const struct widen_ban *b, size
 	size_t nu = 0, ne = 0, i, j, k, units;
 	unsigned int elen, blen;
 	struct cidr_range r;
+	struct cidr_addr key, kj;
 
 	*out = NULL;
 	*nout = 0;
@@ -99,7 +110,6 @@ int widen_escalate(const struct widen_policy *p, const struct widen_ban *b, size
 		u[nu].family = b[i].family;
 		u[nu].first = r.first;
 		u[nu].len = b[i].len < blen ? b[i].len : blen;
-		u[nu].key = cidr_prefix_of(&b[i].first, b[i].family, elen).first;
 		u[nu].expires = b[i].expires;
 		nu++;
 	}
@@ -107,9 +117,11 @@ int widen_escalate(const struct widen_policy *p, const struct widen_ban *b, size
 	for (i = 0; i < nu; i = j) {
 		/* Units of one escalation prefix: u[i..j). */
 		units = 0;
-		for (j = i; j < nu && u[j].family == u[i].family &&
-			    cidr_addr_cmp(&u[j].key, &u[i].key) == 0;
-		     j++) {
+		key = widen_unit_key(p, &u[i]);
+		for (j = i; j < nu; j++) {
+			kj = widen_unit_key(p, &u[j]);
+			if (u[j].family != u[i].family || cidr_addr_cmp(&kj, &key) != 0)
+				break;
 			if (j > i && cidr_addr_cmp(&u[j].first, &u[j - 1].first) == 0 &&
 			    u[j].len == u[j - 1].len) {
 				/* The same unit again: it lasts as long as its latest ban. */
@@ -129,7 +141,7 @@ int widen_escalate(const struct widen_policy *p, const struct widen_ban *b, size
 		qsort(exp, units, sizeof(*exp), widen_i64_desc);
 		k = ne++;
 		esc[k].family = u[i].family;
-		esc[k].first = u[i].key;
+		esc[k].first = key;
 		esc[k].len = widen_escalate_len(p, u[i].family);
 		esc[k].units = (unsigned int)units;
 		esc[k].since = 0;
