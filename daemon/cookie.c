@@ -99,11 +99,16 @@ static uint32_t cookie_hash(const struct cookie_key *key, const struct pkt *p)
 	return h;
 }
 
+uint32_t cookie_isn_peer(const struct cookie_key *key, const struct pkt *p, uint32_t peer_isn)
+{
+	uint32_t h = cookie_hash(key, p);
+
+	return (h & 0xffffff00u) | ((h ^ peer_isn) & 0xffu);
+}
+
 uint32_t cookie_isn(const struct cookie_key *key, const struct pkt *syn)
 {
-	uint32_t h = cookie_hash(key, syn);
-
-	return (h & 0xffffff00u) | ((h ^ syn->seq) & 0xffu);
+	return cookie_isn_peer(key, syn, syn->seq);
 }
 
 bool cookie_check(const struct cookie_key *key, const struct pkt *p, uint32_t *peer_una)

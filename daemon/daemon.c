@@ -133,6 +133,7 @@ void daemon_write_stats(FILE *f, void *arg)
 	fprintf(f, "flows_ended=%llu\n", (unsigned long long)t.flows_ended);
 	fprintf(f, "flows_evicted=%llu\n", (unsigned long long)t.flows_evicted);
 	fprintf(f, "flows_stateless=%llu\n", (unsigned long long)t.flows_stateless);
+	fprintf(f, "flows_readopted=%llu\n", (unsigned long long)t.flows_readopted);
 	fprintf(f, "attacker_seconds=%llu\n", (unsigned long long)(t.held_s_ended + held_now));
 	fprintf(f, "smtp_bytes=%llu\n", (unsigned long long)t.smtp_bytes);
 	fprintf(f, "smtp_segments=%llu\n", (unsigned long long)t.smtp_segments);

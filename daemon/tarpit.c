@@ -130,11 +130,80 @@ void tarpit_decide_flow(const struct pkt *p, uint32_t peer_una, uint32_t our_nxt
 	tarpit_decide_ack(p, peer_una, our_nxt, r);
 }
 
-bool tarpit_opens_flow(const struct pkt *p, uint32_t peer_una)
+/* The syn_seen bit of a tuple: the ISN's top 24 bits are its keyed hash. */
+static uint32_t tarpit_syn_seen_bit(uint32_t isn)
 {
+	return (isn >> 8) & (TARPIT_SYN_SEEN_BITS - 1);
+}
+
+void tarpit_syn_seen_mark(uint8_t *syn_seen, uint32_t isn)
+{
+	uint32_t b = tarpit_syn_seen_bit(isn);
+
+	syn_seen[b >> 3] |= (uint8_t)(1u << (b & 7));
+}
+
+static bool tarpit_syn_seen(const uint8_t *syn_seen, uint32_t isn)
+{
+	uint32_t b = tarpit_syn_seen_bit(isn);
+
+	return syn_seen != NULL && (syn_seen[b >> 3] & (1u << (b & 7))) != 0;
+}
+
+/* One reading of a segment: the peer's una is una; our ISN follows from its low byte. */
+static void tarpit_reading(const struct tarpit_cfg *cfg, const struct pkt *p, uint32_t una,
+			   struct tarpit_adoption *a)
+{
+	a->peer_una = una;
+	a->isn = cookie_isn_peer(&cfg->key, p, una - 1);
+	a->offset = p->ack - 1 - a->isn;
+}
+
+/*
+ * Without a record the peer's una is either seq (the handshake's ACK, a pure ACK, a BSD
+ * probe or data: one byte or more at una) or seq + 1 (a Linux window or keepalive probe
+ * at una - 1). The ISN's low byte carries the peer's ISN, so each reading gives its own
+ * ISN and offset. At offset 0 the ISN is pinned by the acknowledgement alone and either
+ * reading is taken, exactly as before re-adoption existed. Beyond it the segment's shape
+ * decides: with no payload a probe (after a restart we have sent the peer nothing it could
+ * answer with a pure ACK), with payload data at una. The two readings differ in the ISN's
+ * low byte only, so they can clash: about half of all handshake ACKs also read as a probe
+ * within the bound, and a probe at an odd offset below 256 now and then reads as a
+ * handshake's ACK. The tuple's syn_seen bit settles it: set, this run sent the SYN-ACK (a
+ * new connection); clear, the flow is from before the restart. A bit set by another tuple
+ * (a SYN flood fills the map) only brings back the old rule, offset 0 first.
+ */
+bool tarpit_adopt(const struct tarpit_cfg *cfg, const struct pkt *p, uint32_t max_offset,
+		  const uint8_t *syn_seen, struct tarpit_adoption *a)
+{
+	struct tarpit_adoption at_una;
+	struct tarpit_adoption below;
+	const struct tarpit_adoption *zero = NULL;
+	const struct tarpit_adoption *shaped;
+
+	memset(a, 0, sizeof(*a));
 	if ((p->flags & (PKT_TCP_ACK | PKT_TCP_SYN | PKT_TCP_RST | PKT_TCP_FIN)) != PKT_TCP_ACK)
 		return false;
-	return p->seq == peer_una || p->seq == peer_una - 1;
+	if (max_offset > TARPIT_ADOPT_MAX_OFFSET)
+		max_offset = TARPIT_ADOPT_MAX_OFFSET;
+	tarpit_reading(cfg, p, p->seq, &at_una);
+	tarpit_reading(cfg, p, p->seq + 1, &below);
+	if (at_una.offset == 0)
+		zero = &at_una;
+	else if (below.offset == 0)
+		zero = &below;
+	shaped = p->paylen > 0 ? &at_una : &below;
+	if (shaped->offset == 0 || shaped->offset > max_offset)
+		shaped = NULL;
+	if (zero != NULL && (shaped == NULL || tarpit_syn_seen(syn_seen, zero->isn)))
+		*a = *zero;
+	else if (shaped != NULL)
+		*a = *shaped;
+	else
+		return false;
+	/* A probe, or bytes of ours acknowledged: a flow held before we had its record. */
+	a->readopted = a->offset != 0 || a->peer_una != p->seq;
+	return true;
 }
 
 const char *tarpit_reason_name(enum tarpit_reason reason)

@@ -59,8 +59,38 @@ void tarpit_decide(const struct tarpit_cfg *cfg, const struct pkt *p, struct tar
 void tarpit_decide_flow(const struct pkt *p, uint32_t peer_una, uint32_t our_nxt,
 			struct tarpit_reply *r, bool *end);
 
-/* True when a cookie-valid segment may open a flow record: the handshake's ACK or a probe. */
-bool tarpit_opens_flow(const struct pkt *p, uint32_t peer_una);
+/*
+ * The most drip bytes a segment without a record may claim to have acknowledged: the
+ * caller's bound (smtp_max_bytes) is cut to this, so a huge setting cannot widen the set
+ * of acknowledgement numbers a spoofer may hit (SECURITY.md).
+ */
+#define TARPIT_ADOPT_MAX_OFFSET 65536u
+
+/* Tuples a worker remembers answering a SYN for: one bit each, indexed by the keyed hash. */
+#define TARPIT_SYN_SEEN_BITS (1u << 20)
+
+/* What tarpit_adopt found out about a segment on a tuple we keep no record of. */
+struct tarpit_adoption {
+	uint32_t isn;	   /* our ISN for the tuple */
+	uint32_t peer_una; /* the peer's ISN + 1 */
+	uint32_t offset;   /* drip bytes the peer has acknowledged: the stream resumes here */
+	bool readopted;	   /* a probe or drip bytes acknowledged: held before (a restart) */
+};
+
+/*
+ * May a cookie-valid segment on a tuple without a record open one, and where does its drip
+ * stand? Accepts a plain ACK (no SYN, RST, FIN) whose acknowledgement lies in ISN + 1 ..
+ * ISN + 1 + max_offset (cut to TARPIT_ADOPT_MAX_OFFSET) for the ISN our SYN-ACK had: the
+ * handshake's ACK or a probe at offset 0 as before, and after a restart (no record, same
+ * key) a probe of a flow whose drip had reached that offset. syn_seen (TARPIT_SYN_SEEN_BITS
+ * bits, or NULL) marks the tuples this run answered a SYN for; it settles the rare segment
+ * that reads both as a handshake's ACK and as a probe further on. Pure.
+ */
+bool tarpit_adopt(const struct tarpit_cfg *cfg, const struct pkt *p, uint32_t max_offset,
+		  const uint8_t *syn_seen, struct tarpit_adoption *a);
+
+/* Remember that a SYN-ACK with our ISN isn went out (for tarpit_adopt's syn_seen). */
+void tarpit_syn_seen_mark(uint8_t *syn_seen, uint32_t isn);
 
 const char *tarpit_reason_name(enum tarpit_reason reason);
 

@@ -43,8 +43,10 @@ struct worker *worker_alloc(uint16_t queue_num, const struct worker_cfg *cfg,
 	w->pkts = calloc(batch, sizeof(*w->pkts));
 	w->budget = budget_alloc(budget_buckets, &cfg->tarpit.key);
 	w->flows = flow_table_alloc(max_flows, &cfg->tarpit.key);
+	w->syn_seen = calloc(TARPIT_SYN_SEEN_BITS / 8, 1);
 	w->now_s = worker_now_s();
-	if (w->out == NULL || w->pkts == NULL || w->budget == NULL || w->flows == NULL) {
+	if (w->out == NULL || w->pkts == NULL || w->budget == NULL || w->flows == NULL ||
+	    w->syn_seen == NULL) {
 		worker_free(w);
 		return NULL;
 	}
@@ -63,6 +65,7 @@ void worker_free(struct worker *w)
 		return;
 	budget_free(w->budget);
 	flow_table_free(w->flows);
+	free(w->syn_seen);
 	free(w->pkts);
 	free(w->out);
 	pthread_mutex_destroy(&w->lock);
@@ -121,6 +124,18 @@ static void worker_log_flow(struct worker *w, const struct pkt *p, uint32_t now_
 	log_info("flow new src=%s sport=%u dport=%u queue=%u unlogged=%llu",
 		 pkt_saddr_str(p, src, sizeof(src)), p->sport, p->dport, w->queue_num,
 		 (unsigned long long)w->stats.flows_unlogged);
+}
+
+/* One line per flow held before a restart and adopted again: where its drip resumes. */
+static void worker_log_readopt(struct worker *w, const struct pkt *p, uint32_t offset,
+			       uint32_t now_ms)
+{
+	char src[INET6_ADDRSTRLEN];
+
+	if (w->cfg.log_flows == 0 || !worker_log_take(w, now_ms))
+		return;
+	log_info("flow readopted src=%s sport=%u dport=%u offset=%u queue=%u",
+		 pkt_saddr_str(p, src, sizeof(src)), p->sport, p->dport, offset, w->queue_num);
 }
 
 /* Account for a flow that ended and log it: how long the peer was held and what it cost. */
@@ -226,23 +241,52 @@ static bool worker_smtp_port(const struct worker *w, uint16_t port)
 }
 
 /*
+ * The most drip bytes a flow on port dport can have been sent: the greeting (sent whole)
+ * or smtp_max_bytes, whichever is more; nothing off the SMTP ports.
+ */
+static uint32_t worker_drip_max(const struct worker *w, uint16_t dport)
+{
+	uint32_t glen = (uint32_t)w->cfg.smtp_text.greeting_len;
+
+	if (!worker_smtp_port(w, dport))
+		return 0;
+	return w->cfg.smtp_max_bytes > glen ? w->cfg.smtp_max_bytes : glen;
+}
+
+/*
  * A cookie-valid handshake ACK (or first probe) gets a record: from now on the flow is
  * answered from its state. On SMTP ports it is fed the greeting at once (so a compliant
  * client writes its EHLO into our zero window and its kernel starts probing), then a byte
  * per interval. Spoofed SYNs never get here: only a peer that saw our SYN-ACK can.
+ * A probe of a flow held before a restart (same key, no record) gets its record back with
+ * the drip offset its acknowledgement shows, so the stream goes on at the next byte; that
+ * answer is budgeted like a stateless one. *handled: the packet needs nothing more.
  */
 static struct flow *worker_flow_open(struct worker *w, const struct pkt *p,
-				     const struct inject_link *link, uint32_t now_ms)
+				     const struct inject_link *link, uint32_t now_ms, bool *handled)
 {
+	struct tarpit_adoption a;
 	struct flow evicted;
+	enum budget_result br;
 	bool did_evict;
 	struct flow *f;
-	uint32_t una;
 
-	if (!cookie_check(&w->cfg.tarpit.key, p, &una) || !tarpit_opens_flow(p, una))
+	*handled = false;
+	if (!tarpit_adopt(&w->cfg.tarpit, p, worker_drip_max(w, p->dport), w->syn_seen, &a))
 		return NULL;
-	f = flow_insert(w->flows, p, p->ack - 1, una, w->now_s, w->cfg.flow_evict_idle_s, &evicted,
-			&did_evict);
+	if (a.readopted) {
+		br = budget_take(w->budget, p->family, p->saddr, now_ms);
+		if (br != BUDGET_OK) {
+			if (br == BUDGET_GLOBAL)
+				w->stats.budget_global++;
+			else
+				w->stats.budget_prefix++;
+			*handled = true;
+			return NULL;
+		}
+	}
+	f = flow_insert(w->flows, p, a.isn, a.peer_una, w->now_s, w->cfg.flow_evict_idle_s,
+			&evicted, &did_evict);
 	if (did_evict) {
 		w->stats.flows_evicted++;
 		worker_flow_ended(w, &evicted, "evicted", now_ms);
@@ -251,11 +295,17 @@ static struct flow *worker_flow_open(struct worker *w, const struct pkt *p,
 		w->stats.flows_stateless++;
 		return NULL;
 	}
-	w->stats.flows_new++;
+	if (a.readopted) {
+		w->stats.flows_readopted++;
+		worker_log_readopt(w, p, a.offset, now_ms);
+	} else {
+		w->stats.flows_new++;
+	}
 	w->stats.sum_first_s += w->now_s;
+	f->sent = a.offset;
 	if (!worker_smtp_port(w, p->dport)) {
 		flow_set_state(w->flows, f, FLOW_QUIET);
-	} else if (!w->cfg.smtp_drip_greeting) {
+	} else if (a.offset == 0 && !w->cfg.smtp_drip_greeting) {
 		const struct smtp_text *t = &w->cfg.smtp_text;
 
 		worker_flow_send(w, f, 0, (const uint8_t *)t->greeting, (uint16_t)t->greeting_len,
@@ -279,9 +329,11 @@ static bool worker_flow_packet(struct worker *w, const struct pkt *p,
 
 	f = flow_lookup(w->flows, p);
 	if (f == NULL) {
-		f = worker_flow_open(w, p, link, now_ms);
+		bool handled;
+
+		f = worker_flow_open(w, p, link, now_ms, &handled);
 		if (f == NULL)
-			return false;
+			return handled;
 	}
 	f->last_s = w->now_s;
 	tarpit_decide_flow(p, f->peer_una, f->isn + 1 + f->sent, &r, &end);
@@ -426,6 +478,7 @@ void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms
 	switch (r.action) {
 	case TARPIT_SYNACK:
 		s->synack++;
+		tarpit_syn_seen_mark(w->syn_seen, r.seq);
 		worker_log_flow(w, &p, now_ms);
 		break;
 	case TARPIT_RST:

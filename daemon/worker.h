@@ -57,6 +57,7 @@ struct worker_stats {
 	uint64_t flows_ended;	  /* by the peer (RST, FIN), idleness or eviction */
 	uint64_t flows_evicted;	  /* of those, pushed out by a new flow (table full) */
 	uint64_t flows_stateless; /* table full, nothing idle enough: held without a record */
+	uint64_t flows_readopted; /* held before we had a record (a restart): record remade */
 	uint64_t held_s_ended;	  /* attacker-seconds of the flows that ended */
 	uint64_t sum_first_s; /* sum of first_s over live flows: count * now - this = held now */
 	uint64_t smtp_bytes;  /* SMTP payload bytes sent (greetings and drips) */
@@ -93,7 +94,8 @@ struct worker {
 	uint32_t batch;		 /* packets per receive at most */
 	struct budget *budget;
 	struct flow_table *flows;
-	uint32_t now_s; /* monotonic seconds of the batch being handled */
+	uint8_t *syn_seen; /* TARPIT_SYN_SEEN_BITS: tuples this run sent a SYN-ACK */
+	uint32_t now_s;	   /* monotonic seconds of the batch being handled */
 	struct worker_cfg cfg;
 	struct worker_stats stats;
 	struct inject_batch *out; /* allocated once */

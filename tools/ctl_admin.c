@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 
@@ -23,8 +24,10 @@
 #include "nftx.h"
 #include "sync_admin.h"
 #include "sync_conf.h"
+#include "sync_guard.h"
 #include "sync_kset.h"
 #include "sync_mlog.h"
+#include "sync_never.h"
 #include "sync_snap.h"
 #include "sync_state.h"
 
@@ -41,12 +44,12 @@
 enum { SET_B4, SET_B6, SET_A4, SET_A6, SET_N };
 
 struct admin_args {
-	const char *config; /* [sync] of it: ban_prefix4/6 */
-	bool config_given;
 	const char *state;
 	const char *sock;
 	const char *target;
 	const char *reason;
+	const char
+		*config;  /* [sync] never_block, ban_prefix4/6; NULL: the default file if present */
 	int64_t duration; /* seconds, 0 forever, -1 not given */
 	bool allow;
 	bool force;
@@ -81,7 +84,6 @@ static int admin_args(int argc, char **argv, bool want_target, struct admin_args
 	int ch;
 
 	memset(a, 0, sizeof(*a));
-	a->config = CONFFILE_DEFAULT_PATH;
 	a->state = SYNC_DEFAULT_STATE;
 	a->sock = LIVE_DEFAULT_SOCKET;
 	a->reason = "";
@@ -118,7 +120,6 @@ static int admin_args(int argc, char **argv, bool want_target, struct admin_args
 			break;
 		case 'c':
 			a->config = optarg;
-			a->config_given = true;
 			break;
 		default:
 			return -1;
@@ -157,49 +158,10 @@ static int admin_target(const char *s, int *family, struct cidr_range *r)
 	return 0;
 }
 
-/*
- * How wide nftarpit-sync bans: [sync] of the config file (the default one only if it
- * exists), so that a block of one address covers the prefix a log hit on it would.
- */
-static int admin_widen_policy(const struct admin_args *a, struct widen_policy *p)
-{
-	struct sync_conf *c = malloc(sizeof(*c));
-	int n;
-
-	if (c == NULL)
-		return -1;
-	sync_conf_defaults(c);
-	n = sync_conf_load(a->config, c);
-	if (n < 0 && (errno != ENOENT || a->config_given)) {
-		log_warn("config %s", a->config);
-		free(c);
-		return -1;
-	}
-	if (n > 0) {
-		log_warnx("config %s: %d error%s", a->config, n, n == 1 ? "" : "s");
-		free(c);
-		return -1;
-	}
-	*p = c->policy.widen;
-	free(c);
-	return 0;
-}
-
 /* Whether s names one address: no prefix length, no range. */
 static bool admin_single(const char *s)
 {
 	return strchr(s, '/') == NULL && strchr(s, '-') == NULL;
-}
-
-/* Whether r covers more than a /len of its family. */
-static bool admin_broader(const struct cidr_range *r, int family, unsigned int len)
-{
-	unsigned int host = (family == 4 ? 32 : 128) - len;
-	uint64_t dhi = r->last.hi - r->first.hi - (r->last.lo < r->first.lo ? 1 : 0);
-
-	if (host >= 64)
-		return dhi >= (1ull << (host - 64));
-	return dhi > 0 || r->last.lo - r->first.lo >= (1ull << host);
 }
 
 /*
@@ -360,6 +322,86 @@ out:
 	return rc;
 }
 
+/*
+ * Whether r touches this host's addresses or nftarpit-sync's never_block ([sync] of the
+ * config file): such a block is refused without --force, logged with its source. 0 when
+ * clear, 1 refused, -1 when the guard could not be read (refused too).
+ */
+/*
+ * [sync] of the config file (the default one only if present) into c, defaults first.
+ * 0, or -1 (logged when the file cannot be read).
+ */
+static int admin_sync_conf(const char *config, struct sync_conf *c)
+{
+	const char *path = config != NULL ? config : CONFFILE_DEFAULT_PATH;
+	int n;
+
+	sync_conf_defaults(c);
+	n = config != NULL || access(path, F_OK) == 0 ? sync_conf_load(path, c) : 0;
+	if (n < 0)
+		log_warn("config %s", path);
+	return n != 0 ? -1 : 0;
+}
+
+/* How wide nftarpit-sync bans ([sync] ban_prefix4/6): a block of one address does the same. */
+static int admin_widen_policy(const char *config, struct widen_policy *p)
+{
+	struct sync_conf *c = calloc(1, sizeof(*c));
+	int rc = -1;
+
+	if (c != NULL && admin_sync_conf(config, c) == 0) {
+		*p = c->policy.widen;
+		rc = 0;
+	}
+	free(c);
+	return rc;
+}
+
+/* With quiet, a refusal is not logged (the caller falls back to something narrower). */
+static int admin_never(const char *config, int family, const struct cidr_range *r, const char *text,
+		       bool quiet)
+{
+	struct sync_conf *c = calloc(1, sizeof(*c));
+	struct cidr_set own[2], never[2];
+	const struct cidr_range *x = NULL;
+	char o[CIDR_TEXT_MAX];
+	int f = family == 4 ? 0 : 1;
+	int rc = -1;
+
+	cidr_set_init(&never[0], 4);
+	cidr_set_init(&never[1], 6);
+	cidr_set_init(&own[0], 4);
+	cidr_set_init(&own[1], 6);
+	if (c == NULL || admin_sync_conf(config, c) < 0)
+		goto out;
+	if (never_own(own) < 0 || never_load(c, never) < 0)
+		goto out;
+	x = guard_overlap(&own[f], r);
+	if (x == NULL)
+		x = guard_overlap(&never[f], r);
+	rc = 0;
+	if (x != NULL && quiet) {
+		rc = 1;
+	} else if (x != NULL) {
+		cidr_range_format(x, family, o, sizeof(o));
+		log_warnx("never_block src=%s source=nftarpitctl: block overlaps %s %s: refused "
+			  "(--force to block it anyway)",
+			  text,
+			  guard_overlap(&own[f], r) != NULL ? "this host's address" : "never_block",
+			  o);
+		rc = 1;
+	}
+out:
+	if (rc < 0)
+		log_warnx("block %s: never_block could not be checked: refused", text);
+	cidr_set_free(&never[0]);
+	cidr_set_free(&never[1]);
+	cidr_set_free(&own[0]);
+	cidr_set_free(&own[1]);
+	free(c);
+	return rc;
+}
+
 /* The master list's directory, created if missing (first use before any sync run). */
 static int admin_state_dir(const char *state)
 {
@@ -411,7 +453,7 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 {
 	struct admin_args a;
 	struct state st;
-	struct cidr_range r;
+	struct cidr_range r, w;
 	struct widen_policy wp;
 	struct cidr_addr seen;
 	bool widened = false;
@@ -425,14 +467,11 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 	/* A block of one address covers its ban prefix, as a log hit would; ADDR/128 does not. */
 	for_addr[0] = '\0';
 	if (kind == ADMIN_BLOCK && admin_single(a.target)) {
-		if (admin_widen_policy(&a, &wp) < 0)
+		if (admin_widen_policy(a.config, &wp) < 0)
 			return CTL_EXIT_USAGE;
 		seen = r.first;
-		r = widen_ban(&wp, family, &seen);
-		widened = cidr_addr_cmp(&r.first, &r.last) != 0;
-		cidr_addr_format(&seen, family, text, sizeof(text));
-		if (widened)
-			snprintf(for_addr, sizeof(for_addr), " (for %s)", text);
+		w = widen_ban(&wp, family, &seen);
+		widened = cidr_addr_cmp(&w.first, &w.last) != 0;
 	}
 	if (kind == ADMIN_UNBLOCK && a.allow)
 		kind = ADMIN_ALLOW;
@@ -442,13 +481,30 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 	}
 	cidr_range_format(&r, family, text, sizeof(text));
 	if (!a.force && kind == ADMIN_BLOCK &&
-	    admin_broader(&r, family, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6)) {
+	    guard_broader(&r, family, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6)) {
 		log_warnx("block %s is broader than /%d: refused (--force to block it anyway)",
 			  text, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6);
 		return CTL_EXIT_USAGE;
 	}
+	if (!a.force && kind == ADMIN_BLOCK && admin_never(a.config, family, &r, text, false) != 0)
+		return CTL_EXIT_USAGE;
+	/*
+	 * The address is clear; its prefix may not be: a prefix holding this host's address or
+	 * never_block stays the address alone, as in nftarpit-sync.
+	 */
+	if (widened && !a.force && admin_never(a.config, family, &w, text, true) != 0) {
+		log_warnx("block %s: its /%u holds this host's address or never_block: the address "
+			  "alone is blocked",
+			  text, widen_ban_len(&wp, family));
+		widened = false;
+	}
+	if (widened) {
+		snprintf(for_addr, sizeof(for_addr), " (for %s)", text);
+		r = w;
+		cidr_range_format(&r, family, text, sizeof(text));
+	}
 	if (!a.force && kind == ADMIN_ALLOW &&
-	    admin_broader(&r, family, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6)) {
+	    guard_broader(&r, family, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6)) {
 		log_warnx("allow %s is broader than /%d: refused (--force to allow it anyway)",
 			  text, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6);
 		return CTL_EXIT_USAGE;

@@ -371,6 +371,8 @@ void status_print(FILE *f, const struct status *st, int64_t now)
 		"\n",
 		status_u64(st, "rst_sent"), status_u64(st, "smtp_bytes"),
 		status_u64(st, "flows_evicted"));
+	fprintf(f, "  re-adopted     %-12" PRIu64 " (held before a restart, record made again)\n",
+		status_u64(st, "flows_readopted"));
 	fprintf(f,
 		"  verdicts       %-12" PRIu64 " batches     (errors %" PRIu64
 		", receive overruns %" PRIu64 ")\n",

@@ -32,10 +32,9 @@ static void usage(FILE *f)
 		"                         [--force] [--state PATH]\n"
 		"       nftarpitctl list [--json] [--state PATH]\n"
 		"       nftarpitctl why ADDR [-s PATH] [--state PATH]\n"
-		"  -c, --config FILE  read [ruleset] from FILE (default " CONFFILE_DEFAULT_PATH
-		" if present);\n"
-		"                     options given here override it; block reads ban_prefix4/6\n"
-		"                     of [sync] there\n"
+		"  -c, --config FILE  read [ruleset] (block: [sync]'s never_block, ban_prefix4/6)\n"
+		"                     from FILE (default " CONFFILE_DEFAULT_PATH " if present);\n"
+		"                     options given here override it\n"
 		"  -s, --socket PATH  nftarpitd's control socket (default " LIVE_DEFAULT_SOCKET
 		")\n"
 		"  --state PATH       nftarpit-sync's master list (default " SYNC_DEFAULT_STATE

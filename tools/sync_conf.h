@@ -11,8 +11,11 @@
 #include "sync_mlog.h"
 #include "sync_state.h"
 
-#define SYNC_SOURCES_MAX   32
-#define SYNC_MATCHES_MAX   16
+#define SYNC_SOURCES_MAX 32
+#define SYNC_MATCHES_MAX 16
+#define SYNC_NEVER_MAX	 64
+
+_Static_assert(MLOG_NREASONS <= STATE_REASONS, "a threshold per pattern");
 #define SYNC_DEFAULT_STATE "/var/lib/nftarpit/sync.state"
 
 /* A list file and how to read it ("drop:/path" on the command line). */
@@ -32,6 +35,8 @@ struct sync_conf {
 	unsigned int nmatches;
 	char matches[SYNC_MATCHES_MAX][128]; /* FIELD=value, e.g. SYSLOG_IDENTIFIER=postfix/smtpd */
 	char journal_file[PATH_MAX];	     /* read this journal file, not the system journal */
+	unsigned int ntrust;
+	char trust[SYNC_MATCHES_MAX][128]; /* _FIELD=value that journald sets, never the sender */
 	char state[PATH_MAX];
 	char export_plain[PATH_MAX];
 	char export_rbldnsd[PATH_MAX];
@@ -40,6 +45,16 @@ struct sync_conf {
 	unsigned int allow_limit4; /* refuse allowlist entries shorter than /allow_limit4 */
 	unsigned int allow_limit6;
 	bool kernel_timeouts; /* log offenders carry their expiry into the kernel */
+	/* Guards on the blocklist (sync_guard.h): per-entry breadth of list files, total share. */
+	unsigned int list_limit4; /* refuse list entries broader than /list_limit4 */
+	unsigned int list_limit6;
+	unsigned int block_max_share; /* percent of a family's addresses a run may block */
+	/* Never blocked by any source (the host's own addresses always are not). */
+	unsigned int nnever;
+	char never[SYNC_NEVER_MAX][CIDR_TEXT_MAX]; /* ADDR, CIDR or FIRST-LAST */
+	unsigned int nnever_files;
+	struct sync_list never_files[SYNC_SOURCES_MAX];
+	bool never_mynetworks; /* add Postfix's mynetworks (postconf -h mynetworks) */
 	bool force;
 	bool replace;
 	bool dry_run;
@@ -60,7 +75,7 @@ int sync_conf_load(const char *path, struct sync_conf *c);
 /* "[FORMAT:]PATH" into l; NULL or the reason. */
 const char *sync_conf_list(const char *v, struct sync_list *l);
 
-/* The default journal matches when none are configured. */
+/* The default journal matches and trusted fields when none are configured. */
 void sync_conf_finish(struct sync_conf *c);
 
 #endif

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Mail log lines -> spam source addresses: Postfix smtpd/postscreen, amavisd, rspamd. Pure. */
+/*
+ * Mail log lines -> spam source addresses: Postfix smtpd/postscreen, amavisd, rspamd. Pure.
+ * Every byte after a line's fixed prefix may be the client's (HELO, addresses, commands,
+ * headers): a hit comes only from the program tag, the start of the message and the
+ * positions the mail server fills itself (doc/SECURITY.md, "Log injection").
+ */
 #ifndef NFTARPIT_SYNC_MLOG_H
 #define NFTARPIT_SYNC_MLOG_H
 
@@ -30,18 +35,30 @@ struct mlog_hit {
 	int family;
 	struct cidr_addr addr;
 	char detail[64]; /* the DNSBL zone, the rank, the rspamd action; may be empty */
+	int ignored;	 /* 0 returned: the line held a pattern's text, but not where the
+			    program that owns the pattern writes it (counted, not searched) */
 };
 
 /* All patterns, DNSBL rank threshold 3 (postscreen_dnsbl_threshold's usual setting). */
 void mlog_opts_default(struct mlog_opts *o);
 
 /*
- * Look at one log line (len bytes, no newline needed, not NUL-terminated). Returns 1 with
- * *hit filled when the line names a spam source; 0 when it says nothing we act on (other
- * lines, 4xx and reject_warning, ranks under the threshold, unknown clients); -1 when it
- * matches a pattern but its address is malformed, with the reason in hit->detail.
+ * Look at one syslog line ("Mmm dd hh:mm:ss host tag[pid]: message" or with an RFC 3339
+ * time; or a line of rspamd's own log file), len bytes, no newline needed, not
+ * NUL-terminated. Returns 1 with *hit filled when the program named by the tag wrote, at
+ * the start of its message, a verdict on its client; 0 when it says nothing we act on
+ * (other programs and lines, 4xx and reject_warning, ranks under the threshold, unknown
+ * clients; hit->ignored set when a pattern's text stood anywhere else); -1 when the
+ * structure matched but its address is malformed, with the reason in hit->detail.
  */
 int mlog_parse(const char *line, size_t len, const struct mlog_opts *o, struct mlog_hit *hit);
+
+/*
+ * The same for a message whose program tag comes apart (the journal's SYSLOG_IDENTIFIER,
+ * from an entry the reader selected by fields its sender cannot forge).
+ */
+int mlog_parse_msg(const char *tag, size_t taglen, const char *msg, size_t len,
+		   const struct mlog_opts *o, struct mlog_hit *hit);
 
 /*
  * The fixed strings that every line mlog_parse() acts on contains at least one of, for the

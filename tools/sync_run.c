@@ -3,7 +3,6 @@
 #include "sync_run.h"
 
 #include <errno.h>
-#include <ifaddrs.h>
 #include <libmnl/libmnl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -17,8 +16,10 @@
 #include "nftx.h"
 #include "sync_admin.h"
 #include "sync_export.h"
+#include "sync_guard.h"
 #include "sync_input.h"
 #include "sync_kset.h"
+#include "sync_never.h"
 #include "sync_snap.h"
 
 /* The four sets nftarpit-sync owns, in the order of the arrays below. */
@@ -37,9 +38,12 @@ struct sync_run {
 	struct state st;
 	struct cidr_set want[SET_COUNT]; /* what the sets should hold */
 	struct cidr_set own[2];		 /* this host's addresses, loopback included */
+	struct cidr_set never[2];	 /* never_block (sync_never.h) */
+	uint64_t never_hits;		 /* attempts to block a never_block address */
 	struct input_counts in;
 	uint64_t ignored;  /* hits on our own or allowlisted addresses */
 	uint64_t refused;  /* allowlist entries over the breadth limit */
+	uint64_t capped;   /* new offenders refused because the master list was full */
 	uint64_t new_bans; /* follow mode: bans sent since the last run */
 	bool follow_phase;
 	struct cidr_set pending[2]; /* follow mode: new bans to send */
@@ -82,53 +86,6 @@ static int64_t sync_now(const struct sync_conf *c)
 static struct cidr_set *sync_own(struct sync_run *r, int family)
 {
 	return &r->own[family == 4 ? 0 : 1];
-}
-
-/* The host's own addresses (every interface, loopback ranges too): never blocked. */
-static int sync_own_addrs(struct sync_run *r)
-{
-	struct ifaddrs *ifa, *i;
-	struct cidr_range x;
-	int family;
-
-	cidr_set_init(&r->own[0], 4);
-	cidr_set_init(&r->own[1], 6);
-	memset(&x, 0, sizeof(x));
-	x.first.lo = 0x7f000000;
-	x.last.lo = 0x7fffffff;
-	if (cidr_set_add(&r->own[0], &x) < 0)
-		return -1;
-	x.first.lo = 1;
-	x.last.lo = 1;
-	if (cidr_set_add(&r->own[1], &x) < 0)
-		return -1;
-	if (getifaddrs(&ifa) < 0)
-		return -1;
-	for (i = ifa; i != NULL; i = i->ifa_next) {
-		if (i->ifa_addr == NULL)
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET) {
-			family = 4;
-			cidr_addr_from_bytes(
-				&x.first, 4,
-				(const uint8_t *)&((struct sockaddr_in *)(void *)i->ifa_addr)
-					->sin_addr);
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			family = 6;
-			cidr_addr_from_bytes(
-				&x.first, 6,
-				((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr.s6_addr);
-		} else {
-			continue;
-		}
-		x.last = x.first;
-		if (cidr_set_add(sync_own(r, family), &x) < 0) {
-			freeifaddrs(ifa);
-			return -1;
-		}
-	}
-	freeifaddrs(ifa);
-	return cidr_set_merge(&r->own[0]) < 0 || cidr_set_merge(&r->own[1]) < 0 ? -1 : 0;
 }
 
 /* Whether a is on our side: ours, allowlisted, or unblocked by the admin. */
@@ -237,6 +194,12 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 	int rc;
 
 	cidr_addr_format(&hit->addr, hit->family, a, sizeof(a));
+	if (!r->c->force && cidr_set_contains(&r->never[hit->family == 4 ? 0 : 1], &hit->addr)) {
+		r->never_hits++;
+		log_warnx("never_block src=%s reason=%s detail=%s source=log: not banned", a,
+			  mlog_reason_name(hit->reason), hit->detail);
+		return 0;
+	}
 	if (!r->c->force && sync_exempt(r, hit->family, &hit->addr)) {
 		r->ignored++;
 		log_debug("hit ignored src=%s reason=%s (own or allowlisted)", a,
@@ -251,8 +214,24 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 	e = state_find(&r->st, hit->family, &x.first, widen_ban_len(&pol.widen, hit->family));
 	was_active = e != NULL && e->expires > r->now;
 	e = state_hit(&r->st, hit->family, &hit->addr, hit->reason, r->now, &pol);
+	if (e == NULL && errno == ENOSPC) {
+		/* Full of active bans: they stay, the newcomer waits (sync_state.h). */
+		if (r->capped++ == 0)
+			log_warnx("master list full max_offenders=%zu: new offender src=%s "
+				  "reason=%s not banned (active bans are kept; counted as "
+				  "capped=)",
+				  r->c->policy.max_entries, a, mlog_reason_name(hit->reason));
+		return 0;
+	}
 	if (e == NULL)
 		return -1;
+	if (e->expires <= r->now) {
+		/* Under its pattern's threshold (sync_state.h): counted, not banned yet. */
+		log_debug("hit src=%s reason=%s hits=%u below threshold=%u", a,
+			  mlog_reason_name(hit->reason), e->hits,
+			  r->c->policy.threshold[hit->reason]);
+		return 0;
+	}
 	if (!r->follow_phase) {
 		log_debug("hit src=%s reason=%s detail=%s hits=%u", a,
 			  mlog_reason_name(hit->reason), hit->detail, e->hits);
@@ -269,20 +248,6 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 			       sync_on_escalate, r);
 	sync_drop_own_esc(r);
 	return rc;
-}
-
-/* Whether r is broader than a len-bit prefix of its family. */
-static bool sync_broader(const struct cidr_range *x, int family, unsigned int len)
-{
-	unsigned int host = (family == 4 ? 32 : 128) - len;
-	uint64_t dhi = x->last.hi - x->first.hi - (x->last.lo < x->first.lo ? 1 : 0);
-	uint64_t dlo = x->last.lo - x->first.lo;
-
-	if (host >= 128)
-		return false;
-	if (host >= 64)
-		return dhi >= (1ull << (host - 64));
-	return dhi > 0 || dlo >= (1ull << host);
 }
 
 /*
@@ -306,8 +271,8 @@ static int sync_read_allows(struct sync_run *r)
 		for (f = 0; f < 2; f++) {
 			for (k = 0; k < t[f].n; k++) {
 				if (!c->force &&
-				    sync_broader(&t[f].r[k], f == 0 ? 4 : 6,
-						 f == 0 ? c->allow_limit4 : c->allow_limit6)) {
+				    guard_broader(&t[f].r[k], f == 0 ? 4 : 6,
+						  f == 0 ? c->allow_limit4 : c->allow_limit6)) {
 					cidr_range_format(&t[f].r[k], f == 0 ? 4 : 6, text,
 							  sizeof(text));
 					log_warnx("%s: allowlist entry %s is broader than /%u: "
@@ -357,20 +322,40 @@ static void sync_read_logs(struct sync_run *r, struct input_journal **jp, int wa
 	}
 	if (c->journal)
 		(void)input_read_journal(jp, c->journal_file, (char(*)[128])c->matches, c->nmatches,
-					 r->st.cursor, sizeof(r->st.cursor), wait_ms, &c->mlog,
-					 sync_on_hit, r, &r->in);
+					 (char(*)[128])c->trust, c->ntrust, r->st.cursor,
+					 sizeof(r->st.cursor), wait_ms, &c->mlog, sync_on_hit, r,
+					 &r->in);
 }
 
 /*
  * The wanted blocklists: lists (never expire) and active offenders (expire), merged, minus
  * the allowlists, minus this host's addresses unless forced.
  */
+/*
+ * Take keep (merged) out of blocklist b, naming each of its ranges the blocklist covered
+ * (the attempts were counted where their source was read).
+ */
+static int sync_keep_out(struct sync_run *r, int b, const struct cidr_set *keep, const char *what)
+{
+	char text[CIDR_TEXT_MAX];
+	size_t i;
+
+	for (i = 0; i < keep->n; i++) {
+		if (guard_overlap(&r->want[b], &keep->r[i]) == NULL)
+			continue;
+		cidr_range_format(&keep->r[i], sync_set_family[b], text, sizeof(text));
+		log_warnx("blocklist covers %s %s: left out (--force to block it anyway)", what,
+			  text);
+	}
+	return cidr_set_subtract(&r->want[b], keep);
+}
+
 static int sync_build_want(struct sync_run *r)
 {
 	const struct sync_conf *c = r->c;
 	struct cidr_range x;
 	struct cidr_set unblock;
-	char text[CIDR_TEXT_MAX];
+	struct input_guard g = {0};
 	size_t i;
 	int b;
 
@@ -380,11 +365,16 @@ static int sync_build_want(struct sync_run *r)
 				 &r->want[b]) < 0 ||
 		    cidr_set_merge(&r->want[b]) < 0)
 			return -1;
+	g.limit4 = c->force ? 0 : c->list_limit4;
+	g.limit6 = c->force ? 0 : c->list_limit6;
+	g.never = r->never;
 	for (i = 0; i < c->nlists; i++) {
-		if (input_read_list(c->lists[i].path, c->lists[i].fmt, &r->want[SET_BLOCK4],
-				    &r->want[SET_BLOCK6], &r->in) < 0)
+		if (input_read_list_guarded(c->lists[i].path, c->lists[i].fmt, &r->want[SET_BLOCK4],
+					    &r->want[SET_BLOCK6], &r->in, &g) < 0)
 			return -1;
 	}
+	r->refused += g.refused;
+	r->never_hits += g.never_hits;
 	for (i = 0; i < r->st.n; i++) {
 		x = state_entry_range(&r->st.e[i]);
 		if (r->st.e[i].expires > r->now &&
@@ -401,6 +391,13 @@ static int sync_build_want(struct sync_run *r)
 			return -1;
 	}
 	for (b = SET_BLOCK4; b <= SET_BLOCK6; b++) {
+		/*
+		 * never_block before the admin's blocks: nftarpitctl block refuses those
+		 * ranges itself unless --force, and a forced block stays the admin's word.
+		 */
+		if (!c->force && (cidr_set_merge(&r->want[b]) < 0 ||
+				  sync_keep_out(r, b, &r->never[b], "never_block") < 0))
+			return -1;
 		/*
 		 * The admin's blocks carry their own expiry into the kernel, and the admin's
 		 * unblocks win over every source until they expire (nftarpitctl block/unblock).
@@ -419,16 +416,32 @@ static int sync_build_want(struct sync_run *r)
 		cidr_set_free(&unblock);
 		if (c->force)
 			continue;
-		for (i = 0; i < r->own[b].n; i++) {
-			if (!cidr_set_contains(&r->want[b], &r->own[b].r[i].first))
-				continue;
-			cidr_range_format(&r->own[b].r[i], sync_set_family[b], text, sizeof(text));
-			log_warnx("blocklist covers this host's address %s: left out "
-				  "(--force to block it anyway)",
-				  text);
-		}
-		if (cidr_set_subtract(&r->want[b], &r->own[b]) < 0)
+		if (sync_keep_out(r, b, &r->own[b], "this host's address") < 0)
 			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Whether the blocklist covers more than block_max_share of either family: one bad list or
+ * a run of forged hits must not tarpit a large part of the Internet. Logged; 0 or -1.
+ */
+static int sync_share_ok(struct sync_run *r)
+{
+	double share;
+	int b;
+
+	if (r->c->force)
+		return 0;
+	for (b = SET_BLOCK4; b <= SET_BLOCK6; b++) {
+		share = guard_share(&r->want[b]);
+		if (share * 100 <= r->c->block_max_share)
+			continue;
+		log_warnx("blocklist would cover %.3f%% of the IPv%d address space, more than "
+			  "block_max_share = %u%%: run refused, nothing applied (--force to "
+			  "apply)",
+			  share * 100, sync_set_family[b], r->c->block_max_share);
+		return -1;
 	}
 	return 0;
 }
@@ -687,6 +700,8 @@ static int sync_pass(struct sync_run *r, struct input_journal **jp)
 	sync_drop_own_esc(r);
 	if (sync_build_want(r) < 0)
 		goto out;
+	if (sync_share_ok(r) < 0)
+		goto out;
 	for (i = 0; i < r->st.n; i++)
 		active += r->st.e[i].expires > r->now;
 	/*
@@ -707,13 +722,15 @@ out:
 	log_info("sync %s v4_ranges=%zu v6_ranges=%zu allow4=%zu allow6=%zu offenders=%zu "
 		 "forgotten=%zu log_lines=%llu log_bytes=%llu hits=%llu ignored=%llu "
 		 "list_entries=%llu bad_lines=%llu refused=%llu dry_run=%s commit_ms=%lld ms=%lld "
-		 "exit=%d",
+		 "exit=%d unstructured=%llu capped=%llu evicted=%llu never_block=%llu",
 		 summary, r->want[SET_BLOCK4].n, r->want[SET_BLOCK6].n, r->want[SET_ALLOW4].n,
 		 r->want[SET_ALLOW6].n, active, expired, (unsigned long long)r->in.lines,
 		 (unsigned long long)r->in.bytes, (unsigned long long)r->in.hits,
 		 (unsigned long long)r->ignored, (unsigned long long)r->in.entries,
 		 (unsigned long long)r->in.bad, (unsigned long long)r->refused,
-		 c->dry_run ? "yes" : "no", (long long)r->commit_ms, (long long)sync_ms(&t0), rc);
+		 c->dry_run ? "yes" : "no", (long long)r->commit_ms, (long long)sync_ms(&t0), rc,
+		 (unsigned long long)r->in.unstructured, (unsigned long long)r->capped,
+		 (unsigned long long)r->st.evicted, (unsigned long long)r->never_hits);
 	return rc;
 }
 
@@ -735,8 +752,16 @@ static int sync_once(struct sync_run *r, struct input_journal **jp)
 		r->lock = -1;
 		return SYNC_EXIT_ERROR;
 	}
-	if (sync_own_addrs(r) < 0) {
+	if (never_own(r->own) < 0) {
 		log_warn("listing this host's addresses");
+		admin_unlock(r->lock);
+		r->lock = -1;
+		return SYNC_EXIT_ERROR;
+	}
+	cidr_set_init(&r->never[0], 4);
+	cidr_set_init(&r->never[1], 6);
+	if (never_load(c, r->never) < 0) {
+		log_warnx("never_block could not be read: run refused, nothing applied");
 		admin_unlock(r->lock);
 		r->lock = -1;
 		return SYNC_EXIT_ERROR;
@@ -769,6 +794,9 @@ static int sync_refresh(struct sync_run *r, struct input_journal **jp)
 	memset(&r->in, 0, sizeof(r->in));
 	r->ignored = 0;
 	r->refused = 0;
+	r->capped = 0;
+	r->never_hits = 0;
+	r->st.evicted = 0;
 	r->commit_ms = 0;
 	rc = sync_pass(r, jp);
 	r->follow_phase = true;
@@ -779,7 +807,8 @@ static int sync_refresh(struct sync_run *r, struct input_journal **jp)
 
 /*
  * Follow mode's new bans as the kernel can take them: merged, without the allowlists, the
- * admin's unblocks and this host's addresses (as a full pass would subtract them), and
+ * admin's unblocks, this host's addresses and never_block (as a full pass would subtract
+ * them), and
  * without what the sets already hold (an interval set refuses an overlapping element).
  * 0 or -1.
  */
@@ -794,7 +823,8 @@ static int sync_carve(struct sync_run *r, int f)
 	if (cidr_set_merge(p) < 0 || cidr_set_subtract(p, &r->want[SET_ALLOW4 + f]) < 0 ||
 	    admin_ranges(&r->st.admin, ADMIN_UNBLOCK, p->family, r->now, &cut) < 0 ||
 	    cidr_set_merge(&cut) < 0 || cidr_set_subtract(p, &cut) < 0 ||
-	    (!r->c->force && cidr_set_subtract(p, &r->own[f]) < 0))
+	    (!r->c->force &&
+	     (cidr_set_subtract(p, &r->own[f]) < 0 || cidr_set_subtract(p, &r->never[f]) < 0)))
 		goto out;
 	cidr_set_clear(&cut);
 	/* One element may overlap two new ranges: merged, it is subtracted once. */
@@ -925,6 +955,8 @@ out:
 		cidr_set_free(&r->want[i]);
 	cidr_set_free(&r->own[0]);
 	cidr_set_free(&r->own[1]);
+	cidr_set_free(&r->never[0]);
+	cidr_set_free(&r->never[1]);
 	state_free(&r->st);
 	free(r);
 	return rc;

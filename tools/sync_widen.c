@@ -16,7 +16,10 @@ void widen_policy_default(struct widen_policy *p)
 
 unsigned int widen_ban_len(const struct widen_policy *p, int family)
 {
-	return family == 4 ? p->ban_prefix4 : p->ban_prefix6;
+	unsigned int len = family == 4 ? p->ban_prefix4 : p->ban_prefix6;
+
+	/* Unset (a policy built field by field, zeroed): the address alone, never /0. */
+	return len == 0 ? (family == 4 ? 32 : 128) : len;
 }
 
 unsigned int widen_escalate_len(const struct widen_policy *p, int family)

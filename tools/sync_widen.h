@@ -12,7 +12,8 @@
 /*
  * An IPv6 sender holds at least a /64 and steps through it: a log hit or an admin block
  * of one address bans its ban_prefix. When bans of escalate_count distinct ban prefixes
- * lie in one escalate_prefix, that whole prefix is banned too.
+ * lie in one escalate_prefix, that whole prefix is banned too. All zero (a policy nobody
+ * set) widens nothing and never escalates.
  */
 struct widen_policy {
 	unsigned int ban_prefix4;      /* 32: the address itself */
