@@ -4,7 +4,7 @@
 # nftarpit-sync following Postfix's log: a spammer rejected from 2001:db8:c::2 is held when
 # it comes back from ::3 and ::ffff of its /64 and reaches Postfix no more; a clean sender
 # in another /64 of the same /48 still delivers; after offences from three /64s of the /48
-# a fourth /64 is held too, except an allowlisted address inside it. why names the address
+# a fourth /64 is held too, except an allowlisted and a never_block address inside it. why names the address
 # seen, the reason and the prefix; list, status and metrics count bans by prefix length.
 # A list's single address stays a /128, nftarpitctl block of one address covers its /64,
 # a ban next to the server's own address stays the address alone, and a master list of
@@ -22,6 +22,7 @@ OFF2=$NET:1::2        # offences from two more /64s of the /48
 OFF3=$NET:2::2
 FOURTH=$NET:3::2      # a fourth /64: held once the /48 is escalated
 ALLOWC=$NET:3::20     # allowlisted inside the escalated /48
+NEVERC=$NET:3::30     # never_block inside the escalated /48
 LISTED=2001:db8:d::5  # a single address in a list file: stays a /128
 OLD4=198.51.100.99    # a ban from a format 1 master list
 OWNNET=2001:db8:a:1   # a /64 holding one of the server's own addresses
@@ -76,6 +77,8 @@ ban_prefix6 = 64
 ban_prefix4 = 32
 escalate_count = 3
 escalate_prefix6 = 48
+never_block = $NEVERC
+never_block = 2001:db8:e:1::30
 EOF
 # A master list written before prefix bans (format 1): it loads and its ban stays.
 cat >"$WORK/sync.state" <<EOF
@@ -121,8 +124,10 @@ never_reached $FOURTH
 grep -q "escalate prefix=$NET::/48 reason=banned_prefixes_inside units=3 escalate_count=3 banned=$NET::/64,$NET:1::/64,$NET:2::/64 expires_in=" \
 	"$WORK/sync-follow.log" || fail "no escalation logged: $(cat "$WORK/sync-follow.log")"
 log "after offences from 3 /64s: $FOURTH held; $(grep -o 'escalate prefix.*' "$WORK/sync-follow.log")"
-# The allowlist wins inside the escalated prefix.
+# The allowlist and never_block win inside the escalated prefix.
 in_set $ALLOWC && fail "the allowlisted $ALLOWC is in the blocklist"
+in_set $NEVERC && fail "the never_block $NEVERC is in the blocklist"
+in_set $NET:3::31 || fail "$NET:3::31 (next to never_block) is not held"
 mail_from $ALLOWC allowed
 log "$ALLOWC (allowlisted, inside the escalated /48) delivered"
 
@@ -177,6 +182,7 @@ for a in $FIRST "${NEXT[@]}" $OFF2 $OFF3 $FOURTH $CLEANC $LISTED $OLD4; do
 	in_set "$a" || fail "$a left the set in a full run"
 done
 in_set $ALLOWC && fail "a full run put the allowlisted $ALLOWC in the set"
+in_set $NEVERC && fail "a full run put the never_block $NEVERC in the set"
 in_set 2001:db8:d::4 && fail "a full run widened the list's $LISTED"
 
 # 7. nftarpitctl block of one address covers its /64; ADDR/128 only the address.
@@ -185,6 +191,12 @@ grep -q "^block 2001:db8:e::/64 (for 2001:db8:e::9): expires never" "$WORK/block
 	fail "block said: $(cat "$WORK/block.out")"
 in_set 2001:db8:e::1 || fail "block 2001:db8:e::9 did not cover its /64"
 ctl block 2001:db8:f::9/128 >&2
+# The /64 of 2001:db8:e:1::9 holds a never_block address: the address alone.
+ctl block 2001:db8:e:1::9 -c "$WORK/sync.conf" 2>"$WORK/block2.err" | tee "$WORK/block2.out" >&2
+grep -q "^block 2001:db8:e:1::9: expires never" "$WORK/block2.out" &&
+	grep -q "its /64 holds this host's address or never_block: the address alone" "$WORK/block2.err" ||
+	fail "block next to never_block: $(cat "$WORK/block2.out" "$WORK/block2.err")"
+in_set 2001:db8:e:1::9 && ! in_set 2001:db8:e:1::8 || fail "block next to never_block was widened"
 in_set 2001:db8:f::9 && ! in_set 2001:db8:f::8 || fail "block ADDR/128 was widened"
 ctl why 2001:db8:e::77 | grep -q "admin:   block 2001:db8:e::/64 (blocked for 2001:db8:e::9) since" ||
 	fail "why: the widened block"
