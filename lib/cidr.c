@@ -589,7 +589,8 @@ struct cidr_range cidr_prefix_of(const struct cidr_addr *a, int family, unsigned
 	return r;
 }
 
-int cidr_set_overlapping(const struct cidr_set *s, const struct cidr_range *x, struct cidr_set *out)
+const struct cidr_range *cidr_set_first_overlap(const struct cidr_set *s,
+						const struct cidr_range *x)
 {
 	size_t lo = 0, hi = s->n, mid;
 
@@ -601,8 +602,18 @@ int cidr_set_overlapping(const struct cidr_set *s, const struct cidr_range *x, s
 		else
 			hi = mid;
 	}
-	for (; lo < s->n && cidr_addr_cmp(&s->r[lo].first, &x->last) <= 0; lo++)
-		if (cidr_set_add(out, &s->r[lo]) < 0)
+	if (lo < s->n && cidr_addr_cmp(&s->r[lo].first, &x->last) <= 0)
+		return &s->r[lo];
+	return NULL;
+}
+
+int cidr_set_overlapping(const struct cidr_set *s, const struct cidr_range *x, struct cidr_set *out)
+{
+	const struct cidr_range *r = cidr_set_first_overlap(s, x);
+	const struct cidr_range *end = s->r + s->n;
+
+	for (; r != NULL && r < end && cidr_addr_cmp(&r->first, &x->last) <= 0; r++)
+		if (cidr_set_add(out, r) < 0)
 			return -1;
 	return 0;
 }

@@ -101,6 +101,10 @@ void cidr_set_sort(struct cidr_set *s);
  */
 int cidr_set_subtract(struct cidr_set *s, const struct cidr_set *sub);
 
+/* The first range of s (sorted, disjoint) that overlaps x, or NULL. Binary search. */
+const struct cidr_range *cidr_set_first_overlap(const struct cidr_set *s,
+						const struct cidr_range *x);
+
 /*
  * Append to out the ranges of s that overlap x; s sorted and disjoint (merged, or sorted
  * kernel elements). Binary search: a few ranges out of a million cost no copy of them all.

@@ -122,15 +122,7 @@ static int sync_pend(struct sync_run *r, int family, const struct cidr_range *x,
  */
 static bool sync_holds_own(struct sync_run *r, int family, const struct cidr_range *x)
 {
-	struct cidr_set o;
-	bool holds;
-
-	if (r->c->force)
-		return false;
-	cidr_set_init(&o, family);
-	holds = cidr_set_overlapping(sync_own(r, family), x, &o) < 0 || o.n > 0;
-	cidr_set_free(&o);
-	return holds;
+	return !r->c->force && cidr_set_first_overlap(sync_own(r, family), x) != NULL;
 }
 
 /* Drop the escalations that would cover this host's own network (sync_holds_own). */
