@@ -617,7 +617,7 @@ static bool ruleset_opts_valid(const struct ruleset_opts *o)
 	       o->nports >= 1 && o->nports <= RULESET_PORTS_MAX && o->mark != 0;
 }
 
-int ruleset_build_batch(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, uint32_t *seq)
+int ruleset_build_msgs(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, uint32_t *seq)
 {
 	unsigned int i;
 
@@ -625,8 +625,6 @@ int ruleset_build_batch(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o,
 		errno = EINVAL;
 		return -1;
 	}
-	if (nftx_batch_begin(b, seq) < 0)
-		return -1;
 	if (ruleset_put_table(b, RULESET_TABLE, NFT_MSG_NEWTABLE, NLM_F_CREATE, seq) < 0)
 		return -1;
 	for (i = 0; i < RULESET_NSETS; i++) {
@@ -648,6 +646,13 @@ int ruleset_build_batch(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o,
 		if (ruleset_put_rule(b, RULESET_TABLE, &ruleset_rules[i], o, seq) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int ruleset_build_batch(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, uint32_t *seq)
+{
+	if (nftx_batch_begin(b, seq) < 0 || ruleset_build_msgs(b, o, seq) < 0)
+		return -1;
 	return nftx_batch_end(b, seq);
 }
 
@@ -807,8 +812,11 @@ int ruleset_format_nft(FILE *f, const struct ruleset_opts *o)
 		"# Written by `nftarpitctl print-ruleset`; `nftarpitctl setup` installs the same\n"
 		"# ruleset through netlink, in one transaction. Load it with `nft -f` or include "
 		"it\n"
-		"# from /etc/nftables.conf. Loading it again replaces the rules and the ports and\n"
-		"# keeps the contents of the block and allow lists.\n"
+		"# from /etc/nftables.conf. Loading it again replaces the rules and the ports; "
+		"the\n"
+		"# block and allow lists come back from nftarpit-sync's lists file (the include "
+		"at\n"
+		"# the end) when there is one, and keep their contents otherwise.\n"
 		"\n"
 		"table inet %s {\n",
 		desc, RULESET_TABLE);
@@ -855,5 +863,19 @@ int ruleset_format_nft(FILE *f, const struct ruleset_opts *o)
 		fputs("\t}\n", f);
 	}
 	fputs("}\n", f);
+	if (o->lists[0] != '\0') {
+		/*
+		 * The last character as a bracket expression makes the name a glob that matches
+		 * only itself: nft includes nothing, and fails on nothing, while it is absent.
+		 */
+		fprintf(f,
+			"\n# The block and allow lists as nftarpit-sync last applied them: it "
+			"keeps "
+			"this\n# file current (written atomically). A reload restores them in this "
+			"same\n# transaction; before the first sync run there is no file and "
+			"nothing "
+			"happens.\ninclude \"%.*s[%c]\"\n",
+			(int)strlen(o->lists) - 1, o->lists, o->lists[strlen(o->lists) - 1]);
+	}
 	return ferror(f) ? -1 : 0;
 }

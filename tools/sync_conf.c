@@ -17,6 +17,10 @@ void sync_conf_defaults(struct sync_conf *c)
 	snprintf(c->state, sizeof(c->state), "%s", SYNC_DEFAULT_STATE);
 	state_policy_default(&c->policy);
 	mlog_opts_default(&c->mlog);
+	exim_opts_default(&c->exim);
+	c->mlog.exim = &c->exim;
+	c->mlog.traps = &c->traps;
+	c->mlog.patterns = &c->patterns;
 	c->allow_limit4 = 16;
 	c->allow_limit6 = 32;
 	c->kernel_timeouts = true;
@@ -223,6 +227,14 @@ const char *sync_conf_set(struct sync_conf *c, const char *key, const char *v)
 	}
 	if (strcmp(key, "dnsbl_threshold") == 0)
 		return sync_conf_uint(v, 1, 1000, &c->mlog.dnsbl_threshold);
+	if (strcmp(key, "exim_dnsbl_marker") == 0)
+		return exim_opts_add(&c->exim, v);
+	if (strcmp(key, "trap") == 0)
+		return trap_add(&c->traps, v);
+	if (strcmp(key, "trap_bantime") == 0)
+		return sync_conf_secs(v, &c->traps.bantime);
+	if (strcmp(key, "pattern") == 0)
+		return pattern_add(&c->patterns, v, err, sizeof(err));
 	if (strcmp(key, "allow_limit4") == 0)
 		return sync_conf_uint(v, 0, 32, &c->allow_limit4);
 	if (strcmp(key, "allow_limit6") == 0)
@@ -246,6 +258,11 @@ const char *sync_conf_set(struct sync_conf *c, const char *key, const char *v)
 		return conffile_bool(v, &c->force);
 	if (strcmp(key, "replace") == 0)
 		return conffile_bool(v, &c->replace);
+	if (strcmp(key, "lists_nft") == 0) {
+		if (strcmp(v, "none") != 0 && v[0] != '/')
+			return "not an absolute path or none";
+		return sync_conf_str(v, c->lists_nft, sizeof(c->lists_nft));
+	}
 	return "unknown key";
 }
 
@@ -258,6 +275,20 @@ static const char *sync_conf_set_cb(void *arg, const char *key, const char *valu
 int sync_conf_load(const char *path, struct sync_conf *c)
 {
 	return conffile_load(path, "sync", sync_conf_set_cb, c);
+}
+
+void sync_conf_lists_nft(const struct sync_conf *c, char *out, size_t len)
+{
+	const char *slash = strrchr(c->state, '/');
+
+	if (strcmp(c->lists_nft, "none") == 0)
+		snprintf(out, len, "%s", "");
+	else if (c->lists_nft[0] != '\0')
+		snprintf(out, len, "%s", c->lists_nft);
+	else if (slash == NULL)
+		snprintf(out, len, "lists.nft");
+	else
+		snprintf(out, len, "%.*s/lists.nft", (int)(slash - c->state), c->state);
 }
 
 void sync_conf_finish(struct sync_conf *c)

@@ -8,8 +8,11 @@
 #include <stdint.h>
 
 #include "sync_blist.h"
+#include "sync_exim.h"
 #include "sync_mlog.h"
+#include "sync_pattern.h"
 #include "sync_state.h"
+#include "sync_trap.h"
 
 #define SYNC_SOURCES_MAX 32
 #define SYNC_MATCHES_MAX 16
@@ -41,7 +44,10 @@ struct sync_conf {
 	char export_plain[PATH_MAX];
 	char export_rbldnsd[PATH_MAX];
 	struct state_policy policy;
-	struct mlog_opts mlog;
+	struct mlog_opts mlog; /* points at exim, traps and patterns below */
+	struct exim_opts exim;
+	struct trap_list traps;
+	struct pattern_set patterns;
 	unsigned int allow_limit4; /* refuse allowlist entries shorter than /allow_limit4 */
 	unsigned int allow_limit6;
 	bool kernel_timeouts; /* log offenders carry their expiry into the kernel */
@@ -62,6 +68,11 @@ struct sync_conf {
 	int64_t full_interval; /* follow mode: seconds between full passes */
 	int64_t now;	       /* 0: the clock; set for tests */
 	int verbose;
+	/*
+	 * nft text of the lists for nftarpit.nft's include (sync_listfile.h): "" means
+	 * lists.nft beside the master list, "none" writes nothing.
+	 */
+	char lists_nft[PATH_MAX];
 };
 
 void sync_conf_defaults(struct sync_conf *c);
@@ -71,6 +82,9 @@ const char *sync_conf_set(struct sync_conf *c, const char *key, const char *v);
 
 /* Read [sync] from path, reporting each bad line as file:line; the number of errors, or -1. */
 int sync_conf_load(const char *path, struct sync_conf *c);
+
+/* Where the lists' nft text goes: lists_nft, or lists.nft beside state; "" for none. */
+void sync_conf_lists_nft(const struct sync_conf *c, char *out, size_t len);
 
 /* "[FORMAT:]PATH" into l; NULL or the reason. */
 const char *sync_conf_list(const char *v, struct sync_list *l);

@@ -37,9 +37,7 @@ static void export_set(FILE *f, const struct cidr_set *s)
 		(void)cidr_range_prefixes(&s->r[i], s->family, export_prefix, &x);
 }
 
-/* Write through path.tmp, fsync and rename, so readers (rbldnsd reloads) never see half. */
-static int export_write(const char *path, const char *header, const struct cidr_set *a,
-			const struct cidr_set *b)
+int export_atomic(const char *path, int (*body)(FILE *f, void *arg), void *arg)
 {
 	char tmp[PATH_MAX];
 	FILE *f;
@@ -53,12 +51,7 @@ static int export_write(const char *path, const char *header, const struct cidr_
 		log_warn("export %s", tmp);
 		return -1;
 	}
-	fputs(header, f);
-	if (a != NULL)
-		export_set(f, a);
-	if (b != NULL)
-		export_set(f, b);
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0 || ferror(f)) {
+	if (body(f, arg) < 0 || fflush(f) != 0 || fsync(fileno(f)) < 0 || ferror(f)) {
 		log_warn("export %s", tmp);
 		fclose(f);
 		unlink(tmp);
@@ -71,6 +64,33 @@ static int export_write(const char *path, const char *header, const struct cidr_
 		return -1;
 	}
 	return 0;
+}
+
+struct export_lists {
+	const char *header;
+	const struct cidr_set *a;
+	const struct cidr_set *b;
+};
+
+static int export_lists_body(FILE *f, void *arg)
+{
+	const struct export_lists *l = arg;
+
+	fputs(l->header, f);
+	if (l->a != NULL)
+		export_set(f, l->a);
+	if (l->b != NULL)
+		export_set(f, l->b);
+	return 0;
+}
+
+/* Write through path.tmp, fsync and rename, so readers (rbldnsd reloads) never see half. */
+static int export_write(const char *path, const char *header, const struct cidr_set *a,
+			const struct cidr_set *b)
+{
+	struct export_lists l = {header, a, b};
+
+	return export_atomic(path, export_lists_body, &l);
 }
 
 int export_plain(const char *path, const struct cidr_set *v4, const struct cidr_set *v6)

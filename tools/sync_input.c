@@ -67,10 +67,10 @@ static size_t input_lines(const char *buf, size_t len, const char *name, const s
 			  input_hit_fn fn, void *arg, struct input_counts *n, uint64_t *lineno,
 			  int *stop)
 {
-	const char *needles[8];
+	const char *needles[MLOG_NEEDLES_MAX];
 	const char **cand = NULL;
 	const char *last, *p, *q, *nl, *end, *counted = buf;
-	size_t nneedles = mlog_needles(o, needles, 8);
+	size_t nneedles = mlog_needles(o, needles, MLOG_NEEDLES_MAX);
 	size_t ncand = 0, cap = 0, i, k, used;
 	struct mlog_hit hit;
 	const char **grown;

@@ -6,8 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sync_exim.h"
+#include "sync_pattern.h"
+#include "sync_slog.h"
+#include "sync_trap.h"
+
 static const char *const mlog_names[MLOG_NREASONS] = {
-	"rbl", "access", "dnsbl", "pregreet", "amavis", "rspamd",
+	"rbl",	  "access",	"dnsbl",	 "pregreet", "amavis",
+	"rspamd", "exim-dnsbl", "exim-pregreet", "trap",     "custom",
 };
 
 const char *mlog_reason_name(enum mlog_reason r)
@@ -19,6 +25,9 @@ void mlog_opts_default(struct mlog_opts *o)
 {
 	o->enabled = MLOG_ALL;
 	o->dnsbl_threshold = 3;
+	o->exim = NULL;
+	o->traps = NULL;
+	o->patterns = NULL;
 }
 
 int mlog_parse_patterns(const char *s, unsigned int *mask, char *err, size_t errlen)
@@ -43,7 +52,8 @@ int mlog_parse_patterns(const char *s, unsigned int *mask, char *err, size_t err
 		if (i == MLOG_NREASONS) {
 			snprintf(err, errlen,
 				 "unknown pattern \"%.*s\" (rbl, access, dnsbl, "
-				 "pregreet, amavis, rspamd)",
+				 "pregreet, amavis, rspamd, exim-dnsbl, exim-pregreet, trap, "
+				 "custom)",
 				 (int)n, p);
 			return -1;
 		}
@@ -119,22 +129,6 @@ static const char *mlog_run(const char *p, const char *end, int (*cls)(int), siz
 	if (n < min || (p + n < end && n == max && cls((unsigned char)p[n])))
 		return NULL;
 	return p + n;
-}
-
-/* Number of times needle occurs in [p, end). */
-static unsigned int mlog_count(const char *p, const char *end, const char *needle)
-{
-	size_t n = strlen(needle);
-	unsigned int k = 0;
-	const char *q;
-
-	for (;;) {
-		q = memmem(p, (size_t)(end - p), needle, n);
-		if (q == NULL)
-			return k;
-		k++;
-		p = q + n;
-	}
 }
 
 /*
@@ -431,8 +425,8 @@ static int mlog_rspamd_task(const char *p, const char *end, const struct mlog_op
 	size_t n;
 
 	p = mlog_lit(p, end, "rspamd_task_write_log: id: <");
-	if (p == NULL || mlog_count(p, end, ", qid: <") != 1 ||
-	    mlog_count(p, end, "(default: ") != 1 || mlog_count(p, end, "]), len: ") != 1)
+	if (p == NULL || slog_count(p, end, ", qid: <") != 1 ||
+	    slog_count(p, end, "(default: ") != 1 || slog_count(p, end, "]), len: ") != 1)
 		return MLOG_NOSHAPE;
 	q = (const char *)memmem(p, (size_t)(end - p), ", qid: <", 8) + 8;
 	q = mlog_run(q, end, mlog_is_alnum, 1, 32);
@@ -593,24 +587,8 @@ static int mlog_message(enum mlog_prog prog, const char *p, const char *end,
 	return MLOG_NOSHAPE;
 }
 
-/* A line that had none of our structures: ignored, but noted if it holds a pattern. */
-static int mlog_finish(int rc, const char *line, const char *end, const struct mlog_opts *o,
-		       struct mlog_hit *hit)
-{
-	const char *needles[8];
-	size_t n, i;
-
-	if (rc != MLOG_NOSHAPE)
-		return rc;
-	n = mlog_needles(o, needles, 8);
-	for (i = 0; i < n; i++) {
-		if (memmem(line, (size_t)(end - line), needles[i], strlen(needles[i])) != NULL)
-			hit->ignored = 1;
-	}
-	return 0;
-}
-
-size_t mlog_needles(const struct mlog_opts *o, const char **needles, size_t max)
+/* The built-in readers' needles (mlog_finish counts lines holding one of them). */
+static size_t mlog_builtin_needles(const struct mlog_opts *o, const char **needles, size_t max)
 {
 	size_t n = 0;
 
@@ -627,15 +605,67 @@ size_t mlog_needles(const struct mlog_opts *o, const char **needles, size_t max)
 	return n;
 }
 
+/* A line that had none of our structures: ignored, but noted if it holds a pattern. */
+static int mlog_finish(int rc, const char *line, const char *end, const struct mlog_opts *o,
+		       struct mlog_hit *hit)
+{
+	const char *needles[8];
+	size_t n, i;
+
+	if (rc != MLOG_NOSHAPE)
+		return rc;
+	n = mlog_builtin_needles(o, needles, 8);
+	for (i = 0; i < n; i++) {
+		if (memmem(line, (size_t)(end - line), needles[i], strlen(needles[i])) != NULL)
+			hit->ignored = 1;
+	}
+	return 0;
+}
+
+size_t mlog_needles(const struct mlog_opts *o, const char **needles, size_t max)
+{
+	size_t n = mlog_builtin_needles(o, needles, max);
+
+	if ((o->enabled & (1u << MLOG_TRAP)) != 0 && o->traps != NULL && o->traps->n > 0 && n < max)
+		needles[n++] = ">: Recipient address rejected: ";
+	n += exim_needles(o, needles + n, max - n);
+	if ((o->enabled & (1u << MLOG_CUSTOM)) != 0)
+		n += pattern_needles(o->patterns, needles + n, max - n);
+	return n;
+}
+
+/*
+ * Issue 19's readers of a syslog message, before the built-in ones: Postfix's reject of a
+ * RCPT to a spamtrap (sync_trap.c), then the admin's own patterns (sync_pattern.c).
+ */
+static int mlog_ext_msg(const char *tag, size_t taglen, const char *msg, const char *end,
+			const struct mlog_opts *o, struct mlog_hit *hit)
+{
+	unsigned int which;
+	int rc;
+
+	hit->bantime = 0;
+	rc = trap_postfix_parse_msg(tag, taglen, msg, (size_t)(end - msg), o, hit);
+	if (rc == 0 && (o->enabled & (1u << MLOG_CUSTOM)) != 0 && o->patterns != NULL)
+		rc = pattern_parse_msg(o->patterns, tag, taglen, msg, (size_t)(end - msg), hit,
+				       &which);
+	return rc;
+}
+
 int mlog_parse_msg(const char *tag, size_t taglen, const char *msg, size_t len,
 		   const struct mlog_opts *o, struct mlog_hit *hit)
 {
 	const char *end = msg + len;
 
+	int rc;
+
 	hit->detail[0] = '\0';
 	hit->ignored = 0;
 	if (len > 0 && msg[len - 1] == '\n')
 		end--;
+	rc = mlog_ext_msg(tag, taglen, msg, end, o, hit);
+	if (rc != 0)
+		return rc;
 	return mlog_finish(mlog_message(mlog_prog(tag, taglen), msg, end, o, hit), msg, end, o,
 			   hit);
 }
@@ -649,15 +679,25 @@ int mlog_parse(const char *line, size_t len, const struct mlog_opts *o, struct m
 
 	hit->detail[0] = '\0';
 	hit->ignored = 0;
+	hit->bantime = 0;
 	if (len > 0 && line[len - 1] == '\n')
 		end--;
+	/* Exim's own log files have no syslog header (sync_exim.c). */
+	rc = exim_parse(line, (size_t)(end - line), o, hit);
+	if (rc != 0)
+		return rc;
+	rc = MLOG_NOSHAPE;
 	msg = mlog_rspamd_file(line, end);
 	if (msg != NULL) {
 		rc = mlog_rspamd(msg, end, o, hit);
 	} else {
 		msg = mlog_header(line, end, &tag, &taglen);
-		if (msg != NULL)
+		if (msg != NULL) {
+			rc = mlog_ext_msg(tag, taglen, msg, end, o, hit);
+			if (rc != 0)
+				return rc;
 			rc = mlog_message(mlog_prog(tag, taglen), msg, end, o, hit);
+		}
 	}
 	return mlog_finish(rc, line, end, o, hit);
 }

@@ -9,6 +9,7 @@
 #define NFTARPIT_SYNC_MLOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cidr.h"
 
@@ -20,15 +21,30 @@ enum mlog_reason {
 	MLOG_PREGREET, /* postscreen PREGREET n after t from [ip]:port */
 	MLOG_AMAVIS,   /* amavisd Blocked SPAM ..., [client]:port [origin] */
 	MLOG_RSPAMD,   /* rspamd_task_write_log: ..., ip: X, ... T (reject) */
+	/* issue 19: Exim (sync_exim.c), spamtraps (sync_trap.c), own patterns (sync_pattern.c) */
+	MLOG_EXIM_DNSBL,    /* Exim rejected RCPT / connect ACL with a DNSBL marker */
+	MLOG_EXIM_PREGREET, /* Exim SMTP synchronization error before the greeting */
+	MLOG_TRAP,	    /* a rejected RCPT to a spamtrap (Postfix or Exim) */
+	MLOG_CUSTOM,	    /* one of the admin's own patterns; its name in detail */
 	MLOG_NREASONS,
 };
 
 #define MLOG_ALL ((1u << MLOG_NREASONS) - 1)
 
+struct exim_opts;
+struct trap_list;
+struct pattern_set;
+
 struct mlog_opts {
-	unsigned int enabled;	      /* bit (1 << reason) per pattern in use */
-	unsigned int dnsbl_threshold; /* postscreen rank at or above which we ban */
+	unsigned int enabled;		    /* bit (1 << reason) per pattern in use */
+	unsigned int dnsbl_threshold;	    /* postscreen rank at or above which we ban */
+	const struct exim_opts *exim;	    /* Exim's DNSBL markers; NULL: the default */
+	const struct trap_list *traps;	    /* spamtrap recipients; NULL: none */
+	const struct pattern_set *patterns; /* the admin's own; NULL: none */
 };
+
+/* Room a reader needs for mlog_needles(). */
+#define MLOG_NEEDLES_MAX 32
 
 struct mlog_hit {
 	enum mlog_reason reason;
@@ -37,6 +53,7 @@ struct mlog_hit {
 	char detail[64]; /* the DNSBL zone, the rank, the rspamd action; may be empty */
 	int ignored;	 /* 0 returned: the line held a pattern's text, but not where the
 			    program that owns the pattern writes it (counted, not searched) */
+	int64_t bantime; /* this hit's own first ban (traps, own patterns); 0: bantime */
 };
 
 /* All patterns, DNSBL rank threshold 3 (postscreen_dnsbl_threshold's usual setting). */
@@ -67,7 +84,8 @@ int mlog_parse_msg(const char *tag, size_t taglen, const char *msg, size_t len,
  */
 size_t mlog_needles(const struct mlog_opts *o, const char **needles, size_t max);
 
-/* "rbl", "access", "dnsbl", "pregreet", "amavis", "rspamd". */
+/* "rbl", "access", "dnsbl", "pregreet", "amavis", "rspamd", "exim-dnsbl", "exim-pregreet",
+ * "trap", "custom". */
 const char *mlog_reason_name(enum mlog_reason r);
 /* Parse a comma-separated list of those names into a mask; 0 or -1 naming the bad one. */
 int mlog_parse_patterns(const char *s, unsigned int *mask, char *err, size_t errlen);

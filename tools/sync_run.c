@@ -19,8 +19,10 @@
 #include "sync_guard.h"
 #include "sync_input.h"
 #include "sync_kset.h"
+#include "sync_listfile.h"
 #include "sync_never.h"
 #include "sync_snap.h"
+#include "sync_watch.h"
 
 /* The four sets nftarpit-sync owns, in the order of the arrays below. */
 enum { SET_BLOCK4, SET_BLOCK6, SET_ALLOW4, SET_ALLOW6, SET_COUNT };
@@ -51,9 +53,11 @@ struct sync_run {
 	uint32_t gen;	  /* ruleset generation our last commit left, 0 = unknown */
 	int kernel_error; /* errno of the last refused transaction */
 	char snap[PATH_MAX + 16];
-	int64_t commit_ms; /* build, send and acks of the transaction */
-	bool snap_doubt;   /* the kernel may differ from what we commit (see below) */
-	int lock;	   /* flock of the master list (sync_admin.h), -1 none */
+	int64_t commit_ms;   /* build, send and acks of the transaction */
+	bool snap_doubt;     /* the kernel may differ from what we commit (see below) */
+	int lock;	     /* flock of the master list (sync_admin.h), -1 none */
+	bool replace;	     /* this pass flushes and refills, whatever c->replace says */
+	struct watch *watch; /* follow mode: nf_tables notifications; NULL if unavailable */
 };
 
 /*
@@ -205,6 +209,12 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 	}
 	e = state_find(&r->st, hit->family, &x.first, widen_ban_len(&pol.widen, hit->family));
 	was_active = e != NULL && e->expires > r->now;
+	/* Traps and the admin's own patterns bring their own first ban (issue 19). */
+	if (hit->bantime > 0) {
+		pol.bantime = hit->bantime;
+		if (pol.banmax < pol.bantime)
+			pol.banmax = pol.bantime;
+	}
 	e = state_hit(&r->st, hit->family, &hit->addr, hit->reason, r->now, &pol);
 	if (e == NULL && errno == ENOSPC) {
 		/* Full of active bans: they stay, the newcomer waits (sync_state.h). */
@@ -538,7 +548,8 @@ static void sync_snapshot(struct sync_run *r, uint32_t before, bool committed)
 	if (r->snap_doubt || kset_genid(r->x, &after) < 0 || after == 0 ||
 	    after != before + (committed ? 1 : 0)) {
 		r->gen = 0;
-		snap_drop(r->snap);
+		/* Content kept for nftarpitctl setup, tied to no generation. */
+		(void)snap_save(r->snap, 0, r->want);
 		return;
 	}
 	r->gen = after;
@@ -559,6 +570,7 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 	bool from_snap = false;
 	struct timespec t0;
 	uint32_t gen = 0;
+	bool replace = c->replace || r->replace;
 	int i, rc = SYNC_EXIT_ERROR;
 
 	for (i = 0; i < SET_COUNT; i++) {
@@ -567,7 +579,7 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 	}
 	if (kset_genid(r->x, &gen) < 0)
 		gen = 0;
-	if (!c->replace) {
+	if (!replace) {
 		rc = sync_have(r, gen, have, &from_snap);
 		if (rc != 0)
 			goto out;
@@ -576,7 +588,7 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 		memset(&ops[i], 0, sizeof(ops[i]));
 		ops[i].name = sync_set_names[i];
 		ops[i].family = sync_set_family[i];
-		if (c->replace) {
+		if (replace) {
 			ops[i].flush = true;
 			ops[i].add = &r->want[i];
 			added += r->want[i].n;
@@ -596,12 +608,12 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 	}
 	snprintf(summary, len,
 		 "mode=%s kernel_read=%s added=%zu removed=%zu kept=%zu refreshed=%zu",
-		 c->replace ? "replace" : "delta",
-		 c->replace  ? "none"
+		 replace ? "replace" : "delta",
+		 replace     ? "none"
 		 : from_snap ? "snapshot"
 			     : "dump",
 		 added, removed, kept, refreshed);
-	if (c->dry_run && c->replace) {
+	if (c->dry_run && replace) {
 		for (i = 0; i < SET_COUNT; i++) {
 			printf("%s: flush, add=%zu\n", sync_set_names[i], r->want[i].n);
 			export_print_set(stdout, "+", &r->want[i], r->now);
@@ -611,7 +623,7 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 		rc = SYNC_EXIT_OK;
 		goto out;
 	}
-	if (!c->replace && added + removed + refreshed == 0) {
+	if (!replace && added + removed + refreshed == 0) {
 		rc = SYNC_EXIT_OK;
 		if (!from_snap)
 			sync_snapshot(r, gen, false);
@@ -632,6 +644,16 @@ out:
 	return rc;
 }
 
+/* The lists as nft text for nftarpit.nft's include: what the kernel holds after our commit. */
+static void sync_write_lists(struct sync_run *r)
+{
+	char path[PATH_MAX];
+
+	sync_conf_lists_nft(r->c, path, sizeof(path));
+	if (path[0] != '\0' && listfile_write(path, r->want, r->now) == 0)
+		admin_own(path);
+}
+
 static void sync_export(struct sync_run *r)
 {
 	if (r->c->export_plain[0] != '\0')
@@ -639,6 +661,7 @@ static void sync_export(struct sync_run *r)
 	if (r->c->export_rbldnsd[0] != '\0')
 		(void)export_rbldnsd(r->c->export_rbldnsd, &r->want[SET_BLOCK4],
 				     &r->want[SET_BLOCK6]);
+	sync_write_lists(r);
 }
 
 /*
@@ -792,8 +815,8 @@ static int sync_refresh(struct sync_run *r, struct input_journal **jp)
 	r->commit_ms = 0;
 	rc = sync_pass(r, jp);
 	r->follow_phase = true;
-	/* Stale with the next ban: written again when we stop. */
-	snap_drop(r->snap);
+	/* Stale with the next ban: written again when we stop; setup still reads it. */
+	snap_untrust(r->snap);
 	return rc;
 }
 
@@ -830,18 +853,76 @@ out:
 }
 
 /*
+ * Someone else changed our lists (flush ruleset, a firewall reload, nft flush set, a setup)
+ * or the generation moved under us: our picture of the kernel is void, and a delta from it
+ * would leave the kernel holding only the new bans. A full pass in replace mode puts the
+ * whole result back in one transaction (flush and add), reading nothing back, so the lists
+ * are back within one pass. If the table is gone, this fails (exit 3) until it returns,
+ * which the notifications tell us too.
+ */
+static int sync_reapply(struct sync_run *r, struct input_journal **jp, const char *why)
+{
+	struct timespec t0;
+	int f, rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r->gen = 0;
+	r->replace = true;
+	/* Replace mode reads nothing back: the kernel will hold exactly what we send. */
+	r->snap_doubt = false;
+	rc = sync_refresh(r, jp);
+	r->replace = false;
+	/* The pending bans are in the master list, so the pass sent them. */
+	for (f = 0; f < 2; f++)
+		cidr_set_clear(&r->pending[f]);
+	log_info("reapply reason=%s exit=%d ms=%lld", why, rc, (long long)sync_ms(&t0));
+	return rc;
+}
+
+/*
+ * Whether the kernel's lists may differ from what we put there: another socket touched
+ * them (nf_tables notifications), or notifications were lost and the generation is no
+ * longer the one our view is valid for. *why says which.
+ */
+static bool sync_changed(struct sync_run *r, const char **why)
+{
+	struct watch_news news;
+	uint32_t now_gen = 0;
+
+	if (r->watch == NULL)
+		return false;
+	if (watch_drain(r->watch, nftx_portid(r->x), &r->gen, &news) < 0) {
+		log_warn("reading nf_tables notifications; relying on the generation");
+		watch_close(r->watch);
+		r->watch = NULL;
+		return false;
+	}
+	if (news.touched) {
+		log_info("lists changed by another program change=\"%s\" portid=%u", news.who,
+			 news.who_portid);
+		*why = "foreign-change";
+		return true;
+	}
+	if (news.lost && (r->gen == 0 || kset_genid(r->x, &now_gen) < 0 || now_gen != r->gen)) {
+		*why = "notifications-lost";
+		return true;
+	}
+	return false;
+}
+
+/*
  * Follow: poll the sources every 200 ms (the journal wakes us itself) and send each new
  * offender in its own small transaction, so a ban lands within a second of the log line.
  * Every full_interval a full pass reads the lists again and takes expired offenders out.
  */
 static int sync_follow(struct sync_run *r, struct input_journal **jp)
 {
-	struct timespec tick = {0, 200 * 1000 * 1000};
 	struct kset_op ops[2];
+	const char *why = NULL;
 	int64_t last_save = r->now;
 	int64_t last_full = r->now;
 	bool dirty = false;
-	uint32_t before, after;
+	uint32_t before, after, now_gen;
 	int f, rc;
 
 	r->follow_phase = true;
@@ -849,15 +930,25 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 	cidr_set_init(&r->pending[1], 6);
 	signal(SIGTERM, sync_on_signal);
 	signal(SIGINT, sync_on_signal);
-	/* The snapshot would go stale with each ban; it is written again when we stop. */
-	snap_drop(r->snap);
+	/*
+	 * The snapshot would go stale with each ban; it is written again when we stop. Its
+	 * content stays for nftarpitctl setup (the bans since are in the master list).
+	 */
+	snap_untrust(r->snap);
 	log_info("follow started logs=%u journal=%s", r->c->nlogs, r->c->journal ? "yes" : "no");
 	while (!sync_stop) {
-		if (r->c->journal)
+		if (r->c->journal) {
 			sync_read_logs(r, jp, 200);
-		else if (nanosleep(&tick, NULL) == 0 || errno == EINTR)
+		} else {
+			watch_wait(r->watch, 200);
 			sync_read_logs(r, jp, 0);
+		}
 		r->now = sync_now(r->c);
+		if (sync_changed(r, &why)) {
+			(void)sync_reapply(r, jp, why);
+			dirty = false;
+			continue;
+		}
 		if (r->now - last_full >= r->c->full_interval) {
 			(void)sync_refresh(r, jp);
 			last_full = r->now;
@@ -873,9 +964,19 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 		if (r->pending[0].n + r->pending[1].n == 0) {
 			if (dirty && r->now - last_save >= 10) {
 				(void)sync_save(r);
+				sync_write_lists(r);
 				dirty = false;
 				last_save = r->now;
 			}
+			continue;
+		}
+		/*
+		 * An add-only delta is right only while the kernel holds what we think: check
+		 * the generation first (the notifications may not have arrived yet).
+		 */
+		if (kset_genid(r->x, &now_gen) < 0 || now_gen == 0 || now_gen != r->gen) {
+			(void)sync_reapply(r, jp, "generation");
+			dirty = false;
 			continue;
 		}
 		memset(ops, 0, sizeof(ops));
@@ -907,6 +1008,7 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 		dirty = true;
 	}
 	(void)sync_save(r);
+	sync_write_lists(r);
 	if (r->gen != 0)
 		(void)snap_save(r->snap, r->gen, r->want);
 	log_info("follow stopped bans=%llu", (unsigned long long)r->new_bans);
@@ -936,12 +1038,21 @@ int sync_main(const struct sync_conf *c)
 		log_warn("netlink socket");
 		goto out;
 	}
+	/* Before the first pass, so that no change after it goes unseen. */
+	if (c->follow && !c->dry_run) {
+		r->watch = watch_open();
+		if (r->watch == NULL)
+			log_warn("nf_tables notifications; follow relies on the generation alone");
+		else if (watch_ignore_port(r->watch, nftx_portid(r->x)) < 0)
+			log_warn("filtering our own nf_tables notifications");
+	}
 	rc = sync_once(r, c->follow ? &j : NULL);
 	if (rc == SYNC_EXIT_OK && c->follow && !c->dry_run)
 		rc = sync_follow(r, &j);
 out:
 	admin_unlock(r->lock);
 	input_journal_close(j);
+	watch_close(r->watch);
 	nftx_close(r->x);
 	for (i = 0; i < SET_COUNT; i++)
 		cidr_set_free(&r->want[i]);

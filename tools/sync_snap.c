@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +41,12 @@ static int snap_read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
-int snap_load(const char *path, uint32_t gen, struct cidr_set sets[SNAP_NSETS])
+const char *const snap_set_names[SNAP_NSETS] = {"blocklist4", "blocklist6", "allowlist4",
+						"allowlist6"};
+const int snap_set_family[SNAP_NSETS] = {4, 6, 4, 6};
+
+/* snap_load(), or with any the content whatever generation the file names (0 included). */
+static int snap_read(const char *path, uint32_t gen, bool any, struct cidr_set sets[SNAP_NSETS])
 {
 	struct snap_header h;
 	struct stat sb;
@@ -52,8 +59,8 @@ int snap_load(const char *path, uint32_t gen, struct cidr_set sets[SNAP_NSETS])
 	if (fd < 0)
 		return 0;
 	if (snap_read_all(fd, &h, sizeof(h)) < 0 ||
-	    memcmp(h.magic, SNAP_MAGIC, sizeof(h.magic)) != 0 || h.gen != gen || gen == 0 ||
-	    fstat(fd, &sb) < 0)
+	    memcmp(h.magic, SNAP_MAGIC, sizeof(h.magic)) != 0 ||
+	    (!any && (h.gen != gen || gen == 0)) || fstat(fd, &sb) < 0)
 		goto out;
 	for (i = 0; i < SNAP_NSETS; i++)
 		total += h.n[i] * sizeof(struct cidr_range);
@@ -78,6 +85,38 @@ out:
 			cidr_set_clear(&sets[i]);
 	}
 	return rc;
+}
+
+int snap_load(const char *path, uint32_t gen, struct cidr_set sets[SNAP_NSETS])
+{
+	return snap_read(path, gen, false, sets);
+}
+
+int snap_load_content(const char *path, struct cidr_set sets[SNAP_NSETS])
+{
+	return snap_read(path, 0, true, sets);
+}
+
+void snap_untrust(const char *path)
+{
+	uint32_t zero = 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_warn("snapshot %s", path);
+		return;
+	}
+	/* Four bytes inside the first block: no reader sees half of them. */
+	if (pwrite(fd, &zero, sizeof(zero), offsetof(struct snap_header, gen)) !=
+		    (ssize_t)sizeof(zero) ||
+	    fsync(fd) < 0) {
+		log_warn("snapshot %s", path);
+		close(fd);
+		snap_drop(path);
+		return;
+	}
+	close(fd);
 }
 
 int snap_save(const char *path, uint32_t gen, const struct cidr_set sets[SNAP_NSETS])

@@ -38,7 +38,7 @@ struct state_pos {
 };
 
 #define STATE_HEAD_BYTES 256
-#define STATE_REASONS	 8
+#define STATE_REASONS	 16
 #define STATE_POS_MAX	 32
 #define STATE_CURSOR_MAX 512
 

@@ -87,6 +87,15 @@ def main():
     for t in range(20):
         for f in fields:
             seed("fuzz_mlog_fields", bytes([t]) + f)
+    # fuzz_pattern: the Exim and trap goldens and hostile lines, and the own patterns' lines.
+    for name in ["exim_golden.txt", "exim_adversarial.txt"]:
+        with open(os.path.join(TOP, "tests/unit/data/sync", name), "rb") as f:
+            for line in f:
+                if line.startswith(b"> "):
+                    seed("fuzz_pattern", line[2:].rstrip(b"\n"))
+    seed("fuzz_pattern", b"Dec  2 05:00:00 mx smtpd[1]: 0123456789abcdef smtp failed-command "
+         b"address=203.0.113.5 host=x command=\"AUTH LOGIN\"")
+    seed("fuzz_pattern", b"2026-12-02T05:00:00+00:00 mx my-milter[9]: reject client=IPv6:2001:db8::7")
     # fuzz_blist (format byte, line) and fuzz_cidr_parse (the ranges) from the list goldens.
     fmts = {b"auto": 0, b"plain": 1, b"drop": 2, b"json": 3, b"rbldnsd": 4}
     with open(os.path.join(TOP, "tests/unit/data/sync/blist_golden.txt"), "rb") as f:

@@ -13,26 +13,7 @@
 #include "cidr.h"
 #include "sync_blist.h"
 #include "sync_mlog.h"
-
-static FILE *open_data(const char *name)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "data/sync/%s", name);
-	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	return f;
-}
-
-static void chomp(char *s)
-{
-	size_t n = strlen(s);
-
-	while (n > 0 && (s[n - 1] == '\n'))
-		s[--n] = '\0';
-}
+#include "unit_data.h"
 
 /* Addresses the adversarial corpus plants in attacker-written fields: never a hit. */
 static const char *const victims[] = {"192.0.2.77", "2001:db8::25", "198.51.100.77",
