@@ -240,8 +240,8 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 		return 0;
 	}
 	cidr_range_format(&x, hit->family, pfx, sizeof(pfx));
-	log_info("ban src=%s prefix=%s reason=%s detail=%s hits=%u bans=%u expires_in=%llds", a,
-		 pfx, mlog_reason_name(hit->reason), hit->detail, e->hits, e->bans,
+	log_info("ban src=%s reason=%s prefix=%s detail=%s hits=%u bans=%u expires_in=%llds", a,
+		 mlog_reason_name(hit->reason), pfx, hit->detail, e->hits, e->bans,
 		 (long long)(e->expires - r->now));
 	if (!was_active && sync_pend(r, hit->family, &x, e->expires) < 0)
 		return -1;

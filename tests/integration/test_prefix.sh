@@ -107,7 +107,7 @@ done
 spam_attempt ${NEXT[0]} $SRV6 "$WORK/spam2.log" && fail "${NEXT[0]} delivered"
 maillog_saw ${NEXT[0]} && fail "Postfix saw ${NEXT[0]}"
 log "${NEXT[*]}: held, never reached Postfix"
-grep -q "ban src=$FIRST prefix=$NET::/64 reason=rbl" "$WORK/sync-follow.log" ||
+grep -q "ban src=$FIRST reason=rbl prefix=$NET::/64 " "$WORK/sync-follow.log" ||
 	fail "the sync did not log the /64 ban: $(grep 'ban src' "$WORK/sync-follow.log")"
 # 2. A clean sender in another /64 of the same /48 still delivers.
 in_set $CLEANC && fail "$CLEANC (another /64) is in the set"
@@ -134,7 +134,7 @@ log "$ALLOWC (allowlisted, inside the escalated /48) delivered"
 # A spammer in the /64 of one of the server's own addresses: banned alone.
 offence $OWNSPAM
 in_set $OWNNET::6 && fail "the ban of $OWNSPAM reached into this host's own /64"
-grep -q "ban src=$OWNSPAM prefix=$OWNSPAM reason=rbl" "$WORK/sync-follow.log" ||
+grep -q "ban src=$OWNSPAM reason=rbl prefix=$OWNSPAM " "$WORK/sync-follow.log" ||
 	fail "$OWNSPAM was not banned as the address alone"
 log "$OWNSPAM (in this host's own /64) banned alone"
 
@@ -158,7 +158,9 @@ done
 grep -q "kernel:  in blocklist6 as $NET:3::/123, expires in" "$WORK/why2.txt" ||
 	fail "why $FOURTH: not in the kernel's set as the escalation up to the allowlisted hole"
 
-# 5. Counts by prefix length: list, status and metrics.
+# 5. Counts by prefix length: list, status and metrics (once the last ban is saved).
+wait_until 20 grep -q "^ban $OWNSPAM seen=$OWNSPAM " "$WORK/sync.state" ||
+	fail "the ban of $OWNSPAM did not reach the master list"
 ctl list | tee "$WORK/list.out" >&2
 grep -q "^bans now by prefix: log IPv4/32 1, IPv6/128 1, IPv6/64 3; escalated IPv6/48 1$" "$WORK/list.out" ||
 	fail "list: counts by prefix"
