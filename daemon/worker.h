@@ -22,6 +22,8 @@ struct worker_cfg {
 	uint32_t prefix_burst;
 	uint32_t global_rate;
 	uint32_t global_burst;
+	uint32_t agg_rate; /* per /16 or /48; 0: no aggregate level */
+	uint32_t agg_burst;
 	uint32_t log_flows; /* "flow new" lines per second, 0 for none */
 	bool smtp;	    /* feed held flows on SMTP ports an endless reply */
 	uint16_t smtp_ports[16];
@@ -48,9 +50,12 @@ struct worker_stats {
 	uint64_t synack;
 	uint64_t rst;
 	uint64_t probe_acks;
+	uint64_t
+		challenge_acks; /* RFC 5961: to an RST, FIN or SYN out of sequence on a held flow */
 	uint64_t data_acks;
 	uint64_t budget_prefix;
 	uint64_t budget_global;
+	uint64_t budget_aggregate; /* refused: the /16 or /48 spent its budget */
 	uint64_t flows_logged;
 	uint64_t flows_unlogged;
 	uint64_t flows_new;	  /* handshakes completed, got a record */

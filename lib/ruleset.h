@@ -46,10 +46,14 @@ struct ruleset_opts {
 	enum ruleset_queue_expr expr;
 	unsigned int nports; /* sorted, disjoint, non-adjacent ranges */
 	struct ruleset_port_range ports[RULESET_PORTS_MAX];
+	bool rpf; /* drop (and count) sources failing the reverse-path check before the queue */
 	char lists[RULESET_LISTS_MAX]; /* print-ruleset's include of the lists, "" none */
 };
 
-/* Defaults: queue 25, ports 25, fail-closed, mark 0x6e746172, queue expression auto. */
+/*
+ * Defaults: queue 25, ports 25, fail-closed, mark 0x6e746172, queue expression auto, the
+ * reverse-path check on.
+ */
 void ruleset_opts_default(struct ruleset_opts *o);
 
 /*

@@ -309,9 +309,8 @@ static int admin_kernel(const char *state, enum admin_kind kind, int family,
 	}
 	rc = admin_commit(nx, have, want, changes);
 	/* Keep the sync's fast path: the snapshot stays true if only we committed since. */
-	if (rc == 0 && from_snap && *changes > 0 && kset_genid(nx, &after) == 0 &&
-	    after == gen + 1 && snap_save(snap, after, want) == 0)
-		admin_own(snap);
+	if (rc == 0 && from_snap && *changes > 0 && kset_genid(nx, &after) == 0 && after == gen + 1)
+		(void)snap_save(snap, after, want);
 out:
 	for (i = 0; i < SET_N; i++) {
 		cidr_set_free(&have[i]);
@@ -546,7 +545,6 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 		rc = CTL_EXIT_FAIL;
 		goto out;
 	}
-	admin_own(a.state);
 	admin_expiry_text(expires, now, exp, sizeof(exp));
 	printf("%s %s%s: expires %s, kernel elements changed %zu%s%s\n", admin_kind_name(kind),
 	       text, for_addr, exp, changes, a.reason[0] != '\0' ? ", reason: " : "", a.reason);

@@ -113,6 +113,15 @@ static void metric_kernel(FILE *f, const struct status_kernel *k)
 	}
 	if (k->ruleset != 1)
 		return;
+	metric_head(f, "nftarpit_rpf", "gauge",
+		    "Whether the ruleset drops sources failing the reverse-path check.");
+	fprintf(f, "nftarpit_rpf %d\n", k->rpf ? 1 : 0);
+	if (k->rpf) {
+		metric_head(
+			f, "nftarpit_rpf_dropped_total", "counter",
+			"Packets from spoofed sources (failing the reverse-path check) dropped.");
+		fprintf(f, "nftarpit_rpf_dropped_total %" PRIu64 "\n", k->rpf_dropped);
+	}
 	metric_head(f, "nftarpit_set_ranges", "gauge", "Address ranges in the ruleset's sets.");
 	for (s = 0; s < STATUS_NSETS; s++)
 		if (k->sets[s] >= 0)

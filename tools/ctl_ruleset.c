@@ -182,6 +182,8 @@ const char *ctl_ruleset_conf_set(struct ruleset_opts *o, const char *key, const 
 		rc = ruleset_parse_lists(o, value, err, sizeof(err));
 	else if (strcmp(key, "fail_open") == 0)
 		return conffile_bool(value, &o->fail_open);
+	else if (strcmp(key, "rpf") == 0)
+		return conffile_bool(value, &o->rpf);
 	else
 		return "unknown key";
 	return rc < 0 ? err : NULL;
@@ -228,8 +230,8 @@ static void ctl_fill_snapshot(struct nftx *x, const struct ctl_fill *fill, uint3
 	if (before == 0 || kset_genid(x, &after) < 0 || after != before + 1 ||
 	    (size_t)snprintf(snap, sizeof(snap), "%s.applied", fill->state) >= sizeof(snap))
 		return;
-	if (snap_save(snap, after, sets) == 0)
-		admin_own(snap);
+	/* Written through safefile: as root, the file goes to the directory's owner. */
+	(void)snap_save(snap, after, sets);
 }
 
 int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)

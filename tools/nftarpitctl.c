@@ -18,7 +18,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: nftarpitctl setup [-c FILE] [--queue N|N-M] [--ports LIST] [--fail-open]\n"
-		"                         [--mark VALUE] [--queue-expr auto|native|xt]\n"
+		"                         [--mark VALUE] [--queue-expr auto|native|xt] [--no-rpf]\n"
 		"                         [--state PATH | --no-restore]\n"
 		"       nftarpitctl teardown\n"
 		"       nftarpitctl print-ruleset [setup's options] [--lists-include PATH|none]\n"
@@ -50,6 +50,7 @@ enum {
 	OPT_FAIL_OPEN,
 	OPT_MARK,
 	OPT_QUEUE_EXPR,
+	OPT_NO_RPF,
 	OPT_STATE,
 	OPT_NO_RESTORE,
 	OPT_LISTS_INCLUDE,
@@ -61,6 +62,7 @@ static const struct option long_opts[] = {
 	{"fail-open", no_argument, NULL, OPT_FAIL_OPEN},
 	{"mark", required_argument, NULL, OPT_MARK},
 	{"queue-expr", required_argument, NULL, OPT_QUEUE_EXPR},
+	{"no-rpf", no_argument, NULL, OPT_NO_RPF},
 	{"state", required_argument, NULL, OPT_STATE},
 	{"no-restore", no_argument, NULL, OPT_NO_RESTORE},
 	{"lists-include", required_argument, NULL, OPT_LISTS_INCLUDE},
@@ -187,6 +189,9 @@ int main(int argc, char *argv[])
 			break;
 		case OPT_QUEUE_EXPR:
 			rc = ruleset_parse_queue_expr(&o, optarg, err, sizeof(err));
+			break;
+		case OPT_NO_RPF:
+			o.rpf = false;
 			break;
 		case OPT_STATE:
 			fill.state = optarg;

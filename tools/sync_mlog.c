@@ -11,10 +11,12 @@
 #include "sync_slog.h"
 #include "sync_trap.h"
 
-static const char *const mlog_names[MLOG_NREASONS] = {
+static const char *const mlog_names[] = {
 	"rbl",	  "access",	"dnsbl",	 "pregreet", "amavis",
 	"rspamd", "exim-dnsbl", "exim-pregreet", "trap",     "custom",
 };
+_Static_assert(sizeof(mlog_names) / sizeof(mlog_names[0]) == MLOG_NREASONS,
+	       "every mail log reason has a name");
 
 const char *mlog_reason_name(enum mlog_reason r)
 {

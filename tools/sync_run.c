@@ -26,13 +26,16 @@
 
 /* The four sets nftarpit-sync owns, in the order of the arrays below. */
 enum { SET_BLOCK4, SET_BLOCK6, SET_ALLOW4, SET_ALLOW6, SET_COUNT };
-static const char *const sync_set_names[SET_COUNT] = {
+static const char *const sync_set_names[] = {
 	"blocklist4",
 	"blocklist6",
 	"allowlist4",
 	"allowlist6",
 };
-static const int sync_set_family[SET_COUNT] = {4, 6, 4, 6};
+static const int sync_set_family[] = {4, 6, 4, 6};
+_Static_assert(sizeof(sync_set_names) / sizeof(sync_set_names[0]) == SET_COUNT &&
+		       sizeof(sync_set_family) / sizeof(sync_set_family[0]) == SET_COUNT,
+	       "every set has a name and a family");
 
 struct sync_run {
 	const struct sync_conf *c;
@@ -650,8 +653,9 @@ static void sync_write_lists(struct sync_run *r)
 	char path[PATH_MAX];
 
 	sync_conf_lists_nft(r->c, path, sizeof(path));
-	if (path[0] != '\0' && listfile_write(path, r->want, r->now) == 0)
-		admin_own(path);
+	/* Written through safefile: as root, the file goes to the directory's owner. */
+	if (path[0] != '\0')
+		(void)listfile_write(path, r->want, r->now);
 }
 
 static void sync_export(struct sync_run *r)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "safefile.h"
 
 #define SNAP_MAGIC "nftarpit-sync-applied-1\n"
 
@@ -62,10 +64,26 @@ static int snap_read(const char *path, uint32_t gen, bool any, struct cidr_set s
 	    memcmp(h.magic, SNAP_MAGIC, sizeof(h.magic)) != 0 ||
 	    (!any && (h.gen != gen || gen == 0)) || fstat(fd, &sb) < 0)
 		goto out;
-	for (i = 0; i < SNAP_NSETS; i++)
+	/*
+	 * The counts come from a file: each must fit in what is left of it before it is
+	 * multiplied, or n * size wraps, a crafted file passes, and its reading never ends.
+	 */
+	for (i = 0; i < SNAP_NSETS; i++) {
+		if (sb.st_size < 0 || (uint64_t)sb.st_size < total ||
+		    h.n[i] > ((uint64_t)sb.st_size - total) / sizeof(struct cidr_range)) {
+			log_warnx("snapshot %s: set %zu claims %" PRIu64 " ranges, more than its "
+				  "%lld bytes hold: ignored, the sets are read from the kernel",
+				  path, i, h.n[i], (long long)sb.st_size);
+			goto out;
+		}
 		total += h.n[i] * sizeof(struct cidr_range);
-	if ((uint64_t)sb.st_size != total)
+	}
+	if ((uint64_t)sb.st_size != total) {
+		log_warnx("snapshot %s: %lld bytes, its counts say %zu: ignored, the sets are "
+			  "read from the kernel",
+			  path, (long long)sb.st_size, total);
 		goto out;
+	}
 	for (i = 0; i < SNAP_NSETS; i++) {
 		cidr_set_clear(&sets[i]);
 		if (cidr_set_reserve(&sets[i], h.n[i]) < 0) {
@@ -122,7 +140,7 @@ void snap_untrust(const char *path)
 int snap_save(const char *path, uint32_t gen, const struct cidr_set sets[SNAP_NSETS])
 {
 	struct snap_header h;
-	char tmp[PATH_MAX];
+	struct safefile sf;
 	FILE *f;
 	size_t i;
 
@@ -131,32 +149,21 @@ int snap_save(const char *path, uint32_t gen, const struct cidr_set sets[SNAP_NS
 	h.gen = gen;
 	for (i = 0; i < SNAP_NSETS; i++)
 		h.n[i] = sets[i].n;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return -1;
-	f = fopen(tmp, "we");
-	if (f == NULL)
+	if (safefile_open(&sf, path, 0600) < 0)
 		goto err;
-	if (fwrite(&h, sizeof(h), 1, f) != 1)
-		goto err_close;
+	f = safefile_stream(&sf);
+	if (f == NULL || fwrite(&h, sizeof(h), 1, f) != 1)
+		goto err_abort;
 	for (i = 0; i < SNAP_NSETS; i++) {
 		if (sets[i].n > 0 &&
 		    fwrite(sets[i].r, sizeof(*sets[i].r), sets[i].n, f) != sets[i].n)
-			goto err_close;
+			goto err_abort;
 	}
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
-		goto err_close;
-	if (fclose(f) != 0) {
-		f = NULL;
-		goto err_close;
-	}
-	if (rename(tmp, path) < 0)
-		goto err_unlink;
+	if (safefile_commit(&sf) < 0)
+		goto err;
 	return 0;
-err_close:
-	if (f != NULL)
-		fclose(f);
-err_unlink:
-	unlink(tmp);
+err_abort:
+	safefile_abort(&sf);
 err:
 	log_warn("snapshot %s", path);
 	snap_drop(path);

@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "safefile.h"
 #include "strnum.h"
 #include "sync_mlog.h"
 
@@ -842,58 +843,18 @@ static int state_write(FILE *f, const struct state *st)
 
 int state_save(const struct state *st, const char *path, char *err, size_t errlen)
 {
-	char tmp[PATH_MAX];
-	char dir[PATH_MAX];
-	FILE *f = NULL;
-	int fd = -1;
-	int dfd;
+	struct safefile sf;
+	FILE *f;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp) ||
-	    (size_t)snprintf(dir, sizeof(dir), "%s", path) >= sizeof(dir)) {
-		snprintf(err, errlen, "%s: path too long", path);
+	if (safefile_open(&sf, path, 0600) < 0) {
+		snprintf(err, errlen, "%s: temporary file: %s", path, strerror(errno));
 		return -1;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		goto err;
-	f = fdopen(fd, "w");
-	if (f == NULL)
-		goto err_close;
-	if (state_write(f, st) < 0 || fflush(f) != 0)
-		goto err_fclose;
-	/* The data must be on disk before the rename makes it the state. */
-	if (fsync(fd) < 0)
-		goto err_fclose;
-	if (fclose(f) != 0) {
-		f = NULL;
-		goto err_unlink;
-	}
-	f = NULL;
-	if (rename(tmp, path) < 0)
-		goto err_unlink;
-	/* And the rename itself must survive a crash. */
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
+	f = safefile_stream(&sf);
+	if (f == NULL || state_write(f, st) < 0 || safefile_commit(&sf) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		safefile_abort(&sf);
+		return -1;
 	}
 	return 0;
-
-err_fclose:
-	snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-	fclose(f);
-	unlink(tmp);
-	return -1;
-err_close:
-	snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-	close(fd);
-	unlink(tmp);
-	return -1;
-err_unlink:
-	snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-	unlink(tmp);
-	return -1;
-err:
-	snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-	return -1;
 }

@@ -84,6 +84,64 @@ static void test_insert_lookup_remove(void **state)
 	flow_table_free(t);
 }
 
+/*
+ * Local addresses: the same peer tuple to two of our addresses is two flows; once all
+ * FLOW_MAX_LOCAL entries hold flows a new address gets no record (stateless), and as soon
+ * as the last flow on some address ends (the address left the host, its flows went idle),
+ * a new address takes its entry.
+ */
+static void test_local_addresses(void **state)
+{
+	struct cookie_key key = {{5}};
+	struct flow_table *t = flow_table_alloc(4096, &key);
+	struct flow *first[FLOW_MAX_LOCAL];
+	struct flow ev;
+	struct flow *f;
+	struct pkt p;
+	bool did;
+	uint32_t i;
+
+	assert_non_null(t);
+	for (i = 0; i < FLOW_MAX_LOCAL; i++) {
+		p = mkpkt(7, 4000);
+		p.daddr[2] = (uint8_t)i; /* 192.0.i.1: FLOW_MAX_LOCAL addresses of ours */
+		first[i] = flow_insert(t, &p, i, 100 + i, 10, 60, &ev, &did);
+		assert_non_null(first[i]);
+		/* A second flow on the same address shares its entry. */
+		p.sport = 4001;
+		assert_non_null(flow_insert(t, &p, i, 100 + i, 10, 60, &ev, &did));
+	}
+	/* One peer tuple, FLOW_MAX_LOCAL flows: each found by its own local address. */
+	for (i = 0; i < FLOW_MAX_LOCAL; i++) {
+		p = mkpkt(7, 4000);
+		p.daddr[2] = (uint8_t)i;
+		assert_ptr_equal(flow_lookup(t, &p), first[i]);
+	}
+	/* Full of held addresses: a new one is held statelessly. */
+	p = mkpkt(7, 4000);
+	p.daddr[1] = 1; /* 192.1.0.1 */
+	assert_null(flow_insert(t, &p, 1, 1, 10, 60, &ev, &did));
+	/* 192.0.5.1 leaves the host: its two flows end, and its entry goes to the newcomer. */
+	flow_remove(t, first[5]);
+	p = mkpkt(7, 4001);
+	p.daddr[2] = 5;
+	flow_remove(t, flow_lookup(t, &p));
+	p = mkpkt(7, 4000);
+	p.daddr[1] = 1;
+	f = flow_insert(t, &p, 1, 1, 10, 60, &ev, &did);
+	assert_non_null(f);
+	assert_memory_equal(flow_local_addr(t, f)->addr, p.daddr, 16);
+	assert_ptr_equal(flow_lookup(t, &p), f);
+	/* The old address has no flow; the others keep theirs. */
+	p.daddr[1] = 0;
+	p.daddr[2] = 5;
+	assert_null(flow_lookup(t, &p));
+	p.daddr[2] = 6;
+	assert_ptr_equal(flow_lookup(t, &p), first[6]);
+	assert_memory_equal(flow_local_addr(t, first[6])->addr, p.daddr, 16);
+	flow_table_free(t);
+}
+
 /* The memory a table holds is fixed at start: the same empty, with 10 or with 100,000. */
 static void test_memory_fixed(void **state)
 {
@@ -277,8 +335,10 @@ static void test_smtp_flow_path(void **state)
 	assert_int_equal(l->buf[0][40], '5');
 	assert_int_equal(rd32(l->buf[0] + 24), isn + 2 + glen);
 	assert_int_equal(w->stats.smtp_bytes, glen + 3);
-	/* A bare RST with a wrong sequence number is not the peer's: ignored. */
-	assert_int_equal(feed(w, PKT_TCP_RST, peer + 99, 0, 0, 3050), 0);
+	/* A bare RST with a wrong sequence number is not the peer's: a challenge ACK. */
+	assert_int_equal(feed(w, PKT_TCP_RST, peer + 99, 0, 0, 3050), 1);
+	assert_int_equal(rd32(l->buf[0] + 28), peer + 1);
+	assert_int_equal(w->stats.challenge_acks, 1);
 	assert_int_equal(w->flows->count, 1);
 	/* The peer resets: the flow ends. */
 	assert_int_equal(feed(w, PKT_TCP_RST | PKT_TCP_ACK, peer + 1, 0, 0, 3100), 0);
@@ -379,6 +439,16 @@ static void test_reply_lanes(void **state)
 	assert_int_equal(o->link.n, 2);
 	assert_int_equal(o->v4.n, 1);
 	assert_int_equal(o->v4.addr[0].in.sin_family, AF_INET);
+	/*
+	 * An off-path RST (wrong number) from some hardware address: its challenge ACK is
+	 * routed to the flow's peer, never handed back to whoever sent the RST.
+	 */
+	qp.caplen = qp.origlen = segment(b, PKT_TCP_RST, peer + 4242, 0, 0);
+	worker_handle(w, &qp, 1050);
+	assert_int_equal(o->link.n, 2);
+	assert_int_equal(o->v4.n, 2);
+	assert_int_equal(w->stats.challenge_acks, 1);
+	o->v4.n = 1;
 	/* A probe from a packet without a hardware address (a tunnel): routed. */
 	qp.has_hw = false;
 	qp.caplen = qp.origlen = segment(b, PKT_TCP_ACK, peer, isn + 1, 0);
@@ -488,13 +558,10 @@ static void test_smtp_readopt(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_insert_lookup_remove),
-		cmocka_unit_test(test_memory_fixed),
-		cmocka_unit_test(test_fifo_order),
-		cmocka_unit_test(test_smtp_stream),
-		cmocka_unit_test(test_smtp_flow_path),
-		cmocka_unit_test(test_smtp_budget_and_idle),
-		cmocka_unit_test(test_reply_lanes),
+		cmocka_unit_test(test_insert_lookup_remove), cmocka_unit_test(test_memory_fixed),
+		cmocka_unit_test(test_local_addresses),	     cmocka_unit_test(test_fifo_order),
+		cmocka_unit_test(test_smtp_stream),	     cmocka_unit_test(test_smtp_flow_path),
+		cmocka_unit_test(test_smtp_budget_and_idle), cmocka_unit_test(test_reply_lanes),
 		cmocka_unit_test(test_smtp_readopt),
 	};
 

@@ -14,20 +14,7 @@
 #include "sync_input.h"
 
 /* Warnings are captured so that tests can check the file:line they name. */
-void __wrap_log_warnx(const char *fmt, ...);
-static char warned[4096];
-
-void __wrap_log_warnx(const char *fmt, ...)
-{
-	va_list ap;
-	size_t n = strlen(warned);
-
-	va_start(ap, fmt);
-	vsnprintf(warned + n, sizeof(warned) - n, fmt, ap);
-	va_end(ap);
-	n = strlen(warned);
-	snprintf(warned + n, sizeof(warned) - n, "\n");
-}
+#include "warned.h"
 
 static char dir[] = "/tmp/test_sync_input.XXXXXX";
 static char path[256], old[300];

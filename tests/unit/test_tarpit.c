@@ -84,28 +84,50 @@ static uint64_t status_count(const struct worker *w, const char *name)
 	return 0;
 }
 
+/*
+ * A held-flow vector: open the record with the handshake's ACK (no reply: it is the
+ * handshake's last ACK and the port is no SMTP port), then forget what that counted.
+ */
+static void open_flow(struct worker *w, const char *hex, size_t len, struct pkt *opened,
+		      uint8_t *buf, size_t max)
+{
+	struct queue_pkt qp = {.id = 1, .skbinfo = 1};
+
+	qp.data = buf;
+	qp.caplen = qp.origlen = unhex(hex, len, buf, max);
+	worker_handle(w, &qp, 1000);
+	assert_int_equal(w->flows->count, 1);
+	assert_int_equal(w->out->v4.n + w->out->v6.n, 0);
+	assert_int_equal(pkt_parse(opened, buf, qp.caplen, qp.caplen), PKT_OK);
+	memset(&w->stats, 0, sizeof(w->stats));
+}
+
 /* Run one vector through worker_handle and compare what it queued for sending. */
 static void run_vector(const char *line, int lineno)
 {
 	uint8_t in[2048];
+	uint8_t open_buf[256];
 	uint8_t want[REPLY_MAX_LEN + 1];
-	const char *f[4];
-	size_t flen[4];
+	const char *f[6];
+	size_t flen[6];
 	struct queue_pkt qp;
 	struct worker *w = test_worker();
 	struct inject_lane *lane;
+	struct pkt opened;
 	const char *p = line;
 	char expect[32];
 	size_t inlen;
 	int i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 6; i++) {
 		const char *bar = strchr(p, '|');
 
 		f[i] = p;
 		flen[i] = bar != NULL ? (size_t)(bar - p) : strcspn(p, "\n");
 		p = bar != NULL ? bar + 1 : p + flen[i];
 	}
+	if (flen[4] > 0)
+		open_flow(w, f[4], flen[4], &opened, open_buf, sizeof(open_buf));
 	inlen = unhex(f[2], flen[2], in, sizeof(in));
 	memset(&qp, 0, sizeof(qp));
 	qp.id = 1;
@@ -157,6 +179,15 @@ static void run_vector(const char *line, int lineno)
 		}
 	}
 	assert_int_equal(w->stats.packets, 1);
+	if (flen[4] > 0) {
+		bool held = strncmp(f[5], "held", 4) == 0;
+
+		assert_true(held || strncmp(f[5], "ended", 5) == 0);
+		if ((flow_lookup(w->flows, &opened) != NULL) != held)
+			fail_msg("line %d %.*s: the flow should be %s", lineno, (int)flen[0], f[0],
+				 held ? "held" : "ended");
+		assert_int_equal(w->stats.flows_ended, held ? 0 : 1);
+	}
 	worker_free(w);
 }
 
@@ -250,6 +281,52 @@ static void test_budget_in_path(void **state)
 	worker_handle(w, &qp, 1000);
 	assert_int_equal(w->stats.synack, 6);
 	worker_free(w);
+}
+
+/* What the peer has of ours: the lag moves only on an in-window ACK of bytes we sent. */
+static void test_flow_lag(void **state)
+{
+	/* Our ISN just below the wrap, so isn + 1 + sent wraps too. */
+	struct tarpit_flow f = {.isn = 0xfffffff0u, .peer_una = 5000, .sent = 600, .lag = 7};
+	struct tarpit_flow_step step;
+	struct tarpit_reply r;
+	struct pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = PKT_TCP_ACK;
+	p.seq = 5000;
+	p.ack = f.isn + 1 + 600; /* all of it */
+	assert_int_equal(tarpit_flow_lag(&p, &f), 0);
+	p.ack = f.isn + 1 + 590;
+	assert_int_equal(tarpit_flow_lag(&p, &f), 10);
+	p.ack = f.isn + 1; /* nothing yet: saturates */
+	assert_int_equal(tarpit_flow_lag(&p, &f), 255);
+	p.ack = f.isn + 1 + 601; /* more than we sent: not ours, the lag stays */
+	assert_int_equal(tarpit_flow_lag(&p, &f), 7);
+	p.ack = f.isn; /* below our first byte */
+	assert_int_equal(tarpit_flow_lag(&p, &f), 7);
+	p.flags = 0;
+	p.ack = f.isn + 1 + 600;
+	assert_int_equal(tarpit_flow_lag(&p, &f), 7);
+	/* Through the decision: in window (una, or una - 1 for a probe) it moves ... */
+	p.flags = PKT_TCP_ACK;
+	p.seq = 4999;
+	tarpit_decide_flow(&p, &f, &r, &step);
+	assert_true(step.accepted);
+	assert_int_equal(step.lag, 0);
+	assert_int_equal(r.seq, f.isn + 1 + 600);
+	/* ... out of window it does not, and nothing is accepted. */
+	p.seq = 5001;
+	tarpit_decide_flow(&p, &f, &r, &step);
+	assert_false(step.accepted);
+	assert_int_equal(step.lag, 7);
+	assert_int_equal(r.reason, TARPIT_R_OUT_OF_WINDOW);
+	/* An off-path RST+ACK acknowledging everything moves nothing either. */
+	p.flags = PKT_TCP_RST | PKT_TCP_ACK;
+	tarpit_decide_flow(&p, &f, &r, &step);
+	assert_true(step.challenge && !step.end && !step.accepted);
+	assert_int_equal(step.lag, 7);
+	assert_int_equal(r.ack, 5000);
 }
 
 static struct pkt adopt_pkt(uint8_t flags, uint32_t seq, uint32_t ack, uint32_t paylen)
@@ -426,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_golden_vectors),
 		cmocka_unit_test(test_capped_copy_still_answered),
 		cmocka_unit_test(test_budget_in_path),
+		cmocka_unit_test(test_flow_lag),
 		cmocka_unit_test(test_adopt_offsets),
 		cmocka_unit_test(test_adopt_accepted_set),
 	};
