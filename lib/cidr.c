@@ -237,8 +237,7 @@ void cidr_addr_format(const struct cidr_addr *a, int family, char *out, size_t o
 		snprintf(out, outlen, "?");
 }
 
-/* The prefix length of r if it is exactly one prefix, else -1. */
-static int cidr_range_prefix_len(const struct cidr_range *r, int family)
+int cidr_range_prefix_len(const struct cidr_range *r, int family)
 {
 	unsigned int bits = family == 4 ? 32 : 128;
 	unsigned int len;
@@ -575,4 +574,46 @@ int cidr_range_prefixes(const struct cidr_range *r, int family,
 			return 0;
 		cur = cidr_addr_inc(top);
 	}
+}
+
+struct cidr_range cidr_prefix_of(const struct cidr_addr *a, int family, unsigned int len)
+{
+	struct cidr_addr m = cidr_hostmask(family, len);
+	struct cidr_range r;
+
+	r.first.hi = a->hi & ~m.hi;
+	r.first.lo = a->lo & ~m.lo;
+	r.last.hi = a->hi | m.hi;
+	r.last.lo = a->lo | m.lo;
+	r.tag = 0;
+	return r;
+}
+
+const struct cidr_range *cidr_set_first_overlap(const struct cidr_set *s,
+						const struct cidr_range *x)
+{
+	size_t lo = 0, hi = s->n, mid;
+
+	/* The first range that ends at or after x's start. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cidr_addr_cmp(&s->r[mid].last, &x->first) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->n && cidr_addr_cmp(&s->r[lo].first, &x->last) <= 0)
+		return &s->r[lo];
+	return NULL;
+}
+
+int cidr_set_overlapping(const struct cidr_set *s, const struct cidr_range *x, struct cidr_set *out)
+{
+	const struct cidr_range *r = cidr_set_first_overlap(s, x);
+	const struct cidr_range *end = s->r + s->n;
+
+	for (; r != NULL && r < end && cidr_addr_cmp(&r->first, &x->last) <= 0; r++)
+		if (cidr_set_add(out, r) < 0)
+			return -1;
+	return 0;
 }

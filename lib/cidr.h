@@ -67,6 +67,12 @@ void cidr_addr_format(const struct cidr_addr *a, int family, char *out, size_t o
  */
 void cidr_range_format(const struct cidr_range *r, int family, char *out, size_t outlen);
 
+/* The prefix length of r if it is exactly one prefix, else -1. */
+int cidr_range_prefix_len(const struct cidr_range *r, int family);
+
+/* The len-bit prefix holding a, as a range (tag 0); len at most 32 or 128. */
+struct cidr_range cidr_prefix_of(const struct cidr_addr *a, int family, unsigned int len);
+
 /* Number of addresses in r minus one, saturated at UINT64_MAX. */
 uint64_t cidr_range_span(const struct cidr_range *r);
 
@@ -94,6 +100,18 @@ void cidr_set_sort(struct cidr_set *s);
  * range of sub splits into what remains around it. 0 or -1 (ENOMEM).
  */
 int cidr_set_subtract(struct cidr_set *s, const struct cidr_set *sub);
+
+/* The first range of s (sorted, disjoint) that overlaps x, or NULL. Binary search. */
+const struct cidr_range *cidr_set_first_overlap(const struct cidr_set *s,
+						const struct cidr_range *x);
+
+/*
+ * Append to out the ranges of s that overlap x; s sorted and disjoint (merged, or sorted
+ * kernel elements). Binary search: a few ranges out of a million cost no copy of them all.
+ * 0 or -1 (ENOMEM).
+ */
+int cidr_set_overlapping(const struct cidr_set *s, const struct cidr_range *x,
+			 struct cidr_set *out);
 
 /* Whether address a lies in merged set s (binary search). */
 bool cidr_set_contains(const struct cidr_set *s, const struct cidr_addr *a);

@@ -48,8 +48,9 @@ struct admin_args {
 	const char *sock;
 	const char *target;
 	const char *reason;
-	const char *config; /* [sync] never_block; NULL: the default file if present */
-	int64_t duration;   /* seconds, 0 forever, -1 not given */
+	const char
+		*config;  /* [sync] never_block, ban_prefix4/6; NULL: the default file if present */
+	int64_t duration; /* seconds, 0 forever, -1 not given */
 	bool allow;
 	bool force;
 	bool json;
@@ -155,6 +156,12 @@ static int admin_target(const char *s, int *family, struct cidr_range *r)
 	if (rc == CIDR_HOSTBITS)
 		log_warnx("\"%s\" has host bits set: taken as its network", s);
 	return 0;
+}
+
+/* Whether s names one address: no prefix length, no range. */
+static bool admin_single(const char *s)
+{
+	return strchr(s, '/') == NULL && strchr(s, '-') == NULL;
 }
 
 /*
@@ -319,36 +326,62 @@ out:
  * config file): such a block is refused without --force, logged with its source. 0 when
  * clear, 1 refused, -1 when the guard could not be read (refused too).
  */
-static int admin_never(const char *config, int family, const struct cidr_range *r, const char *text)
+/*
+ * [sync] of the config file (the default one only if present) into c, defaults first.
+ * 0, or -1 (logged when the file cannot be read).
+ */
+static int admin_sync_conf(const char *config, struct sync_conf *c)
 {
 	const char *path = config != NULL ? config : CONFFILE_DEFAULT_PATH;
+	int n;
+
+	sync_conf_defaults(c);
+	n = config != NULL || access(path, F_OK) == 0 ? sync_conf_load(path, c) : 0;
+	if (n < 0)
+		log_warn("config %s", path);
+	return n != 0 ? -1 : 0;
+}
+
+/* How wide nftarpit-sync bans ([sync] ban_prefix4/6): a block of one address does the same. */
+static int admin_widen_policy(const char *config, struct widen_policy *p)
+{
+	struct sync_conf *c = calloc(1, sizeof(*c));
+	int rc = -1;
+
+	if (c != NULL && admin_sync_conf(config, c) == 0) {
+		*p = c->policy.widen;
+		rc = 0;
+	}
+	free(c);
+	return rc;
+}
+
+/* With quiet, a refusal is not logged (the caller falls back to something narrower). */
+static int admin_never(const char *config, int family, const struct cidr_range *r, const char *text,
+		       bool quiet)
+{
 	struct sync_conf *c = calloc(1, sizeof(*c));
 	struct cidr_set own[2], never[2];
 	const struct cidr_range *x = NULL;
 	char o[CIDR_TEXT_MAX];
 	int f = family == 4 ? 0 : 1;
-	int rc = -1, n;
+	int rc = -1;
 
 	cidr_set_init(&never[0], 4);
 	cidr_set_init(&never[1], 6);
 	cidr_set_init(&own[0], 4);
 	cidr_set_init(&own[1], 6);
-	if (c == NULL)
+	if (c == NULL || admin_sync_conf(config, c) < 0)
 		goto out;
-	sync_conf_defaults(c);
-	n = config != NULL || access(path, F_OK) == 0 ? sync_conf_load(path, c) : 0;
-	if (n != 0) {
-		if (n < 0)
-			log_warn("config %s", path);
-		goto out;
-	}
 	if (never_own(own) < 0 || never_load(c, never) < 0)
 		goto out;
 	x = guard_overlap(&own[f], r);
 	if (x == NULL)
 		x = guard_overlap(&never[f], r);
 	rc = 0;
-	if (x != NULL) {
+	if (x != NULL && quiet) {
+		rc = 1;
+	} else if (x != NULL) {
 		cidr_range_format(x, family, o, sizeof(o));
 		log_warnx("never_block src=%s source=nftarpitctl: block overlaps %s %s: refused "
 			  "(--force to block it anyway)",
@@ -394,16 +427,22 @@ static void admin_expiry_text(int64_t expires, int64_t now, char *out, size_t le
 	snprintf(out, len, "in %s", d);
 }
 
-/* Unblock: the log bans inside r end now, so they do not return when protection ends. */
+/*
+ * Unblock: the log bans overlapping r end now, so they do not return when protection ends.
+ * A ban is a prefix: unblocking one address of a banned /64 ends the /64's ban (the
+ * offence was attributed to the prefix, and the admin says it was wrong).
+ */
 static void admin_end_bans(struct state *st, int family, const struct cidr_range *r, int64_t now)
 {
+	struct cidr_range b;
 	size_t i;
 
 	for (i = 0; i < st->n; i++) {
 		struct state_entry *e = &st->e[i];
 
-		if (e->family == family && cidr_addr_cmp(&e->addr, &r->first) >= 0 &&
-		    cidr_addr_cmp(&e->addr, &r->last) <= 0 && e->expires > now)
+		b = state_entry_range(e);
+		if (e->family == family && cidr_addr_cmp(&b.first, &r->last) <= 0 &&
+		    cidr_addr_cmp(&r->first, &b.last) <= 0 && e->expires > now)
 			e->expires = now;
 	}
 }
@@ -413,14 +452,26 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 {
 	struct admin_args a;
 	struct state st;
-	struct cidr_range r;
-	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], exp[48];
+	struct cidr_range r, w;
+	struct widen_policy wp;
+	struct cidr_addr seen;
+	bool widened = false;
+	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], exp[48], for_addr[CIDR_TEXT_MAX + 16];
 	int64_t now = (int64_t)time(NULL), expires;
 	size_t changes = 0;
 	int family, lock, rc;
 
 	if (admin_args(argc, argv, true, &a) < 0 || admin_target(a.target, &family, &r) < 0)
 		return CTL_EXIT_USAGE;
+	/* A block of one address covers its ban prefix, as a log hit would; ADDR/128 does not. */
+	for_addr[0] = '\0';
+	if (kind == ADMIN_BLOCK && admin_single(a.target)) {
+		if (admin_widen_policy(a.config, &wp) < 0)
+			return CTL_EXIT_USAGE;
+		seen = r.first;
+		w = widen_ban(&wp, family, &seen);
+		widened = cidr_addr_cmp(&w.first, &w.last) != 0;
+	}
 	if (kind == ADMIN_UNBLOCK && a.allow)
 		kind = ADMIN_ALLOW;
 	if (a.allow && kind != ADMIN_ALLOW) {
@@ -434,8 +485,23 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 			  text, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6);
 		return CTL_EXIT_USAGE;
 	}
-	if (!a.force && kind == ADMIN_BLOCK && admin_never(a.config, family, &r, text) != 0)
+	if (!a.force && kind == ADMIN_BLOCK && admin_never(a.config, family, &r, text, false) != 0)
 		return CTL_EXIT_USAGE;
+	/*
+	 * The address is clear; its prefix may not be: a prefix holding this host's address or
+	 * never_block stays the address alone, as in nftarpit-sync.
+	 */
+	if (widened && !a.force && admin_never(a.config, family, &w, text, true) != 0) {
+		log_warnx("block %s: its /%u holds this host's address or never_block: the address "
+			  "alone is blocked",
+			  text, widen_ban_len(&wp, family));
+		widened = false;
+	}
+	if (widened) {
+		snprintf(for_addr, sizeof(for_addr), " (for %s)", text);
+		r = w;
+		cidr_range_format(&r, family, text, sizeof(text));
+	}
 	if (!a.force && kind == ADMIN_ALLOW &&
 	    guard_broader(&r, family, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6)) {
 		log_warnx("allow %s is broader than /%d: refused (--force to allow it anyway)",
@@ -459,7 +525,8 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 		goto out;
 	}
 	(void)admin_prune(&st.admin, now);
-	if (admin_set(&st.admin, kind, family, &r, now, expires, a.reason) < 0) {
+	if (admin_set_seen(&st.admin, kind, family, &r, widened ? &seen : NULL, now, expires,
+			   a.reason) < 0) {
 		log_warnx("--reason must be one line of printable text, under %d bytes",
 			  ADMIN_REASON_MAX);
 		rc = CTL_EXIT_USAGE;
@@ -479,8 +546,8 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 		goto out;
 	}
 	admin_expiry_text(expires, now, exp, sizeof(exp));
-	printf("%s %s: expires %s, kernel elements changed %zu%s%s\n", admin_kind_name(kind), text,
-	       exp, changes, a.reason[0] != '\0' ? ", reason: " : "", a.reason);
+	printf("%s %s%s: expires %s, kernel elements changed %zu%s%s\n", admin_kind_name(kind),
+	       text, for_addr, exp, changes, a.reason[0] != '\0' ? ", reason: " : "", a.reason);
 out:
 	state_free(&st);
 	admin_unlock(lock);
@@ -523,7 +590,8 @@ int admin_cmd_list(int argc, char **argv)
 {
 	struct admin_args a;
 	struct state st;
-	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], added[32], exp[48];
+	struct state_ban_counts bans;
+	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], added[32], exp[48], bans_text[512];
 	int64_t now = (int64_t)time(NULL);
 	size_t i, active = 0;
 	bool first = true;
@@ -571,11 +639,17 @@ int admin_cmd_list(int argc, char **argv)
 		printf("%-7s %-34s %-20s %-10s %s\n", admin_kind_name(e->kind), text, added, exp,
 		       e->reason);
 	}
-	if (a.json)
-		printf("%s]}\n", first ? "" : "\n");
-	else
+	state_count_bans(&st, now, &bans);
+	if (a.json) {
+		printf("%s], \"bans_by_prefix\": ", first ? "" : "\n");
+		status_bans_json(stdout, &bans);
+		printf("}\n");
+	} else {
+		status_bans_text(&bans, bans_text, sizeof(bans_text));
 		printf("(%zu admin entries; %zu offenders banned from the logs now, %zu known)\n",
 		       st.admin.n, active, st.n);
+		printf("bans now by prefix: %s\n", bans_text);
+	}
 	state_free(&st);
 	return CTL_EXIT_OK;
 }
@@ -606,15 +680,75 @@ static int admin_kernel_has(struct nftx *x, int i, const struct cidr_addr *a, in
 
 static void admin_why_entry(const char *what, const struct admin_entry *e, int64_t now)
 {
-	char text[CIDR_TEXT_MAX], added[32], exp[48];
+	char text[CIDR_TEXT_MAX], added[32], exp[48], seen[64];
 
 	if (e == NULL)
 		return;
 	cidr_range_format(&e->r, e->family, text, sizeof(text));
 	admin_time_text(e->added, added, sizeof(added));
 	admin_expiry_text(e->expires, now, exp, sizeof(exp));
-	printf("  admin:   %s %s since %s, expires %s%s%s\n", what, text, added, exp,
-	       e->reason[0] != '\0' ? ", reason: " : "", e->reason);
+	printf("  admin:   %s %s", what, text);
+	if (e->has_seen) {
+		cidr_addr_format(&e->seen, e->family, seen, sizeof(seen));
+		printf(" (blocked for %s)", seen);
+	}
+	printf(" since %s, expires %s%s%s\n", added, exp, e->reason[0] != '\0' ? ", reason: " : "",
+	       e->reason);
+}
+
+/* One offender of the master list: its record, the prefix banned, the address seen. */
+static void admin_why_offender(const struct state_entry *e, const char *label, int64_t now)
+{
+	char t1[32], t2[32], exp[48], pfx[CIDR_TEXT_MAX], seen[64];
+	struct cidr_range b = state_entry_range(e);
+	int i;
+
+	cidr_range_format(&b, e->family, pfx, sizeof(pfx));
+	cidr_addr_format(&e->seen, e->family, seen, sizeof(seen));
+	admin_time_text(e->first, t1, sizeof(t1));
+	admin_time_text(e->last, t2, sizeof(t2));
+	admin_expiry_text(e->expires, now, exp, sizeof(exp));
+	printf("  %s first seen %s, last seen %s, hits %u, ban episodes %u, ban %s%s, sources",
+	       label, t1, t2, e->hits, e->bans, e->expires > now ? "expires " : "ended",
+	       e->expires > now ? exp : "");
+	for (i = 0; i < MLOG_NREASONS; i++)
+		if (e->sources & (1u << i))
+			printf(" %s", mlog_reason_name((enum mlog_reason)i));
+	printf("; banned prefix %s, address seen %s\n", pfx, seen);
+}
+
+/* The escalated prefixes holding a, and the bans inside them that made them. */
+static void admin_why_escalated(const struct state *st, int family, const struct cidr_addr *a,
+				int64_t now)
+{
+	const struct widen_esc *x;
+	const struct state_entry *e;
+	struct cidr_range r, b;
+	char pfx[CIDR_TEXT_MAX], since[32], exp[48];
+	size_t i, k;
+
+	for (i = 0; i < st->nesc; i++) {
+		x = &st->esc[i];
+		r = widen_esc_range(x);
+		if (x->family != family || x->expires <= now || cidr_addr_cmp(a, &r.first) < 0 ||
+		    cidr_addr_cmp(a, &r.last) > 0)
+			continue;
+		cidr_range_format(&r, family, pfx, sizeof(pfx));
+		admin_time_text(x->since, since, sizeof(since));
+		admin_expiry_text(x->expires, now, exp, sizeof(exp));
+		printf("  escalated: prefix %s banned since %s, expires %s: %u banned prefixes "
+		       "inside it\n",
+		       pfx, since, exp, x->units);
+		for (k = 0; k < st->n; k++) {
+			e = &st->e[k];
+			b = state_entry_range(e);
+			if (e->family != family || e->expires <= now || e->prefix <= x->len ||
+			    cidr_addr_cmp(&b.first, &r.first) < 0 ||
+			    cidr_addr_cmp(&b.last, &r.last) > 0)
+				continue;
+			admin_why_offender(e, "  inside:", now);
+		}
+	}
 }
 
 /* Flows from addr held right now, from the daemon's snapshot. */
@@ -654,9 +788,10 @@ int admin_cmd_why(int argc, char **argv)
 	struct state st;
 	struct cidr_range r, kr;
 	const struct state_entry *e;
-	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], t1[32], t2[32], exp[48], addr[64];
+	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], exp[48], addr[64];
 	int64_t now = (int64_t)time(NULL);
 	int family, i, in[SET_N];
+	size_t k;
 	struct nftx *x;
 
 	if (admin_args(argc, argv, true, &a) < 0 || admin_target(a.target, &family, &r) < 0)
@@ -679,22 +814,13 @@ int admin_cmd_why(int argc, char **argv)
 			now);
 	admin_why_entry("allow", admin_covering(&st.admin, ADMIN_ALLOW, family, &r.first, now),
 			now);
-	e = state_find(&st, family, &r.first);
-	if (e != NULL) {
-		admin_time_text(e->first, t1, sizeof(t1));
-		admin_time_text(e->last, t2, sizeof(t2));
-		admin_expiry_text(e->expires, now, exp, sizeof(exp));
-		printf("  logs:    first seen %s, last seen %s, hits %u, ban episodes %u, ban "
-		       "%s%s, sources",
-		       t1, t2, e->hits, e->bans, e->expires > now ? "expires " : "ended",
-		       e->expires > now ? exp : "");
-		for (i = 0; i < MLOG_NREASONS; i++)
-			if (e->sources & (1u << i))
-				printf(" %s", mlog_reason_name((enum mlog_reason)i));
-		putchar('\n');
-	} else {
+	k = 0;
+	e = state_covering(&st, family, &r.first, &k);
+	if (e == NULL)
 		printf("  logs:    not in the master list's offenders\n");
-	}
+	for (; e != NULL; e = state_covering(&st, family, &r.first, &k))
+		admin_why_offender(e, "logs:   ", now);
+	admin_why_escalated(&st, family, &r.first, now);
 	state_free(&st);
 	x = nftx_open();
 	for (i = 0; i < SET_N; i++)

@@ -22,6 +22,6 @@ const char *http_route(const char *req, size_t len, int *code);
  * its whole exchange, so a slow client holds nobody else up; every scrape asks the daemon
  * at sock afresh. 0, or -1 (logged) when it cannot listen.
  */
-int http_serve(const char *listen_addr, const char *sock, bool sets);
+int http_serve(const char *listen_addr, const char *sock, bool sets, const char *state);
 
 #endif

@@ -33,6 +33,7 @@
 #include "sync_conf.h"
 #include "sync_crowdsec.h"
 #include "sync_kset.h"
+#include "sync_state.h"
 
 #define LIVE_PROC_QUEUES "/proc/net/netfilter/nfnetlink_queue"
 
@@ -269,13 +270,8 @@ static void live_proc(struct status_kernel *k)
 	(void)status_parse_proc(k, buf);
 }
 
-/* nftarpit-sync's master list (--state): its .crowdsec store has the LAPI client's status. */
-static const char *live_state = SYNC_DEFAULT_STATE;
-
 void live_status(struct status *st, const char *path, unsigned int nflows, bool sets)
 {
-	char store[PATH_MAX + 32], line[1024];
-
 	char req[32];
 	char err[sizeof(st->daemon_err)];
 	char *reply = NULL;
@@ -296,7 +292,22 @@ void live_status(struct status *st, const char *path, unsigned int nflows, bool 
 		nftx_close(x);
 	}
 	live_proc(&st->k);
-	snprintf(store, sizeof(store), "%s.crowdsec.status", live_state);
+}
+
+void live_sync(struct status *st, const char *state)
+{
+	char store[PATH_MAX + 32], line[1024];
+	struct state s;
+	char err[PATH_MAX + 128];
+
+	state_init(&s);
+	if (state_load(&s, state, err, sizeof(err)) == 0) {
+		state_count_bans(&s, (int64_t)time(NULL), &st->bans);
+		st->bans_known = true;
+	}
+	state_free(&s);
+	/* The .crowdsec store beside it has the LAPI client's status. */
+	snprintf(store, sizeof(store), "%s.crowdsec.status", state);
 	if (crowdsec_store_status(store, line, sizeof(line)) == 0)
 		(void)status_parse_crowdsec(&st->cs, line);
 }
@@ -332,6 +343,7 @@ struct live_args {
 	const char *output;
 	const char *listen;
 	unsigned int interval_ms;
+	const char *state; /* nftarpit-sync's master list, for the bans by prefix */
 };
 
 static int live_parse_args(int argc, char **argv, struct live_args *a)
@@ -347,6 +359,7 @@ static int live_parse_args(int argc, char **argv, struct live_args *a)
 	a->output = NULL;
 	a->listen = NULL;
 	a->interval_ms = 1000;
+	a->state = SYNC_DEFAULT_STATE;
 	optind = 1;
 	for (;;) {
 		ch = getopt_long(argc, argv, "s:o:h", live_opts, NULL);
@@ -378,7 +391,7 @@ static int live_parse_args(int argc, char **argv, struct live_args *a)
 			a->listen = optarg;
 			break;
 		case LIVE_OPT_STATE:
-			live_state = optarg;
+			a->state = optarg;
 			break;
 		case LIVE_OPT_INTERVAL:
 			v = strnum_parse(optarg, 100, 60000, &errstr);
@@ -411,6 +424,7 @@ int live_cmd_status(int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	live_status(st, a.sock, a.flows, a.sets);
+	live_sync(st, a.state);
 	if (a.json)
 		status_print_json(stdout, st);
 	else
@@ -460,10 +474,12 @@ int live_cmd_metrics(int argc, char **argv)
 	}
 	if (a.listen != NULL) {
 		free(st);
-		return http_serve(a.listen, a.sock, a.sets) < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
+		return http_serve(a.listen, a.sock, a.sets, a.state) < 0 ? CTL_EXIT_FAIL
+									 : CTL_EXIT_OK;
 	}
 	/* No flows: totals only, and no snapshot round trip to the workers. */
 	live_status(st, a.sock, 0, a.sets);
+	live_sync(st, a.state);
 	if (a.output != NULL)
 		rc = live_write_metrics(a.output, st) < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 	else

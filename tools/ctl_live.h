@@ -25,6 +25,13 @@ int live_request(const char *path, const char *req, int timeout_ms, char **out, 
  */
 void live_status(struct status *st, const char *path, unsigned int nflows, bool sets);
 
+/*
+ * What nftarpit-sync's files at state tell: the bans in force in its master list, counted
+ * (no lock: it is replaced by rename, never rewritten in place; unreadable: st->bans_known
+ * stays false), and the CrowdSec LAPI client's status from STATE.crowdsec.status.
+ */
+void live_sync(struct status *st, const char *state);
+
 /* The commands; each returns an exit status (CTL_EXIT_*). */
 int live_cmd_status(int argc, char **argv);
 int live_cmd_metrics(int argc, char **argv);

@@ -151,6 +151,26 @@ static void metric_crowdsec(FILE *f, const struct status_crowdsec *cs)
 	fprintf(f, "nftarpit_crowdsec_pushed_total %" PRIu64 "\n", cs->pushed);
 }
 
+/* Labels from fixed vocabularies: family, prefix length (0-128 or "range"), source. */
+static void metric_bans(FILE *f, const struct state_ban_counts *c)
+{
+	struct state_ban_row rows[STATE_BAN_ROWS];
+	size_t i, n = state_ban_rows(c, rows);
+
+	metric_head(f, "nftarpit_bans", "gauge",
+		    "Bans in force in nftarpit-sync's master list, by family, prefix length and "
+		    "source.");
+	for (i = 0; i < n; i++) {
+		fprintf(f, "nftarpit_bans{family=\"ipv%d\",prefix=\"", rows[i].family);
+		if (rows[i].len < 0)
+			fputs("range", f);
+		else
+			fprintf(f, "%d", rows[i].len);
+		fprintf(f, "\",source=\"%s\"} %u\n", state_ban_src_name(rows[i].src),
+			rows[i].count);
+	}
+}
+
 void status_print_metrics(FILE *f, const struct status *st)
 {
 	const char *v;
@@ -165,6 +185,8 @@ void status_print_metrics(FILE *f, const struct status *st)
 	}
 	metric_kernel(f, &st->k);
 	metric_crowdsec(f, &st->cs);
+	if (st->bans_known)
+		metric_bans(f, &st->bans);
 	if (!st->daemon)
 		return;
 	metric_head(f, "nftarpit_info", "gauge", "nftarpitd's version; always 1.");

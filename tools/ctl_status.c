@@ -3,6 +3,7 @@
 #include "ctl_status.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -221,6 +222,62 @@ void status_duration(uint64_t s, char *out, size_t len)
 		snprintf(out, len, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s % 86400 / 3600);
 }
 
+/* Append to out at *n, never past len. */
+static void status_cat(char *out, size_t len, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void status_cat(char *out, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*n >= len)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(out + *n, len - *n, fmt, ap);
+	va_end(ap);
+	*n = k < 0 ? len : *n + (size_t)k;
+}
+
+void status_bans_text(const struct state_ban_counts *c, char *out, size_t len)
+{
+	struct state_ban_row rows[STATE_BAN_ROWS];
+	size_t i, n = state_ban_rows(c, rows), at = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (i == 0 || rows[i].src != rows[i - 1].src)
+			status_cat(out, len, &at, "%s%s ", i > 0 ? "; " : "",
+				   state_ban_src_name(rows[i].src));
+		else
+			status_cat(out, len, &at, ", ");
+		if (rows[i].len < 0)
+			status_cat(out, len, &at, "IPv%d ranges %u", rows[i].family, rows[i].count);
+		else
+			status_cat(out, len, &at, "IPv%d/%d %u", rows[i].family, rows[i].len,
+				   rows[i].count);
+	}
+	if (n == 0)
+		snprintf(out, len, "none");
+}
+
+void status_bans_json(FILE *f, const struct state_ban_counts *c)
+{
+	struct state_ban_row rows[STATE_BAN_ROWS];
+	size_t i, n = state_ban_rows(c, rows);
+
+	fputc('[', f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s{\"family\": %d, \"prefix\": ", i > 0 ? ", " : "", rows[i].family);
+		if (rows[i].len < 0)
+			fputs("\"range\"", f);
+		else
+			fprintf(f, "%d", rows[i].len);
+		fprintf(f, ", \"source\": \"%s\", \"count\": %u}", state_ban_src_name(rows[i].src),
+			rows[i].count);
+	}
+	fputc(']', f);
+}
+
 /* Flows held now: the workers' snapshot count when there is one, else the counters. */
 static uint64_t status_flows_now(const struct status *st)
 {
@@ -345,7 +402,7 @@ static void status_print_kernel(FILE *f, const struct status *st)
 
 void status_print(FILE *f, const struct status *st, int64_t now)
 {
-	char d1[32], d2[32], d3[32], when[64];
+	char d1[32], d2[32], d3[32], when[64], bans[512];
 	uint64_t started = status_u64(st, "started");
 	time_t t = (time_t)started;
 	struct tm tm;
@@ -368,6 +425,10 @@ void status_print(FILE *f, const struct status *st, int64_t now)
 		status_u64(st, "threads"), status_u64(st, "max_flows"));
 	status_print_kernel(f, st);
 	status_print_crowdsec(f, &st->cs, now);
+	if (st->bans_known) {
+		status_bans_text(&st->bans, bans, sizeof(bans));
+		fprintf(f, "bans now     %s (master list)\n", bans);
+	}
 	status_duration(status_u64(st, "attacker_seconds"), d2, sizeof(d2));
 	fprintf(f, "held now     %" PRIu64 " flows (held %" PRIu64 ", quiet %" PRIu64 ")\n",
 		status_flows_now(st), status_u64(st, "flows_held"), status_u64(st, "flows_quiet"));
@@ -524,6 +585,12 @@ void status_print_json(FILE *f, const struct status *st)
 		status_json_str(f, st->cs.last_error);
 		fputs("},\n", f);
 	}
+	fputs("  \"bans\": ", f);
+	if (st->bans_known)
+		status_bans_json(f, &st->bans);
+	else
+		fputs("null", f);
+	fputs(",\n", f);
 	if (!st->daemon) {
 		fputs("  \"flows\": []\n}\n", f);
 		return;

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sync_state.h"
+
 #define STATUS_KV_MAX	  128
 #define STATUS_FLOWS_MAX  1000
 #define STATUS_QUEUES_MAX 64
@@ -82,6 +84,8 @@ struct status {
 	struct status_flow flows[STATUS_FLOWS_MAX];
 	struct status_kernel k;
 	struct status_crowdsec cs;
+	bool bans_known; /* the master list was read */
+	struct state_ban_counts bans;
 };
 
 /* Clear st: nothing known yet. */
@@ -106,6 +110,14 @@ uint64_t status_u64(const struct status *st, const char *key);
 
 /* "45s", "5m07s", "3h12m", "2d03h". */
 void status_duration(uint64_t s, char *out, size_t len);
+
+/*
+ * Active bans by source and prefix, "log IPv4/32 3, IPv6/64 5; escalated IPv6/48 1", or
+ * "none"; and as a JSON array of {"family", "prefix", "source", "count"} (prefix "range"
+ * for an admin range that is no prefix).
+ */
+void status_bans_text(const struct state_ban_counts *c, char *out, size_t len);
+void status_bans_json(FILE *f, const struct state_ban_counts *c);
 
 /* The human view, the JSON document, the Prometheus text exposition format. */
 void status_print(FILE *f, const struct status *st, int64_t now);

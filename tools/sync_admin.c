@@ -58,6 +58,13 @@ static bool admin_reason_ok(const char *reason)
 int admin_set(struct admin_list *l, enum admin_kind kind, int family, const struct cidr_range *r,
 	      int64_t now, int64_t expires, const char *reason)
 {
+	return admin_set_seen(l, kind, family, r, NULL, now, expires, reason);
+}
+
+int admin_set_seen(struct admin_list *l, enum admin_kind kind, int family,
+		   const struct cidr_range *r, const struct cidr_addr *seen, int64_t now,
+		   int64_t expires, const char *reason)
+{
 	struct admin_entry *e;
 	size_t i, k = 0;
 
@@ -90,6 +97,10 @@ int admin_set(struct admin_list *l, enum admin_kind kind, int family, const stru
 	e->r.tag = 0;
 	e->added = now;
 	e->expires = expires;
+	if (seen != NULL) {
+		e->has_seen = true;
+		e->seen = *seen;
+	}
 	memcpy(e->reason, reason, strlen(reason) + 1);
 	return 0;
 }
@@ -178,10 +189,12 @@ static int admin_field(char **p, const char *key, int64_t *out)
 int admin_parse_line(struct admin_list *l, char *p)
 {
 	struct cidr_range r;
+	struct cidr_addr seen;
 	char err[128];
 	char *sp;
 	int64_t added, expires;
-	int family, kind;
+	int family, kind, sf;
+	bool has_seen = false;
 
 	sp = strchr(p, ' ');
 	if (sp == NULL)
@@ -200,22 +213,40 @@ int admin_parse_line(struct admin_list *l, char *p)
 	if (cidr_parse(p, &family, &r, err, sizeof(err)) != CIDR_OK)
 		return -1;
 	p = sp + 1;
-	if (admin_field(&p, "added", &added) < 0 || admin_field(&p, "expires", &expires) < 0 ||
-	    strncmp(p, "reason=", 7) != 0)
+	if (admin_field(&p, "added", &added) < 0 || admin_field(&p, "expires", &expires) < 0)
 		return -1;
-	return admin_set(l, (enum admin_kind)kind, family, &r, added, expires, p + 7);
+	/* Optional: the single address a widened block was asked for. */
+	if (strncmp(p, "seen=", 5) == 0) {
+		sp = strchr(p, ' ');
+		if (sp == NULL)
+			return -1;
+		*sp = '\0';
+		if (cidr_parse_addr(p + 5, &sf, &seen) < 0 || sf != family ||
+		    cidr_addr_cmp(&seen, &r.first) < 0 || cidr_addr_cmp(&seen, &r.last) > 0)
+			return -1;
+		has_seen = true;
+		p = sp + 1;
+	}
+	if (strncmp(p, "reason=", 7) != 0)
+		return -1;
+	return admin_set_seen(l, (enum admin_kind)kind, family, &r, has_seen ? &seen : NULL, added,
+			      expires, p + 7);
 }
 
 void admin_write(FILE *f, const struct admin_list *l)
 {
-	char text[CIDR_TEXT_MAX];
+	char text[CIDR_TEXT_MAX], seen[64];
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
 		cidr_range_format(&l->e[i].r, l->e[i].family, text, sizeof(text));
-		fprintf(f, "admin %s %s added=%lld expires=%lld reason=%s\n",
-			admin_kind_name(l->e[i].kind), text, (long long)l->e[i].added,
-			(long long)l->e[i].expires, l->e[i].reason);
+		fprintf(f, "admin %s %s added=%lld expires=%lld ", admin_kind_name(l->e[i].kind),
+			text, (long long)l->e[i].added, (long long)l->e[i].expires);
+		if (l->e[i].has_seen) {
+			cidr_addr_format(&l->e[i].seen, l->e[i].family, seen, sizeof(seen));
+			fprintf(f, "seen=%s ", seen);
+		}
+		fprintf(f, "reason=%s\n", l->e[i].reason);
 	}
 }
 

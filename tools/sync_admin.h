@@ -31,6 +31,8 @@ struct admin_entry {
 	struct cidr_range r;
 	int64_t added;
 	int64_t expires;
+	bool has_seen;	       /* a single address was blocked and widened to r */
+	struct cidr_addr seen; /* that address ("seen=" in the line) */
 	char reason[ADMIN_REASON_MAX];
 };
 
@@ -54,6 +56,10 @@ bool admin_active(const struct admin_entry *e, int64_t now);
  */
 int admin_set(struct admin_list *l, enum admin_kind kind, int family, const struct cidr_range *r,
 	      int64_t now, int64_t expires, const char *reason);
+/* admin_set() of range r asked for as the single address seen (NULL: as r itself). */
+int admin_set_seen(struct admin_list *l, enum admin_kind kind, int family,
+		   const struct cidr_range *r, const struct cidr_addr *seen, int64_t now,
+		   int64_t expires, const char *reason);
 
 /* Drop the entries of kind on exactly r; how many went. */
 size_t admin_remove(struct admin_list *l, enum admin_kind kind, int family,

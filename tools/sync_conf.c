@@ -240,6 +240,19 @@ const char *sync_conf_set(struct sync_conf *c, const char *key, const char *v)
 		return sync_conf_uint(v, 0, 32, &c->allow_limit4);
 	if (strcmp(key, "allow_limit6") == 0)
 		return sync_conf_uint(v, 0, 128, &c->allow_limit6);
+	if (strcmp(key, "ban_prefix4") == 0)
+		return sync_conf_uint(v, WIDEN_MIN_PREFIX4, 32, &c->policy.widen.ban_prefix4);
+	if (strcmp(key, "ban_prefix6") == 0)
+		return sync_conf_uint(v, WIDEN_MIN_PREFIX6, 128, &c->policy.widen.ban_prefix6);
+	if (strcmp(key, "escalate_prefix4") == 0)
+		return sync_conf_uint(v, WIDEN_MIN_PREFIX4, 32, &c->policy.widen.escalate_prefix4);
+	if (strcmp(key, "escalate_prefix6") == 0)
+		return sync_conf_uint(v, WIDEN_MIN_PREFIX6, 128, &c->policy.widen.escalate_prefix6);
+	if (strcmp(key, "escalate_count") == 0) {
+		if (strcmp(v, "1") == 0)
+			return "1 would ban every escalation prefix at once: 0 (never) or 2 and up";
+		return sync_conf_uint(v, 0, 1000000, &c->policy.widen.escalate_count);
+	}
 	if (strcmp(key, "kernel_timeouts") == 0)
 		return conffile_bool(v, &c->kernel_timeouts);
 	if (strcmp(key, "force") == 0)

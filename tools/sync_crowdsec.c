@@ -534,10 +534,15 @@ static struct json_object *crowdsec_alert(const struct crowdsec_ban *b, const ch
 	struct json_object *a = json_object_new_object(), *src, *dec, *decs, *ev, *evs;
 	char addr[64], scenario[64], when[32], dur[32], msg[160];
 	int rc = 0;
+	struct cidr_range r = cidr_prefix_of(&b->addr, b->family, b->prefix);
+	const char *scope = b->prefix < (b->family == 4 ? 32u : 128u) ? "Range" : "Ip";
 
 	if (a == NULL)
 		return NULL;
-	cidr_addr_format(&b->addr, b->family, addr, sizeof(addr));
+	if (strcmp(scope, "Range") == 0)
+		cidr_range_format(&r, b->family, addr, sizeof(addr));
+	else
+		cidr_addr_format(&b->addr, b->family, addr, sizeof(addr));
 	snprintf(scenario, sizeof(scenario), "nftarpit/%s", b->reason);
 	crowdsec_time(now, when, sizeof(when));
 	snprintf(dur, sizeof(dur), "%llds", (long long)(b->expires > now ? b->expires - now : 1));
@@ -562,13 +567,14 @@ static struct json_object *crowdsec_alert(const struct crowdsec_ban *b, const ch
 		json_object_put(a);
 		return NULL;
 	}
-	rc |= crowdsec_put(src, "scope", json_object_new_string("Ip"));
+	rc |= crowdsec_put(src, "scope", json_object_new_string(scope));
 	rc |= crowdsec_put(src, "value", json_object_new_string(addr));
-	rc |= crowdsec_put(src, "ip", json_object_new_string(addr));
+	rc |= crowdsec_put(src, strcmp(scope, "Range") == 0 ? "range" : "ip",
+			   json_object_new_string(addr));
 	rc |= crowdsec_put(dec, "duration", json_object_new_string(dur));
 	rc |= crowdsec_put(dec, "origin", json_object_new_string("nftarpit"));
 	rc |= crowdsec_put(dec, "scenario", json_object_new_string(scenario));
-	rc |= crowdsec_put(dec, "scope", json_object_new_string("Ip"));
+	rc |= crowdsec_put(dec, "scope", json_object_new_string(scope));
 	rc |= crowdsec_put(dec, "type", json_object_new_string("ban"));
 	rc |= crowdsec_put(dec, "value", json_object_new_string(addr));
 	rc |= crowdsec_put(ev, "timestamp", json_object_new_string(when));

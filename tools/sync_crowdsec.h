@@ -107,14 +107,16 @@ struct crowdsec_decision *crowdsec_list_find_addr(const struct crowdsec_list *l,
 /* A ban of ours to push: the address, its reason (e.g. "rbl") and when it ends. */
 struct crowdsec_ban {
 	int family;
-	struct cidr_addr addr;
+	struct cidr_addr addr; /* first address of the banned prefix */
+	unsigned int prefix;   /* its length; 32 or 128: scope Ip, shorter: scope Range */
 	char reason[24];
 	int64_t expires;
 };
 
 /*
  * The body of POST /v1/alerts for bans (one alert with one decision each, scenario
- * "nftarpit/REASON", origin "nftarpit", scope Ip, type ban, duration expires - now), as a
+ * "nftarpit/REASON", origin "nftarpit", scope Ip for an address, Range for a wider prefix
+ * such as an IPv6 /64, type ban, duration expires - now), as a
  * malloc'ed NUL-terminated string (the caller frees it), or NULL (ENOMEM).
  */
 char *crowdsec_alerts_json(const struct crowdsec_ban *bans, size_t n, const char *machine,

@@ -36,19 +36,7 @@ double guard_share(const struct cidr_set *s)
 
 const struct cidr_range *guard_overlap(const struct cidr_set *s, const struct cidr_range *r)
 {
-	size_t lo = 0, hi = s->n, mid;
-
-	/* The first range whose last address is at or after r->first. */
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (cidr_addr_cmp(&s->r[mid].last, &r->first) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < s->n && cidr_addr_cmp(&s->r[lo].first, &r->last) <= 0)
-		return &s->r[lo];
-	return NULL;
+	return cidr_set_first_overlap(s, r);
 }
 
 int guard_mynetworks(const char *value, struct cidr_set *v4, struct cidr_set *v6,

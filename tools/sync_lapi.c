@@ -252,22 +252,23 @@ static void lapi_release(struct lapi *l, const struct crowdsec_delta *d, struct 
 	struct state_entry *e;
 	char a[CIDR_TEXT_MAX];
 	size_t i;
+	int len;
 
 	for (i = 0; i < d->del.n; i++) {
 		key = d->del.d[i];
 		held = crowdsec_list_find(&l->held, key.id);
-		if (held == NULL || (int64_t)held->range.tag <= now + LAPI_EARLY ||
-		    cidr_addr_cmp(&key.range.first, &key.range.last) != 0)
+		len = cidr_range_prefix_len(&key.range, key.family);
+		if (held == NULL || (int64_t)held->range.tag <= now + LAPI_EARLY || len < 0)
 			continue;
 		p = crowdsec_list_find_addr(&l->pushed, key.family, &key.range.first);
-		if (p == NULL)
+		if (p == NULL || cidr_addr_cmp(&p->range.last, &key.range.last) != 0)
 			continue;
-		e = state_find(st, key.family, &key.range.first);
+		e = state_find(st, key.family, &key.range.first, (unsigned int)len);
 		if (e == NULL || e->expires <= now)
 			continue;
 		e->expires = now;
 		p->range.tag = (uint64_t)now;
-		cidr_addr_format(&key.range.first, key.family, a, sizeof(a));
+		cidr_range_format(&key.range, key.family, a, sizeof(a));
 		log_info("crowdsec release src=%s decision=%lld (deleted at the LAPI)", a,
 			 (long long)key.id);
 	}
@@ -451,6 +452,7 @@ int lapi_push(struct lapi *l, const struct state *st, int64_t now)
 			memset(&bans[n], 0, sizeof(bans[n]));
 			bans[n].family = e->family;
 			bans[n].addr = e->addr;
+			bans[n].prefix = e->prefix;
 			bans[n].expires = e->expires;
 			snprintf(bans[n].reason, sizeof(bans[n].reason), "%s",
 				 mlog_reason_name(lapi_first_bit(e->sources)));
@@ -479,8 +481,7 @@ int lapi_push(struct lapi *l, const struct state *st, int64_t now)
 		for (k = 0; k < n; k++) {
 			memset(&nd, 0, sizeof(nd));
 			nd.family = bans[k].family;
-			nd.range.first = bans[k].addr;
-			nd.range.last = bans[k].addr;
+			nd.range = cidr_prefix_of(&bans[k].addr, bans[k].family, bans[k].prefix);
 			nd.range.tag = (uint64_t)bans[k].expires;
 			p = crowdsec_list_find_addr(
 				&(struct crowdsec_list){.n = n0, .d = l->pushed.d}, nd.family,
@@ -489,7 +490,7 @@ int lapi_push(struct lapi *l, const struct state *st, int64_t now)
 				p->range.tag = nd.range.tag;
 			else if (crowdsec_list_add(&l->pushed, &nd) < 0)
 				return -1;
-			cidr_addr_format(&bans[k].addr, bans[k].family, err, sizeof(err));
+			cidr_range_format(&nd.range, nd.family, err, sizeof(err));
 			log_info("crowdsec push src=%s scenario=nftarpit/%s expires_in=%llds", err,
 				 bans[k].reason, (long long)(bans[k].expires - now));
 		}

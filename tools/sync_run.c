@@ -108,15 +108,91 @@ static bool sync_exempt(struct sync_run *r, int family, const struct cidr_addr *
 	return cidr_set_contains(&r->want[family == 4 ? SET_ALLOW4 : SET_ALLOW6], a);
 }
 
+/* Add ban x of family to s[0] (IPv4) or s[1] (IPv6), its expiry as tag if kernel_timeouts. */
+static int sync_add_ban(struct sync_run *r, struct cidr_set *s, int family,
+			const struct cidr_range *x, int64_t expires)
+{
+	struct cidr_range y = *x;
+
+	y.tag = r->c->kernel_timeouts ? (uint64_t)expires : 0;
+	return cidr_set_add(&s[family == 4 ? 0 : 1], &y);
+}
+
+/* Follow mode: send range x (tag = expiry) with the next small transaction. */
+static int sync_pend(struct sync_run *r, int family, const struct cidr_range *x, int64_t expires)
+{
+	return sync_add_ban(r, r->pending, family, x, expires);
+}
+
+/*
+ * Whether a ban widened to x reaches into this host's own network (unless forced). The
+ * neighbours there are ours to judge, not the log's: the ban stays the address alone, and
+ * no escalation covers it. (This host's addresses themselves are subtracted anyway.)
+ */
+static bool sync_holds_own(struct sync_run *r, int family, const struct cidr_range *x)
+{
+	return !r->c->force && cidr_set_first_overlap(sync_own(r, family), x) != NULL;
+}
+
+/* Drop the escalations that would cover this host's own network (sync_holds_own). */
+static void sync_drop_own_esc(struct sync_run *r)
+{
+	struct cidr_range x;
+	size_t i, k = 0;
+
+	for (i = 0; i < r->st.nesc; i++) {
+		x = widen_esc_range(&r->st.esc[i]);
+		if (!sync_holds_own(r, r->st.esc[i].family, &x))
+			r->st.esc[k++] = r->st.esc[i];
+	}
+	r->st.nesc = k;
+}
+
+/* A prefix escalated (state_escalate): say why, and in follow mode ban it at once. */
+static void sync_on_escalate(const struct widen_esc *esc, void *arg)
+{
+	struct sync_run *r = arg;
+	struct cidr_range x = widen_esc_range(esc), u;
+	char p[CIDR_TEXT_MAX], banned[8 * CIDR_TEXT_MAX], one[CIDR_TEXT_MAX];
+	size_t i, len = 0, shown = 0;
+	const struct state_entry *e;
+
+	banned[0] = '\0';
+	cidr_range_format(&x, esc->family, p, sizeof(p));
+	if (sync_holds_own(r, esc->family, &x)) {
+		log_info("escalate refused prefix=%s reason=holds_this_host units=%u", p,
+			 esc->units);
+		return;
+	}
+	/* The bans inside it, as evidence; a few are enough for a log line. */
+	for (i = 0; i < r->st.n && shown < 6 && len < sizeof(banned); i++) {
+		e = &r->st.e[i];
+		u = state_entry_range(e);
+		if (e->family != esc->family || e->expires <= r->now || e->prefix <= esc->len ||
+		    cidr_addr_cmp(&u.first, &x.first) < 0 || cidr_addr_cmp(&u.last, &x.last) > 0)
+			continue;
+		cidr_range_format(&u, esc->family, one, sizeof(one));
+		len += (size_t)snprintf(banned + len, sizeof(banned) - len, "%s%s",
+					shown > 0 ? "," : "", one);
+		shown++;
+	}
+	log_info("escalate prefix=%s reason=banned_prefixes_inside units=%u escalate_count=%u "
+		 "banned=%s%s expires_in=%llds",
+		 p, esc->units, r->c->policy.widen.escalate_count, banned,
+		 esc->units > shown ? ",..." : "", (long long)(esc->expires - r->now));
+	if (r->follow_phase && sync_pend(r, esc->family, &x, esc->expires) < 0)
+		log_warn("escalating %s", p);
+}
+
 static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 {
 	struct sync_run *r = arg;
-	struct state_policy pol;
 	struct state_entry *e;
-	struct cidr_range x;
-	char a[64];
+	struct state_policy pol = r->c->policy;
+	struct cidr_range x = widen_ban(&pol.widen, hit->family, &hit->addr);
+	char a[64], pfx[CIDR_TEXT_MAX];
 	bool was_active;
-	int b = hit->family == 4 ? SET_BLOCK4 : SET_BLOCK6;
+	int rc;
 
 	cidr_addr_format(&hit->addr, hit->family, a, sizeof(a));
 	if (!r->c->force && cidr_set_contains(&r->never[hit->family == 4 ? 0 : 1], &hit->addr)) {
@@ -131,10 +207,14 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 			  mlog_reason_name(hit->reason));
 		return 0;
 	}
-	e = state_find(&r->st, hit->family, &hit->addr);
+	if (cidr_addr_cmp(&x.first, &x.last) != 0 && sync_holds_own(r, hit->family, &x)) {
+		pol.widen.ban_prefix4 = 32;
+		pol.widen.ban_prefix6 = 128;
+		x = widen_ban(&pol.widen, hit->family, &hit->addr);
+	}
+	e = state_find(&r->st, hit->family, &x.first, widen_ban_len(&pol.widen, hit->family));
 	was_active = e != NULL && e->expires > r->now;
 	/* Traps and the admin's own patterns bring their own first ban (issue 19). */
-	pol = r->c->policy;
 	if (hit->bantime > 0) {
 		pol.bantime = hit->bantime;
 		if (pol.banmax < pol.bantime)
@@ -164,15 +244,17 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 			  mlog_reason_name(hit->reason), hit->detail, e->hits);
 		return 0;
 	}
-	log_info("ban src=%s reason=%s detail=%s hits=%u bans=%u expires_in=%llds", a,
-		 mlog_reason_name(hit->reason), hit->detail, e->hits, e->bans,
+	cidr_range_format(&x, hit->family, pfx, sizeof(pfx));
+	log_info("ban src=%s reason=%s prefix=%s detail=%s hits=%u bans=%u expires_in=%llds", a,
+		 mlog_reason_name(hit->reason), pfx, hit->detail, e->hits, e->bans,
 		 (long long)(e->expires - r->now));
-	if (was_active || cidr_set_contains(&r->want[b], &hit->addr))
-		return 0;
-	x.first = hit->addr;
-	x.last = hit->addr;
-	x.tag = r->c->kernel_timeouts ? (uint64_t)e->expires : 0;
-	return cidr_set_add(&r->pending[hit->family == 4 ? 0 : 1], &x);
+	if (!was_active && sync_pend(r, hit->family, &x, e->expires) < 0)
+		return -1;
+	/* Its wider prefix may now hold enough banned ones. */
+	rc = state_escalate_at(&r->st, r->now, &r->c->policy.widen, hit->family, &hit->addr,
+			       sync_on_escalate, r);
+	sync_drop_own_esc(r);
+	return rc;
 }
 
 /*
@@ -301,13 +383,18 @@ static int sync_build_want(struct sync_run *r)
 	r->refused += g.refused;
 	r->never_hits += g.never_hits;
 	for (i = 0; i < r->st.n; i++) {
-		if (r->st.e[i].expires <= r->now)
-			continue;
-		x.first = r->st.e[i].addr;
-		x.last = r->st.e[i].addr;
-		x.tag = c->kernel_timeouts ? (uint64_t)r->st.e[i].expires : 0;
-		if (cidr_set_add(&r->want[r->st.e[i].family == 4 ? SET_BLOCK4 : SET_BLOCK6], &x) <
-		    0)
+		x = state_entry_range(&r->st.e[i]);
+		if (r->st.e[i].expires > r->now &&
+		    sync_add_ban(r, &r->want[SET_BLOCK4], r->st.e[i].family, &x,
+				 r->st.e[i].expires) < 0)
+			return -1;
+	}
+	/* Escalated prefixes: subtracted from like every other ban below. */
+	for (i = 0; i < r->st.nesc; i++) {
+		x = widen_esc_range(&r->st.esc[i]);
+		if (r->st.esc[i].expires > r->now &&
+		    sync_add_ban(r, &r->want[SET_BLOCK4], r->st.esc[i].family, &x,
+				 r->st.esc[i].expires) < 0)
 			return -1;
 	}
 	/* The fleet's decisions: a source like the others, so allowlists and limits apply. */
@@ -651,8 +738,10 @@ static int sync_pass(struct sync_run *r, struct input_journal **jp)
 		rc = SYNC_EXIT_ERROR;
 		goto out;
 	}
-	if (state_forget(&r->st, r->now, &c->policy, &expired) < 0)
+	if (state_forget(&r->st, r->now, &c->policy, &expired) < 0 ||
+	    state_escalate(&r->st, r->now, &c->policy.widen, sync_on_escalate, r) < 0)
 		goto out;
+	sync_drop_own_esc(r);
 	if (sync_build_want(r) < 0)
 		goto out;
 	if (sync_share_ok(r) < 0)
@@ -763,6 +852,38 @@ static int sync_refresh(struct sync_run *r, struct input_journal **jp)
 }
 
 /*
+ * Follow mode's new bans as the kernel can take them: merged, without the allowlists, the
+ * admin's unblocks, this host's addresses and never_block (as a full pass would subtract
+ * them), and
+ * without what the sets already hold (an interval set refuses an overlapping element).
+ * 0 or -1.
+ */
+static int sync_carve(struct sync_run *r, int f)
+{
+	struct cidr_set *p = &r->pending[f];
+	struct cidr_set cut;
+	size_t i;
+	int rc = -1;
+
+	cidr_set_init(&cut, p->family);
+	if (cidr_set_merge(p) < 0 || cidr_set_subtract(p, &r->want[SET_ALLOW4 + f]) < 0 ||
+	    admin_ranges(&r->st.admin, ADMIN_UNBLOCK, p->family, r->now, &cut) < 0 ||
+	    cidr_set_merge(&cut) < 0 || cidr_set_subtract(p, &cut) < 0 ||
+	    (!r->c->force &&
+	     (cidr_set_subtract(p, &r->own[f]) < 0 || cidr_set_subtract(p, &r->never[f]) < 0)))
+		goto out;
+	cidr_set_clear(&cut);
+	/* One element may overlap two new ranges: merged, it is subtracted once. */
+	for (i = 0; i < p->n; i++)
+		if (cidr_set_overlapping(&r->want[SET_BLOCK4 + f], &p->r[i], &cut) < 0)
+			goto out;
+	rc = cidr_set_merge(&cut) < 0 ? -1 : cidr_set_subtract(p, &cut);
+out:
+	cidr_set_free(&cut);
+	return rc;
+}
+
+/*
  * Someone else changed our lists (flush ruleset, a firewall reload, nft flush set, a setup)
  * or the generation moved under us: our picture of the kernel is void, and a delta from it
  * would leave the kernel holding only the new bans. A full pass in replace mode puts the
@@ -869,6 +990,12 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 			last_full = r->now;
 			dirty = false;
 			continue;
+		}
+		for (f = 0; f < 2; f++) {
+			if (r->pending[f].n > 0 && sync_carve(r, f) < 0) {
+				log_warn("follow: preparing new bans");
+				cidr_set_clear(&r->pending[f]);
+			}
 		}
 		if (r->pending[0].n + r->pending[1].n == 0) {
 			if (dirty && r->now - last_save >= 10) {

@@ -17,7 +17,9 @@
 #include "strnum.h"
 #include "sync_mlog.h"
 
-#define STATE_MAGIC "# nftarpit-sync state 1"
+/* Version 2: bans are prefixes with the address seen, escalations. 1 is still read. */
+#define STATE_MAGIC    "# nftarpit-sync state 2"
+#define STATE_MAGIC_V1 "# nftarpit-sync state 1"
 
 void state_policy_default(struct state_policy *p)
 {
@@ -32,6 +34,7 @@ void state_policy_default(struct state_policy *p)
 		p->threshold[i] = 1;
 		p->window[i] = 3600;
 	}
+	widen_policy_default(&p->widen);
 }
 
 void state_init(struct state *st)
@@ -47,6 +50,7 @@ void state_free(struct state *st)
 {
 	free(st->e);
 	free(st->index);
+	free(st->esc);
 	admin_free(&st->admin);
 	state_init(st);
 }
@@ -101,7 +105,8 @@ static int state_reindex(struct state *st, size_t want)
 	return 0;
 }
 
-struct state_entry *state_find(const struct state *st, int family, const struct cidr_addr *addr)
+struct state_entry *state_find(const struct state *st, int family, const struct cidr_addr *addr,
+			       unsigned int prefix)
 {
 	size_t h;
 	struct state_entry *e;
@@ -111,7 +116,8 @@ struct state_entry *state_find(const struct state *st, int family, const struct 
 	h = state_hash(st, family, addr);
 	while (st->index[h] != 0) {
 		e = &st->e[st->index[h] - 1];
-		if (e->family == family && cidr_addr_cmp(&e->addr, addr) == 0)
+		if (e->family == family && e->prefix == prefix &&
+		    cidr_addr_cmp(&e->addr, addr) == 0)
 			return e;
 		h = (h + 1) & (st->index_cap - 1);
 	}
@@ -222,7 +228,9 @@ static bool state_pending(struct state_entry *e, unsigned int reason, int64_t no
 struct state_entry *state_hit(struct state *st, int family, const struct cidr_addr *addr,
 			      unsigned int reason, int64_t now, const struct state_policy *p)
 {
-	struct state_entry *e = state_find(st, family, addr);
+	struct cidr_range r = widen_ban(&p->widen, family, addr);
+	unsigned int len = widen_ban_len(&p->widen, family);
+	struct state_entry *e = state_find(st, family, &r.first, len);
 	struct state_entry n;
 
 	if (e == NULL && p->max_entries > 0 && st->n >= p->max_entries &&
@@ -231,12 +239,16 @@ struct state_entry *state_hit(struct state *st, int family, const struct cidr_ad
 	if (e == NULL) {
 		memset(&n, 0, sizeof(n));
 		n.family = family;
-		n.addr = *addr;
+		n.addr = r.first;
+		n.prefix = len;
 		n.first = now;
 		e = state_append(st, &n);
 		if (e == NULL)
 			return NULL;
 	}
+	/* The latest address named, also while a threshold keeps the ban pending. */
+	if (now >= e->last)
+		e->seen = *addr;
 	if (state_pending(e, reason, now, p))
 		return e;
 	if (e->bans == 0 || e->expires <= now)
@@ -266,6 +278,237 @@ int state_forget(struct state *st, int64_t now, const struct state_policy *p, si
 	return 0;
 }
 
+struct cidr_range state_entry_range(const struct state_entry *e)
+{
+	return cidr_prefix_of(&e->addr, e->family, e->prefix);
+}
+
+const struct state_entry *state_covering(const struct state *st, int family,
+					 const struct cidr_addr *addr, size_t *i)
+{
+	struct cidr_range r;
+
+	for (; *i < st->n; (*i)++) {
+		if (st->e[*i].family != family)
+			continue;
+		r = state_entry_range(&st->e[*i]);
+		if (cidr_addr_cmp(&r.first, addr) <= 0 && cidr_addr_cmp(addr, &r.last) <= 0)
+			return &st->e[(*i)++];
+	}
+	return NULL;
+}
+
+/*
+ * widen_escalate() over the entries, or (within != NULL) only over those inside the
+ * escalation prefix within: a scan that copies the few it finds. 0 or -1.
+ */
+static int state_esc_compute(const struct state *st, int64_t now, const struct widen_policy *p,
+			     const struct widen_esc *within, struct widen_esc **out, size_t *nout)
+{
+	struct widen_ban *b = NULL, *grown;
+	const struct state_entry *e;
+	struct cidr_range w;
+	struct cidr_addr host = {0, 0};
+	size_t i, nb = 0, cap = within == NULL ? st->n : 0;
+	int rc;
+
+	if (within != NULL) {
+		/* The host bits of within, so that the scan masks inline. */
+		w = widen_esc_range(within);
+		host.hi = w.first.hi ^ w.last.hi;
+		host.lo = w.first.lo ^ w.last.lo;
+	}
+
+	if (cap > 0) {
+		b = calloc(cap, sizeof(*b));
+		if (b == NULL)
+			return -1;
+	}
+	for (i = 0; i < st->n; i++) {
+		e = &st->e[i];
+		if (within != NULL && (e->family != within->family || e->prefix <= within->len ||
+				       (e->addr.hi & ~host.hi) != w.first.hi ||
+				       (e->addr.lo & ~host.lo) != w.first.lo))
+			continue;
+		if (nb == cap) {
+			cap = cap > 0 ? 2 * cap : 16;
+			grown = reallocarray(b, cap, sizeof(*b));
+			if (grown == NULL) {
+				free(b);
+				return -1;
+			}
+			b = grown;
+		}
+		b[nb].family = e->family;
+		b[nb].first = e->addr;
+		b[nb].len = e->prefix;
+		b[nb].expires = e->expires;
+		nb++;
+	}
+	rc = widen_escalate(p, b, nb, now, out, nout);
+	free(b);
+	return rc;
+}
+
+/* st->esc stays sorted by family, address and length, so that lookups are binary. */
+static int state_esc_cmp(const void *a, const void *b)
+{
+	const struct widen_esc *x = a, *y = b;
+	int c;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	c = cidr_addr_cmp(&x->first, &y->first);
+	if (c == 0 && x->len != y->len)
+		c = x->len < y->len ? -1 : 1;
+	return c;
+}
+
+/* Where e's prefix is in st->esc, or would go; *found says whether it is there. */
+static size_t state_esc_index(const struct state *st, const struct widen_esc *e, bool *found)
+{
+	size_t lo = 0, hi = st->nesc, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (state_esc_cmp(&st->esc[mid], e) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < st->nesc && state_esc_cmp(&st->esc[lo], e) == 0;
+	return lo;
+}
+
+/*
+ * An escalation that goes on keeps its since; a new one, or one whose predecessor had run
+ * out, starts now and goes to fresh.
+ */
+static void state_esc_since(const struct state *st, struct widen_esc *e, int64_t now,
+			    void (*fresh)(const struct widen_esc *e, void *arg), void *arg)
+{
+	bool found;
+	size_t k = state_esc_index(st, e, &found);
+	bool goes_on = found && st->esc[k].expires > now;
+
+	e->since = goes_on ? st->esc[k].since : now;
+	if (!goes_on && fresh != NULL)
+		fresh(e, arg);
+}
+
+int state_escalate(struct state *st, int64_t now, const struct widen_policy *p,
+		   void (*fresh)(const struct widen_esc *e, void *arg), void *arg)
+{
+	struct widen_esc *esc = NULL;
+	size_t i, nesc = 0;
+
+	if (state_esc_compute(st, now, p, NULL, &esc, &nesc) < 0)
+		return -1;
+	/* A master list edited by hand may hold them in any order. */
+	if (st->nesc > 1)
+		qsort(st->esc, st->nesc, sizeof(*st->esc), state_esc_cmp);
+	for (i = 0; i < nesc; i++)
+		state_esc_since(st, &esc[i], now, fresh, arg);
+	if (nesc > 1)
+		qsort(esc, nesc, sizeof(*esc), state_esc_cmp);
+	free(st->esc);
+	st->esc = esc;
+	st->nesc = nesc;
+	return 0;
+}
+
+int state_escalate_at(struct state *st, int64_t now, const struct widen_policy *p, int family,
+		      const struct cidr_addr *a,
+		      void (*fresh)(const struct widen_esc *e, void *arg), void *arg)
+{
+	struct widen_esc *esc = NULL, probe, *grown;
+	size_t nesc = 0, k;
+	bool found;
+
+	if (!widen_escalates(p, family))
+		return 0;
+	memset(&probe, 0, sizeof(probe));
+	probe.family = family;
+	probe.len = widen_escalate_len(p, family);
+	probe.first = cidr_prefix_of(a, family, probe.len).first;
+	if (state_esc_compute(st, now, p, &probe, &esc, &nesc) < 0)
+		return -1;
+	k = state_esc_index(st, &probe, &found);
+	if (nesc == 0) {
+		free(esc);
+		if (found) {
+			memmove(&st->esc[k], &st->esc[k + 1],
+				(st->nesc - k - 1) * sizeof(*st->esc));
+			st->nesc--;
+		}
+		return 0;
+	}
+	state_esc_since(st, &esc[0], now, fresh, arg);
+	if (!found) {
+		grown = reallocarray(st->esc, st->nesc + 1, sizeof(*grown));
+		if (grown == NULL) {
+			free(esc);
+			return -1;
+		}
+		st->esc = grown;
+		memmove(&st->esc[k + 1], &st->esc[k], (st->nesc - k) * sizeof(*st->esc));
+		st->nesc++;
+	}
+	st->esc[k] = esc[0];
+	free(esc);
+	return 0;
+}
+
+const char *state_ban_src_name(enum state_ban_src s)
+{
+	static const char *const names[STATE_BAN_SRCS] = {"log", "escalated", "admin"};
+
+	return (unsigned int)s < STATE_BAN_SRCS ? names[s] : "?";
+}
+
+void state_count_bans(const struct state *st, int64_t now, struct state_ban_counts *c)
+{
+	const struct admin_entry *a;
+	size_t i;
+	int len;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < st->n; i++)
+		if (st->e[i].expires > now && st->e[i].prefix <= 128)
+			c->n[st->e[i].family == 4 ? 0 : 1][st->e[i].prefix][STATE_BAN_LOG]++;
+	for (i = 0; i < st->nesc; i++)
+		if (st->esc[i].expires > now && st->esc[i].len <= 128)
+			c->n[st->esc[i].family == 4 ? 0 : 1][st->esc[i].len][STATE_BAN_ESCALATED]++;
+	for (i = 0; i < st->admin.n; i++) {
+		a = &st->admin.e[i];
+		if (a->kind != ADMIN_BLOCK || !admin_active(a, now))
+			continue;
+		len = cidr_range_prefix_len(&a->r, a->family);
+		c->n[a->family == 4 ? 0 : 1][len < 0 ? STATE_BAN_RANGE : len][STATE_BAN_ADMIN]++;
+	}
+}
+
+size_t state_ban_rows(const struct state_ban_counts *c, struct state_ban_row *rows)
+{
+	size_t n = 0;
+	int src, f, l;
+
+	for (src = 0; src < STATE_BAN_SRCS; src++) {
+		for (f = 0; f < 2; f++) {
+			for (l = STATE_BAN_RANGE; l >= 0; l--) {
+				if (c->n[f][l][src] == 0)
+					continue;
+				rows[n].src = (enum state_ban_src)src;
+				rows[n].family = f == 0 ? 4 : 6;
+				rows[n].len = l == STATE_BAN_RANGE ? -1 : l;
+				rows[n].count = c->n[f][l][src];
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
 struct state_pos *state_pos_get(struct state *st, const char *path)
 {
 	size_t i;
@@ -281,26 +524,34 @@ struct state_pos *state_pos_get(struct state *st, const char *path)
 	return &st->pos[st->npos++];
 }
 
-/* "key=value" at *p, value a decimal in [min, max]; advances *p past it. */
-static int state_field(char **p, const char *key, long long min, long long max, long long *out)
+/* The value of "key=value" at *p, terminated in place; advances *p past it. NULL: no key. */
+static char *state_value(char **p, const char *key)
 {
 	size_t k = strlen(key);
 	char *v, *end;
-	const char *errstr;
 
 	while (**p == ' ')
 		(*p)++;
 	if (strncmp(*p, key, k) != 0 || (*p)[k] != '=')
-		return -1;
+		return NULL;
 	v = *p + k + 1;
 	end = v + strcspn(v, " ");
 	if (*end != '\0')
 		*end++ = '\0';
-	*out = strnum_parse(v, min, max, &errstr);
-	if (errstr != NULL)
-		return -1;
 	*p = end;
-	return 0;
+	return v;
+}
+
+/* "key=value" at *p, value a decimal in [min, max]; advances *p past it. */
+static int state_field(char **p, const char *key, long long min, long long max, long long *out)
+{
+	const char *errstr;
+	char *v = state_value(p, key);
+
+	if (v == NULL)
+		return -1;
+	*out = strnum_parse(v, min, max, &errstr);
+	return errstr != NULL ? -1 : 0;
 }
 
 static int state_parse_sources(const char *s, uint32_t *out)
@@ -318,25 +569,55 @@ static int state_parse_sources(const char *s, uint32_t *out)
 	return 0;
 }
 
-static int state_parse_ban(struct state *st, char *p)
+/* "key=ADDR" at *p, an address of family inside r; advances *p past it. */
+static int state_addr_field(char **p, const char *key, int family, const struct cidr_range *r,
+			    struct cidr_addr *out)
+{
+	char *v = state_value(p, key);
+	int f;
+
+	if (v == NULL || cidr_parse_addr(v, &f, out) < 0 || f != family ||
+	    cidr_addr_cmp(out, &r->first) < 0 || cidr_addr_cmp(out, &r->last) > 0)
+		return -1;
+	return 0;
+}
+
+/* A prefix with its host bits clear (no range, no normalising); its length or -1. */
+static int state_parse_prefix(char *p, int *family, struct cidr_range *r)
+{
+	char err[128];
+
+	if (cidr_parse(p, family, r, err, sizeof(err)) != CIDR_OK)
+		return -1;
+	return cidr_range_prefix_len(r, *family);
+}
+
+/*
+ * "ban PREFIX seen=ADDR first= ..." (version 2) or "ban ADDR first= ..." (version 1,
+ * single addresses before prefix bans: seen is the address itself).
+ */
+static int state_parse_ban(struct state *st, char *p, int version)
 {
 	struct state_entry e;
 	struct cidr_range r;
-	char err[128];
 	char *sp = strchr(p, ' ');
 	long long v[6];
 	static const char *const keys[] = {"first", "last", "expires", "hits", "bans"};
-	int i;
+	int i, len;
 
 	if (sp == NULL)
 		return -1;
 	*sp = '\0';
 	memset(&e, 0, sizeof(e));
-	if (cidr_parse(p, &e.family, &r, err, sizeof(err)) != CIDR_OK ||
-	    cidr_addr_cmp(&r.first, &r.last) != 0)
+	len = state_parse_prefix(p, &e.family, &r);
+	if (len < 0 || (version == 1 && len != (e.family == 4 ? 32 : 128)))
 		return -1;
 	e.addr = r.first;
+	e.prefix = (unsigned int)len;
+	e.seen = r.first;
 	p = sp + 1;
+	if (version >= 2 && state_addr_field(&p, "seen", e.family, &r, &e.seen) < 0)
+		return -1;
 	for (i = 0; i < 5; i++) {
 		if (state_field(&p, keys[i], 0, i < 3 ? INT64_MAX : UINT32_MAX, &v[i]) < 0)
 			return -1;
@@ -350,9 +631,49 @@ static int state_parse_ban(struct state *st, char *p)
 	e.expires = v[2];
 	e.hits = (uint32_t)v[3];
 	e.bans = (uint32_t)v[4];
-	if (state_find(st, e.family, &e.addr) != NULL)
+	if (state_find(st, e.family, &e.addr, e.prefix) != NULL)
 		return -1;
 	return state_append(st, &e) == NULL ? -1 : 0;
+}
+
+/* "escalate PREFIX since= expires= units=" */
+static int state_parse_esc(struct state *st, char *p)
+{
+	struct widen_esc e, *grown;
+	struct cidr_range r;
+	char *sp = strchr(p, ' ');
+	long long v[3];
+	static const char *const keys[] = {"since", "expires", "units"};
+	int i, len;
+
+	if (sp == NULL)
+		return -1;
+	*sp = '\0';
+	memset(&e, 0, sizeof(e));
+	len = state_parse_prefix(p, &e.family, &r);
+	if (len < 0)
+		return -1;
+	e.first = r.first;
+	e.len = (unsigned int)len;
+	p = sp + 1;
+	for (i = 0; i < 3; i++) {
+		if (state_field(&p, keys[i], 0, i < 2 ? INT64_MAX : UINT32_MAX, &v[i]) < 0)
+			return -1;
+	}
+	while (*p == ' ')
+		p++;
+	if (*p != '\0')
+		return -1;
+	e.since = v[0];
+	e.expires = v[1];
+	e.units = (unsigned int)v[2];
+	/* One at a time: a master list holds few escalations. */
+	grown = reallocarray(st->esc, st->nesc + 1, sizeof(*grown));
+	if (grown == NULL)
+		return -1;
+	st->esc = grown;
+	st->esc[st->nesc++] = e;
+	return 0;
 }
 
 static int state_parse_file(struct state *st, char *p)
@@ -391,6 +712,7 @@ int state_load(struct state *st, const char *path, char *err, size_t errlen)
 	ssize_t len;
 	unsigned int lineno = 0;
 	bool ended = false;
+	int version = 2;
 	long long count;
 	const char *errstr;
 	const char *why = NULL;
@@ -416,11 +738,16 @@ int state_load(struct state *st, const char *path, char *err, size_t errlen)
 		if (ended) {
 			why = "text after the end line";
 		} else if (lineno == 1) {
-			if (strcmp(line, STATE_MAGIC) != 0)
+			if (strcmp(line, STATE_MAGIC_V1) == 0)
+				version = 1;
+			else if (strcmp(line, STATE_MAGIC) != 0)
 				why = "not an nftarpit-sync state file (bad first line)";
 		} else if (strncmp(line, "ban ", 4) == 0) {
-			if (state_parse_ban(st, line + 4) < 0)
+			if (state_parse_ban(st, line + 4, version) < 0)
 				why = "bad or duplicate ban line";
+		} else if (version >= 2 && strncmp(line, "escalate ", 9) == 0) {
+			if (state_parse_esc(st, line + 9) < 0)
+				why = "bad escalate line";
 		} else if (strncmp(line, "admin ", 6) == 0) {
 			if (admin_parse_line(&st->admin, line + 6) < 0)
 				why = "bad admin line";
@@ -479,7 +806,8 @@ static void state_write_sources(FILE *f, uint32_t sources)
 
 static int state_write(FILE *f, const struct state *st)
 {
-	char a[64];
+	char a[CIDR_TEXT_MAX], seen[64];
+	struct cidr_range r;
 	size_t i;
 
 	fprintf(f, "%s\n", STATE_MAGIC);
@@ -491,12 +819,22 @@ static int state_write(FILE *f, const struct state *st)
 			(unsigned long long)st->pos[i].off, (unsigned long long)st->pos[i].head,
 			st->pos[i].path);
 	for (i = 0; i < st->n; i++) {
-		cidr_addr_format(&st->e[i].addr, st->e[i].family, a, sizeof(a));
-		fprintf(f, "ban %s first=%lld last=%lld expires=%lld hits=%u bans=%u src=", a,
-			(long long)st->e[i].first, (long long)st->e[i].last,
+		r = state_entry_range(&st->e[i]);
+		cidr_range_format(&r, st->e[i].family, a, sizeof(a));
+		cidr_addr_format(&st->e[i].seen, st->e[i].family, seen, sizeof(seen));
+		fprintf(f,
+			"ban %s seen=%s first=%lld last=%lld expires=%lld hits=%u bans=%u src=", a,
+			seen, (long long)st->e[i].first, (long long)st->e[i].last,
 			(long long)st->e[i].expires, st->e[i].hits, st->e[i].bans);
 		state_write_sources(f, st->e[i].sources);
 		fputc('\n', f);
+	}
+	for (i = 0; i < st->nesc; i++) {
+		r = widen_esc_range(&st->esc[i]);
+		cidr_range_format(&r, st->esc[i].family, a, sizeof(a));
+		fprintf(f, "escalate %s since=%lld expires=%lld units=%u\n", a,
+			(long long)st->esc[i].since, (long long)st->esc[i].expires,
+			st->esc[i].units);
 	}
 	admin_write(f, &st->admin);
 	fprintf(f, "end %zu\n", st->n);

@@ -45,14 +45,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(state_save(&st, out, err, sizeof(err)) == 0, "what loads does not save", err);
 	state_init(&back);
 	check(state_load(&back, out, err, sizeof(err)) == 0, "what we saved does not load", err);
-	check(back.n == st.n && back.npos == st.npos && strcmp(back.cursor, st.cursor) == 0,
+	check(back.n == st.n && back.npos == st.npos && strcmp(back.cursor, st.cursor) == 0 &&
+		      back.nesc == st.nesc && back.admin.n == st.admin.n,
 	      "save and load do not round-trip", "");
+	for (i = 0; i < st.nesc; i++)
+		check(memcmp(&st.esc[i], &back.esc[i], sizeof(st.esc[i])) == 0,
+		      "an escalation changed through save and load", "");
 	for (i = 0; i < st.n; i++) {
 		const struct state_entry *a = &st.e[i];
-		const struct state_entry *b = state_find(&back, a->family, &a->addr);
+		const struct state_entry *b = state_find(&back, a->family, &a->addr, a->prefix);
 
 		check(b != NULL && b->expires == a->expires && b->hits == a->hits &&
-			      b->bans == a->bans && b->last == a->last,
+			      b->bans == a->bans && b->last == a->last &&
+			      cidr_addr_cmp(&b->seen, &a->seen) == 0,
 		      "an entry changed through save and load", "");
 	}
 	state_free(&back);

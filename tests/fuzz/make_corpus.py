@@ -124,6 +124,15 @@ admin allow 192.0.2.7 added=1700000000 expires=1700003600 reason=customer
 end 2
 """)
     seed("fuzz_state", b"# nftarpit-sync state 1\nend 0\n")
+    # Version 2: prefix bans with the address seen, escalations, a widened admin block.
+    seed("fuzz_state", b"""# nftarpit-sync state 2
+ban 198.51.100.10 seen=198.51.100.10 first=1700000000 last=1700000100 expires=1700086400 hits=3 bans=1 src=rbl
+ban 2001:db8:c::/64 seen=2001:db8:c::2 first=1700000000 last=1700000000 expires=1700086400 hits=1 bans=1 src=dnsbl
+ban 2001:db8:c:1::/64 seen=2001:db8:c:1::ffff first=1700000000 last=1700000000 expires=1700086400 hits=1 bans=1 src=dnsbl
+escalate 2001:db8:c::/48 since=1700000000 expires=1700086400 units=3
+admin block 2001:db8:d::/64 added=1700000000 expires=0 seen=2001:db8:d::9 reason=manual
+end 3
+""")
     return 0
 
 

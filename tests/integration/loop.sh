@@ -83,6 +83,8 @@ dnsbl_start() {
 	:127.0.0.2:Listed by the nftarpit test DNSBL, see http://bl.example.org/\$
 	$SPAM6
 	ZONE
+	# More listed IPv6 addresses, one a line (test_prefix).
+	printf '%s\n' ${DNSBL_EXTRA6:-} >>"$WORK/dnsbl/zone6"
 	chmod -R a+rX "$WORK/dnsbl"
 	in_srv rbldnsd -b 127.0.0.1/53 -r "$WORK/dnsbl" -w / -p "$WORK/dnsbl/pid" \
 		"$DNSBL:ip4set:zone4" "$DNSBL:ip6trie:zone6" >"$WORK/rbldnsd.log" 2>&1 ||

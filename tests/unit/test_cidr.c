@@ -306,12 +306,72 @@ static void test_subtract_hole(void **state)
 	cidr_set_free(&sub);
 }
 
+/* A prefix of an address, and the ranges of a sorted set that overlap a range. */
+static void test_prefix_of_and_overlapping(void **state)
+{
+	struct cidr_set s, out;
+	struct cidr_range r, x;
+	struct cidr_addr a;
+	char text[CIDR_TEXT_MAX];
+	int f;
+	unsigned int i;
+
+	assert_int_equal(cidr_parse_addr("2001:db8:c::ffff", &f, &a), 0);
+	r = cidr_prefix_of(&a, 6, 64);
+	cidr_range_format(&r, 6, text, sizeof(text));
+	assert_string_equal(text, "2001:db8:c::/64");
+	assert_int_equal(cidr_range_prefix_len(&r, 6), 64);
+	r = cidr_prefix_of(&a, 6, 128);
+	assert_int_equal(cidr_addr_cmp(&r.first, &a), 0);
+	assert_int_equal(cidr_addr_cmp(&r.last, &a), 0);
+	assert_int_equal(cidr_parse_addr("198.51.100.77", &f, &a), 0);
+	r = cidr_prefix_of(&a, 4, 24);
+	cidr_range_format(&r, 4, text, sizeof(text));
+	assert_string_equal(text, "198.51.100.0/24");
+	r = cidr_prefix_of(&a, 4, 0);
+	assert_int_equal(r.last.hi, 0);
+	assert_int_equal(r.last.lo, 0xffffffffu);
+	r.last.lo--;
+	assert_int_equal(cidr_range_prefix_len(&r, 4), -1);
+
+	/* Ranges [10i, 10i + 4] for i < 10; which of them overlap [x.first, x.last]. */
+	cidr_set_init(&s, 4);
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < 10; i++) {
+		r.first.lo = 10 * i;
+		r.last.lo = 10 * i + 4;
+		assert_int_equal(cidr_set_add(&s, &r), 0);
+	}
+	memset(&x, 0, sizeof(x));
+	for (x.first.lo = 0; x.first.lo < 100; x.first.lo += 3) {
+		for (x.last.lo = x.first.lo; x.last.lo < 100; x.last.lo += 7) {
+			cidr_set_init(&out, 4);
+			assert_int_equal(cidr_set_overlapping(&s, &x, &out), 0);
+			f = 0;
+			for (i = 0; i < 10; i++) {
+				if (10 * i + 4 < x.first.lo || 10 * i > x.last.lo)
+					continue;
+				assert_true((size_t)f < out.n);
+				assert_int_equal(out.r[f].first.lo, 10 * i);
+				f++;
+			}
+			assert_int_equal(out.n, (size_t)f);
+			cidr_set_free(&out);
+		}
+	}
+	cidr_set_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_table),    cmocka_unit_test(test_keys),
-		cmocka_unit_test(test_prefixes),       cmocka_unit_test(test_merge_model),
-		cmocka_unit_test(test_subtract_model), cmocka_unit_test(test_subtract_hole),
+		cmocka_unit_test(test_parse_table),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_merge_model),
+		cmocka_unit_test(test_subtract_model),
+		cmocka_unit_test(test_subtract_hole),
+		cmocka_unit_test(test_prefix_of_and_overlapping),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

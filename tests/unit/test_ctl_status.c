@@ -180,6 +180,46 @@ static void test_views(void **state)
 	free(st);
 }
 
+/* Bans by prefix length in the three views; an unread master list shows nothing. */
+static void test_bans(void **state)
+{
+	struct status *st = parsed(reply, true, 0);
+	char *text;
+
+	text = render(status_print_json, st);
+	assert_non_null(strstr(text, "\"bans\": null,"));
+	free(text);
+	st->bans_known = true;
+	text = render(print_human, st);
+	assert_non_null(strstr(text, "bans now     none (master list)\n"));
+	free(text);
+	st->bans.n[1][64][STATE_BAN_LOG] = 3;
+	st->bans.n[0][32][STATE_BAN_LOG] = 1;
+	st->bans.n[1][48][STATE_BAN_ESCALATED] = 1;
+	st->bans.n[0][STATE_BAN_RANGE][STATE_BAN_ADMIN] = 2;
+	text = render(print_human, st);
+	assert_non_null(strstr(text, "bans now     log IPv4/32 1, IPv6/64 3; escalated IPv6/48 1; "
+				     "admin IPv4 ranges 2 (master list)\n"));
+	free(text);
+	text = render(status_print_json, st);
+	assert_non_null(strstr(text,
+			       "\"bans\": [{\"family\": 4, \"prefix\": 32, \"source\": "
+			       "\"log\", \"count\": 1}, {\"family\": 6, \"prefix\": 64, "
+			       "\"source\": \"log\", \"count\": 3}, {\"family\": 6, \"prefix\": "
+			       "48, \"source\": \"escalated\", \"count\": 1}, {\"family\": 4, "
+			       "\"prefix\": \"range\", \"source\": \"admin\", \"count\": 2}],"));
+	free(text);
+	text = render(status_print_metrics, st);
+	assert_non_null(strstr(
+		text, "# TYPE nftarpit_bans gauge\n"
+		      "nftarpit_bans{family=\"ipv4\",prefix=\"32\",source=\"log\"} 1\n"
+		      "nftarpit_bans{family=\"ipv6\",prefix=\"64\",source=\"log\"} 3\n"
+		      "nftarpit_bans{family=\"ipv6\",prefix=\"48\",source=\"escalated\"} 1\n"
+		      "nftarpit_bans{family=\"ipv4\",prefix=\"range\",source=\"admin\"} 2\n"));
+	free(text);
+	free(st);
+}
+
 /* Daemon down: metrics still say so (nftarpit_up 0), status names the reason. */
 static void test_down(void **state)
 {
@@ -281,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_proc),  cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_views), cmocka_unit_test(test_down),
 		cmocka_unit_test(test_http),  cmocka_unit_test(test_crowdsec),
+		cmocka_unit_test(test_bans),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -239,7 +239,10 @@ static const char *str(struct json_object *o, const char *k)
 	return json_object_get_string(v);
 }
 
-/* What we push is what the LAPI stores: an alert with one ban decision per address. */
+/*
+ * What we push is what the LAPI stores: an alert with one ban decision per ban, scope Ip
+ * for an address, Range for a wider banned prefix (an IPv6 offender's /64).
+ */
 static void test_alerts(void **state)
 {
 	struct crowdsec_ban b[2];
@@ -250,10 +253,12 @@ static void test_alerts(void **state)
 	memset(b, 0, sizeof(b));
 	assert_int_equal(cidr_parse_addr("203.0.113.66", &fam, &b[0].addr), 0);
 	b[0].family = fam;
+	b[0].prefix = 32;
 	snprintf(b[0].reason, sizeof(b[0].reason), "rbl");
 	b[0].expires = NOW + 3600;
-	assert_int_equal(cidr_parse_addr("2001:db8:bad::10", &fam, &b[1].addr), 0);
+	assert_int_equal(cidr_parse_addr("2001:db8:bad::", &fam, &b[1].addr), 0);
 	b[1].family = fam;
+	b[1].prefix = 64;
 	snprintf(b[1].reason, sizeof(b[1].reason), "pregreet");
 	b[1].expires = NOW + 60;
 	s = crowdsec_alerts_json(b, 2, "mx1", NOW);
@@ -275,8 +280,13 @@ static void test_alerts(void **state)
 	assert_string_equal(str(dec, "value"), "203.0.113.66");
 	a = json_object_array_get_idx(arr, 1);
 	assert_string_equal(str(a, "scenario"), "nftarpit/pregreet");
+	assert_true(json_object_object_get_ex(a, "source", &src));
+	assert_string_equal(str(src, "scope"), "Range");
+	assert_string_equal(str(src, "range"), "2001:db8:bad::/64");
 	assert_true(json_object_object_get_ex(a, "decisions", &decs));
-	assert_string_equal(str(json_object_array_get_idx(decs, 0), "value"), "2001:db8:bad::10");
+	dec = json_object_array_get_idx(decs, 0);
+	assert_string_equal(str(dec, "scope"), "Range");
+	assert_string_equal(str(dec, "value"), "2001:db8:bad::/64");
 	json_object_put(arr);
 	free(s);
 }

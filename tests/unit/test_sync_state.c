@@ -92,7 +92,7 @@ static void test_episodes(void **state)
 	assert_int_equal(gone, 0);
 	assert_int_equal(state_forget(&st, 20000000 + 91 * 86400, &p, &gone), 0);
 	assert_int_equal(gone, 1);
-	assert_null(state_find(&st, 4, &a));
+	assert_null(state_find(&st, 4, &a, 32));
 	state_free(&st);
 }
 
@@ -138,7 +138,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(b.npos, 1);
 	assert_memory_equal(&a.pos[0], &b.pos[0], sizeof(a.pos[0]));
 	assert_string_equal(a.cursor, b.cursor);
-	assert_non_null(state_find(&b, 4, &a.e[7].addr));
+	assert_non_null(state_find(&b, 4, &a.e[7].addr, 32));
 	state_free(&a);
 	state_free(&b);
 }
@@ -196,6 +196,251 @@ static void test_crash_safety(void **state)
 	state_free(&b);
 }
 
+static struct cidr_addr addr(const char *text)
+{
+	struct cidr_addr a;
+	int f;
+
+	assert_int_equal(cidr_parse_addr(text, &f, &a), 0);
+	return a;
+}
+
+static void write_file(const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A hit bans its prefix: the next address of the /64 is the same offender, seen anew. */
+static void test_prefix_bans(void **state)
+{
+	struct state st;
+	struct state_policy p;
+	struct cidr_addr a = addr("2001:db8:c::2"), b = addr("2001:db8:c::ffff");
+	struct cidr_addr c = addr("2001:db8:c:1::2"), v4 = addr("198.51.100.7");
+	struct cidr_range r;
+	struct state_entry *e;
+	size_t i = 0;
+	char text[CIDR_TEXT_MAX];
+
+	state_policy_default(&p);
+	state_init(&st);
+	e = state_hit(&st, 6, &a, MLOG_DNSBL, 1000, &p);
+	assert_int_equal(e->prefix, 64);
+	e = state_hit(&st, 6, &b, MLOG_RBL, 1100, &p);
+	assert_int_equal(st.n, 1);
+	assert_int_equal(e->hits, 2);
+	assert_int_equal(e->bans, 1);
+	assert_memory_equal(&e->seen, &b, sizeof(b));
+	r = state_entry_range(e);
+	cidr_range_format(&r, 6, text, sizeof(text));
+	assert_string_equal(text, "2001:db8:c::/64");
+	/* An older hit read late does not replace the latest address seen. */
+	e = state_hit(&st, 6, &a, MLOG_RBL, 1050, &p);
+	assert_memory_equal(&e->seen, &b, sizeof(b));
+	assert_non_null(state_hit(&st, 6, &c, MLOG_DNSBL, 1200, &p));
+	assert_int_equal(st.n, 2);
+	assert_non_null(state_covering(&st, 6, &b, &i));
+	assert_null(state_covering(&st, 6, &b, &i));
+	e = state_hit(&st, 4, &v4, MLOG_RBL, 1000, &p);
+	assert_int_equal(e->prefix, 32);
+	p.widen.ban_prefix4 = 24;
+	v4 = addr("198.51.100.9");
+	e = state_hit(&st, 4, &v4, MLOG_RBL, 1000, &p);
+	assert_int_equal(e->prefix, 24);
+	assert_int_equal(st.n, 4);
+	state_free(&st);
+}
+
+/* Version 1 files (single addresses) still load; what is saved is version 2. */
+static void test_version1(void **state)
+{
+	struct state a, b;
+	char err[512];
+	size_t i;
+
+	write_file("# nftarpit-sync state 1\n"
+		   "file dev=1 ino=2 off=3 head=4 path=/var/log/mail.log\n"
+		   "ban 198.51.100.7 first=10 last=20 expires=90000 hits=2 bans=1 src=rbl\n"
+		   "ban 2001:db8:c::2 first=10 last=30 expires=90000 hits=1 bans=1 src=dnsbl\n"
+		   "admin block 203.0.113.0/24 added=5 expires=0 reason=x\n"
+		   "end 2\n");
+	state_init(&a);
+	if (state_load(&a, path, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(a.e[1].prefix, 128);
+	assert_memory_equal(&a.e[1].seen, &a.e[1].addr, sizeof(a.e[1].addr));
+	assert_non_null(state_find(&a, 6, &a.e[1].addr, 128));
+	assert_int_equal(a.admin.n, 1);
+	assert_int_equal(state_save(&a, path, err, sizeof(err)), 0);
+	state_init(&b);
+	if (state_load(&b, path, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(b.n, 2);
+	for (i = 0; i < a.n; i++)
+		assert_memory_equal(&a.e[i], &b.e[i], sizeof(a.e[i]));
+	state_free(&a);
+	state_free(&b);
+
+	/* Refused: a prefix in version 1, a seen address outside its prefix, host bits. */
+	write_file("# nftarpit-sync state 1\n"
+		   "ban 2001:db8:c::/64 first=10 last=30 expires=90000 hits=1 bans=1 src=dnsbl\n"
+		   "end 1\n");
+	state_init(&a);
+	assert_int_equal(state_load(&a, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: bad or duplicate ban line"));
+	state_free(&a);
+	write_file("# nftarpit-sync state 2\n"
+		   "ban 2001:db8:c::/64 seen=2001:db8:d::2 first=10 last=30 expires=90000 hits=1 "
+		   "bans=1 src=dnsbl\n"
+		   "end 1\n");
+	state_init(&a);
+	assert_int_equal(state_load(&a, path, err, sizeof(err)), -1);
+	state_free(&a);
+	write_file("# nftarpit-sync state 2\n"
+		   "ban 2001:db8:c::1/64 seen=2001:db8:c::2 first=10 last=30 expires=90000 hits=1 "
+		   "bans=1 src=dnsbl\n"
+		   "end 1\n");
+	state_init(&a);
+	assert_int_equal(state_load(&a, path, err, sizeof(err)), -1);
+	state_free(&a);
+	/* Version 1 knows no escalations. */
+	write_file("# nftarpit-sync state 1\n"
+		   "escalate 2001:db8:c::/48 since=1 expires=2 units=3\n"
+		   "end 0\n");
+	state_init(&a);
+	assert_int_equal(state_load(&a, path, err, sizeof(err)), -1);
+	state_free(&a);
+}
+
+static int fresh_calls;
+
+static void on_fresh(const struct widen_esc *e, void *arg)
+{
+	fresh_calls++;
+	assert_int_equal(e->len, 48);
+}
+
+/* Escalations are kept in the master list with their start, and round-trip. */
+static void test_escalation_kept(void **state)
+{
+	struct state a, b;
+	struct state_policy p;
+	struct cidr_addr x;
+	struct state_ban_counts c;
+	char err[512];
+	const char *const hits[] = {"2001:db8:c::2", "2001:db8:c:1::2", "2001:db8:c:2::2"};
+	size_t i;
+
+	state_policy_default(&p);
+	state_init(&a);
+	for (i = 0; i < 3; i++) {
+		x = addr(hits[i]);
+		assert_non_null(state_hit(&a, 6, &x, MLOG_DNSBL, 1000 + (int64_t)i, &p));
+		assert_int_equal(state_escalate(&a, 1000 + (int64_t)i, &p.widen, on_fresh, NULL),
+				 0);
+	}
+	assert_int_equal(fresh_calls, 1);
+	assert_int_equal(a.nesc, 1);
+	assert_int_equal(a.esc[0].since, 1002);
+	assert_int_equal(a.esc[0].units, 3);
+	/* The third-latest unit's expiry: the first hit's ban. */
+	assert_int_equal(a.esc[0].expires, 1000 + 86400);
+	/* Recomputed later: the same escalation, since kept, not fresh again. */
+	assert_int_equal(state_escalate(&a, 5000, &p.widen, on_fresh, NULL), 0);
+	assert_int_equal(fresh_calls, 1);
+	assert_int_equal(a.esc[0].since, 1002);
+	state_count_bans(&a, 5000, &c);
+	assert_int_equal(c.n[1][64][STATE_BAN_LOG], 3);
+	assert_int_equal(c.n[1][48][STATE_BAN_ESCALATED], 1);
+	assert_int_equal(state_save(&a, path, err, sizeof(err)), 0);
+	state_init(&b);
+	if (state_load(&b, path, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(b.nesc, 1);
+	assert_memory_equal(&a.esc[0], &b.esc[0], sizeof(a.esc[0]));
+	/* Once the first ban ends, two are left: the escalation goes. */
+	assert_int_equal(state_escalate(&b, 1000 + 86400, &p.widen, NULL, NULL), 0);
+	assert_int_equal(b.nesc, 0);
+	state_free(&a);
+	state_free(&b);
+}
+
+static int count_fresh(const struct widen_esc *e, void *arg)
+{
+	(*(unsigned int *)arg)++;
+	return 0;
+}
+
+static void on_fresh_count(const struct widen_esc *e, void *arg)
+{
+	(void)count_fresh(e, arg);
+}
+
+/*
+ * Whether the escalations of a in force at now are those of b, since included (units is
+ * the count when last computed, so it may lag in a).
+ */
+static void same_escalations(const struct state *a, const struct state *b, int64_t now)
+{
+	size_t i, k, na = 0, nb = 0;
+
+	for (i = 0; i < a->nesc; i++) {
+		if (a->esc[i].expires <= now)
+			continue;
+		na++;
+		for (k = 0; k < b->nesc; k++)
+			if (a->esc[i].family == b->esc[k].family &&
+			    a->esc[i].len == b->esc[k].len &&
+			    cidr_addr_cmp(&a->esc[i].first, &b->esc[k].first) == 0 &&
+			    a->esc[i].since == b->esc[k].since &&
+			    a->esc[i].expires == b->esc[k].expires)
+				break;
+		assert_true(k < b->nesc);
+	}
+	for (k = 0; k < b->nesc; k++)
+		nb += b->esc[k].expires > now;
+	assert_int_equal(na, nb);
+}
+
+/* Follow mode's one-prefix update agrees with the full recomputation, hit after hit. */
+static void test_escalate_at(void **state)
+{
+	struct state a, b;
+	struct state_policy p;
+	struct cidr_addr x;
+	unsigned int fa = 0, fb = 0, i;
+	int64_t now = 1000;
+
+	srand(5);
+	state_policy_default(&p);
+	p.bantime = 300;
+	p.factor = 1;
+	state_init(&a);
+	state_init(&b);
+	for (i = 0; i < 3000; i++) {
+		now += rand() % 60;
+		x.hi = 0x20010db800000000ull | ((uint64_t)(rand() % 3) << 16) |
+		       (uint64_t)(rand() % 8);
+		x.lo = (uint64_t)(rand() % 3);
+		assert_non_null(state_hit(&a, 6, &x, MLOG_RBL, now, &p));
+		assert_non_null(state_hit(&b, 6, &x, MLOG_RBL, now, &p));
+		assert_int_equal(state_escalate_at(&a, now, &p.widen, 6, &x, on_fresh_count, &fa),
+				 0);
+		assert_int_equal(state_escalate(&b, now, &p.widen, on_fresh_count, &fb), 0);
+		same_escalations(&a, &b, now);
+	}
+	assert_int_equal(fa, fb);
+	print_message("%u escalations began\n", fa);
+	assert_true(fa > 10);
+	state_free(&a);
+	state_free(&b);
+}
+
 /* The index hash before issue 13: unkeyed multiply-xorshift. */
 static size_t unkeyed_hash(int family, const struct cidr_addr *a, size_t cap)
 {
@@ -227,6 +472,8 @@ static uint64_t insert_probes(struct cidr_addr (*gen)(uint64_t), size_t n)
 	size_t i;
 
 	state_policy_default(&p);
+	/* The addresses themselves are the keys here (issue 13's collision sets). */
+	p.widen.ban_prefix6 = 128;
 	state_init(&st);
 	for (i = 0; i < n; i++) {
 		a = gen(i);
@@ -235,7 +482,7 @@ static uint64_t insert_probes(struct cidr_addr (*gen)(uint64_t), size_t n)
 	assert_int_equal(st.n, n);
 	for (i = 0; i < n; i += 97) {
 		a = gen(i);
-		assert_non_null(state_find(&st, 6, &a));
+		assert_non_null(state_find(&st, 6, &a, 128));
 	}
 	probes = st.probes;
 	state_free(&st);
@@ -309,7 +556,7 @@ static void test_cap(void **state)
 	assert_null(state_hit(&st, 4, &a, MLOG_RBL, 1050, &p));
 	assert_int_equal(errno, ENOSPC);
 	assert_int_equal(st.n, 10);
-	assert_null(state_find(&st, 4, &a));
+	assert_null(state_find(&st, 4, &a, 32));
 	/* A known address still counts its hit when the list is full. */
 	a = addr4(0xc0000203);
 	assert_non_null(state_hit(&st, 4, &a, MLOG_RBL, 1050, &p));
@@ -319,10 +566,10 @@ static void test_cap(void **state)
 	assert_int_equal(st.n, 10);
 	assert_int_equal(st.evicted, 1);
 	a = addr4(0xc0000200);
-	assert_null(state_find(&st, 4, &a));
+	assert_null(state_find(&st, 4, &a, 32));
 	for (i = 1; i < 10; i++) {
 		a = addr4(0xc0000200 + i);
-		assert_non_null(state_find(&st, 4, &a));
+		assert_non_null(state_find(&st, 4, &a, 32));
 	}
 	state_free(&st);
 }
@@ -371,6 +618,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_episodes),	cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_strict_load),	cmocka_unit_test(test_crash_safety),
+		cmocka_unit_test(test_prefix_bans),	cmocka_unit_test(test_version1),
+		cmocka_unit_test(test_escalation_kept), cmocka_unit_test(test_escalate_at),
 		cmocka_unit_test(test_hash_collisions), cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_threshold),
 	};
