@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A brand-new Debian 12 runs the README's first command: a minimal root made by
+# `mmdebstrap --variant=minbase bookworm` (apt and Debian's archive only, nothing cached
+# from this machine), the project's committed HEAD cloned into it, and `./quickstart demo`
+# run there in a chroot on this machine's kernel (namespaces and nftables work as on the
+# host). Every package the build and the demo need must come from quickstart's install
+# step: one missing and the demo fails, and so does this test.
+#
+# The chroot runs in a mount and a PID namespace of its own: its mounts (proc, sysfs, a
+# devpts instance, tmpfs on /dev/shm and /run) are never seen by the host and are undone
+# by a trap, and whatever it started dies with it. Nothing in it touches the host's
+# ruleset: the demo works in network namespaces it creates.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# inside ROOT CMD...: run as PID 1 of the new PID namespace, in the new mount namespace.
+inside() {
+	local root=$1
+	shift
+	# Undo the mounts in reverse order on every exit; the namespace would drop them
+	# anyway when its last process ends.
+	FRESH_MOUNTS=()
+	trap 'set +e; for ((i = ${#FRESH_MOUNTS[@]} - 1; i >= 0; i--)); do umount -l "${FRESH_MOUNTS[i]}"; done' EXIT
+	fresh_mount() {
+		mount "$@"
+		FRESH_MOUNTS+=("${!#}")
+	}
+	# Nothing mounted here reaches the host's mount table.
+	mount --make-rprivate /
+	# The root a mount point of its own: `ip netns exec` makes / a slave mount.
+	fresh_mount --bind "$root" "$root"
+	fresh_mount -t proc proc "$root/proc"
+	fresh_mount -t sysfs sysfs "$root/sys"
+	fresh_mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts "$root/dev/pts"
+	fresh_mount --bind "$root/dev/pts/ptmx" "$root/dev/ptmx"
+	fresh_mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/dev/shm"
+	# /run empty as after a boot (Debian's /var/run is a link to it); `ip netns add` makes
+	# /run/netns there.
+	fresh_mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs "$root/run"
+	chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root CI="${CI:-}" "$@"
+}
+
+if [ "${1:-}" = --inside ]; then
+	shift
+	inside "$@"
+	exit
+fi
+
+pkg_init
+[ "$(id -u)" -eq 0 ] || pkg_skip "needs root (debootstrap, chroot, mounts)"
+for t in mmdebstrap unshare chroot git apt-cache; do
+	command -v "$t" >/dev/null || pkg_skip "needs $t (package mmdebstrap, util-linux, git, apt)"
+done
+git -C "$NFTARPIT_SRC" rev-parse --verify -q HEAD >/dev/null ||
+	pkg_skip "$NFTARPIT_SRC is not a git clone: the test clones its committed HEAD"
+
+# Debian's archive as this machine's apt reaches it (the mirror its sources name), for
+# every suite of origin Debian it uses: bookworm, -updates, -security. Only addresses;
+# no package lists or packages are taken from here.
+apt-cache policy | awk '
+	/^ *[0-9]+ [a-z]+:\/\/[^ ]+ [^ ]+\/[^ ]+ / { uri = $2; split($3, sc, "/"); next }
+	/^ *release / && uri != "" { if ($0 ~ /o=Debian,/) print "deb " uri " " sc[1] " " sc[2]; uri = "" }' |
+	sort -u >"$PKG_TMP/sources.list"
+grep -q ' bookworm main' "$PKG_TMP/sources.list" ||
+	pkg_fail "no Debian bookworm source in this machine's apt configuration (apt-cache policy)"
+sed 's/^/    /' "$PKG_TMP/sources.list" >&2
+
+root=$PKG_TMP/root
+t0=$(date +%s)
+mmdebstrap --variant=minbase bookworm "$root" "$PKG_TMP/sources.list" >"$PKG_TMP/mmdebstrap.log" 2>&1 ||
+	{ tail -n 30 "$PKG_TMP/mmdebstrap.log" >&2; pkg_fail "mmdebstrap failed"; }
+t1=$(date +%s)
+pkg_log "minimal Debian 12 root: $(du -sh "$root" | cut -f1) in $((t1 - t0)) s"
+# Daemons that packages start when installed would run in the host's network namespace;
+# the standard guard for chroots keeps them stopped (the demo starts its own).
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 755 "$root/usr/sbin/policy-rc.d"
+
+# The committed HEAD, as `git clone` gives it to a user (the chroot needs no git).
+rev=$(git -C "$NFTARPIT_SRC" rev-parse HEAD)
+git init -q "$root/root/nftarpit"
+git -C "$root/root/nftarpit" fetch -q "$NFTARPIT_SRC" HEAD
+git -C "$root/root/nftarpit" checkout -q FETCH_HEAD
+[ -z "$(git -C "$NFTARPIT_SRC" status --porcelain --untracked-files=no)" ] ||
+	pkg_log "note: uncommitted changes in $NFTARPIT_SRC are not part of this run"
+pkg_log "cloned ${rev:0:12} into the root"
+
+# A new PID namespace (--kill-child: nothing outlives the test) and mount namespace.
+unshare --mount --pid --fork --kill-child bash "$0" --inside "$root" \
+	bash -c 'cd /root/nftarpit && ./quickstart demo' >"$PKG_TMP/demo.log" 2>&1 ||
+	{ tail -n 60 "$PKG_TMP/demo.log" >&2; pkg_fail "./quickstart demo failed in the fresh root"; }
+t2=$(date +%s)
+sed 's/^/    /' "$PKG_TMP/demo.log" | grep -vE '^    (Get|Preparing|Unpacking|Selecting|Setting up|Processing)' >&2
+pkg_log "./quickstart demo in the fresh root: $((t2 - t1)) s (whole test $((t2 - t0)) s)"
+pkg_log PASS
