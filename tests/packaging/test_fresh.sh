@@ -87,8 +87,9 @@ git -C "$root/root/nftarpit" checkout -q FETCH_HEAD
 	pkg_log "note: uncommitted changes in $NFTARPIT_SRC are not part of this run"
 pkg_log "cloned ${rev:0:12} into the root"
 
-# A new PID namespace (--kill-child: nothing outlives the test) and mount namespace.
-unshare --mount --pid --fork --kill-child bash "$0" --inside "$root" \
+# A new PID namespace (--kill-child: nothing outlives the test) and mount namespace;
+# bounded below meson's timeout so the log above is still printed.
+timeout --kill-after=10 1000 unshare --mount --pid --fork --kill-child bash "$0" --inside "$root" \
 	bash -c 'cd /root/nftarpit && ./quickstart demo' >"$PKG_TMP/demo.log" 2>&1 ||
 	{ tail -n 60 "$PKG_TMP/demo.log" >&2; pkg_fail "./quickstart demo failed in the fresh root"; }
 t2=$(date +%s)
