@@ -17,30 +17,14 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# inside ROOT CMD...: run as PID 1 of the new PID namespace, in the new mount namespace.
+# inside ROOT CMD...: CMD chrooted in ROOT, run as PID 1 of the new PID namespace, in the
+# new mount namespace.
 inside() {
 	local root=$1
 	shift
-	# Undo the mounts in reverse order on every exit; the namespace would drop them
-	# anyway when its last process ends.
-	FRESH_MOUNTS=()
-	trap 'set +e; for ((i = ${#FRESH_MOUNTS[@]} - 1; i >= 0; i--)); do umount -l "${FRESH_MOUNTS[i]}"; done' EXIT
-	fresh_mount() {
-		mount "$@"
-		FRESH_MOUNTS+=("${!#}")
-	}
-	# Nothing mounted here reaches the host's mount table.
-	mount --make-rprivate /
-	# The root a mount point of its own: `ip netns exec` makes / a slave mount.
-	fresh_mount --bind "$root" "$root"
-	fresh_mount -t proc proc "$root/proc"
-	fresh_mount -t sysfs sysfs "$root/sys"
-	fresh_mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts "$root/dev/pts"
-	fresh_mount --bind "$root/dev/pts/ptmx" "$root/dev/ptmx"
-	fresh_mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/dev/shm"
-	# /run empty as after a boot (Debian's /var/run is a link to it); `ip netns add` makes
-	# /run/netns there.
-	fresh_mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs "$root/run"
+	trap root_umount EXIT
+	root_mounts "$root"
+	root_mount -t sysfs sysfs "$root/sys"
 	chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root CI="${CI:-}" "$@"
 }
@@ -53,30 +37,17 @@ fi
 
 cmd=${FRESH_COMMAND:-./quickstart demo}
 pkg_init
-[ "$(id -u)" -eq 0 ] || pkg_skip "needs root (debootstrap, chroot, mounts)"
+[ "$(id -u)" -eq 0 ] || pkg_skip "needs root (mmdebstrap, chroot, mounts)"
 for t in mmdebstrap unshare chroot git apt-cache; do
 	command -v "$t" >/dev/null || pkg_skip "needs $t (package mmdebstrap, util-linux, git, apt)"
 done
 git -C "$NFTARPIT_SRC" rev-parse --verify -q HEAD >/dev/null ||
 	pkg_skip "$NFTARPIT_SRC is not a git clone: the test clones its committed HEAD"
 
-# Debian's archive as this machine's apt reaches it (the mirror its sources name), for
-# every suite of origin Debian it uses: bookworm, -updates, -security. Only addresses;
-# no package lists or packages are taken from here.
-apt-cache policy | awk '
-	/^ *[0-9]+ [a-z]+:\/\/[^ ]+ [^ ]+\/[^ ]+ / { uri = $2; split($3, sc, "/"); next }
-	/^ *release / && uri != "" { if ($0 ~ /o=Debian,/) print "deb " uri " " sc[1] " " sc[2]; uri = "" }' |
-	sort -u >"$PKG_TMP/sources.list"
-grep -q ' bookworm main' "$PKG_TMP/sources.list" ||
-	pkg_fail "no Debian bookworm source in this machine's apt configuration (apt-cache policy)"
-sed 's/^/    /' "$PKG_TMP/sources.list" >&2
-
 root=$PKG_TMP/root
 t0=$(date +%s)
-mmdebstrap --variant=minbase bookworm "$root" "$PKG_TMP/sources.list" >"$PKG_TMP/mmdebstrap.log" 2>&1 ||
-	{ tail -n 30 "$PKG_TMP/mmdebstrap.log" >&2; pkg_fail "mmdebstrap failed"; }
+debian_root "$root"
 t1=$(date +%s)
-pkg_log "minimal Debian 12 root: $(du -sh "$root" | cut -f1) in $((t1 - t0)) s"
 # Daemons that packages start when installed would run in the host's network namespace;
 # the standard guard for chroots keeps them stopped (the demo starts its own).
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
