@@ -247,8 +247,10 @@ wait_until 20 following ||
 # The client's namespace, joined to the container's by a veth pair.
 unshare --net sleep 900 &
 CLI_PID=$!
-wait_until 5 test "$(readlink /proc/$CLI_PID/ns/net)" != "$(readlink /proc/self/ns/net)" ||
-	pkg_fail "no client network namespace"
+cli_netns() {
+	[ "$(readlink "/proc/$CLI_PID/ns/net")" != "$(readlink /proc/self/ns/net)" ]
+}
+wait_until 5 cli_netns || pkg_fail "no client network namespace"
 in_ctnet ip link add veth0 type veth peer name veth0 netns "$CLI_PID"
 in_ctnet ip addr add $SRV/24 dev veth0
 in_ctnet ip link set veth0 up
