@@ -13,3 +13,14 @@ bench_build() {
 	B=$SRC/build
 	"$SRC/quickstart" build >&2
 }
+
+# run NAME CMD...: wall s, user s, sys s, peak RSS MB of CMD into $T_* (/usr/bin/time);
+# its output goes to $W/NAME.out and $W/NAME.err, $W being the script's work directory.
+run() {
+	local name=$1
+	shift
+	/usr/bin/time -f "%e %U %S %M" -o "$W/time" "$@" >"$W/$name.out" 2>"$W/$name.err" ||
+		{ echo "bench: $name failed:" >&2; tail -n 5 "$W/$name.err" >&2; exit 1; }
+	read -r T_WALL T_USER T_SYS T_RSS <"$W/time"
+	T_RSS=$((T_RSS / 1024))
+}

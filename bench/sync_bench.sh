@@ -41,15 +41,6 @@ in_ns() { ip netns exec "$NS" "$@"; }
 in_ns ip link set lo up
 in_ns "$CTL" setup >/dev/null 2>&1
 
-# run NAME CMD...: wall s, user s, sys s, peak RSS MB of CMD into $T_*.
-run() {
-	local name=$1
-	shift
-	/usr/bin/time -f "%e %U %S %M" -o "$W/time" "$@" >"$W/$name.out" 2>"$W/$name.err" ||
-		{ echo "bench: $name failed:" >&2; tail -n 5 "$W/$name.err" >&2; exit 1; }
-	read -r T_WALL T_USER T_SYS T_RSS <"$W/time"
-	T_RSS=$((T_RSS / 1024))
-}
 
 summary_field() {
 	grep -o "$2=[^ ]*" "$W/$1.err" | tail -n 1 | cut -d= -f2

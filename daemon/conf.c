@@ -185,6 +185,10 @@ const char *conf_set(struct daemon_conf *c, const char *key, const char *v)
 		return conf_u32(v, 1, 1000000, &c->prefix_rate);
 	if (strcmp(key, "reply_burst_per_prefix") == 0)
 		return conf_u32(v, 1, 1000000, &c->prefix_burst);
+	if (strcmp(key, "reply_rate_per_aggregate") == 0)
+		return conf_u32(v, 1, 4000000, &c->agg_rate);
+	if (strcmp(key, "reply_burst_per_aggregate") == 0)
+		return conf_u32(v, 1, 4000000, &c->agg_burst);
 	if (strcmp(key, "reply_rate") == 0)
 		return conf_u32(v, 1, 4000000, &c->global_rate);
 	if (strcmp(key, "reply_burst") == 0)

@@ -32,6 +32,8 @@ struct daemon_conf {
 	uint32_t prefix_burst;
 	uint32_t global_rate;
 	uint32_t global_burst;
+	uint32_t agg_rate;  /* per /16 or /48; 0: four times the prefix rate */
+	uint32_t agg_burst; /* 0: four times the prefix burst */
 	uint32_t budget_buckets;
 	uint32_t log_flows;
 	/* SMTP holding (flow table) */

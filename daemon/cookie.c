@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <sodium.h>
 
+#include "safefile.h"
+
 int cookie_key_random(struct cookie_key *key)
 {
 	size_t got = 0;
@@ -31,7 +33,7 @@ int cookie_key_random(struct cookie_key *key)
 
 int cookie_key_load(const char *path, struct cookie_key *key)
 {
-	char tmp[PATH_MAX];
+	struct safefile sf;
 	uint8_t extra;
 	ssize_t n;
 	int fd;
@@ -51,24 +53,16 @@ int cookie_key_load(const char *path, struct cookie_key *key)
 		return -1;
 	if (cookie_key_random(key) < 0)
 		return -1;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
+	if (safefile_open(&sf, path, 0600) < 0)
+		return -1;
+	n = write(sf.fd, key->k, sizeof(key->k));
+	if (n != (ssize_t)sizeof(key->k)) {
+		if (n >= 0)
+			errno = EIO;
+		safefile_abort(&sf);
 		return -1;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	if (write(fd, key->k, sizeof(key->k)) != (ssize_t)sizeof(key->k) || fsync(fd) < 0) {
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return safefile_commit(&sf);
 }
 
 /*
@@ -99,11 +93,16 @@ static uint32_t cookie_hash(const struct cookie_key *key, const struct pkt *p)
 	return h;
 }
 
+uint32_t cookie_isn_peer(const struct cookie_key *key, const struct pkt *p, uint32_t peer_isn)
+{
+	uint32_t h = cookie_hash(key, p);
+
+	return (h & 0xffffff00u) | ((h ^ peer_isn) & 0xffu);
+}
+
 uint32_t cookie_isn(const struct cookie_key *key, const struct pkt *syn)
 {
-	uint32_t h = cookie_hash(key, syn);
-
-	return (h & 0xffffff00u) | ((h ^ syn->seq) & 0xffu);
+	return cookie_isn_peer(key, syn, syn->seq);
 }
 
 bool cookie_check(const struct cookie_key *key, const struct pkt *p, uint32_t *peer_una)

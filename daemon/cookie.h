@@ -35,6 +35,12 @@ int cookie_key_load(const char *path, struct cookie_key *key);
 uint32_t cookie_isn(const struct cookie_key *key, const struct pkt *syn);
 
 /*
+ * The same ISN for the tuple of any segment p, given the peer's ISN: what we sent in the
+ * SYN-ACK of p's connection if the peer's SYN carried peer_isn.
+ */
+uint32_t cookie_isn_peer(const struct cookie_key *key, const struct pkt *p, uint32_t peer_isn);
+
+/*
  * Check that an ACK acknowledges one of our SYN-ACKs for its 4-tuple (24 keyed bits must
  * match). On success store in *peer_una the peer's unacknowledged sequence number
  * (its ISN + 1) as far as it can be recovered, and return true.

@@ -19,6 +19,12 @@ void daemon_worker_cfg(const struct daemon_conf *c, const struct cookie_key *key
 	wc->tarpit.key = *key;
 	wc->prefix_rate = c->prefix_rate;
 	wc->prefix_burst = c->prefix_burst;
+	/*
+	 * A /16 holds 256 /24s, a /48 65,536 /64s: unless set, an aggregate gets four prefixes'
+	 * worth, so raising the prefix budget (benchmarks, big NATs) raises it too.
+	 */
+	wc->agg_rate = c->agg_rate != 0 ? c->agg_rate : 4 * c->prefix_rate;
+	wc->agg_burst = c->agg_burst != 0 ? c->agg_burst : 4 * c->prefix_burst;
 	/* Each queue's thread has its own global bucket: split the cap between them. */
 	wc->global_rate = c->global_rate / (uint32_t)(c->queue_last - c->queue_first + 1);
 	wc->global_burst = c->global_burst / (uint32_t)(c->queue_last - c->queue_first + 1);
@@ -113,7 +119,9 @@ void daemon_write_stats(FILE *f, void *arg)
 	fprintf(f, "rst_sent=%llu\n", (unsigned long long)t.rst);
 	fprintf(f, "probes=%llu\n", (unsigned long long)t.probe_acks);
 	fprintf(f, "data_acks=%llu\n", (unsigned long long)t.data_acks);
-	fprintf(f, "ack_sent=%llu\n", (unsigned long long)(t.probe_acks + t.data_acks));
+	fprintf(f, "challenge_acks=%llu\n", (unsigned long long)t.challenge_acks);
+	fprintf(f, "ack_sent=%llu\n",
+		(unsigned long long)(t.probe_acks + t.data_acks + t.challenge_acks));
 	fprintf(f, "replies_sent=%llu\n", (unsigned long long)t.inj.sent);
 	fprintf(f, "bytes_out=%llu\n", (unsigned long long)t.inj.bytes);
 	fprintf(f, "send_errors=%llu\n", (unsigned long long)t.inj.send_errors);
@@ -121,7 +129,9 @@ void daemon_write_stats(FILE *f, void *arg)
 	fprintf(f, "replies_link_routed=%llu\n", (unsigned long long)t.inj.link_routed);
 	fprintf(f, "budget_prefix=%llu\n", (unsigned long long)t.budget_prefix);
 	fprintf(f, "budget_global=%llu\n", (unsigned long long)t.budget_global);
-	fprintf(f, "budget_drops=%llu\n", (unsigned long long)(t.budget_prefix + t.budget_global));
+	fprintf(f, "budget_aggregate=%llu\n", (unsigned long long)t.budget_aggregate);
+	fprintf(f, "budget_drops=%llu\n",
+		(unsigned long long)(t.budget_prefix + t.budget_global + t.budget_aggregate));
 	fprintf(f, "flows_logged=%llu\n", (unsigned long long)t.flows_logged);
 	fprintf(f, "flows_unlogged=%llu\n", (unsigned long long)t.flows_unlogged);
 	daemon_flows_now(d, &flows, by_state, &held_now, &table_bytes);
@@ -133,6 +143,7 @@ void daemon_write_stats(FILE *f, void *arg)
 	fprintf(f, "flows_ended=%llu\n", (unsigned long long)t.flows_ended);
 	fprintf(f, "flows_evicted=%llu\n", (unsigned long long)t.flows_evicted);
 	fprintf(f, "flows_stateless=%llu\n", (unsigned long long)t.flows_stateless);
+	fprintf(f, "flows_readopted=%llu\n", (unsigned long long)t.flows_readopted);
 	fprintf(f, "attacker_seconds=%llu\n", (unsigned long long)(t.held_s_ended + held_now));
 	fprintf(f, "smtp_bytes=%llu\n", (unsigned long long)t.smtp_bytes);
 	fprintf(f, "smtp_segments=%llu\n", (unsigned long long)t.smtp_segments);
@@ -265,7 +276,7 @@ void daemon_log_stats(const struct daemon *d)
 		 (unsigned long long)t.status[PKT_TRUNCATED],
 		 (unsigned long long)t.status[PKT_FRAGMENT], (unsigned long long)t.bad_csum,
 		 (unsigned long long)t.silent[TARPIT_R_COOKIE],
-		 (unsigned long long)(t.budget_prefix + t.budget_global),
+		 (unsigned long long)(t.budget_prefix + t.budget_global + t.budget_aggregate),
 		 (unsigned long long)t.inj.send_errors, (unsigned long long)t.q.recv_enobufs,
 		 (unsigned long long)t.q.verdict_batches);
 }

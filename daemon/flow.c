@@ -66,11 +66,14 @@ uint32_t flow_index(const struct flow_table *t, const struct flow *f)
 	return (uint32_t)(f - t->flows);
 }
 
-/* Keyed, so nobody can aim many flows at one chain. */
+/*
+ * Keyed, so nobody can aim many flows at one chain. The key is the whole tuple, our
+ * address included: two of our addresses may each hold a flow from one peer port.
+ */
 static uint32_t flow_hash(const struct flow_table *t, int family, const uint8_t *saddr,
-			  uint16_t sport, uint16_t dport)
+			  uint16_t local, uint16_t sport, uint16_t dport)
 {
-	uint8_t in[1 + 16 + 4];
+	uint8_t in[1 + 16 + 6];
 	uint8_t out[crypto_shorthash_BYTES];
 
 	in[0] = (uint8_t)family;
@@ -79,6 +82,8 @@ static uint32_t flow_hash(const struct flow_table *t, int family, const uint8_t 
 	in[18] = (uint8_t)sport;
 	in[19] = (uint8_t)(dport >> 8);
 	in[20] = (uint8_t)dport;
+	in[21] = (uint8_t)(local >> 8);
+	in[22] = (uint8_t)local;
 	crypto_shorthash(out, in, sizeof(in), t->key.k);
 	return ((uint32_t)out[0] | (uint32_t)out[1] << 8 | (uint32_t)out[2] << 16 |
 		(uint32_t)out[3] << 24) &
@@ -92,18 +97,32 @@ static void flow_peer(const struct pkt *p, uint8_t *a)
 	memcpy(a, p->saddr, p->family == AF_INET ? 4 : 16);
 }
 
+/* The index of p's destination among the table's local addresses, or UINT16_MAX. */
+static uint16_t flow_local_find(const struct flow_table *t, const struct pkt *p)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nlocal; i++)
+		if (t->local[i].family == p->family && memcmp(t->local[i].addr, p->daddr, 16) == 0)
+			return (uint16_t)i;
+	return UINT16_MAX;
+}
+
 struct flow *flow_lookup(struct flow_table *t, const struct pkt *p)
 {
+	uint16_t local = flow_local_find(t, p);
 	uint8_t a[16];
 	uint32_t i;
 
+	if (local == UINT16_MAX)
+		return NULL; /* no flow was ever held on that address */
 	flow_peer(p, a);
-	i = t->buckets[flow_hash(t, p->family, a, p->sport, p->dport)];
+	i = t->buckets[flow_hash(t, p->family, a, local, p->sport, p->dport)];
 	while (i != FLOW_NONE) {
 		struct flow *f = &t->flows[i];
 
 		if (f->sport == p->sport && f->dport == p->dport && f->family == p->family &&
-		    memcmp(f->saddr, a, 16) == 0)
+		    f->local == local && memcmp(f->saddr, a, 16) == 0)
 			return f;
 		i = f->hnext;
 	}
@@ -166,7 +185,8 @@ struct flow *flow_next_due(struct flow_table *t, uint32_t now_ms)
 void flow_remove(struct flow_table *t, struct flow *f)
 {
 	uint32_t i = flow_index(t, f);
-	uint32_t *link = &t->buckets[flow_hash(t, f->family, f->saddr, f->sport, f->dport)];
+	uint32_t *link =
+		&t->buckets[flow_hash(t, f->family, f->saddr, f->local, f->sport, f->dport)];
 
 	flow_fifo_unlink(t, f);
 	while (*link != FLOW_NONE && *link != i)
@@ -176,6 +196,7 @@ void flow_remove(struct flow_table *t, struct flow *f)
 	flow_set_state(t, f, FLOW_FREE);
 	f->hnext = t->free_head;
 	t->free_head = i;
+	t->local[f->local].refs--;
 	t->count--;
 }
 
@@ -199,13 +220,22 @@ static struct flow *flow_idlest(struct flow_table *t)
 
 static uint16_t flow_local_index(struct flow_table *t, const struct pkt *p)
 {
-	uint32_t i;
+	uint16_t i = flow_local_find(t, p);
+	uint32_t k;
 
-	for (i = 0; i < t->nlocal; i++)
-		if (t->local[i].family == p->family && memcmp(t->local[i].addr, p->daddr, 16) == 0)
-			return (uint16_t)i;
-	if (t->nlocal == FLOW_MAX_LOCAL)
+	if (i != UINT16_MAX)
+		return i;
+	if (t->nlocal == FLOW_MAX_LOCAL) {
+		/* Full: take over an address no flow holds (it may have left the host). */
+		for (k = 0; k < FLOW_MAX_LOCAL; k++) {
+			if (t->local[k].refs == 0) {
+				t->local[k].family = p->family;
+				memcpy(t->local[k].addr, p->daddr, 16);
+				return (uint16_t)k;
+			}
+		}
 		return UINT16_MAX;
+	}
 	t->local[t->nlocal].family = p->family;
 	memcpy(t->local[t->nlocal].addr, p->daddr, 16);
 	return (uint16_t)t->nlocal++;
@@ -241,6 +271,7 @@ struct flow *flow_insert(struct flow_table *t, const struct pkt *p, uint32_t isn
 	f->sport = p->sport;
 	f->dport = p->dport;
 	f->local = local;
+	t->local[local].refs++;
 	f->isn = isn;
 	f->peer_una = peer_una;
 	f->first_s = now_s;
@@ -249,7 +280,7 @@ struct flow *flow_insert(struct flow_table *t, const struct pkt *p, uint32_t isn
 	f->tprev = FLOW_NONE;
 	f->state = FLOW_FREE;
 	flow_set_state(t, f, FLOW_HELD);
-	h = flow_hash(t, p->family, f->saddr, p->sport, p->dport);
+	h = flow_hash(t, p->family, f->saddr, local, p->sport, p->dport);
 	f->hnext = t->buckets[h];
 	t->buckets[h] = i;
 	t->count++;
@@ -261,17 +292,17 @@ const struct flow_local *flow_local_addr(const struct flow_table *t, const struc
 	return &t->local[f->local];
 }
 
+#define FLOW_STATE_NAME(e, name) [FLOW_##e] = name,
+static const char *const flow_state_names[] = {FLOW_STATES(FLOW_STATE_NAME)};
+#undef FLOW_STATE_NAME
+_Static_assert(sizeof(flow_state_names) / sizeof(flow_state_names[0]) == FLOW_STATE_MAX,
+	       "every flow state has a name");
+
 const char *flow_state_name(enum flow_state st)
 {
-	static const char *const names[FLOW_STATE_MAX] = {
-		[FLOW_FREE] = "free",
-		[FLOW_HELD] = "held",
-		[FLOW_QUIET] = "quiet",
-	};
-
 	if ((unsigned int)st >= FLOW_STATE_MAX)
 		return "unknown";
-	return names[st];
+	return flow_state_names[st];
 }
 
 uint32_t flow_oldest(const struct flow_table *t, struct flow *out, uint32_t n)

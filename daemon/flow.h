@@ -11,15 +11,27 @@
 #include "pkt.h"
 
 #define FLOW_NONE UINT32_MAX
-/* Distinct local addresses a table remembers (our side of the held flows). */
+/*
+ * Distinct local addresses a table remembers at once (our side of the held flows). An
+ * address no flow holds any more makes room for another: one that left the host stops
+ * being used once its flows end (idle, RST, FIN), so the table follows the host's
+ * addresses instead of filling up for good.
+ */
 #define FLOW_MAX_LOCAL 256
 
+/* Flow states: one list makes the enum and its name table. */
+#define FLOW_STATES(X)                                                  \
+	X(FREE, "free")                                                 \
+	/* zero window, bytes dripping on the timer */                  \
+	X(HELD, "held")                                                 \
+	/* zero window, its byte budget spent: probes still answered */ \
+	X(QUIET, "quiet")
+
+#define FLOW_STATE_ENUM(e, name) FLOW_##e,
 enum flow_state {
-	FLOW_FREE = 0,
-	FLOW_HELD,  /* zero window, bytes dripping on the timer */
-	FLOW_QUIET, /* zero window, its byte budget spent: probes still answered */
-	FLOW_STATE_MAX,
+	FLOW_STATES(FLOW_STATE_ENUM) FLOW_STATE_MAX,
 };
+#undef FLOW_STATE_ENUM
 
 /*
  * One held connection in 64 bytes. Our side's sequence numbers derive from isn: the next
@@ -49,6 +61,7 @@ struct flow {
 struct flow_local {
 	int family;
 	uint8_t addr[16];
+	uint32_t refs; /* live flows on this address; at 0 the entry may be reused */
 };
 
 struct flow_table {

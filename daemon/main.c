@@ -32,6 +32,7 @@ static void usage(FILE *f)
 		"usage: nftarpitd [-c FILE] [-q N|N-M] [-f] [-s PATH] [-v]\n"
 		"                 [--mark VALUE] [--syn-window N] [--fail-open] [--user NAME]\n"
 		"                 [--pidfile PATH] [--max-flows N] [--no-smtp]\n"
+		"                 [--cookie-key-file PATH]\n"
 		"  -c, --config FILE     config file (default " CONF_DEFAULT_PATH " if present)\n"
 		"  -q, --queue N|N-M     NFQUEUE number or range, one thread each (default %d)\n"
 		"  -f, --foreground      stay in the foreground, log to stderr\n"
@@ -45,6 +46,7 @@ static void usage(FILE *f)
 		"      --max-flows N     flow records per queue, allocated at start (default "
 		"65536)\n"
 		"      --no-smtp         zero window only: no SMTP greeting and drip\n"
+		"      --cookie-key-file PATH  keep the SYN-cookie key there across restarts\n"
 		"  -h, --help, -V, --version\n",
 		CONF_DEFAULT_QUEUE, CONF_DEFAULT_MARK);
 }
@@ -85,6 +87,7 @@ static void parse_cmdline(int argc, char **argv, struct cmdline *cl)
 		{"pidfile", required_argument, NULL, 'p'},
 		{"max-flows", required_argument, NULL, 'F'},
 		{"no-smtp", no_argument, NULL, 'N'},
+		{"cookie-key-file", required_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -131,6 +134,9 @@ static void parse_cmdline(int argc, char **argv, struct cmdline *cl)
 			break;
 		case 'N':
 			cmdline_set(cl, "smtp", "no");
+			break;
+		case 'K':
+			cmdline_set(cl, "cookie_key_file", optarg);
 			break;
 		case 'h':
 			usage(stdout);

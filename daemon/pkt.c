@@ -197,19 +197,17 @@ bool pkt_tcp_csum_ok(const struct pkt *p)
 	return csum_tcp6(p->saddr, p->daddr, p->l3 + p->l4off, len) == 0;
 }
 
+#define PKT_STATUS_NAME(e, name) [PKT_##e] = name,
+static const char *const pkt_status_names[] = {PKT_STATUSES(PKT_STATUS_NAME)};
+#undef PKT_STATUS_NAME
+_Static_assert(sizeof(pkt_status_names) / sizeof(pkt_status_names[0]) == PKT_STATUS_MAX,
+	       "every parse status has a name");
+
 const char *pkt_status_name(enum pkt_status st)
 {
-	static const char *const names[PKT_STATUS_MAX] = {
-		[PKT_OK] = "ok",
-		[PKT_TRUNCATED] = "truncated",
-		[PKT_MALFORMED] = "malformed",
-		[PKT_NOT_TCP] = "not_tcp",
-		[PKT_FRAGMENT] = "fragment",
-	};
-
 	if ((unsigned int)st >= PKT_STATUS_MAX)
 		return "unknown";
-	return names[st];
+	return pkt_status_names[st];
 }
 
 const char *pkt_saddr_str(const struct pkt *p, char *buf, size_t len)

@@ -18,14 +18,23 @@
 #define PKT_TCP_CWR 0x80
 
 /* Why a packet could not be parsed; the caller counts each and drops the packet. */
+/* Parse results, each a counter: one list makes the enum and its name table. */
+#define PKT_STATUSES(X)                                    \
+	X(OK, "ok")                                        \
+	/* shorter than its headers say */                 \
+	X(TRUNCATED, "truncated")                          \
+	/* impossible header fields */                     \
+	X(MALFORMED, "malformed")                          \
+	/* no TCP header at the end of the header chain */ \
+	X(NOT_TCP, "not_tcp")                              \
+	/* a fragment: never answered */                   \
+	X(FRAGMENT, "fragment")
+
+#define PKT_STATUS_ENUM(e, name) PKT_##e,
 enum pkt_status {
-	PKT_OK = 0,
-	PKT_TRUNCATED, /* shorter than its headers say */
-	PKT_MALFORMED, /* impossible header fields */
-	PKT_NOT_TCP,   /* no TCP header at the end of the header chain */
-	PKT_FRAGMENT,  /* a fragment: never answered */
-	PKT_STATUS_MAX,
+	PKT_STATUSES(PKT_STATUS_ENUM) PKT_STATUS_MAX,
 };
+#undef PKT_STATUS_ENUM
 
 /*
  * One parsed packet. Pointers point into the caller's buffer; addresses are kept in

@@ -43,13 +43,16 @@ struct worker *worker_alloc(uint16_t queue_num, const struct worker_cfg *cfg,
 	w->pkts = calloc(batch, sizeof(*w->pkts));
 	w->budget = budget_alloc(budget_buckets, &cfg->tarpit.key);
 	w->flows = flow_table_alloc(max_flows, &cfg->tarpit.key);
+	w->syn_seen = calloc(TARPIT_SYN_SEEN_BITS / 8, 1);
 	w->now_s = worker_now_s();
-	if (w->out == NULL || w->pkts == NULL || w->budget == NULL || w->flows == NULL) {
+	if (w->out == NULL || w->pkts == NULL || w->budget == NULL || w->flows == NULL ||
+	    w->syn_seen == NULL) {
 		worker_free(w);
 		return NULL;
 	}
 	budget_configure(w->budget, cfg->prefix_rate, cfg->prefix_burst, cfg->global_rate,
 			 cfg->global_burst, now);
+	budget_configure_aggregate(w->budget, cfg->agg_rate, cfg->agg_burst, now);
 	w->log_bucket.tokens_milli = cfg->log_flows * 1000u;
 	w->log_bucket.last_ms = now;
 	w->snap.efd = -1;
@@ -63,6 +66,7 @@ void worker_free(struct worker *w)
 		return;
 	budget_free(w->budget);
 	flow_table_free(w->flows);
+	free(w->syn_seen);
 	free(w->pkts);
 	free(w->out);
 	pthread_mutex_destroy(&w->lock);
@@ -89,6 +93,7 @@ static void worker_apply_reload(struct worker *w)
 	w->cfg.tarpit.key = key;
 	budget_configure(w->budget, w->cfg.prefix_rate, w->cfg.prefix_burst, w->cfg.global_rate,
 			 w->cfg.global_burst, worker_now_ms());
+	budget_configure_aggregate(w->budget, w->cfg.agg_rate, w->cfg.agg_burst, worker_now_ms());
 }
 
 /* Take a log line's token: flow lines are rate-limited so a flood cannot fill the log. */
@@ -121,6 +126,18 @@ static void worker_log_flow(struct worker *w, const struct pkt *p, uint32_t now_
 	log_info("flow new src=%s sport=%u dport=%u queue=%u unlogged=%llu",
 		 pkt_saddr_str(p, src, sizeof(src)), p->sport, p->dport, w->queue_num,
 		 (unsigned long long)w->stats.flows_unlogged);
+}
+
+/* One line per flow held before a restart and adopted again: where its drip resumes. */
+static void worker_log_readopt(struct worker *w, const struct pkt *p, uint32_t offset,
+			       uint32_t now_ms)
+{
+	char src[INET6_ADDRSTRLEN];
+
+	if (w->cfg.log_flows == 0 || !worker_log_take(w, now_ms))
+		return;
+	log_info("flow readopted src=%s sport=%u dport=%u offset=%u queue=%u",
+		 pkt_saddr_str(p, src, sizeof(src)), p->sport, p->dport, offset, w->queue_num);
 }
 
 /* Account for a flow that ended and log it: how long the peer was held and what it cost. */
@@ -226,23 +243,63 @@ static bool worker_smtp_port(const struct worker *w, uint16_t port)
 }
 
 /*
+ * The most drip bytes a flow on port dport can have been sent: the greeting (sent whole)
+ * or smtp_max_bytes, whichever is more; nothing off the SMTP ports.
+ */
+static uint32_t worker_drip_max(const struct worker *w, uint16_t dport)
+{
+	uint32_t glen = (uint32_t)w->cfg.smtp_text.greeting_len;
+
+	if (!worker_smtp_port(w, dport))
+		return 0;
+	return w->cfg.smtp_max_bytes > glen ? w->cfg.smtp_max_bytes : glen;
+}
+
+/* Take a reply's token for p's source; a refusal is counted by the level that refused. */
+static bool worker_budget(struct worker *w, const struct pkt *p, uint32_t now_ms)
+{
+	switch (budget_take(w->budget, p->family, p->saddr, now_ms)) {
+	case BUDGET_OK:
+		return true;
+	case BUDGET_PREFIX:
+		w->stats.budget_prefix++;
+		break;
+	case BUDGET_AGGREGATE:
+		w->stats.budget_aggregate++;
+		break;
+	case BUDGET_GLOBAL:
+		w->stats.budget_global++;
+		break;
+	}
+	return false;
+}
+
+/*
  * A cookie-valid handshake ACK (or first probe) gets a record: from now on the flow is
  * answered from its state. On SMTP ports it is fed the greeting at once (so a compliant
  * client writes its EHLO into our zero window and its kernel starts probing), then a byte
  * per interval. Spoofed SYNs never get here: only a peer that saw our SYN-ACK can.
+ * A probe of a flow held before a restart (same key, no record) gets its record back with
+ * the drip offset its acknowledgement shows, so the stream goes on at the next byte; that
+ * answer is budgeted like a stateless one. *handled: the packet needs nothing more.
  */
 static struct flow *worker_flow_open(struct worker *w, const struct pkt *p,
-				     const struct inject_link *link, uint32_t now_ms)
+				     const struct inject_link *link, uint32_t now_ms, bool *handled)
 {
+	struct tarpit_adoption a;
 	struct flow evicted;
 	bool did_evict;
 	struct flow *f;
-	uint32_t una;
 
-	if (!cookie_check(&w->cfg.tarpit.key, p, &una) || !tarpit_opens_flow(p, una))
+	*handled = false;
+	if (!tarpit_adopt(&w->cfg.tarpit, p, worker_drip_max(w, p->dport), w->syn_seen, &a))
 		return NULL;
-	f = flow_insert(w->flows, p, p->ack - 1, una, w->now_s, w->cfg.flow_evict_idle_s, &evicted,
-			&did_evict);
+	if (a.readopted && !worker_budget(w, p, now_ms)) {
+		*handled = true;
+		return NULL;
+	}
+	f = flow_insert(w->flows, p, a.isn, a.peer_una, w->now_s, w->cfg.flow_evict_idle_s,
+			&evicted, &did_evict);
 	if (did_evict) {
 		w->stats.flows_evicted++;
 		worker_flow_ended(w, &evicted, "evicted", now_ms);
@@ -251,11 +308,17 @@ static struct flow *worker_flow_open(struct worker *w, const struct pkt *p,
 		w->stats.flows_stateless++;
 		return NULL;
 	}
-	w->stats.flows_new++;
+	if (a.readopted) {
+		w->stats.flows_readopted++;
+		worker_log_readopt(w, p, a.offset, now_ms);
+	} else {
+		w->stats.flows_new++;
+	}
 	w->stats.sum_first_s += w->now_s;
+	f->sent = a.offset;
 	if (!worker_smtp_port(w, p->dport)) {
 		flow_set_state(w->flows, f, FLOW_QUIET);
-	} else if (!w->cfg.smtp_drip_greeting) {
+	} else if (a.offset == 0 && !w->cfg.smtp_drip_greeting) {
 		const struct smtp_text *t = &w->cfg.smtp_text;
 
 		worker_flow_send(w, f, 0, (const uint8_t *)t->greeting, (uint16_t)t->greeting_len,
@@ -268,35 +331,38 @@ static struct flow *worker_flow_open(struct worker *w, const struct pkt *p,
 	return f;
 }
 
-/* The stateful path: returns false when the packet is for the stateless path instead. */
-static bool worker_flow_packet(struct worker *w, const struct pkt *p,
-			       const struct inject_link *link, uint32_t now_ms)
+/* Carry out the decision on a segment of held flow f. */
+static void worker_flow_held(struct worker *w, struct flow *f, const struct pkt *p,
+			     const struct inject_link *link, uint32_t now_ms)
 {
+	struct tarpit_flow tf = {f->isn, f->peer_una, f->sent, f->lag};
+	struct tarpit_flow_step step;
 	struct tarpit_reply r;
-	struct flow *f;
-	uint32_t acked;
-	bool end;
 
-	f = flow_lookup(w->flows, p);
-	if (f == NULL) {
-		f = worker_flow_open(w, p, link, now_ms);
-		if (f == NULL)
-			return false;
-	}
-	f->last_s = w->now_s;
-	tarpit_decide_flow(p, f->peer_una, f->isn + 1 + f->sent, &r, &end);
-	if (end) {
+	tarpit_decide_flow(p, &tf, &r, &step);
+	if (step.end) {
 		w->stats.silent[r.reason]++;
-		worker_flow_end(w, f, r.reason == TARPIT_R_RST ? "rst" : "fin", now_ms);
-		return true;
+		worker_flow_end(w, f, tarpit_reason_name(r.reason), now_ms);
+		return;
 	}
-	/* How much of what we sent the peer has: resend from there if something was lost. */
-	acked = p->ack - (f->isn + 1);
-	if ((p->flags & PKT_TCP_ACK) && acked <= f->sent)
-		f->lag = (uint8_t)(f->sent - acked < 255 ? f->sent - acked : 255);
+	if (step.accepted)
+		f->last_s = w->now_s;
+	f->lag = step.lag;
 	if (r.action == TARPIT_NONE) {
 		w->stats.silent[r.reason]++;
-		return true;
+		return;
+	}
+	if (step.challenge) {
+		/*
+		 * Anyone can ask for one: it is a reply like any other, within the budget. And it
+		 * is routed, never sent back to the hardware address of the segment that asked:
+		 * it carries the flow's numbers, which only the true peer may see.
+		 */
+		if (!worker_budget(w, p, now_ms))
+			return;
+		worker_flow_send(w, f, f->sent, NULL, 0, NULL);
+		w->stats.challenge_acks++;
+		return;
 	}
 	worker_flow_send(w, f, f->sent, NULL, 0, link);
 	if (f->probes < UINT16_MAX)
@@ -305,6 +371,28 @@ static bool worker_flow_packet(struct worker *w, const struct pkt *p,
 		w->stats.probe_acks++;
 	else
 		w->stats.data_acks++;
+}
+
+/*
+ * The stateful path: a segment on a held flow's tuple, or one that opens a record (only a
+ * plain ACK can). Returns false when the packet is for the stateless path instead.
+ */
+static bool worker_flow_packet(struct worker *w, const struct pkt *p,
+			       const struct inject_link *link, uint32_t now_ms)
+{
+	struct flow *f;
+
+	f = flow_lookup(w->flows, p);
+	if (f == NULL) {
+		bool handled;
+
+		if ((p->flags & (PKT_TCP_ACK | PKT_TCP_SYN)) != PKT_TCP_ACK)
+			return false;
+		f = worker_flow_open(w, p, link, now_ms, &handled);
+		if (f == NULL)
+			return handled;
+	}
+	worker_flow_held(w, f, p, link, now_ms);
 	return true;
 }
 
@@ -359,7 +447,6 @@ void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms
 	const struct inject_link *link;
 	struct worker_stats *s = &w->stats;
 	struct tarpit_reply r;
-	enum budget_result br;
 	enum pkt_status st;
 	struct pkt p;
 	uint8_t *slot;
@@ -375,47 +462,17 @@ void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms
 		s->bad_csum++;
 		return;
 	}
-	/*
-	 * A reset without ACK on a held flow: what a client's kernel sends when our byte
-	 * reaches a socket it has already closed (RST seq = our segment's ack, which is the
-	 * peer's una). Accepted only with that sequence number (RFC 5961's spirit): a
-	 * spoofer would need the exact tuple and number.
-	 */
-	if ((p.flags & (PKT_TCP_RST | PKT_TCP_ACK)) == PKT_TCP_RST) {
-		struct flow *old = flow_lookup(w->flows, &p);
-
-		if (old != NULL && p.seq == old->peer_una) {
-			s->silent[TARPIT_R_RST]++;
-			worker_flow_end(w, old, "rst", now_ms);
-			return;
-		}
-	}
-	/* A new SYN on a held flow's tuple: the peer gave that flow up and starts over. */
-	if ((p.flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN) {
-		struct flow *old = flow_lookup(w->flows, &p);
-
-		if (old != NULL)
-			worker_flow_end(w, old, "reused", now_ms);
-	}
-	/* Segments of a handshake we completed are answered from the flow table. */
+	/* Segments on the tuple of a handshake we completed are answered from its record. */
 	link = worker_link(w, qp);
-	if ((p.flags & PKT_TCP_ACK) && !(p.flags & PKT_TCP_SYN) &&
-	    worker_flow_packet(w, &p, link, now_ms))
+	if (worker_flow_packet(w, &p, link, now_ms))
 		return;
 	tarpit_decide(&w->cfg.tarpit, &p, &r);
 	if (r.action == TARPIT_NONE) {
 		s->silent[r.reason]++;
 		return;
 	}
-	br = budget_take(w->budget, p.family, p.saddr, now_ms);
-	if (br == BUDGET_GLOBAL) {
-		s->budget_global++;
+	if (!worker_budget(w, &p, now_ms))
 		return;
-	}
-	if (br == BUDGET_PREFIX) {
-		s->budget_prefix++;
-		return;
-	}
 	slot = worker_slot(w, p.family, link);
 	if (slot == NULL) {
 		s->budget_global++; /* only without raw sockets (unit tests) */
@@ -426,6 +483,7 @@ void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms
 	switch (r.action) {
 	case TARPIT_SYNACK:
 		s->synack++;
+		tarpit_syn_seen_mark(w->syn_seen, r.seq);
 		worker_log_flow(w, &p, now_ms);
 		break;
 	case TARPIT_RST:

@@ -22,6 +22,8 @@ struct worker_cfg {
 	uint32_t prefix_burst;
 	uint32_t global_rate;
 	uint32_t global_burst;
+	uint32_t agg_rate; /* per /16 or /48; 0: no aggregate level */
+	uint32_t agg_burst;
 	uint32_t log_flows; /* "flow new" lines per second, 0 for none */
 	bool smtp;	    /* feed held flows on SMTP ports an endless reply */
 	uint16_t smtp_ports[16];
@@ -48,15 +50,19 @@ struct worker_stats {
 	uint64_t synack;
 	uint64_t rst;
 	uint64_t probe_acks;
+	uint64_t
+		challenge_acks; /* RFC 5961: to an RST, FIN or SYN out of sequence on a held flow */
 	uint64_t data_acks;
 	uint64_t budget_prefix;
 	uint64_t budget_global;
+	uint64_t budget_aggregate; /* refused: the /16 or /48 spent its budget */
 	uint64_t flows_logged;
 	uint64_t flows_unlogged;
 	uint64_t flows_new;	  /* handshakes completed, got a record */
 	uint64_t flows_ended;	  /* by the peer (RST, FIN), idleness or eviction */
 	uint64_t flows_evicted;	  /* of those, pushed out by a new flow (table full) */
 	uint64_t flows_stateless; /* table full, nothing idle enough: held without a record */
+	uint64_t flows_readopted; /* held before we had a record (a restart): record remade */
 	uint64_t held_s_ended;	  /* attacker-seconds of the flows that ended */
 	uint64_t sum_first_s; /* sum of first_s over live flows: count * now - this = held now */
 	uint64_t smtp_bytes;  /* SMTP payload bytes sent (greetings and drips) */
@@ -93,7 +99,8 @@ struct worker {
 	uint32_t batch;		 /* packets per receive at most */
 	struct budget *budget;
 	struct flow_table *flows;
-	uint32_t now_s; /* monotonic seconds of the batch being handled */
+	uint8_t *syn_seen; /* TARPIT_SYN_SEEN_BITS: tuples this run sent a SYN-ACK */
+	uint32_t now_s;	   /* monotonic seconds of the batch being handled */
 	struct worker_cfg cfg;
 	struct worker_stats stats;
 	struct inject_batch *out; /* allocated once */

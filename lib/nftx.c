@@ -62,6 +62,11 @@ err_free:
 	return NULL;
 }
 
+uint32_t nftx_portid(const struct nftx *x)
+{
+	return x->portid;
+}
+
 void nftx_close(struct nftx *x)
 {
 	if (x == NULL)

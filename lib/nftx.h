@@ -30,6 +30,12 @@ struct nftx_error {
 struct nftx *nftx_open(void);
 void nftx_close(struct nftx *x);
 
+/*
+ * The socket's netlink port id: nf_tables notifications of the transactions sent through
+ * it carry it as nlmsg_pid, which tells our own changes from anyone else's.
+ */
+uint32_t nftx_portid(const struct nftx *x);
+
 /* A sequence number to start a batch with (the socket's running counter). */
 uint32_t nftx_seq(const struct nftx *x);
 

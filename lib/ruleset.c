@@ -96,11 +96,13 @@ enum ruleset_item_kind {
 	RULESET_SADDR_NOT_IN, /* ip saddr != @set */
 	RULESET_DPORT_IN,     /* tcp dport @set */
 	RULESET_MARK,	      /* meta mark MARK */
+	RULESET_RPF_MISSING,  /* fib saddr . iif oif missing: fails the reverse-path check */
 	/* Statements from here on (the text emitter puts them on their own line). */
 	RULESET_NOTRACK,	/* notrack */
 	RULESET_NOTRACK_CLOSED, /* notrack, only when failing closed */
 	RULESET_QUEUE,		/* queue (native or xt, from the options) */
 	RULESET_DROP,		/* drop */
+	RULESET_COUNTER,	/* counter */
 };
 
 struct ruleset_item {
@@ -115,6 +117,7 @@ struct ruleset_rule {
 	uint8_t family; /* NFPROTO_IPV4, NFPROTO_IPV6, or 0 for both */
 	const char *comment;
 	struct ruleset_item items[RULESET_ITEMS_MAX];
+	bool rpf; /* only with the reverse-path check (o->rpf) */
 };
 
 /*
@@ -129,6 +132,13 @@ struct ruleset_rule {
  *   so tracking it would only waste an entry; belt and braces next to the raw priority.
  *   Fail-open omits it: a packet bypassed while nftarpitd is down must be tracked as if
  *   nftarpit were not there, or stateful rules further on would see it as untracked.
+ * - the reverse-path check (rpf, on unless setup --no-rpf): a blocklisted source whose
+ *   route back does not leave by the interface the packet came in on is spoofed; its
+ *   packets are counted and dropped before the queue, so the daemon never answers them
+ *   (a reflection of someone else's traffic at them). This is rp_filter's strict mode for
+ *   our packets alone: the chain runs at raw priority, before the kernel's own route lookup
+ *   (and rp_filter) would see them. Asymmetric routing (replies leave by another interface)
+ *   would drop real clients: --no-rpf leaves the rule out.
  * - output: nftarpitd's raw-socket replies carry SO_MARK; untracked, they cost no
  *   conntrack entry either (a SYN-ACK from nowhere is INVALID to conntrack, an ACK would be
  *   picked up as a new ESTABLISHED entry, refreshed by every probe answer).
@@ -137,6 +147,14 @@ struct ruleset_rule {
 /* clang-format off */
 static const struct ruleset_rule ruleset_rules[] = {
 	{"prerouting", NFPROTO_IPV4,
+	 "IPv4 from a blocklisted source that fails the reverse-path check (no route back to it\n"
+	 "through the interface it came in on): spoofed, never answered; counted and dropped\n"
+	 "(nftarpitctl setup --no-rpf leaves this out, for asymmetric routing).",
+	 {{RULESET_NFPROTO, NULL}, {RULESET_L4PROTO_TCP, NULL}, {RULESET_FIB_LOCAL, NULL},
+	  {RULESET_SADDR_IN, "blocklist4"}, {RULESET_SADDR_NOT_IN, "allowlist4"},
+	  {RULESET_DPORT_IN, "ports"}, {RULESET_RPF_MISSING, NULL},
+	  {RULESET_COUNTER, NULL}, {RULESET_DROP, NULL}}, true},
+	{"prerouting", NFPROTO_IPV4,
 	 "IPv4 fragments of a connection we would tarpit: drop. Fragments are never tarpitted,\n"
 	 "and passing a first fragment on would let a spammer reach the mail server by\n"
 	 "fragmenting.",
@@ -144,30 +162,36 @@ static const struct ruleset_rule ruleset_rules[] = {
 	  {RULESET_FRAGMENT, NULL},
 	  {RULESET_SADDR_IN, "blocklist4"}, {RULESET_SADDR_NOT_IN, "allowlist4"},
 	  {RULESET_DPORT_IN, "ports"},
-	  {RULESET_DROP, NULL}}},
+	  {RULESET_DROP, NULL}}, false},
 	{"prerouting", NFPROTO_IPV4,
 	 "IPv4 TCP to this host on a tarpit port from a blocklisted, non-allowlisted source:\n"
 	 "to nftarpitd, untracked.",
 	 {{RULESET_NFPROTO, NULL}, {RULESET_L4PROTO_TCP, NULL}, {RULESET_FIB_LOCAL, NULL},
 	  {RULESET_SADDR_IN, "blocklist4"}, {RULESET_SADDR_NOT_IN, "allowlist4"},
 	  {RULESET_DPORT_IN, "ports"},
-	  {RULESET_NOTRACK_CLOSED, NULL}, {RULESET_QUEUE, NULL}}},
+	  {RULESET_NOTRACK_CLOSED, NULL}, {RULESET_QUEUE, NULL}}, false},
+	{"prerouting", NFPROTO_IPV6,
+	 "IPv6 sources failing the reverse-path check: counted and dropped, as for IPv4.",
+	 {{RULESET_NFPROTO, NULL}, {RULESET_L4PROTO_TCP, NULL}, {RULESET_FIB_LOCAL, NULL},
+	  {RULESET_SADDR_IN, "blocklist6"}, {RULESET_SADDR_NOT_IN, "allowlist6"},
+	  {RULESET_DPORT_IN, "ports"}, {RULESET_RPF_MISSING, NULL},
+	  {RULESET_COUNTER, NULL}, {RULESET_DROP, NULL}}, true},
 	{"prerouting", NFPROTO_IPV6,
 	 "IPv6 fragments: drop, as for IPv4.",
 	 {{RULESET_NFPROTO, NULL}, {RULESET_L4PROTO_TCP, NULL}, {RULESET_FIB_LOCAL, NULL},
 	  {RULESET_FRAGMENT, NULL},
 	  {RULESET_SADDR_IN, "blocklist6"}, {RULESET_SADDR_NOT_IN, "allowlist6"},
 	  {RULESET_DPORT_IN, "ports"},
-	  {RULESET_DROP, NULL}}},
+	  {RULESET_DROP, NULL}}, false},
 	{"prerouting", NFPROTO_IPV6,
 	 "IPv6 TCP: to nftarpitd, as for IPv4.",
 	 {{RULESET_NFPROTO, NULL}, {RULESET_L4PROTO_TCP, NULL}, {RULESET_FIB_LOCAL, NULL},
 	  {RULESET_SADDR_IN, "blocklist6"}, {RULESET_SADDR_NOT_IN, "allowlist6"},
 	  {RULESET_DPORT_IN, "ports"},
-	  {RULESET_NOTRACK_CLOSED, NULL}, {RULESET_QUEUE, NULL}}},
+	  {RULESET_NOTRACK_CLOSED, NULL}, {RULESET_QUEUE, NULL}}, false},
 	{"output", 0,
 	 "nftarpitd's replies carry this mark (SO_MARK): keep them out of conntrack.",
-	 {{RULESET_MARK, NULL}, {RULESET_NOTRACK, NULL}}},
+	 {{RULESET_MARK, NULL}, {RULESET_NOTRACK, NULL}}, false},
 };
 /* clang-format on */
 
@@ -300,6 +324,28 @@ static int ruleset_fib_local(struct nftnl_rule *r)
 }
 
 /*
+ * fib saddr . iif oif missing: the route to the source, restricted to the interface the
+ * packet came in on (NFTA_FIB_F_IIF), finds no output interface. With NFTA_FIB_F_PRESENT
+ * the kernel stores whether there is one (a 32-bit 0 or 1) instead of its index, and nft's
+ * "missing" compares all four bytes with 0 (with one, nft lists it as "missing/8").
+ */
+static int ruleset_rpf_missing(struct nftnl_rule *r)
+{
+	static const uint32_t missing = 0;
+	struct nftnl_expr *e = nftnl_expr_alloc("fib");
+
+	if (e == NULL)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_OIF);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS,
+			   NFTA_FIB_F_SADDR | NFTA_FIB_F_IIF | NFTA_FIB_F_PRESENT);
+	if (ruleset_add_expr(r, e) < 0)
+		return -1;
+	return ruleset_cmp(r, NFT_CMP_EQ, &missing, sizeof(missing));
+}
+
+/*
  * The queue statement. Native: nft_queue (num, total, flags). XT: nft_compat running the
  * xtables NFQUEUE target revision 3, whose info block carries the same three values; the
  * kernel copies it as is (XT_ALIGN'ed size 8 for 6 bytes).
@@ -404,6 +450,10 @@ static int ruleset_item_exprs(struct nftnl_rule *r, const struct ruleset_rule *r
 		return ruleset_queue(r, o);
 	case RULESET_DROP:
 		return ruleset_immediate_drop(r);
+	case RULESET_RPF_MISSING:
+		return ruleset_rpf_missing(r);
+	case RULESET_COUNTER:
+		return ruleset_add_expr(r, nftnl_expr_alloc("counter"));
 	case RULESET_END:
 		break;
 	}
@@ -617,7 +667,7 @@ static bool ruleset_opts_valid(const struct ruleset_opts *o)
 	       o->nports >= 1 && o->nports <= RULESET_PORTS_MAX && o->mark != 0;
 }
 
-int ruleset_build_batch(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, uint32_t *seq)
+int ruleset_build_msgs(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, uint32_t *seq)
 {
 	unsigned int i;
 
@@ -625,8 +675,6 @@ int ruleset_build_batch(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o,
 		errno = EINVAL;
 		return -1;
 	}
-	if (nftx_batch_begin(b, seq) < 0)
-		return -1;
 	if (ruleset_put_table(b, RULESET_TABLE, NFT_MSG_NEWTABLE, NLM_F_CREATE, seq) < 0)
 		return -1;
 	for (i = 0; i < RULESET_NSETS; i++) {
@@ -645,9 +693,18 @@ int ruleset_build_batch(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o,
 	if (ruleset_put_ports(b, o, seq) < 0)
 		return -1;
 	for (i = 0; i < RULESET_NRULES; i++) {
+		if (ruleset_rules[i].rpf && !o->rpf)
+			continue;
 		if (ruleset_put_rule(b, RULESET_TABLE, &ruleset_rules[i], o, seq) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int ruleset_build_batch(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, uint32_t *seq)
+{
+	if (nftx_batch_begin(b, seq) < 0 || ruleset_build_msgs(b, o, seq) < 0)
+		return -1;
 	return nftx_batch_end(b, seq);
 }
 
@@ -669,7 +726,7 @@ int ruleset_build_teardown(struct mnl_nlmsg_batch *b, uint32_t *seq)
  */
 int ruleset_build_probe(struct mnl_nlmsg_batch *b, uint32_t *seq, uint32_t *rule_seq)
 {
-	static const struct ruleset_rule probe = {"probe", 0, NULL, {{RULESET_QUEUE, NULL}}};
+	static const struct ruleset_rule probe = {"probe", 0, NULL, {{RULESET_QUEUE, NULL}}, false};
 	struct ruleset_opts o;
 
 	ruleset_opts_default(&o);
@@ -723,7 +780,7 @@ static void ruleset_item_text(FILE *f, const struct ruleset_rule *rule,
 	if (it->kind == RULESET_NOTRACK_CLOSED && o->fail_open)
 		return;
 	/* Long rules: addresses and ports on a second line, statements on a third. */
-	if (it->kind == RULESET_SADDR_IN ||
+	if (it->kind == RULESET_SADDR_IN || it->kind == RULESET_RPF_MISSING ||
 	    (*wrapped && !*in_stmt && it->kind >= RULESET_NOTRACK)) {
 		fputs(" \\\n\t\t\t", f);
 		*wrapped = true;
@@ -770,6 +827,12 @@ static void ruleset_item_text(FILE *f, const struct ruleset_rule *rule,
 	case RULESET_DROP:
 		fputs("drop", f);
 		break;
+	case RULESET_RPF_MISSING:
+		fputs("fib saddr . iif oif missing", f);
+		break;
+	case RULESET_COUNTER:
+		fputs("counter", f);
+		break;
 	case RULESET_END:
 		break;
 	}
@@ -807,8 +870,11 @@ int ruleset_format_nft(FILE *f, const struct ruleset_opts *o)
 		"# Written by `nftarpitctl print-ruleset`; `nftarpitctl setup` installs the same\n"
 		"# ruleset through netlink, in one transaction. Load it with `nft -f` or include "
 		"it\n"
-		"# from /etc/nftables.conf. Loading it again replaces the rules and the ports and\n"
-		"# keeps the contents of the block and allow lists.\n"
+		"# from /etc/nftables.conf. Loading it again replaces the rules and the ports; "
+		"the\n"
+		"# block and allow lists come back from nftarpit-sync's lists file (the include "
+		"at\n"
+		"# the end) when there is one, and keep their contents otherwise.\n"
 		"\n"
 		"table inet %s {\n",
 		desc, RULESET_TABLE);
@@ -835,7 +901,8 @@ int ruleset_format_nft(FILE *f, const struct ruleset_opts *o)
 		fprintf(f, "%s\tchain %s {\n", i ? "\n" : "", ruleset_chains[i].name);
 		first = true;
 		for (j = 0; j < RULESET_NRULES; j++) {
-			if (strcmp(ruleset_rules[j].chain, ruleset_chains[i].name) != 0)
+			if (strcmp(ruleset_rules[j].chain, ruleset_chains[i].name) != 0 ||
+			    (ruleset_rules[j].rpf && !o->rpf))
 				continue;
 			if (!first)
 				fputc('\n', f);
@@ -855,5 +922,19 @@ int ruleset_format_nft(FILE *f, const struct ruleset_opts *o)
 		fputs("\t}\n", f);
 	}
 	fputs("}\n", f);
+	if (o->lists[0] != '\0') {
+		/*
+		 * The last character as a bracket expression makes the name a glob that matches
+		 * only itself: nft includes nothing, and fails on nothing, while it is absent.
+		 */
+		fprintf(f,
+			"\n# The block and allow lists as nftarpit-sync last applied them: it "
+			"keeps "
+			"this\n# file current (written atomically). A reload restores them in this "
+			"same\n# transaction; before the first sync run there is no file and "
+			"nothing "
+			"happens.\ninclude \"%.*s[%c]\"\n",
+			(int)strlen(o->lists) - 1, o->lists, o->lists[strlen(o->lists) - 1]);
+	}
 	return ferror(f) ? -1 : 0;
 }

@@ -16,6 +16,13 @@ struct mnl_nlmsg_batch;
 #define RULESET_QUEUE_DEFAULT 25
 #define RULESET_MARK_DEFAULT  0x6e746172u
 #define RULESET_PORT_DEFAULT  25
+/*
+ * nftarpit-sync keeps the lists as nft text here (lists.nft beside its master list), and the
+ * text ruleset includes it, so that a reload restores them in its own transaction.
+ */
+#define RULESET_LISTS_DEFAULT "/var/lib/nftarpit/lists.nft"
+#define RULESET_LISTS_MAX     256
+
 /* Distinct port ranges after merging; the ports set is rebuilt in each setup. */
 #define RULESET_PORTS_MAX 64
 
@@ -39,9 +46,14 @@ struct ruleset_opts {
 	enum ruleset_queue_expr expr;
 	unsigned int nports; /* sorted, disjoint, non-adjacent ranges */
 	struct ruleset_port_range ports[RULESET_PORTS_MAX];
+	bool rpf; /* drop (and count) sources failing the reverse-path check before the queue */
+	char lists[RULESET_LISTS_MAX]; /* print-ruleset's include of the lists, "" none */
 };
 
-/* Defaults: queue 25, ports 25, fail-closed, mark 0x6e746172, queue expression auto. */
+/*
+ * Defaults: queue 25, ports 25, fail-closed, mark 0x6e746172, queue expression auto, the
+ * reverse-path check on.
+ */
 void ruleset_opts_default(struct ruleset_opts *o);
 
 /*
@@ -52,6 +64,8 @@ int ruleset_parse_ports(struct ruleset_opts *o, const char *s, char *err, size_t
 int ruleset_parse_queue(struct ruleset_opts *o, const char *s, char *err, size_t errlen);
 int ruleset_parse_mark(struct ruleset_opts *o, const char *s, char *err, size_t errlen);
 int ruleset_parse_queue_expr(struct ruleset_opts *o, const char *s, char *err, size_t errlen);
+/* An absolute path without glob characters, quotes or spaces, or "none". */
+int ruleset_parse_lists(struct ruleset_opts *o, const char *s, char *err, size_t errlen);
 
 /* The port ranges as text, "25,465,2500-2599" with sep ",". */
 void ruleset_ports_text(const struct ruleset_opts *o, const char *sep, char *out, size_t outlen);
@@ -66,6 +80,12 @@ const char *ruleset_queue_expr_name(enum ruleset_queue_expr e);
  * (ENOSPC: buffer too small, EINVAL: bad options, ENOMEM).
  */
 int ruleset_build_batch(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, uint32_t *seq);
+
+/*
+ * ruleset_build_batch() without BEGIN and END, so that a caller can add messages to the
+ * same transaction (setup fills the sets there: the table never exists empty).
+ */
+int ruleset_build_msgs(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, uint32_t *seq);
 
 /* BEGIN, delete table inet nftarpit, END. */
 int ruleset_build_teardown(struct mnl_nlmsg_batch *b, uint32_t *seq);

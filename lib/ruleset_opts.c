@@ -17,6 +17,27 @@ void ruleset_opts_default(struct ruleset_opts *o)
 	o->nports = 1;
 	o->ports[0].first = RULESET_PORT_DEFAULT;
 	o->ports[0].last = RULESET_PORT_DEFAULT;
+	o->rpf = true;
+	snprintf(o->lists, sizeof(o->lists), "%s", RULESET_LISTS_DEFAULT);
+}
+
+int ruleset_parse_lists(struct ruleset_opts *o, const char *s, char *err, size_t errlen)
+{
+	if (strcmp(s, "none") == 0) {
+		o->lists[0] = '\0';
+		return 0;
+	}
+	/* The include turns the name into a glob and quotes it: no room for these. */
+	if (s[0] != '/' || s[strcspn(s, "*?[]\\\" \t\n")] != '\0' || strlen(s) < 2) {
+		snprintf(err, errlen, "not an absolute path without glob characters, or none");
+		return -1;
+	}
+	if (strlen(s) >= sizeof(o->lists)) {
+		snprintf(err, errlen, "too long");
+		return -1;
+	}
+	snprintf(o->lists, sizeof(o->lists), "%s", s);
+	return 0;
 }
 
 static int ruleset_port_cmp(const void *a, const void *b)
@@ -205,7 +226,8 @@ void ruleset_describe(const struct ruleset_opts *o, const char *via, char *out, 
 		snprintf(queue, sizeof(queue), "%u", o->queue_first);
 	else
 		snprintf(queue, sizeof(queue), "%u-%u by address", o->queue_first, o->queue_last);
-	snprintf(out, outlen, "queue %s%s%s, ports %s, %s, mark 0x%08x", queue,
+	snprintf(out, outlen, "queue %s%s%s, ports %s, %s, mark 0x%08x%s", queue,
 		 via != NULL ? " via " : "", via != NULL ? via : "", ports,
-		 o->fail_open ? "fail-open" : "fail-closed", o->mark);
+		 o->fail_open ? "fail-open" : "fail-closed", o->mark,
+		 o->rpf ? ", reverse-path check" : ", no reverse-path check");
 }

@@ -12,9 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 
+#include "conffile.h"
 #include "ctl_live.h"
 #include "ctl_ruleset.h"
 #include "ctl_status.h"
@@ -22,8 +24,10 @@
 #include "nftx.h"
 #include "sync_admin.h"
 #include "sync_conf.h"
+#include "sync_guard.h"
 #include "sync_kset.h"
 #include "sync_mlog.h"
+#include "sync_never.h"
 #include "sync_snap.h"
 #include "sync_state.h"
 
@@ -44,7 +48,8 @@ struct admin_args {
 	const char *sock;
 	const char *target;
 	const char *reason;
-	int64_t duration; /* seconds, 0 forever, -1 not given */
+	const char *config; /* [sync] never_block; NULL: the default file if present */
+	int64_t duration;   /* seconds, 0 forever, -1 not given */
 	bool allow;
 	bool force;
 	bool json;
@@ -67,6 +72,7 @@ static const struct option admin_opts[] = {
 	{"state", required_argument, NULL, ADMIN_OPT_STATE},
 	{"json", no_argument, NULL, ADMIN_OPT_JSON},
 	{"socket", required_argument, NULL, 's'},
+	{"config", required_argument, NULL, 'c'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -83,7 +89,7 @@ static int admin_args(int argc, char **argv, bool want_target, struct admin_args
 	a->duration = -1;
 	optind = 1;
 	for (;;) {
-		ch = getopt_long(argc, argv, "s:", admin_opts, NULL);
+		ch = getopt_long(argc, argv, "s:c:", admin_opts, NULL);
 		if (ch == -1)
 			break;
 		switch (ch) {
@@ -110,6 +116,9 @@ static int admin_args(int argc, char **argv, bool want_target, struct admin_args
 			break;
 		case 's':
 			a->sock = optarg;
+			break;
+		case 'c':
+			a->config = optarg;
 			break;
 		default:
 			return -1;
@@ -146,17 +155,6 @@ static int admin_target(const char *s, int *family, struct cidr_range *r)
 	if (rc == CIDR_HOSTBITS)
 		log_warnx("\"%s\" has host bits set: taken as its network", s);
 	return 0;
-}
-
-/* Whether r covers more than a /len of its family. */
-static bool admin_broader(const struct cidr_range *r, int family, unsigned int len)
-{
-	unsigned int host = (family == 4 ? 32 : 128) - len;
-	uint64_t dhi = r->last.hi - r->first.hi - (r->last.lo < r->first.lo ? 1 : 0);
-
-	if (host >= 64)
-		return dhi >= (1ull << (host - 64));
-	return dhi > 0 || r->last.lo - r->first.lo >= (1ull << host);
 }
 
 /*
@@ -304,9 +302,8 @@ static int admin_kernel(const char *state, enum admin_kind kind, int family,
 	}
 	rc = admin_commit(nx, have, want, changes);
 	/* Keep the sync's fast path: the snapshot stays true if only we committed since. */
-	if (rc == 0 && from_snap && *changes > 0 && kset_genid(nx, &after) == 0 &&
-	    after == gen + 1 && snap_save(snap, after, want) == 0)
-		admin_own(snap);
+	if (rc == 0 && from_snap && *changes > 0 && kset_genid(nx, &after) == 0 && after == gen + 1)
+		(void)snap_save(snap, after, want);
 out:
 	for (i = 0; i < SET_N; i++) {
 		cidr_set_free(&have[i]);
@@ -314,6 +311,60 @@ out:
 	}
 	cidr_set_free(&one);
 	nftx_close(nx);
+	return rc;
+}
+
+/*
+ * Whether r touches this host's addresses or nftarpit-sync's never_block ([sync] of the
+ * config file): such a block is refused without --force, logged with its source. 0 when
+ * clear, 1 refused, -1 when the guard could not be read (refused too).
+ */
+static int admin_never(const char *config, int family, const struct cidr_range *r, const char *text)
+{
+	const char *path = config != NULL ? config : CONFFILE_DEFAULT_PATH;
+	struct sync_conf *c = calloc(1, sizeof(*c));
+	struct cidr_set own[2], never[2];
+	const struct cidr_range *x = NULL;
+	char o[CIDR_TEXT_MAX];
+	int f = family == 4 ? 0 : 1;
+	int rc = -1, n;
+
+	cidr_set_init(&never[0], 4);
+	cidr_set_init(&never[1], 6);
+	cidr_set_init(&own[0], 4);
+	cidr_set_init(&own[1], 6);
+	if (c == NULL)
+		goto out;
+	sync_conf_defaults(c);
+	n = config != NULL || access(path, F_OK) == 0 ? sync_conf_load(path, c) : 0;
+	if (n != 0) {
+		if (n < 0)
+			log_warn("config %s", path);
+		goto out;
+	}
+	if (never_own(own) < 0 || never_load(c, never) < 0)
+		goto out;
+	x = guard_overlap(&own[f], r);
+	if (x == NULL)
+		x = guard_overlap(&never[f], r);
+	rc = 0;
+	if (x != NULL) {
+		cidr_range_format(x, family, o, sizeof(o));
+		log_warnx("never_block src=%s source=nftarpitctl: block overlaps %s %s: refused "
+			  "(--force to block it anyway)",
+			  text,
+			  guard_overlap(&own[f], r) != NULL ? "this host's address" : "never_block",
+			  o);
+		rc = 1;
+	}
+out:
+	if (rc < 0)
+		log_warnx("block %s: never_block could not be checked: refused", text);
+	cidr_set_free(&never[0]);
+	cidr_set_free(&never[1]);
+	cidr_set_free(&own[0]);
+	cidr_set_free(&own[1]);
+	free(c);
 	return rc;
 }
 
@@ -378,13 +429,15 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 	}
 	cidr_range_format(&r, family, text, sizeof(text));
 	if (!a.force && kind == ADMIN_BLOCK &&
-	    admin_broader(&r, family, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6)) {
+	    guard_broader(&r, family, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6)) {
 		log_warnx("block %s is broader than /%d: refused (--force to block it anyway)",
 			  text, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6);
 		return CTL_EXIT_USAGE;
 	}
+	if (!a.force && kind == ADMIN_BLOCK && admin_never(a.config, family, &r, text) != 0)
+		return CTL_EXIT_USAGE;
 	if (!a.force && kind == ADMIN_ALLOW &&
-	    admin_broader(&r, family, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6)) {
+	    guard_broader(&r, family, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6)) {
 		log_warnx("allow %s is broader than /%d: refused (--force to allow it anyway)",
 			  text, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6);
 		return CTL_EXIT_USAGE;
@@ -425,7 +478,6 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 		rc = CTL_EXIT_FAIL;
 		goto out;
 	}
-	admin_own(a.state);
 	admin_expiry_text(expires, now, exp, sizeof(exp));
 	printf("%s %s: expires %s, kernel elements changed %zu%s%s\n", admin_kind_name(kind), text,
 	       exp, changes, a.reason[0] != '\0' ? ", reason: " : "", a.reason);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cidr.h"
@@ -22,8 +22,10 @@
 
 /* A scrape request is a few hundred bytes; anything longer is not one. */
 #define HTTP_MAX_REQUEST 4096
-/* A client that does not send its request or take the reply within this is dropped. */
+/* A client whose whole exchange (request in, reply out) takes longer is dropped. */
 #define HTTP_CLIENT_S 2
+/* Clients served at once; more evict the slowest still sending its request. */
+#define HTTP_MAX_CLIENTS 32
 
 static volatile sig_atomic_t http_quit;
 
@@ -98,91 +100,216 @@ const char *http_route(const char *req, size_t len, int *code)
 	return "not found: GET /metrics\n";
 }
 
-static void http_send_all(int fd, const char *p, size_t len)
+static int64_t http_now_ms(void)
 {
-	ssize_t w;
+	struct timespec ts;
 
-	while (len > 0) {
-		w = send(fd, p, len, MSG_NOSIGNAL);
-		if (w <= 0)
-			return;
-		p += w;
-		len -= (size_t)w;
-	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* One client: read the request head within the deadline, answer, close. */
-static void http_client(int fd, const char *sock, bool sets, struct status *st)
-{
-	struct timeval tv = {HTTP_CLIENT_S, 0};
+/*
+ * One client. Its whole exchange (request in, reply out) must fit in one deadline set at
+ * accept: a client that drips its request a byte at a time, or never reads its reply,
+ * loses its slot at the deadline whatever it does in between.
+ */
+struct http_conn {
+	int fd; /* -1: a free slot */
+	int64_t deadline_ms;
+	size_t got;
 	char req[HTTP_MAX_REQUEST + 1];
-	char head[256];
-	char *body = NULL;
-	size_t got = 0, blen = 0;
+	char *out; /* the whole reply, head and body */
+	size_t outlen;
+	size_t sent;
+};
+
+static void http_conn_close(struct http_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->out);
+	c->fd = -1;
+	c->out = NULL;
+	c->got = c->outlen = c->sent = 0;
+}
+
+/* The reply to a whole request head; the daemon is asked afresh for each scrape. */
+static int http_conn_answer(struct http_conn *c, const char *sock, bool sets, struct status *st)
+{
 	const char *msg;
-	ssize_t n;
 	FILE *f;
 	int code;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (got < HTTP_MAX_REQUEST) {
-		n = read(fd, req + got, HTTP_MAX_REQUEST - got);
-		if (n <= 0)
-			return;
-		got += (size_t)n;
-		req[got] = '\0';
-		if (strstr(req, "\r\n\r\n") != NULL || strstr(req, "\n\n") != NULL)
-			break;
-	}
-	msg = http_route(req, got, &code);
+	msg = http_route(c->req, c->got, &code);
+	f = open_memstream(&c->out, &c->outlen);
+	if (f == NULL)
+		return -1;
 	if (code == 200) {
-		f = open_memstream(&body, &blen);
-		if (f == NULL)
-			return;
+		char *body = NULL;
+		size_t blen = 0;
+		FILE *b = open_memstream(&body, &blen);
+
+		if (b == NULL) {
+			fclose(f);
+			return -1;
+		}
 		live_status(st, sock, 0, sets);
-		status_print_metrics(f, st);
-		fclose(f);
+		status_print_metrics(b, st);
+		fclose(b);
+		fprintf(f,
+			"HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4; "
+			"charset=utf-8\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+			blen);
+		fwrite(body, 1, blen, f);
+		free(body);
+	} else {
+		fprintf(f,
+			"HTTP/1.0 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+			"Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+			code, code == 404 ? "Not Found" : "Method Not Allowed", strlen(msg), msg);
 	}
-	snprintf(head, sizeof(head),
-		 "HTTP/1.0 %d %s\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-		 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-		 code,
-		 code == 200   ? "OK"
-		 : code == 404 ? "Not Found"
-			       : "Method Not Allowed",
-		 code == 200 ? blen : strlen(msg));
-	http_send_all(fd, head, strlen(head));
-	if (code == 200)
-		http_send_all(fd, body, blen);
-	else
-		http_send_all(fd, msg, strlen(msg));
-	free(body);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Read what the client sent; answer once the head is complete. -1: done with it. */
+static int http_conn_read(struct http_conn *c, const char *sock, bool sets, struct status *st)
+{
+	ssize_t n = recv(c->fd, c->req + c->got, HTTP_MAX_REQUEST - c->got, MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;
+	c->got += (size_t)n;
+	c->req[c->got] = '\0';
+	if (strstr(c->req, "\r\n\r\n") == NULL && strstr(c->req, "\n\n") == NULL &&
+	    c->got < HTTP_MAX_REQUEST)
+		return 0;
+	return http_conn_answer(c, sock, sets, st);
+}
+
+/* Send what the socket takes of the reply. -1: done with the client (all sent, or gone). */
+static int http_conn_write(struct http_conn *c)
+{
+	ssize_t n = send(c->fd, c->out + c->sent, c->outlen - c->sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;
+	c->sent += (size_t)n;
+	return c->sent == c->outlen ? -1 : 0;
+}
+
+/*
+ * A slot for a new client: a free one, else the one still sending its request that has
+ * been at it longest. A scraper sends its request at once, so with every slot taken by
+ * slow clients it is one of them that goes, never the scrape.
+ */
+static struct http_conn *http_slot(struct http_conn *c, size_t n)
+{
+	struct http_conn *old = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (c[i].fd < 0)
+			return &c[i];
+		if (c[i].out == NULL && (old == NULL || c[i].deadline_ms < old->deadline_ms))
+			old = &c[i];
+	}
+	if (old != NULL)
+		http_conn_close(old);
+	return old;
+}
+
+static void http_accept(int lfd, struct http_conn *c, size_t n, int64_t now)
+{
+	struct http_conn *slot;
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	slot = http_slot(c, n);
+	if (slot == NULL) {
+		close(fd);
+		return;
+	}
+	slot->fd = fd;
+	slot->deadline_ms = now + HTTP_CLIENT_S * 1000;
+}
+
+/* One turn of the loop: wait for the listener or a client, at most until the next deadline. */
+static void http_turn(int lfd, struct http_conn *c, size_t n, const char *sock, bool sets,
+		      struct status *st)
+{
+	struct pollfd pfd[HTTP_MAX_CLIENTS + 1];
+	int64_t now = http_now_ms();
+	int64_t wait = -1;
+	size_t i;
+
+	pfd[0].fd = lfd;
+	pfd[0].events = POLLIN;
+	for (i = 0; i < n; i++) {
+		pfd[i + 1].fd = c[i].fd;
+		pfd[i + 1].events = c[i].out == NULL ? POLLIN : POLLOUT;
+		pfd[i + 1].revents = 0;
+		if (c[i].fd >= 0 && (wait < 0 || c[i].deadline_ms - now < wait))
+			wait = c[i].deadline_ms - now > 0 ? c[i].deadline_ms - now : 0;
+	}
+	if (poll(pfd, n + 1, (int)wait) < 0)
+		return;
+	now = http_now_ms();
+	for (i = 0; i < n; i++) {
+		int rc = 0;
+
+		if (c[i].fd < 0)
+			continue;
+		if (pfd[i + 1].revents & (POLLERR | POLLNVAL))
+			rc = -1;
+		else if (c[i].out == NULL && (pfd[i + 1].revents & (POLLIN | POLLHUP)))
+			rc = http_conn_read(&c[i], sock, sets, st);
+		/* Straight on to the reply: most fit in the socket buffer at once. */
+		if (rc == 0 && c[i].out != NULL)
+			rc = http_conn_write(&c[i]);
+		if (rc < 0 || now >= c[i].deadline_ms)
+			http_conn_close(&c[i]);
+	}
+	if (pfd[0].revents & POLLIN)
+		http_accept(lfd, c, n, now);
 }
 
 int http_serve(const char *listen_addr, const char *sock, bool sets)
 {
+	struct http_conn *conns = NULL;
 	struct sockaddr_storage ss;
 	struct sigaction sa;
 	struct status *st;
 	socklen_t len;
 	int one = 1;
-	int lfd, fd;
+	int lfd;
+	size_t i;
 
 	if (http_parse_listen(listen_addr, &ss, &len) < 0) {
 		log_warnx("bad --listen \"%s\": want ADDR:PORT or [ADDR]:PORT", listen_addr);
 		return -1;
 	}
 	st = malloc(sizeof(*st));
-	if (st == NULL)
+	conns = calloc(HTTP_MAX_CLIENTS, sizeof(*conns));
+	if (st == NULL || conns == NULL) {
+		free(st);
+		free(conns);
 		return -1;
-	lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	}
+	for (i = 0; i < HTTP_MAX_CLIENTS; i++)
+		conns[i].fd = -1;
+	lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 16) < 0) {
+	    bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 64) < 0) {
 		log_warn("listening on %s", listen_addr);
 		if (lfd >= 0)
 			close(lfd);
 		free(st);
+		free(conns);
 		return -1;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -191,19 +318,12 @@ int http_serve(const char *listen_addr, const char *sock, bool sets)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	log_info("serving metrics on http://%s/metrics", listen_addr);
-	while (!http_quit) {
-		struct pollfd pfd = {.fd = lfd, .events = POLLIN};
-
-		if (poll(&pfd, 1, -1) <= 0)
-			continue;
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		/* One scrape at a time: scrapers come every few seconds, and each is bounded. */
-		http_client(fd, sock, sets, st);
-		close(fd);
-	}
+	while (!http_quit)
+		http_turn(lfd, conns, HTTP_MAX_CLIENTS, sock, sets, st);
+	for (i = 0; i < HTTP_MAX_CLIENTS; i++)
+		http_conn_close(&conns[i]);
 	close(lfd);
+	free(conns);
 	free(st);
 	return 0;
 }

@@ -17,9 +17,10 @@ int http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len
 const char *http_route(const char *req, size_t len, int *code);
 
 /*
- * Serve GET /metrics on listen_addr until SIGINT or SIGTERM, one client at a time, each
- * bounded to a few seconds; every scrape asks the daemon at sock afresh. 0, or -1 (logged)
- * when it cannot listen.
+ * Serve GET /metrics on listen_addr until SIGINT or SIGTERM: one poll() loop over up to
+ * HTTP_MAX_CLIENTS clients at once, each given one overall deadline of a few seconds for
+ * its whole exchange, so a slow client holds nobody else up; every scrape asks the daemon
+ * at sock afresh. 0, or -1 (logged) when it cannot listen.
  */
 int http_serve(const char *listen_addr, const char *sock, bool sets);
 

@@ -27,6 +27,7 @@
 #include "ctl_http.h"
 #include "ctl_ruleset.h"
 #include "log.h"
+#include "safefile.h"
 #include "nftx.h"
 #include "strnum.h"
 #include "sync_kset.h"
@@ -174,14 +175,44 @@ static int live_expr_cb(struct nftnl_expr *e, void *data)
 	return MNL_CB_OK;
 }
 
+/* One rule's reverse-path check (fib saddr ... oif) and its counter. */
+struct live_rpf {
+	bool fib;
+	uint64_t packets;
+};
+
+static int live_rpf_cb(struct nftnl_expr *e, void *data)
+{
+	struct live_rpf *rpf = data;
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+	if (name == NULL)
+		return MNL_CB_OK;
+	if (strcmp(name, "fib") == 0 &&
+	    nftnl_expr_get_u32(e, NFTNL_EXPR_FIB_RESULT) == NFT_FIB_RESULT_OIF &&
+	    (nftnl_expr_get_u32(e, NFTNL_EXPR_FIB_FLAGS) & NFTA_FIB_F_SADDR))
+		rpf->fib = true;
+	if (strcmp(name, "counter") == 0)
+		rpf->packets += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
+	return MNL_CB_OK;
+}
+
 static int live_rule_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct status_kernel *k = data;
 	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct live_rpf rpf = {false, 0};
 
 	if (r == NULL)
 		return MNL_CB_ERROR;
-	if (nftnl_rule_nlmsg_parse(nlh, r) == 0)
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0) {
 		nftnl_expr_foreach(r, live_expr_cb, data);
+		nftnl_expr_foreach(r, live_rpf_cb, &rpf);
+	}
+	if (rpf.fib) {
+		k->rpf = true;
+		k->rpf_dropped += rpf.packets;
+	}
 	nftnl_rule_free(r);
 	return MNL_CB_OK;
 }
@@ -379,27 +410,24 @@ int live_cmd_status(int argc, char **argv)
 /* Write the metrics to path atomically, as node_exporter's textfile collector wants. */
 static int live_write_metrics(const char *path, const struct status *st)
 {
-	char tmp[PATH_MAX];
+	struct safefile sf;
 	FILE *f;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= sizeof(tmp)) {
-		log_warnx("%s: path too long", path);
+	if (safefile_open(&sf, path, 0644) < 0) {
+		log_warn("%s", path);
 		return -1;
 	}
-	f = fopen(tmp, "we");
+	f = safefile_stream(&sf);
 	if (f == NULL) {
-		log_warn("%s", tmp);
+		log_warn("%s", path);
+		safefile_abort(&sf);
 		return -1;
 	}
 	status_print_metrics(f, st);
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0 || fclose(f) != 0) {
-		log_warn("%s", tmp);
-		unlink(tmp);
-		return -1;
-	}
-	if (chmod(tmp, 0644) < 0 || rename(tmp, path) < 0) {
+	/* 0644 whatever the umask: the collector runs as another user. */
+	if (fchmod(sf.fd, 0644) < 0 || safefile_commit(&sf) < 0) {
 		log_warn("%s", path);
-		unlink(tmp);
+		safefile_abort(&sf);
 		return -1;
 	}
 	return 0;

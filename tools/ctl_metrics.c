@@ -67,6 +67,9 @@ static const struct metric_row metric_rows[] = {
 	 NULL, "flows_evicted"},
 	{"nftarpit_flows_stateless_total", "counter",
 	 "Flows held without a record (table full) since start.", NULL, "flows_stateless"},
+	{"nftarpit_flows_readopted_total", "counter",
+	 "Flows held before a restart whose record was made again from their probes, since start.",
+	 NULL, "flows_readopted"},
 	{"nftarpit_attacker_seconds_total", "counter",
 	 "Seconds peers were held, ended and live flows, since start.", NULL, "attacker_seconds"},
 	{"nftarpit_smtp_bytes_total", "counter", "SMTP greeting bytes dripped since start.", NULL,
@@ -110,6 +113,15 @@ static void metric_kernel(FILE *f, const struct status_kernel *k)
 	}
 	if (k->ruleset != 1)
 		return;
+	metric_head(f, "nftarpit_rpf", "gauge",
+		    "Whether the ruleset drops sources failing the reverse-path check.");
+	fprintf(f, "nftarpit_rpf %d\n", k->rpf ? 1 : 0);
+	if (k->rpf) {
+		metric_head(
+			f, "nftarpit_rpf_dropped_total", "counter",
+			"Packets from spoofed sources (failing the reverse-path check) dropped.");
+		fprintf(f, "nftarpit_rpf_dropped_total %" PRIu64 "\n", k->rpf_dropped);
+	}
 	metric_head(f, "nftarpit_set_ranges", "gauge", "Address ranges in the ruleset's sets.");
 	for (s = 0; s < STATUS_NSETS; s++)
 		if (k->sets[s] >= 0)

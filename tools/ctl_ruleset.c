@@ -3,15 +3,21 @@
 #include "ctl_ruleset.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libmnl/libmnl.h>
 
 #include "conffile.h"
 #include "log.h"
 #include "nftx.h"
+#include "sync_admin.h"
+#include "sync_kset.h"
+#include "sync_restore.h"
+#include "sync_snap.h"
 
 /*
  * Does the kernel have the native queue expression? 1 yes, 0 no (the probe rule got ENOENT:
@@ -51,14 +57,19 @@ free_buf:
 
 /*
  * Install or update the ruleset in one transaction. With o->expr AUTO, probe first; *used
- * tells which queue expression went in. 0, or -1 with errno and *err when the kernel
- * refused a message.
+ * tells which queue expression went in. With fill (SNAP_NSETS sets), the same transaction
+ * flushes the four list sets and adds fill's ranges, so the table never exists with empty
+ * lists; *gen gets the generation seen just before it (0 unknown). 0, or -1 with errno and
+ * *err when the kernel refused a message.
  */
-static int ctl_install(struct nftx *x, const struct ruleset_opts *o, enum ruleset_queue_expr *used,
-		       struct nftx_error *err)
+static int ctl_install(struct nftx *x, const struct ruleset_opts *o, const struct cidr_set *fill,
+		       enum ruleset_queue_expr *used, uint32_t *gen, struct nftx_error *err)
 {
 	struct ruleset_opts eff = *o;
+	struct kset_op ops[SNAP_NSETS];
 	struct mnl_nlmsg_batch *b;
+	size_t nops = fill != NULL ? SNAP_NSETS : 0;
+	size_t i, limit;
 	char *buf;
 	uint32_t seq;
 	int saved = ENOMEM;
@@ -74,19 +85,28 @@ static int ctl_install(struct nftx *x, const struct ruleset_opts *o, enum rulese
 		memset(err, 0, sizeof(*err));
 	}
 	*used = eff.expr;
-	/* Zeroed: attribute padding goes to the kernel as it is in the buffer. */
-	buf = calloc(1, NFTX_BATCH_SIZE);
+	memset(ops, 0, sizeof(ops));
+	for (i = 0; i < nops; i++) {
+		ops[i].name = snap_set_names[i];
+		ops[i].family = snap_set_family[i];
+		ops[i].flush = true;
+		ops[i].add = &fill[i];
+	}
+	limit = NFTX_BATCH_SIZE / 2 + kset_batch_size(ops, nops);
+	buf = kset_batch_alloc(limit, &b);
 	if (buf == NULL)
 		return -1;
-	b = mnl_nlmsg_batch_start(buf, NFTX_BATCH_SIZE / 2);
-	if (b == NULL)
-		goto free_buf;
+	/* Zeroed: attribute padding goes to the kernel as it is in the buffer. */
+	memset(buf, 0, limit);
+	if (kset_genid(x, gen) < 0)
+		*gen = 0;
 	seq = nftx_seq(x);
-	if (ruleset_build_batch(b, &eff, &seq) == 0)
+	if (nftx_batch_begin(b, &seq) == 0 && ruleset_build_msgs(b, &eff, &seq) == 0 &&
+	    kset_build_msgs(b, &seq, ops, nops, (int64_t)time(NULL)) == 0 &&
+	    nftx_batch_end(b, &seq) == 0)
 		rc = nftx_send(x, b, err);
 	saved = errno;
 	mnl_nlmsg_batch_stop(b);
-free_buf:
 	free(buf);
 	errno = saved;
 	return rc;
@@ -158,8 +178,12 @@ const char *ctl_ruleset_conf_set(struct ruleset_opts *o, const char *key, const 
 		rc = ruleset_parse_mark(o, value, err, sizeof(err));
 	else if (strcmp(key, "queue_expr") == 0)
 		rc = ruleset_parse_queue_expr(o, value, err, sizeof(err));
+	else if (strcmp(key, "lists_include") == 0)
+		rc = ruleset_parse_lists(o, value, err, sizeof(err));
 	else if (strcmp(key, "fail_open") == 0)
 		return conffile_bool(value, &o->fail_open);
+	else if (strcmp(key, "rpf") == 0)
+		return conffile_bool(value, &o->rpf);
 	else
 		return "unknown key";
 	return rc < 0 ? err : NULL;
@@ -175,32 +199,89 @@ int ctl_ruleset_conf_load(const char *path, struct ruleset_opts *o)
 	return conffile_load(path, "ruleset", ctl_ruleset_conf_cb, o);
 }
 
-int ctl_setup(const struct ruleset_opts *o)
+/*
+ * The lists as last applied, from state (see restore_load()). 1 with sets filled, 0 when
+ * there is nothing to restore (no state given, or no files yet), -1 logged.
+ */
+static int ctl_fill_load(const struct ctl_fill *fill, struct cidr_set *sets)
+{
+	char err[PATH_MAX + 128];
+	int rc;
+
+	if (fill == NULL || fill->state == NULL || fill->state[0] == '\0')
+		return 0;
+	rc = restore_load(fill->state, fill->kernel_timeouts, (int64_t)time(NULL), sets, err,
+			  sizeof(err));
+	if (rc < 0)
+		log_warnx("lists not restored: %s; the sets keep their contents", err);
+	return rc;
+}
+
+/*
+ * After a filled setup, what we committed is the kernel's content: a snapshot tied to the
+ * new generation spares the next sync run reading the sets back (quadratic in the kernel).
+ */
+static void ctl_fill_snapshot(struct nftx *x, const struct ctl_fill *fill, uint32_t before,
+			      const struct cidr_set *sets)
+{
+	char snap[PATH_MAX + 16];
+	uint32_t after = 0;
+
+	if (before == 0 || kset_genid(x, &after) < 0 || after != before + 1 ||
+	    (size_t)snprintf(snap, sizeof(snap), "%s.applied", fill->state) >= sizeof(snap))
+		return;
+	/* Written through safefile: as root, the file goes to the directory's owner. */
+	(void)snap_save(snap, after, sets);
+}
+
+int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 {
 	enum ruleset_queue_expr used = o->expr;
+	struct cidr_set sets[SNAP_NSETS];
 	struct nftx_error err;
-	struct nftx *x;
+	struct nftx *x = NULL;
 	char desc[1024];
+	uint32_t gen = 0;
+	int filled, i;
 	int rc = CTL_EXIT_FAIL;
 
+	for (i = 0; i < SNAP_NSETS; i++)
+		cidr_set_init(&sets[i], snap_set_family[i]);
+	/*
+	 * A table with the old contents beats no table: a master list we cannot read (cut
+	 * short, unreadable) is reported and the sets are left as they are.
+	 */
+	filled = ctl_fill_load(fill, sets);
+	if (filled < 0)
+		filled = 0;
 	x = nftx_open();
 	if (x == NULL) {
 		log_warn("netlink socket");
-		return CTL_EXIT_FAIL;
+		goto out;
 	}
-	if (ctl_install(x, o, &used, &err) < 0) {
+	if (ctl_install(x, o, filled ? sets : NULL, &used, &gen, &err) < 0) {
 		ctl_log_refused("setup of table inet " RULESET_TABLE " failed", &err);
 		if (used == RULESET_QUEUE_NATIVE && err.count > 0 && err.error == ENOENT &&
 		    strncmp(err.what, "rule ", 5) == 0)
 			log_warnx("the kernel may lack nft queue (CONFIG_NFT_QUEUE); "
 				  "try --queue-expr xt");
-		goto close;
+		goto out;
 	}
 	ruleset_describe(o, ctl_queue_how(o->expr, used), desc, sizeof(desc));
 	log_info("installed table inet %s: %s", RULESET_TABLE, desc);
+	if (filled) {
+		log_info("lists restored in the same transaction from %s: %s=%zu %s=%zu %s=%zu "
+			 "%s=%zu ranges",
+			 fill->state, snap_set_names[0], sets[0].n, snap_set_names[1], sets[1].n,
+			 snap_set_names[2], sets[2].n, snap_set_names[3], sets[3].n);
+		ctl_fill_snapshot(x, fill, gen, sets);
+	}
 	rc = CTL_EXIT_OK;
-close:
-	nftx_close(x);
+out:
+	if (x != NULL)
+		nftx_close(x);
+	for (i = 0; i < SNAP_NSETS; i++)
+		cidr_set_free(&sets[i]);
 	return rc;
 }
 

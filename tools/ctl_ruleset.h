@@ -3,6 +3,8 @@
 #ifndef NFTARPIT_CTL_RULESET_H
 #define NFTARPIT_CTL_RULESET_H
 
+#include <stdbool.h>
+
 #include "ruleset.h"
 
 /* Exit statuses of nftarpitctl. */
@@ -19,8 +21,21 @@ const char *ctl_ruleset_conf_set(struct ruleset_opts *o, const char *key, const 
 /* Read [ruleset] of path into o; the number of errors (each logged as file:line), or -1. */
 int ctl_ruleset_conf_load(const char *path, struct ruleset_opts *o);
 
-/* Each returns an exit status and has logged why when it is not CTL_EXIT_OK. */
-int ctl_setup(const struct ruleset_opts *o);
+/*
+ * Where setup finds the lists to put back: nftarpit-sync's master list (its snapshot is
+ * STATE.applied), from the config's [sync] state or --state; state NULL: do not fill.
+ */
+struct ctl_fill {
+	const char *state;
+	bool kernel_timeouts; /* [sync] kernel_timeouts: offenders carry their expiry */
+};
+
+/*
+ * Each returns an exit status and has logged why when it is not CTL_EXIT_OK. With fill and
+ * a master list or snapshot there, setup flushes and fills the four list sets in its own
+ * transaction (see restore_load()); otherwise their contents are kept, as before.
+ */
+int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill);
 int ctl_teardown(void);
 int ctl_print_ruleset(const struct ruleset_opts *o);
 

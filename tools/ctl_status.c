@@ -9,12 +9,14 @@
 
 #include "strnum.h"
 
-const char *const status_set_names[STATUS_NSETS] = {
+const char *const status_set_names[] = {
 	"blocklist4",
 	"blocklist6",
 	"allowlist4",
 	"allowlist6",
 };
+_Static_assert(sizeof(status_set_names) / sizeof(status_set_names[0]) == STATUS_NSETS,
+	       "every set has a name");
 
 void status_init(struct status *st)
 {
@@ -238,9 +240,16 @@ static void status_print_kernel(FILE *f, const struct status *st)
 			k->qtotal > 1 ? (k->fanout ? " (by CPU)" : " (by address)") : "",
 			strcmp(k->via, "xt") == 0 ? "xt NFQUEUE target" : "native nft queue",
 			k->bypass ? ", fail-open (bypass)" : ", fail-closed");
-	else if (k->ruleset == 0)
+	if (k->ruleset == 1 && k->rpf)
+		fprintf(f,
+			"rpf          on: spoofed sources dropped before the queue, %" PRIu64
+			" so far\n",
+			k->rpf_dropped);
+	else if (k->ruleset == 1)
+		fprintf(f, "rpf          off (setup --no-rpf): no reverse-path check\n");
+	if (k->ruleset == 0)
 		fprintf(f, "ruleset      table inet nftarpit missing (nftarpitctl setup)\n");
-	else
+	else if (k->ruleset < 0)
 		fprintf(f, "ruleset      unknown (cannot read the kernel's ruleset)\n");
 	if (k->ruleset == 1) {
 		fprintf(f, "sets        ");
@@ -310,14 +319,18 @@ void status_print(FILE *f, const struct status *st, int64_t now)
 		"\n",
 		status_u64(st, "rst_sent"), status_u64(st, "smtp_bytes"),
 		status_u64(st, "flows_evicted"));
+	fprintf(f, "  re-adopted     %-12" PRIu64 " (held before a restart, record made again)\n",
+		status_u64(st, "flows_readopted"));
 	fprintf(f,
 		"  verdicts       %-12" PRIu64 " batches     (errors %" PRIu64
 		", receive overruns %" PRIu64 ")\n",
 		status_u64(st, "verdict_batches"), status_u64(st, "verdict_errors"),
 		status_u64(st, "recv_enobufs"));
-	fprintf(f, "  budget hits    %-12" PRIu64 " (per prefix %" PRIu64 ", global %" PRIu64 ")\n",
+	fprintf(f,
+		"  budget hits    %-12" PRIu64 " (per prefix %" PRIu64 ", per /16 or /48 %" PRIu64
+		", global %" PRIu64 ")\n",
 		status_u64(st, "budget_drops"), status_u64(st, "budget_prefix"),
-		status_u64(st, "budget_global"));
+		status_u64(st, "budget_aggregate"), status_u64(st, "budget_global"));
 	if (status_u64(st, "snapshot_missing") > 0)
 		fprintf(f,
 			"\n(%" PRIu64 " queue thread(s) did not answer in time: flows missing)\n",
@@ -382,9 +395,9 @@ static void status_json_kernel(FILE *f, const struct status_kernel *k)
 	if (k->ruleset == 1)
 		fprintf(f,
 			", \"queue_expr\": \"%s\", \"queue\": %u, \"queue_total\": %u, "
-			"\"bypass\": %s, \"fanout\": %s",
+			"\"bypass\": %s, \"fanout\": %s, \"rpf\": %s, \"rpf_dropped\": %" PRIu64,
 			k->via, k->qnum, k->qtotal, k->bypass ? "true" : "false",
-			k->fanout ? "true" : "false");
+			k->fanout ? "true" : "false", k->rpf ? "true" : "false", k->rpf_dropped);
 	fprintf(f, "},\n  \"sets\": {");
 	for (s = 0; s < STATUS_NSETS; s++) {
 		fprintf(f, "%s\"%s\": ", s > 0 ? ", " : "", status_set_names[s]);

@@ -50,6 +50,8 @@ struct status_kernel {
 	unsigned int qtotal;
 	bool bypass;
 	bool fanout;
+	bool rpf;		      /* the reverse-path rules are in the ruleset */
+	uint64_t rpf_dropped;	      /* packets they dropped (their counters) */
 	long long sets[STATUS_NSETS]; /* ranges per set, -1 unknown */
 	bool proc;		      /* the /proc file was read */
 	unsigned int nqueues;

@@ -21,6 +21,7 @@ static void usage(FILE *f)
 		"                     [--replace] [--force] [--export-plain FILE]\n"
 		"                     [--export-rbldnsd FILE] [--journal-file FILE] [--now EPOCH]\n"
 		"                     [-v]\n"
+		"       nftarpit-sync [-c FILE] --test-pattern LOGFILE\n"
 		"  FMT: auto (default), plain, drop, json, rbldnsd\n"
 		"exit: 0 done, 1 bad options/config/list/state (nothing applied),\n"
 		"      2 the kernel refused the transaction (sets unchanged),\n"
@@ -41,6 +42,7 @@ enum {
 	OPT_EXPORT_PLAIN,
 	OPT_EXPORT_RBLDNSD,
 	OPT_NOW,
+	OPT_TEST_PATTERN,
 };
 
 static const struct option long_opts[] = {
@@ -58,6 +60,7 @@ static const struct option long_opts[] = {
 	{"export-plain", required_argument, NULL, OPT_EXPORT_PLAIN},
 	{"export-rbldnsd", required_argument, NULL, OPT_EXPORT_RBLDNSD},
 	{"now", required_argument, NULL, OPT_NOW},
+	{"test-pattern", required_argument, NULL, OPT_TEST_PATTERN},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -91,6 +94,7 @@ static struct sync_conf conf;
 int main(int argc, char *argv[])
 {
 	const char *path = NULL;
+	const char *test = NULL;
 	const char *err;
 	int ch, verbose = 0;
 	int n;
@@ -154,6 +158,9 @@ int main(int argc, char *argv[])
 		case OPT_NOW:
 			conf.now = strnum_parse(optarg, 1, 1LL << 40, &err);
 			break;
+		case OPT_TEST_PATTERN:
+			test = optarg;
+			break;
 		default:
 			err = sync_conf_set(&conf, opt_key(ch), optarg);
 			break;
@@ -166,6 +173,14 @@ int main(int argc, char *argv[])
 	conf.verbose = verbose;
 	log_set_verbose(verbose);
 	sync_conf_finish(&conf);
+	if (test != NULL) {
+		/* Like fail2ban-regex: what the configured readers would ban; touches nothing. */
+		if (pattern_test_file(test, &conf.mlog, conf.policy.bantime, stdout) < 0) {
+			log_warn("%s", test);
+			return 1;
+		}
+		return 0;
+	}
 	if (conf.nlogs == 0 && !conf.journal && conf.nlists == 0 && conf.nallows == 0)
 		log_warnx("no sources given: the sets will hold only the master list");
 	return sync_main(&conf);

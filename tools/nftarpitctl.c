@@ -18,25 +18,28 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: nftarpitctl setup [-c FILE] [--queue N|N-M] [--ports LIST] [--fail-open]\n"
-		"                         [--mark VALUE] [--queue-expr auto|native|xt]\n"
+		"                         [--mark VALUE] [--queue-expr auto|native|xt] [--no-rpf]\n"
+		"                         [--state PATH | --no-restore]\n"
 		"       nftarpitctl teardown\n"
-		"       nftarpitctl print-ruleset [setup's options]\n"
+		"       nftarpitctl print-ruleset [setup's options] [--lists-include PATH|none]\n"
 		"       nftarpitctl status [--json] [-s PATH] [--flows N] [--no-sets]\n"
 		"       nftarpitctl top [-s PATH] [--interval MS]\n"
 		"       nftarpitctl metrics [-s PATH] [-o FILE | --listen ADDR:PORT] [--no-sets]\n"
 		"       nftarpitctl block ADDR|CIDR [--for DURATION] [--reason TEXT] [--force]\n"
-		"                         [--state PATH]\n"
+		"                         [--state PATH] [-c FILE]\n"
 		"       nftarpitctl unblock ADDR|CIDR [--for DURATION] [--allow] [--reason TEXT]\n"
 		"                         [--force] [--state PATH]\n"
 		"       nftarpitctl list [--json] [--state PATH]\n"
 		"       nftarpitctl why ADDR [-s PATH] [--state PATH]\n"
-		"  -c, --config FILE  read [ruleset] from FILE (default " CONFFILE_DEFAULT_PATH
-		" if present);\n"
+		"  -c, --config FILE  read [ruleset] (block: [sync]'s never_block) from FILE\n"
+		"                     (default " CONFFILE_DEFAULT_PATH " if present);\n"
 		"                     options given here override it\n"
 		"  -s, --socket PATH  nftarpitd's control socket (default " LIVE_DEFAULT_SOCKET
 		")\n"
-		"  --state PATH       nftarpit-sync's master list (default " SYNC_DEFAULT_STATE
-		")\n");
+		"  --state PATH       nftarpit-sync's master list (default [sync] state, "
+		"else " SYNC_DEFAULT_STATE ");\n"
+		"                     setup fills the lists from it in its own transaction\n"
+		"  --no-restore       setup keeps the lists' contents as they are\n");
 }
 
 enum {
@@ -45,6 +48,10 @@ enum {
 	OPT_FAIL_OPEN,
 	OPT_MARK,
 	OPT_QUEUE_EXPR,
+	OPT_NO_RPF,
+	OPT_STATE,
+	OPT_NO_RESTORE,
+	OPT_LISTS_INCLUDE,
 };
 
 static const struct option long_opts[] = {
@@ -53,6 +60,10 @@ static const struct option long_opts[] = {
 	{"fail-open", no_argument, NULL, OPT_FAIL_OPEN},
 	{"mark", required_argument, NULL, OPT_MARK},
 	{"queue-expr", required_argument, NULL, OPT_QUEUE_EXPR},
+	{"no-rpf", no_argument, NULL, OPT_NO_RPF},
+	{"state", required_argument, NULL, OPT_STATE},
+	{"no-restore", no_argument, NULL, OPT_NO_RESTORE},
+	{"lists-include", required_argument, NULL, OPT_LISTS_INCLUDE},
 	{"config", required_argument, NULL, 'c'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -70,10 +81,11 @@ static const char *opt_name(int ch)
 }
 
 /*
- * Defaults, then [ruleset] of the config file (the default one only if it exists), so that
- * options parsed afterwards override it. 0, or -1 when the file is unreadable or wrong.
+ * Defaults, then [ruleset] (and, given sc, [sync]) of the config file (the default one only if it
+ * exists), so that options parsed afterwards override it. 0, or -1 when the file is unreadable or
+ * wrong.
  */
-static int load_config(int argc, char *argv[], struct ruleset_opts *o)
+static int load_config(int argc, char *argv[], struct ruleset_opts *o, struct sync_conf *sc)
 {
 	const char *path = CONFFILE_DEFAULT_PATH;
 	bool explicit = false;
@@ -93,6 +105,10 @@ static int load_config(int argc, char *argv[], struct ruleset_opts *o)
 		}
 	}
 	opterr = 1;
+	/* setup restores the lists from [sync] state; a bad [sync] line is nftarpit-sync's
+	 * error to report, and must not keep the firewall from coming up. */
+	if (sc != NULL && sync_conf_load(path, sc) > 0)
+		log_warnx("config %s: errors in [sync]; lists restored from %s", path, sc->state);
 	n = ctl_ruleset_conf_load(path, o);
 	if (n < 0 && (errno != ENOENT || explicit)) {
 		log_warn("config %s", path);
@@ -107,6 +123,9 @@ static int load_config(int argc, char *argv[], struct ruleset_opts *o)
 
 int main(int argc, char *argv[])
 {
+	/* Static: [sync]'s lists of paths make it large. */
+	static struct sync_conf sc;
+	struct ctl_fill fill;
 	struct ruleset_opts o;
 	const char *cmd;
 	char err[256];
@@ -140,8 +159,12 @@ int main(int argc, char *argv[])
 		usage(stderr);
 		return CTL_EXIT_USAGE;
 	}
-	if (strcmp(cmd, "teardown") != 0 && load_config(argc, argv, &o) < 0)
+	sync_conf_defaults(&sc);
+	fill.state = sc.state;
+	if (strcmp(cmd, "teardown") != 0 &&
+	    load_config(argc, argv, &o, strcmp(cmd, "setup") == 0 ? &sc : NULL) < 0)
 		return CTL_EXIT_USAGE;
+	fill.kernel_timeouts = sc.kernel_timeouts;
 	optind = 1;
 	while (rc == 0) {
 		ch = getopt_long(argc - 1, argv + 1, "c:h", long_opts, NULL);
@@ -164,6 +187,18 @@ int main(int argc, char *argv[])
 			break;
 		case OPT_QUEUE_EXPR:
 			rc = ruleset_parse_queue_expr(&o, optarg, err, sizeof(err));
+			break;
+		case OPT_NO_RPF:
+			o.rpf = false;
+			break;
+		case OPT_STATE:
+			fill.state = optarg;
+			break;
+		case OPT_NO_RESTORE:
+			fill.state = NULL;
+			break;
+		case OPT_LISTS_INCLUDE:
+			rc = ruleset_parse_lists(&o, optarg, err, sizeof(err));
 			break;
 		case 'h':
 			usage(stdout);
@@ -190,6 +225,6 @@ int main(int argc, char *argv[])
 		return ctl_teardown();
 	}
 	if (strcmp(cmd, "setup") == 0)
-		return ctl_setup(&o);
+		return ctl_setup(&o, &fill);
 	return ctl_print_ruleset(&o);
 }

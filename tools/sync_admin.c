@@ -13,10 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "safefile.h"
 #include "strnum.h"
 #include "sync_state.h"
 
-static const char *const admin_names[ADMIN_KINDS] = {"block", "unblock", "allow"};
+static const char *const admin_names[] = {"block", "unblock", "allow"};
+_Static_assert(sizeof(admin_names) / sizeof(admin_names[0]) == ADMIN_KINDS,
+	       "every admin kind has a name");
 
 const char *admin_kind_name(enum admin_kind k)
 {
@@ -222,20 +225,6 @@ void admin_free(struct admin_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-void admin_own(const char *path)
-{
-	char dir[PATH_MAX];
-	struct stat ds, fs;
-
-	if (geteuid() != 0 || (size_t)snprintf(dir, sizeof(dir), "%s", path) >= sizeof(dir))
-		return;
-	if (stat(dirname(dir), &ds) < 0 || lstat(path, &fs) < 0)
-		return;
-	if ((fs.st_uid != ds.st_uid || fs.st_gid != ds.st_gid) &&
-	    lchown(path, ds.st_uid, ds.st_gid) < 0)
-		return;
-}
-
 int admin_lock(const char *state_path, int wait_ms)
 {
 	char path[PATH_MAX];
@@ -252,7 +241,8 @@ int admin_lock(const char *state_path, int wait_ms)
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
-	admin_own(path);
+	/* Root's lock in the sync user's directory would shut the sync out: give it over. */
+	(void)safefile_give(fd, path);
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK || waited >= wait_ms) {
 			if (errno == EWOULDBLOCK)

@@ -95,7 +95,6 @@ int admin_lock(const char *state_path, int wait_ms);
  * as a dynamic user owning /var/lib/nftarpit; a master list, lock or snapshot that root's
  * nftarpitctl wrote must stay readable and replaceable by it.
  */
-void admin_own(const char *path);
 void admin_unlock(int fd);
 
 /*

@@ -8,11 +8,17 @@
 #include <stdint.h>
 
 #include "sync_blist.h"
+#include "sync_exim.h"
 #include "sync_mlog.h"
+#include "sync_pattern.h"
 #include "sync_state.h"
+#include "sync_trap.h"
 
-#define SYNC_SOURCES_MAX   32
-#define SYNC_MATCHES_MAX   16
+#define SYNC_SOURCES_MAX 32
+#define SYNC_MATCHES_MAX 16
+#define SYNC_NEVER_MAX	 64
+
+_Static_assert(MLOG_NREASONS <= STATE_REASONS, "a threshold per pattern");
 #define SYNC_DEFAULT_STATE "/var/lib/nftarpit/sync.state"
 
 /* A list file and how to read it ("drop:/path" on the command line). */
@@ -32,14 +38,29 @@ struct sync_conf {
 	unsigned int nmatches;
 	char matches[SYNC_MATCHES_MAX][128]; /* FIELD=value, e.g. SYSLOG_IDENTIFIER=postfix/smtpd */
 	char journal_file[PATH_MAX];	     /* read this journal file, not the system journal */
+	unsigned int ntrust;
+	char trust[SYNC_MATCHES_MAX][128]; /* _FIELD=value that journald sets, never the sender */
 	char state[PATH_MAX];
 	char export_plain[PATH_MAX];
 	char export_rbldnsd[PATH_MAX];
 	struct state_policy policy;
-	struct mlog_opts mlog;
+	struct mlog_opts mlog; /* points at exim, traps and patterns below */
+	struct exim_opts exim;
+	struct trap_list traps;
+	struct pattern_set patterns;
 	unsigned int allow_limit4; /* refuse allowlist entries shorter than /allow_limit4 */
 	unsigned int allow_limit6;
 	bool kernel_timeouts; /* log offenders carry their expiry into the kernel */
+	/* Guards on the blocklist (sync_guard.h): per-entry breadth of list files, total share. */
+	unsigned int list_limit4; /* refuse list entries broader than /list_limit4 */
+	unsigned int list_limit6;
+	unsigned int block_max_share; /* percent of a family's addresses a run may block */
+	/* Never blocked by any source (the host's own addresses always are not). */
+	unsigned int nnever;
+	char never[SYNC_NEVER_MAX][CIDR_TEXT_MAX]; /* ADDR, CIDR or FIRST-LAST */
+	unsigned int nnever_files;
+	struct sync_list never_files[SYNC_SOURCES_MAX];
+	bool never_mynetworks; /* add Postfix's mynetworks (postconf -h mynetworks) */
 	bool force;
 	bool replace;
 	bool dry_run;
@@ -47,6 +68,11 @@ struct sync_conf {
 	int64_t full_interval; /* follow mode: seconds between full passes */
 	int64_t now;	       /* 0: the clock; set for tests */
 	int verbose;
+	/*
+	 * nft text of the lists for nftarpit.nft's include (sync_listfile.h): "" means
+	 * lists.nft beside the master list, "none" writes nothing.
+	 */
+	char lists_nft[PATH_MAX];
 };
 
 void sync_conf_defaults(struct sync_conf *c);
@@ -57,10 +83,13 @@ const char *sync_conf_set(struct sync_conf *c, const char *key, const char *v);
 /* Read [sync] from path, reporting each bad line as file:line; the number of errors, or -1. */
 int sync_conf_load(const char *path, struct sync_conf *c);
 
+/* Where the lists' nft text goes: lists_nft, or lists.nft beside state; "" for none. */
+void sync_conf_lists_nft(const struct sync_conf *c, char *out, size_t len);
+
 /* "[FORMAT:]PATH" into l; NULL or the reason. */
 const char *sync_conf_list(const char *v, struct sync_list *l);
 
-/* The default journal matches when none are configured. */
+/* The default journal matches and trusted fields when none are configured. */
 void sync_conf_finish(struct sync_conf *c);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "safefile.h"
 #include "sync_kset.h"
 
 struct export_ctx {
@@ -37,40 +38,54 @@ static void export_set(FILE *f, const struct cidr_set *s)
 		(void)cidr_range_prefixes(&s->r[i], s->family, export_prefix, &x);
 }
 
-/* Write through path.tmp, fsync and rename, so readers (rbldnsd reloads) never see half. */
-static int export_write(const char *path, const char *header, const struct cidr_set *a,
-			const struct cidr_set *b)
+int export_atomic(const char *path, int (*body)(FILE *f, void *arg), void *arg)
 {
-	char tmp[PATH_MAX];
+	struct safefile sf;
 	FILE *f;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		log_warnx("export %s: path too long", path);
-		return -1;
-	}
-	f = fopen(tmp, "we");
-	if (f == NULL) {
-		log_warn("export %s", tmp);
-		return -1;
-	}
-	fputs(header, f);
-	if (a != NULL)
-		export_set(f, a);
-	if (b != NULL)
-		export_set(f, b);
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0 || ferror(f)) {
-		log_warn("export %s", tmp);
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	fclose(f);
-	if (rename(tmp, path) < 0) {
+	if (safefile_open(&sf, path, 0644) < 0) {
 		log_warn("export %s", path);
-		unlink(tmp);
+		return -1;
+	}
+	f = safefile_stream(&sf);
+	if (f == NULL) {
+		log_warn("export %s", path);
+		safefile_abort(&sf);
+		return -1;
+	}
+	if (body(f, arg) < 0 || ferror(f) || safefile_commit(&sf) < 0) {
+		log_warn("export %s", path);
+		safefile_abort(&sf);
 		return -1;
 	}
 	return 0;
+}
+
+struct export_lists {
+	const char *header;
+	const struct cidr_set *a;
+	const struct cidr_set *b;
+};
+
+static int export_lists_body(FILE *f, void *arg)
+{
+	const struct export_lists *l = arg;
+
+	fputs(l->header, f);
+	if (l->a != NULL)
+		export_set(f, l->a);
+	if (l->b != NULL)
+		export_set(f, l->b);
+	return 0;
+}
+
+/* Write through a temporary file, fsync and rename: readers (rbldnsd reloads) never see half. */
+static int export_write(const char *path, const char *header, const struct cidr_set *a,
+			const struct cidr_set *b)
+{
+	struct export_lists l = {header, a, b};
+
+	return export_atomic(path, export_lists_body, &l);
 }
 
 int export_plain(const char *path, const struct cidr_set *v4, const struct cidr_set *v6)

@@ -11,6 +11,12 @@
 
 struct kset_diff;
 
+/*
+ * Write path through path.tmp: body fills the file, then fsync and rename, so a reader
+ * (rbldnsd, nft -f) sees the old file or the new one, never half. 0 or -1 (logged).
+ */
+int export_atomic(const char *path, int (*body)(FILE *f, void *arg), void *arg);
+
 /* One prefix per line, IPv4 then IPv6. 0 or -1 (logged). */
 int export_plain(const char *path, const struct cidr_set *v4, const struct cidr_set *v6);
 

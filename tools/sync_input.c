@@ -13,6 +13,7 @@
 #include <systemd/sd-journal.h>
 
 #include "log.h"
+#include "sync_guard.h"
 
 #define INPUT_BUF (1024 * 1024)
 
@@ -66,10 +67,10 @@ static size_t input_lines(const char *buf, size_t len, const char *name, const s
 			  input_hit_fn fn, void *arg, struct input_counts *n, uint64_t *lineno,
 			  int *stop)
 {
-	const char *needles[8];
+	const char *needles[MLOG_NEEDLES_MAX];
 	const char **cand = NULL;
 	const char *last, *p, *q, *nl, *end, *counted = buf;
-	size_t nneedles = mlog_needles(o, needles, 8);
+	size_t nneedles = mlog_needles(o, needles, MLOG_NEEDLES_MAX);
 	size_t ncand = 0, cap = 0, i, k, used;
 	struct mlog_hit hit;
 	const char **grown;
@@ -115,6 +116,10 @@ static size_t input_lines(const char *buf, size_t len, const char *name, const s
 		if (rc < 0) {
 			n->bad++;
 			log_warnx("%s:%llu: %s", name, (unsigned long long)*lineno, hit.detail);
+		} else if (rc == 0 && hit.ignored) {
+			n->unstructured++;
+			log_debug("%s:%llu: pattern text outside its program's structure, ignored",
+				  name, (unsigned long long)*lineno);
 		} else if (rc > 0) {
 			n->hits++;
 			if (fn(&hit, arg) < 0) {
@@ -291,12 +296,29 @@ void input_journal_close(struct input_journal *j)
 	free(j);
 }
 
+/* Add FIELD=value matches; sd-journal ORs values of one field and ANDs the fields. */
+static int input_journal_match(sd_journal *j, char matches[][128], unsigned int n)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		r = sd_journal_add_match(j, matches[i], 0);
+		if (r < 0) {
+			errno = -r;
+			log_warn("journal: match %s", matches[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static struct input_journal *input_journal_open(const char *file, char matches[][128],
-						unsigned int nmatches, const char *cursor)
+						unsigned int nmatches, char trust[][128],
+						unsigned int ntrust, const char *cursor)
 {
 	struct input_journal *j = calloc(1, sizeof(*j));
 	const char *files[2] = {file, NULL};
-	unsigned int i;
 	int r;
 
 	if (j == NULL)
@@ -312,17 +334,14 @@ static struct input_journal *input_journal_open(const char *file, char matches[]
 		free(j);
 		return NULL;
 	}
-	/* Matches on the same field are ORed by sd-journal; between fields, say so. */
-	for (i = 0; i < nmatches; i++) {
-		if (i > 0)
-			(void)sd_journal_add_disjunction(j->j);
-		r = sd_journal_add_match(j->j, matches[i], 0);
-		if (r < 0) {
-			errno = -r;
-			log_warn("journal: match %s", matches[i]);
-			goto err;
-		}
-	}
+	/*
+	 * One conjunction: an entry must carry a trusted value of every trusted field and
+	 * one of the identifiers. An identifier alone would let any local user's
+	 * "logger -t postfix/smtpd" in (issue 13).
+	 */
+	if (input_journal_match(j->j, trust, ntrust) < 0 ||
+	    input_journal_match(j->j, matches, nmatches) < 0)
+		goto err;
 	if (cursor[0] != '\0') {
 		r = sd_journal_seek_cursor(j->j, cursor);
 		if (r < 0) {
@@ -344,20 +363,21 @@ err:
 }
 
 int input_read_journal(struct input_journal **jp, const char *file, char matches[][128],
-		       unsigned int nmatches, char *cursor, size_t cursorlen, int wait_ms,
-		       const struct mlog_opts *o, input_hit_fn fn, void *arg,
-		       struct input_counts *n)
+		       unsigned int nmatches, char trust[][128], unsigned int ntrust, char *cursor,
+		       size_t cursorlen, int wait_ms, const struct mlog_opts *o, input_hit_fn fn,
+		       void *arg, struct input_counts *n)
 {
 	struct input_journal *j = jp != NULL ? *jp : NULL;
 	struct mlog_hit hit;
-	const void *data;
+	const void *data, *tag;
+	char tagbuf[128];
 	char *c;
-	size_t len;
+	size_t len, taglen;
 	int r, rc;
 	int read_any = 0;
 
 	if (j == NULL) {
-		j = input_journal_open(file, matches, nmatches, cursor);
+		j = input_journal_open(file, matches, nmatches, trust, ntrust, cursor);
 		if (j == NULL)
 			return -1;
 		if (jp != NULL)
@@ -370,14 +390,26 @@ int input_read_journal(struct input_journal **jp, const char *file, char matches
 		if (r <= 0)
 			break;
 		read_any = 1;
+		/*
+		 * The tag first, copied: sd_journal_get_data() reuses its buffer. An entry
+		 * without SYSLOG_IDENTIFIER ("SYSLOG_IDENTIFIER=" is 18 bytes) has no program.
+		 */
+		taglen = 0;
+		if (sd_journal_get_data(j->j, "SYSLOG_IDENTIFIER", &tag, &len) >= 0 && len > 18 &&
+		    len - 18 < sizeof(tagbuf)) {
+			taglen = len - 18;
+			memcpy(tagbuf, (const char *)tag + 18, taglen);
+		}
 		if (sd_journal_get_data(j->j, "MESSAGE", &data, &len) < 0 || len < 8)
 			continue;
 		n->lines++;
 		n->bytes += len - 8;
-		rc = mlog_parse((const char *)data + 8, len - 8, o, &hit);
+		rc = mlog_parse_msg(tagbuf, taglen, (const char *)data + 8, len - 8, o, &hit);
 		if (rc < 0) {
 			n->bad++;
 			log_warnx("journal: %s", hit.detail);
+		} else if (rc == 0 && hit.ignored) {
+			n->unstructured++;
 		} else if (rc > 0) {
 			n->hits++;
 			if (fn(&hit, arg) < 0)
@@ -405,8 +437,41 @@ static int input_append(struct cidr_set *to, const struct cidr_set *from)
 	return 0;
 }
 
+/* Whether the guard refuses entry e of path:lineno (reported), noting never_block overlaps. */
+static bool input_guard_refuses(struct input_guard *g, const struct blist_entry *e,
+				const char *path, unsigned int lineno)
+{
+	char t[CIDR_TEXT_MAX], o[CIDR_TEXT_MAX];
+	const struct cidr_range *x;
+	unsigned int limit = e->family == 4 ? g->limit4 : g->limit6;
+
+	if (e->exclude)
+		return false;
+	cidr_range_format(&e->range, e->family, t, sizeof(t));
+	if (guard_broader(&e->range, e->family, limit)) {
+		log_warnx("%s:%u: entry %s is broader than /%u: refused (list_limit%d)", path,
+			  lineno, t, limit, e->family);
+		g->refused++;
+		return true;
+	}
+	x = g->never != NULL ? guard_overlap(&g->never[e->family == 4 ? 0 : 1], &e->range) : NULL;
+	if (x != NULL) {
+		cidr_range_format(x, e->family, o, sizeof(o));
+		log_warnx("%s:%u: entry %s overlaps never_block %s: that part is left out", path,
+			  lineno, t, o);
+		g->never_hits++;
+	}
+	return false;
+}
+
 int input_read_list(const char *path, enum blist_format fmt, struct cidr_set *v4,
 		    struct cidr_set *v6, struct input_counts *n)
+{
+	return input_read_list_guarded(path, fmt, v4, v6, n, NULL);
+}
+
+int input_read_list_guarded(const char *path, enum blist_format fmt, struct cidr_set *v4,
+			    struct cidr_set *v6, struct input_counts *n, struct input_guard *g)
 {
 	struct cidr_set l4, l6, ex4, ex6;
 	struct blist_entry e;
@@ -445,6 +510,10 @@ int input_read_list(const char *path, enum blist_format fmt, struct cidr_set *v4
 		}
 		if (r == BLIST_WARN)
 			log_warnx("%s:%u: %s", path, lineno, err);
+		if (g != NULL && input_guard_refuses(g, &e, path, lineno)) {
+			n->bad++;
+			continue;
+		}
 		n->entries++;
 		if (cidr_set_add(e.exclude ? (e.family == 4 ? &ex4 : &ex6)
 					   : (e.family == 4 ? &l4 : &l6),

@@ -17,6 +17,8 @@ struct input_counts {
 	uint64_t hits;	  /* lines naming a spam source */
 	uint64_t bad;	  /* rejected lines (logs and lists) */
 	uint64_t entries; /* list entries read */
+	/* Lines holding a pattern's text outside its program's structure (ignored). */
+	uint64_t unstructured;
 };
 
 /* Called for every hit; returns 0, or -1 to stop reading (out of memory). */
@@ -37,16 +39,20 @@ int input_read_fd(int fd, const char *name, const struct mlog_opts *o, input_hit
 		  struct input_counts *n);
 
 /*
- * Read the journal entries matching any of matches (FIELD=value) after cursor (all if
- * empty), and store the new cursor. file: a journal file to read instead of the system
- * journal (NULL or "" for the system journal). With wait_ms > 0, first wait up to that long for new
- * entries (follow mode); with *jp, keep the journal open between calls. 0 or -1.
+ * Read the journal entries after cursor (all if empty) that match matches and trust
+ * (FIELD=value each; values of one field are alternatives, every field named must hold),
+ * and store the new cursor. trust names fields journald sets from the kernel (_SYSTEMD_UNIT,
+ * _UID, _COMM, _TRANSPORT): SYSLOG_IDENTIFIER, which any local user sets, only narrows
+ * them, and is the program tag handed to mlog_parse_msg(). file: a journal file to read
+ * instead of the system journal (NULL or "" for the system journal). With wait_ms > 0, first
+ * wait up to that long for new entries (follow mode); with *jp, keep the journal open
+ * between calls. 0 or -1.
  */
 struct input_journal;
 int input_read_journal(struct input_journal **jp, const char *file, char matches[][128],
-		       unsigned int nmatches, char *cursor, size_t cursorlen, int wait_ms,
-		       const struct mlog_opts *o, input_hit_fn fn, void *arg,
-		       struct input_counts *n);
+		       unsigned int nmatches, char trust[][128], unsigned int ntrust, char *cursor,
+		       size_t cursorlen, int wait_ms, const struct mlog_opts *o, input_hit_fn fn,
+		       void *arg, struct input_counts *n);
 void input_journal_close(struct input_journal *j);
 
 /*
@@ -56,5 +62,22 @@ void input_journal_close(struct input_journal *j);
  */
 int input_read_list(const char *path, enum blist_format fmt, struct cidr_set *v4,
 		    struct cidr_set *v6, struct input_counts *n);
+
+/* What a blocklist file may hold (issue 13). */
+struct input_guard {
+	unsigned int limit4; /* an entry broader than /limit4 is refused (0: no limit) */
+	unsigned int limit6;
+	const struct cidr_set *never; /* [0] IPv4, [1] IPv6, merged: never blocked */
+	uint64_t refused;	      /* entries refused as too broad */
+	uint64_t never_hits;	      /* entries overlapping never_block (that part left out) */
+};
+
+/*
+ * input_read_list() for a blocklist: entries broader than the limits are refused and
+ * reported as path:line with the reason; entries overlapping never_block are reported as
+ * path:line and counted (the caller takes the overlap out after merging).
+ */
+int input_read_list_guarded(const char *path, enum blist_format fmt, struct cidr_set *v4,
+			    struct cidr_set *v6, struct input_counts *n, struct input_guard *g);
 
 #endif

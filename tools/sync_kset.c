@@ -336,14 +336,12 @@ static int kset_put_ranges(struct mnl_nlmsg_batch *b, uint32_t *seq, const struc
 	return nftx_batch_next(b);
 }
 
-int kset_build(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct kset_op *ops, size_t nops,
-	       int64_t now)
+int kset_build_msgs(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct kset_op *ops,
+		    size_t nops, int64_t now)
 {
 	struct nlmsghdr *nlh;
 	size_t i;
 
-	if (nftx_batch_begin(b, seq) < 0)
-		return -1;
 	for (i = 0; i < nops; i++) {
 		/* Flush: a DELSETELEM without elements empties the set inside this transaction. */
 		if (ops[i].flush) {
@@ -362,6 +360,14 @@ int kset_build(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct kset_op *o
 		    kset_put_ranges(b, seq, &ops[i], NFT_MSG_NEWSETELEM, ops[i].add, now) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int kset_build(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct kset_op *ops, size_t nops,
+	       int64_t now)
+{
+	if (nftx_batch_begin(b, seq) < 0 || kset_build_msgs(b, seq, ops, nops, now) < 0)
+		return -1;
 	return nftx_batch_end(b, seq);
 }
 

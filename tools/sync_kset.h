@@ -86,6 +86,10 @@ void *kset_batch_alloc(size_t limit, struct mnl_nlmsg_batch **b);
 int kset_build(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct kset_op *ops, size_t nops,
 	       int64_t now);
 
+/* kset_build() without BEGIN and END, to join another transaction (nftarpitctl setup). */
+int kset_build_msgs(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct kset_op *ops,
+		    size_t nops, int64_t now);
+
 /*
  * Name the element a refused message was about: "198.51.100.0/24" (a range whose start or
  * end element holds the attribute at err->attr_off), or "" if the kernel gave no offset.

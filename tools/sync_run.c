@@ -3,7 +3,6 @@
 #include "sync_run.h"
 
 #include <errno.h>
-#include <ifaddrs.h>
 #include <libmnl/libmnl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -17,19 +16,26 @@
 #include "nftx.h"
 #include "sync_admin.h"
 #include "sync_export.h"
+#include "sync_guard.h"
 #include "sync_input.h"
 #include "sync_kset.h"
+#include "sync_listfile.h"
+#include "sync_never.h"
 #include "sync_snap.h"
+#include "sync_watch.h"
 
 /* The four sets nftarpit-sync owns, in the order of the arrays below. */
 enum { SET_BLOCK4, SET_BLOCK6, SET_ALLOW4, SET_ALLOW6, SET_COUNT };
-static const char *const sync_set_names[SET_COUNT] = {
+static const char *const sync_set_names[] = {
 	"blocklist4",
 	"blocklist6",
 	"allowlist4",
 	"allowlist6",
 };
-static const int sync_set_family[SET_COUNT] = {4, 6, 4, 6};
+static const int sync_set_family[] = {4, 6, 4, 6};
+_Static_assert(sizeof(sync_set_names) / sizeof(sync_set_names[0]) == SET_COUNT &&
+		       sizeof(sync_set_family) / sizeof(sync_set_family[0]) == SET_COUNT,
+	       "every set has a name and a family");
 
 struct sync_run {
 	const struct sync_conf *c;
@@ -37,9 +43,12 @@ struct sync_run {
 	struct state st;
 	struct cidr_set want[SET_COUNT]; /* what the sets should hold */
 	struct cidr_set own[2];		 /* this host's addresses, loopback included */
+	struct cidr_set never[2];	 /* never_block (sync_never.h) */
+	uint64_t never_hits;		 /* attempts to block a never_block address */
 	struct input_counts in;
 	uint64_t ignored;  /* hits on our own or allowlisted addresses */
 	uint64_t refused;  /* allowlist entries over the breadth limit */
+	uint64_t capped;   /* new offenders refused because the master list was full */
 	uint64_t new_bans; /* follow mode: bans sent since the last run */
 	bool follow_phase;
 	struct cidr_set pending[2]; /* follow mode: new bans to send */
@@ -47,9 +56,11 @@ struct sync_run {
 	uint32_t gen;	  /* ruleset generation our last commit left, 0 = unknown */
 	int kernel_error; /* errno of the last refused transaction */
 	char snap[PATH_MAX + 16];
-	int64_t commit_ms; /* build, send and acks of the transaction */
-	bool snap_doubt;   /* the kernel may differ from what we commit (see below) */
-	int lock;	   /* flock of the master list (sync_admin.h), -1 none */
+	int64_t commit_ms;   /* build, send and acks of the transaction */
+	bool snap_doubt;     /* the kernel may differ from what we commit (see below) */
+	int lock;	     /* flock of the master list (sync_admin.h), -1 none */
+	bool replace;	     /* this pass flushes and refills, whatever c->replace says */
+	struct watch *watch; /* follow mode: nf_tables notifications; NULL if unavailable */
 };
 
 /*
@@ -84,53 +95,6 @@ static struct cidr_set *sync_own(struct sync_run *r, int family)
 	return &r->own[family == 4 ? 0 : 1];
 }
 
-/* The host's own addresses (every interface, loopback ranges too): never blocked. */
-static int sync_own_addrs(struct sync_run *r)
-{
-	struct ifaddrs *ifa, *i;
-	struct cidr_range x;
-	int family;
-
-	cidr_set_init(&r->own[0], 4);
-	cidr_set_init(&r->own[1], 6);
-	memset(&x, 0, sizeof(x));
-	x.first.lo = 0x7f000000;
-	x.last.lo = 0x7fffffff;
-	if (cidr_set_add(&r->own[0], &x) < 0)
-		return -1;
-	x.first.lo = 1;
-	x.last.lo = 1;
-	if (cidr_set_add(&r->own[1], &x) < 0)
-		return -1;
-	if (getifaddrs(&ifa) < 0)
-		return -1;
-	for (i = ifa; i != NULL; i = i->ifa_next) {
-		if (i->ifa_addr == NULL)
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET) {
-			family = 4;
-			cidr_addr_from_bytes(
-				&x.first, 4,
-				(const uint8_t *)&((struct sockaddr_in *)(void *)i->ifa_addr)
-					->sin_addr);
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			family = 6;
-			cidr_addr_from_bytes(
-				&x.first, 6,
-				((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr.s6_addr);
-		} else {
-			continue;
-		}
-		x.last = x.first;
-		if (cidr_set_add(sync_own(r, family), &x) < 0) {
-			freeifaddrs(ifa);
-			return -1;
-		}
-	}
-	freeifaddrs(ifa);
-	return cidr_set_merge(&r->own[0]) < 0 || cidr_set_merge(&r->own[1]) < 0 ? -1 : 0;
-}
-
 /* Whether a is on our side: ours, allowlisted, or unblocked by the admin. */
 static bool sync_exempt(struct sync_run *r, int family, const struct cidr_addr *a)
 {
@@ -145,6 +109,7 @@ static bool sync_exempt(struct sync_run *r, int family, const struct cidr_addr *
 static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 {
 	struct sync_run *r = arg;
+	struct state_policy pol;
 	struct state_entry *e;
 	struct cidr_range x;
 	char a[64];
@@ -152,6 +117,12 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 	int b = hit->family == 4 ? SET_BLOCK4 : SET_BLOCK6;
 
 	cidr_addr_format(&hit->addr, hit->family, a, sizeof(a));
+	if (!r->c->force && cidr_set_contains(&r->never[hit->family == 4 ? 0 : 1], &hit->addr)) {
+		r->never_hits++;
+		log_warnx("never_block src=%s reason=%s detail=%s source=log: not banned", a,
+			  mlog_reason_name(hit->reason), hit->detail);
+		return 0;
+	}
 	if (!r->c->force && sync_exempt(r, hit->family, &hit->addr)) {
 		r->ignored++;
 		log_debug("hit ignored src=%s reason=%s (own or allowlisted)", a,
@@ -160,9 +131,32 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 	}
 	e = state_find(&r->st, hit->family, &hit->addr);
 	was_active = e != NULL && e->expires > r->now;
-	e = state_hit(&r->st, hit->family, &hit->addr, hit->reason, r->now, &r->c->policy);
+	/* Traps and the admin's own patterns bring their own first ban (issue 19). */
+	pol = r->c->policy;
+	if (hit->bantime > 0) {
+		pol.bantime = hit->bantime;
+		if (pol.banmax < pol.bantime)
+			pol.banmax = pol.bantime;
+	}
+	e = state_hit(&r->st, hit->family, &hit->addr, hit->reason, r->now, &pol);
+	if (e == NULL && errno == ENOSPC) {
+		/* Full of active bans: they stay, the newcomer waits (sync_state.h). */
+		if (r->capped++ == 0)
+			log_warnx("master list full max_offenders=%zu: new offender src=%s "
+				  "reason=%s not banned (active bans are kept; counted as "
+				  "capped=)",
+				  r->c->policy.max_entries, a, mlog_reason_name(hit->reason));
+		return 0;
+	}
 	if (e == NULL)
 		return -1;
+	if (e->expires <= r->now) {
+		/* Under its pattern's threshold (sync_state.h): counted, not banned yet. */
+		log_debug("hit src=%s reason=%s hits=%u below threshold=%u", a,
+			  mlog_reason_name(hit->reason), e->hits,
+			  r->c->policy.threshold[hit->reason]);
+		return 0;
+	}
 	if (!r->follow_phase) {
 		log_debug("hit src=%s reason=%s detail=%s hits=%u", a,
 			  mlog_reason_name(hit->reason), hit->detail, e->hits);
@@ -177,20 +171,6 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 	x.last = hit->addr;
 	x.tag = r->c->kernel_timeouts ? (uint64_t)e->expires : 0;
 	return cidr_set_add(&r->pending[hit->family == 4 ? 0 : 1], &x);
-}
-
-/* Whether r is broader than a len-bit prefix of its family. */
-static bool sync_broader(const struct cidr_range *x, int family, unsigned int len)
-{
-	unsigned int host = (family == 4 ? 32 : 128) - len;
-	uint64_t dhi = x->last.hi - x->first.hi - (x->last.lo < x->first.lo ? 1 : 0);
-	uint64_t dlo = x->last.lo - x->first.lo;
-
-	if (host >= 128)
-		return false;
-	if (host >= 64)
-		return dhi >= (1ull << (host - 64));
-	return dhi > 0 || dlo >= (1ull << host);
 }
 
 /*
@@ -214,8 +194,8 @@ static int sync_read_allows(struct sync_run *r)
 		for (f = 0; f < 2; f++) {
 			for (k = 0; k < t[f].n; k++) {
 				if (!c->force &&
-				    sync_broader(&t[f].r[k], f == 0 ? 4 : 6,
-						 f == 0 ? c->allow_limit4 : c->allow_limit6)) {
+				    guard_broader(&t[f].r[k], f == 0 ? 4 : 6,
+						  f == 0 ? c->allow_limit4 : c->allow_limit6)) {
 					cidr_range_format(&t[f].r[k], f == 0 ? 4 : 6, text,
 							  sizeof(text));
 					log_warnx("%s: allowlist entry %s is broader than /%u: "
@@ -265,20 +245,40 @@ static void sync_read_logs(struct sync_run *r, struct input_journal **jp, int wa
 	}
 	if (c->journal)
 		(void)input_read_journal(jp, c->journal_file, (char(*)[128])c->matches, c->nmatches,
-					 r->st.cursor, sizeof(r->st.cursor), wait_ms, &c->mlog,
-					 sync_on_hit, r, &r->in);
+					 (char(*)[128])c->trust, c->ntrust, r->st.cursor,
+					 sizeof(r->st.cursor), wait_ms, &c->mlog, sync_on_hit, r,
+					 &r->in);
 }
 
 /*
  * The wanted blocklists: lists (never expire) and active offenders (expire), merged, minus
  * the allowlists, minus this host's addresses unless forced.
  */
+/*
+ * Take keep (merged) out of blocklist b, naming each of its ranges the blocklist covered
+ * (the attempts were counted where their source was read).
+ */
+static int sync_keep_out(struct sync_run *r, int b, const struct cidr_set *keep, const char *what)
+{
+	char text[CIDR_TEXT_MAX];
+	size_t i;
+
+	for (i = 0; i < keep->n; i++) {
+		if (guard_overlap(&r->want[b], &keep->r[i]) == NULL)
+			continue;
+		cidr_range_format(&keep->r[i], sync_set_family[b], text, sizeof(text));
+		log_warnx("blocklist covers %s %s: left out (--force to block it anyway)", what,
+			  text);
+	}
+	return cidr_set_subtract(&r->want[b], keep);
+}
+
 static int sync_build_want(struct sync_run *r)
 {
 	const struct sync_conf *c = r->c;
 	struct cidr_range x;
 	struct cidr_set unblock;
-	char text[CIDR_TEXT_MAX];
+	struct input_guard g = {0};
 	size_t i;
 	int b;
 
@@ -288,11 +288,16 @@ static int sync_build_want(struct sync_run *r)
 				 &r->want[b]) < 0 ||
 		    cidr_set_merge(&r->want[b]) < 0)
 			return -1;
+	g.limit4 = c->force ? 0 : c->list_limit4;
+	g.limit6 = c->force ? 0 : c->list_limit6;
+	g.never = r->never;
 	for (i = 0; i < c->nlists; i++) {
-		if (input_read_list(c->lists[i].path, c->lists[i].fmt, &r->want[SET_BLOCK4],
-				    &r->want[SET_BLOCK6], &r->in) < 0)
+		if (input_read_list_guarded(c->lists[i].path, c->lists[i].fmt, &r->want[SET_BLOCK4],
+					    &r->want[SET_BLOCK6], &r->in, &g) < 0)
 			return -1;
 	}
+	r->refused += g.refused;
+	r->never_hits += g.never_hits;
 	for (i = 0; i < r->st.n; i++) {
 		if (r->st.e[i].expires <= r->now)
 			continue;
@@ -304,6 +309,13 @@ static int sync_build_want(struct sync_run *r)
 			return -1;
 	}
 	for (b = SET_BLOCK4; b <= SET_BLOCK6; b++) {
+		/*
+		 * never_block before the admin's blocks: nftarpitctl block refuses those
+		 * ranges itself unless --force, and a forced block stays the admin's word.
+		 */
+		if (!c->force && (cidr_set_merge(&r->want[b]) < 0 ||
+				  sync_keep_out(r, b, &r->never[b], "never_block") < 0))
+			return -1;
 		/*
 		 * The admin's blocks carry their own expiry into the kernel, and the admin's
 		 * unblocks win over every source until they expire (nftarpitctl block/unblock).
@@ -322,16 +334,32 @@ static int sync_build_want(struct sync_run *r)
 		cidr_set_free(&unblock);
 		if (c->force)
 			continue;
-		for (i = 0; i < r->own[b].n; i++) {
-			if (!cidr_set_contains(&r->want[b], &r->own[b].r[i].first))
-				continue;
-			cidr_range_format(&r->own[b].r[i], sync_set_family[b], text, sizeof(text));
-			log_warnx("blocklist covers this host's address %s: left out "
-				  "(--force to block it anyway)",
-				  text);
-		}
-		if (cidr_set_subtract(&r->want[b], &r->own[b]) < 0)
+		if (sync_keep_out(r, b, &r->own[b], "this host's address") < 0)
 			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Whether the blocklist covers more than block_max_share of either family: one bad list or
+ * a run of forged hits must not tarpit a large part of the Internet. Logged; 0 or -1.
+ */
+static int sync_share_ok(struct sync_run *r)
+{
+	double share;
+	int b;
+
+	if (r->c->force)
+		return 0;
+	for (b = SET_BLOCK4; b <= SET_BLOCK6; b++) {
+		share = guard_share(&r->want[b]);
+		if (share * 100 <= r->c->block_max_share)
+			continue;
+		log_warnx("blocklist would cover %.3f%% of the IPv%d address space, more than "
+			  "block_max_share = %u%%: run refused, nothing applied (--force to "
+			  "apply)",
+			  share * 100, sync_set_family[b], r->c->block_max_share);
+		return -1;
 	}
 	return 0;
 }
@@ -436,7 +464,8 @@ static void sync_snapshot(struct sync_run *r, uint32_t before, bool committed)
 	if (r->snap_doubt || kset_genid(r->x, &after) < 0 || after == 0 ||
 	    after != before + (committed ? 1 : 0)) {
 		r->gen = 0;
-		snap_drop(r->snap);
+		/* Content kept for nftarpitctl setup, tied to no generation. */
+		(void)snap_save(r->snap, 0, r->want);
 		return;
 	}
 	r->gen = after;
@@ -457,6 +486,7 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 	bool from_snap = false;
 	struct timespec t0;
 	uint32_t gen = 0;
+	bool replace = c->replace || r->replace;
 	int i, rc = SYNC_EXIT_ERROR;
 
 	for (i = 0; i < SET_COUNT; i++) {
@@ -465,7 +495,7 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 	}
 	if (kset_genid(r->x, &gen) < 0)
 		gen = 0;
-	if (!c->replace) {
+	if (!replace) {
 		rc = sync_have(r, gen, have, &from_snap);
 		if (rc != 0)
 			goto out;
@@ -474,7 +504,7 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 		memset(&ops[i], 0, sizeof(ops[i]));
 		ops[i].name = sync_set_names[i];
 		ops[i].family = sync_set_family[i];
-		if (c->replace) {
+		if (replace) {
 			ops[i].flush = true;
 			ops[i].add = &r->want[i];
 			added += r->want[i].n;
@@ -494,12 +524,12 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 	}
 	snprintf(summary, len,
 		 "mode=%s kernel_read=%s added=%zu removed=%zu kept=%zu refreshed=%zu",
-		 c->replace ? "replace" : "delta",
-		 c->replace  ? "none"
+		 replace ? "replace" : "delta",
+		 replace     ? "none"
 		 : from_snap ? "snapshot"
 			     : "dump",
 		 added, removed, kept, refreshed);
-	if (c->dry_run && c->replace) {
+	if (c->dry_run && replace) {
 		for (i = 0; i < SET_COUNT; i++) {
 			printf("%s: flush, add=%zu\n", sync_set_names[i], r->want[i].n);
 			export_print_set(stdout, "+", &r->want[i], r->now);
@@ -509,7 +539,7 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 		rc = SYNC_EXIT_OK;
 		goto out;
 	}
-	if (!c->replace && added + removed + refreshed == 0) {
+	if (!replace && added + removed + refreshed == 0) {
 		rc = SYNC_EXIT_OK;
 		if (!from_snap)
 			sync_snapshot(r, gen, false);
@@ -530,6 +560,17 @@ out:
 	return rc;
 }
 
+/* The lists as nft text for nftarpit.nft's include: what the kernel holds after our commit. */
+static void sync_write_lists(struct sync_run *r)
+{
+	char path[PATH_MAX];
+
+	sync_conf_lists_nft(r->c, path, sizeof(path));
+	/* Written through safefile: as root, the file goes to the directory's owner. */
+	if (path[0] != '\0')
+		(void)listfile_write(path, r->want, r->now);
+}
+
 static void sync_export(struct sync_run *r)
 {
 	if (r->c->export_plain[0] != '\0')
@@ -537,6 +578,7 @@ static void sync_export(struct sync_run *r)
 	if (r->c->export_rbldnsd[0] != '\0')
 		(void)export_rbldnsd(r->c->export_rbldnsd, &r->want[SET_BLOCK4],
 				     &r->want[SET_BLOCK6]);
+	sync_write_lists(r);
 }
 
 /*
@@ -588,6 +630,8 @@ static int sync_pass(struct sync_run *r, struct input_journal **jp)
 		goto out;
 	if (sync_build_want(r) < 0)
 		goto out;
+	if (sync_share_ok(r) < 0)
+		goto out;
 	for (i = 0; i < r->st.n; i++)
 		active += r->st.e[i].expires > r->now;
 	/*
@@ -608,13 +652,15 @@ out:
 	log_info("sync %s v4_ranges=%zu v6_ranges=%zu allow4=%zu allow6=%zu offenders=%zu "
 		 "forgotten=%zu log_lines=%llu log_bytes=%llu hits=%llu ignored=%llu "
 		 "list_entries=%llu bad_lines=%llu refused=%llu dry_run=%s commit_ms=%lld ms=%lld "
-		 "exit=%d",
+		 "exit=%d unstructured=%llu capped=%llu evicted=%llu never_block=%llu",
 		 summary, r->want[SET_BLOCK4].n, r->want[SET_BLOCK6].n, r->want[SET_ALLOW4].n,
 		 r->want[SET_ALLOW6].n, active, expired, (unsigned long long)r->in.lines,
 		 (unsigned long long)r->in.bytes, (unsigned long long)r->in.hits,
 		 (unsigned long long)r->ignored, (unsigned long long)r->in.entries,
 		 (unsigned long long)r->in.bad, (unsigned long long)r->refused,
-		 c->dry_run ? "yes" : "no", (long long)r->commit_ms, (long long)sync_ms(&t0), rc);
+		 c->dry_run ? "yes" : "no", (long long)r->commit_ms, (long long)sync_ms(&t0), rc,
+		 (unsigned long long)r->in.unstructured, (unsigned long long)r->capped,
+		 (unsigned long long)r->st.evicted, (unsigned long long)r->never_hits);
 	return rc;
 }
 
@@ -636,8 +682,16 @@ static int sync_once(struct sync_run *r, struct input_journal **jp)
 		r->lock = -1;
 		return SYNC_EXIT_ERROR;
 	}
-	if (sync_own_addrs(r) < 0) {
+	if (never_own(r->own) < 0) {
 		log_warn("listing this host's addresses");
+		admin_unlock(r->lock);
+		r->lock = -1;
+		return SYNC_EXIT_ERROR;
+	}
+	cidr_set_init(&r->never[0], 4);
+	cidr_set_init(&r->never[1], 6);
+	if (never_load(c, r->never) < 0) {
+		log_warnx("never_block could not be read: run refused, nothing applied");
 		admin_unlock(r->lock);
 		r->lock = -1;
 		return SYNC_EXIT_ERROR;
@@ -670,12 +724,73 @@ static int sync_refresh(struct sync_run *r, struct input_journal **jp)
 	memset(&r->in, 0, sizeof(r->in));
 	r->ignored = 0;
 	r->refused = 0;
+	r->capped = 0;
+	r->never_hits = 0;
+	r->st.evicted = 0;
 	r->commit_ms = 0;
 	rc = sync_pass(r, jp);
 	r->follow_phase = true;
-	/* Stale with the next ban: written again when we stop. */
-	snap_drop(r->snap);
+	/* Stale with the next ban: written again when we stop; setup still reads it. */
+	snap_untrust(r->snap);
 	return rc;
+}
+
+/*
+ * Someone else changed our lists (flush ruleset, a firewall reload, nft flush set, a setup)
+ * or the generation moved under us: our picture of the kernel is void, and a delta from it
+ * would leave the kernel holding only the new bans. A full pass in replace mode puts the
+ * whole result back in one transaction (flush and add), reading nothing back, so the lists
+ * are back within one pass. If the table is gone, this fails (exit 3) until it returns,
+ * which the notifications tell us too.
+ */
+static int sync_reapply(struct sync_run *r, struct input_journal **jp, const char *why)
+{
+	struct timespec t0;
+	int f, rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r->gen = 0;
+	r->replace = true;
+	/* Replace mode reads nothing back: the kernel will hold exactly what we send. */
+	r->snap_doubt = false;
+	rc = sync_refresh(r, jp);
+	r->replace = false;
+	/* The pending bans are in the master list, so the pass sent them. */
+	for (f = 0; f < 2; f++)
+		cidr_set_clear(&r->pending[f]);
+	log_info("reapply reason=%s exit=%d ms=%lld", why, rc, (long long)sync_ms(&t0));
+	return rc;
+}
+
+/*
+ * Whether the kernel's lists may differ from what we put there: another socket touched
+ * them (nf_tables notifications), or notifications were lost and the generation is no
+ * longer the one our view is valid for. *why says which.
+ */
+static bool sync_changed(struct sync_run *r, const char **why)
+{
+	struct watch_news news;
+	uint32_t now_gen = 0;
+
+	if (r->watch == NULL)
+		return false;
+	if (watch_drain(r->watch, nftx_portid(r->x), &r->gen, &news) < 0) {
+		log_warn("reading nf_tables notifications; relying on the generation");
+		watch_close(r->watch);
+		r->watch = NULL;
+		return false;
+	}
+	if (news.touched) {
+		log_info("lists changed by another program change=\"%s\" portid=%u", news.who,
+			 news.who_portid);
+		*why = "foreign-change";
+		return true;
+	}
+	if (news.lost && (r->gen == 0 || kset_genid(r->x, &now_gen) < 0 || now_gen != r->gen)) {
+		*why = "notifications-lost";
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -685,12 +800,12 @@ static int sync_refresh(struct sync_run *r, struct input_journal **jp)
  */
 static int sync_follow(struct sync_run *r, struct input_journal **jp)
 {
-	struct timespec tick = {0, 200 * 1000 * 1000};
 	struct kset_op ops[2];
+	const char *why = NULL;
 	int64_t last_save = r->now;
 	int64_t last_full = r->now;
 	bool dirty = false;
-	uint32_t before, after;
+	uint32_t before, after, now_gen;
 	int f, rc;
 
 	r->follow_phase = true;
@@ -698,15 +813,25 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 	cidr_set_init(&r->pending[1], 6);
 	signal(SIGTERM, sync_on_signal);
 	signal(SIGINT, sync_on_signal);
-	/* The snapshot would go stale with each ban; it is written again when we stop. */
-	snap_drop(r->snap);
+	/*
+	 * The snapshot would go stale with each ban; it is written again when we stop. Its
+	 * content stays for nftarpitctl setup (the bans since are in the master list).
+	 */
+	snap_untrust(r->snap);
 	log_info("follow started logs=%u journal=%s", r->c->nlogs, r->c->journal ? "yes" : "no");
 	while (!sync_stop) {
-		if (r->c->journal)
+		if (r->c->journal) {
 			sync_read_logs(r, jp, 200);
-		else if (nanosleep(&tick, NULL) == 0 || errno == EINTR)
+		} else {
+			watch_wait(r->watch, 200);
 			sync_read_logs(r, jp, 0);
+		}
 		r->now = sync_now(r->c);
+		if (sync_changed(r, &why)) {
+			(void)sync_reapply(r, jp, why);
+			dirty = false;
+			continue;
+		}
 		if (r->now - last_full >= r->c->full_interval) {
 			(void)sync_refresh(r, jp);
 			last_full = r->now;
@@ -716,9 +841,19 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 		if (r->pending[0].n + r->pending[1].n == 0) {
 			if (dirty && r->now - last_save >= 10) {
 				(void)sync_save(r);
+				sync_write_lists(r);
 				dirty = false;
 				last_save = r->now;
 			}
+			continue;
+		}
+		/*
+		 * An add-only delta is right only while the kernel holds what we think: check
+		 * the generation first (the notifications may not have arrived yet).
+		 */
+		if (kset_genid(r->x, &now_gen) < 0 || now_gen == 0 || now_gen != r->gen) {
+			(void)sync_reapply(r, jp, "generation");
+			dirty = false;
 			continue;
 		}
 		memset(ops, 0, sizeof(ops));
@@ -750,6 +885,7 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 		dirty = true;
 	}
 	(void)sync_save(r);
+	sync_write_lists(r);
 	if (r->gen != 0)
 		(void)snap_save(r->snap, r->gen, r->want);
 	log_info("follow stopped bans=%llu", (unsigned long long)r->new_bans);
@@ -779,17 +915,28 @@ int sync_main(const struct sync_conf *c)
 		log_warn("netlink socket");
 		goto out;
 	}
+	/* Before the first pass, so that no change after it goes unseen. */
+	if (c->follow && !c->dry_run) {
+		r->watch = watch_open();
+		if (r->watch == NULL)
+			log_warn("nf_tables notifications; follow relies on the generation alone");
+		else if (watch_ignore_port(r->watch, nftx_portid(r->x)) < 0)
+			log_warn("filtering our own nf_tables notifications");
+	}
 	rc = sync_once(r, c->follow ? &j : NULL);
 	if (rc == SYNC_EXIT_OK && c->follow && !c->dry_run)
 		rc = sync_follow(r, &j);
 out:
 	admin_unlock(r->lock);
 	input_journal_close(j);
+	watch_close(r->watch);
 	nftx_close(r->x);
 	for (i = 0; i < SET_COUNT; i++)
 		cidr_set_free(&r->want[i]);
 	cidr_set_free(&r->own[0]);
 	cidr_set_free(&r->own[1]);
+	cidr_set_free(&r->never[0]);
+	cidr_set_free(&r->never[1]);
 	state_free(&r->st);
 	free(r);
 	return rc;

@@ -4,7 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "safefile.h"
 
 #define SNAP_MAGIC "nftarpit-sync-applied-1\n"
 
@@ -39,7 +43,12 @@ static int snap_read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
-int snap_load(const char *path, uint32_t gen, struct cidr_set sets[SNAP_NSETS])
+const char *const snap_set_names[SNAP_NSETS] = {"blocklist4", "blocklist6", "allowlist4",
+						"allowlist6"};
+const int snap_set_family[SNAP_NSETS] = {4, 6, 4, 6};
+
+/* snap_load(), or with any the content whatever generation the file names (0 included). */
+static int snap_read(const char *path, uint32_t gen, bool any, struct cidr_set sets[SNAP_NSETS])
 {
 	struct snap_header h;
 	struct stat sb;
@@ -52,13 +61,29 @@ int snap_load(const char *path, uint32_t gen, struct cidr_set sets[SNAP_NSETS])
 	if (fd < 0)
 		return 0;
 	if (snap_read_all(fd, &h, sizeof(h)) < 0 ||
-	    memcmp(h.magic, SNAP_MAGIC, sizeof(h.magic)) != 0 || h.gen != gen || gen == 0 ||
-	    fstat(fd, &sb) < 0)
+	    memcmp(h.magic, SNAP_MAGIC, sizeof(h.magic)) != 0 ||
+	    (!any && (h.gen != gen || gen == 0)) || fstat(fd, &sb) < 0)
 		goto out;
-	for (i = 0; i < SNAP_NSETS; i++)
+	/*
+	 * The counts come from a file: each must fit in what is left of it before it is
+	 * multiplied, or n * size wraps, a crafted file passes, and its reading never ends.
+	 */
+	for (i = 0; i < SNAP_NSETS; i++) {
+		if (sb.st_size < 0 || (uint64_t)sb.st_size < total ||
+		    h.n[i] > ((uint64_t)sb.st_size - total) / sizeof(struct cidr_range)) {
+			log_warnx("snapshot %s: set %zu claims %" PRIu64 " ranges, more than its "
+				  "%lld bytes hold: ignored, the sets are read from the kernel",
+				  path, i, h.n[i], (long long)sb.st_size);
+			goto out;
+		}
 		total += h.n[i] * sizeof(struct cidr_range);
-	if ((uint64_t)sb.st_size != total)
+	}
+	if ((uint64_t)sb.st_size != total) {
+		log_warnx("snapshot %s: %lld bytes, its counts say %zu: ignored, the sets are "
+			  "read from the kernel",
+			  path, (long long)sb.st_size, total);
 		goto out;
+	}
 	for (i = 0; i < SNAP_NSETS; i++) {
 		cidr_set_clear(&sets[i]);
 		if (cidr_set_reserve(&sets[i], h.n[i]) < 0) {
@@ -80,10 +105,42 @@ out:
 	return rc;
 }
 
+int snap_load(const char *path, uint32_t gen, struct cidr_set sets[SNAP_NSETS])
+{
+	return snap_read(path, gen, false, sets);
+}
+
+int snap_load_content(const char *path, struct cidr_set sets[SNAP_NSETS])
+{
+	return snap_read(path, 0, true, sets);
+}
+
+void snap_untrust(const char *path)
+{
+	uint32_t zero = 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_warn("snapshot %s", path);
+		return;
+	}
+	/* Four bytes inside the first block: no reader sees half of them. */
+	if (pwrite(fd, &zero, sizeof(zero), offsetof(struct snap_header, gen)) !=
+		    (ssize_t)sizeof(zero) ||
+	    fsync(fd) < 0) {
+		log_warn("snapshot %s", path);
+		close(fd);
+		snap_drop(path);
+		return;
+	}
+	close(fd);
+}
+
 int snap_save(const char *path, uint32_t gen, const struct cidr_set sets[SNAP_NSETS])
 {
 	struct snap_header h;
-	char tmp[PATH_MAX];
+	struct safefile sf;
 	FILE *f;
 	size_t i;
 
@@ -92,32 +149,21 @@ int snap_save(const char *path, uint32_t gen, const struct cidr_set sets[SNAP_NS
 	h.gen = gen;
 	for (i = 0; i < SNAP_NSETS; i++)
 		h.n[i] = sets[i].n;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return -1;
-	f = fopen(tmp, "we");
-	if (f == NULL)
+	if (safefile_open(&sf, path, 0600) < 0)
 		goto err;
-	if (fwrite(&h, sizeof(h), 1, f) != 1)
-		goto err_close;
+	f = safefile_stream(&sf);
+	if (f == NULL || fwrite(&h, sizeof(h), 1, f) != 1)
+		goto err_abort;
 	for (i = 0; i < SNAP_NSETS; i++) {
 		if (sets[i].n > 0 &&
 		    fwrite(sets[i].r, sizeof(*sets[i].r), sets[i].n, f) != sets[i].n)
-			goto err_close;
+			goto err_abort;
 	}
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
-		goto err_close;
-	if (fclose(f) != 0) {
-		f = NULL;
-		goto err_close;
-	}
-	if (rename(tmp, path) < 0)
-		goto err_unlink;
+	if (safefile_commit(&sf) < 0)
+		goto err;
 	return 0;
-err_close:
-	if (f != NULL)
-		fclose(f);
-err_unlink:
-	unlink(tmp);
+err_abort:
+	safefile_abort(&sf);
 err:
 	log_warn("snapshot %s", path);
 	snap_drop(path);

@@ -32,6 +32,7 @@ struct state_pos {
 };
 
 #define STATE_HEAD_BYTES 256
+#define STATE_REASONS	 16
 #define STATE_POS_MAX	 32
 #define STATE_CURSOR_MAX 512
 
@@ -41,6 +42,14 @@ struct state_policy {
 	int64_t banmax;	 /* cap for repeat offenders */
 	uint32_t factor; /* each new ban episode lasts factor times the previous */
 	int64_t forget;	 /* an expired entry is dropped this long after its last hit */
+	/* Cap on offenders remembered (state_hit); 0: none. */
+	size_t max_entries;
+	/*
+	 * Per pattern (mlog_reason): a first-time offender is banned at its threshold-th hit
+	 * within window seconds; 0 or 1: at the first hit. Repeat offenders at once.
+	 */
+	uint32_t threshold[STATE_REASONS];
+	int64_t window[STATE_REASONS];
 };
 
 struct state {
@@ -49,15 +58,19 @@ struct state {
 	struct state_entry *e;
 	uint32_t *index; /* open addressing: entry index + 1, 0 = empty */
 	size_t index_cap;
+	unsigned char key[16]; /* SipHash key, random per process (state_init) */
+	uint64_t probes;       /* index slots looked at, for tests of the hash */
+	uint64_t evicted;      /* expired entries dropped because the list was full */
 	size_t npos;
 	struct state_pos pos[STATE_POS_MAX];
 	char cursor[STATE_CURSOR_MAX]; /* journal cursor, "" if none */
 	struct admin_list admin;       /* nftarpitctl block/unblock: "admin" lines */
 };
 
-/* 1 day, 30 days cap, factor 4, forget after 90 days. */
+/* 1 day, 30 days cap, factor 4, forget after 90 days, at most 1,000,000 offenders. */
 void state_policy_default(struct state_policy *p);
 
+/* An empty state with a fresh random hash key. */
 void state_init(struct state *st);
 void state_free(struct state *st);
 
@@ -65,7 +78,13 @@ void state_free(struct state *st);
  * Record a hit on addr at time now: a new entry, or one more hit on an old one. A hit after
  * the entry's ban expired starts a new ban episode lasting factor times the previous one
  * (capped at banmax); a hit during a ban extends it to at least now + the episode's
- * length. Returns the entry, or NULL with errno ENOMEM.
+ * length. A new address when p->max_entries are held: the expired entries (kept only to
+ * lengthen repeat offenders' bans) give way, least recently hit first, a tenth of the cap at
+ * a time; active bans never do, so when all are active the newcomer is refused (NULL,
+ * errno ENOSPC): a flood of new addresses cannot lift the bans already in force. Under a
+ * threshold (p->threshold), a never-banned entry only counts its hits within the window
+ * (first is the window's start; expires stays 0) until the threshold-th bans it. Returns
+ * the entry (banned when e->expires > now), or NULL with errno ENOMEM or ENOSPC.
  */
 struct state_entry *state_hit(struct state *st, int family, const struct cidr_addr *addr,
 			      unsigned int reason, int64_t now, const struct state_policy *p);

@@ -56,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(sc.nlogs <= SYNC_SOURCES_MAX && sc.nlists <= SYNC_SOURCES_MAX &&
 			      sc.nallows <= SYNC_SOURCES_MAX && sc.nmatches <= SYNC_MATCHES_MAX,
 		      "sync source counts");
+		pattern_set_free(&sc.patterns);
 		break;
 	default:
 		kv = malloc(size + 1);

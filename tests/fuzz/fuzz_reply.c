@@ -30,9 +30,12 @@ static void fuzz_cfg(struct tarpit_cfg *cfg)
 		cfg->key.k[i] = (uint8_t)i;
 }
 
-/* The reply must go back to the sender, from the address it wrote to, checksummed. */
+/*
+ * The reply must go back to the sender, from the address it wrote to, checksummed. A reset
+ * is never answered, but on a held flow an RST out of sequence gets a challenge ACK.
+ */
 static void check_reply(const struct pkt *p, const struct tarpit_reply *r, const uint8_t *out,
-			size_t len, size_t origlen)
+			size_t len, size_t origlen, bool challenge)
 {
 	size_t alen = p->family == AF_INET ? 4 : 16;
 	enum pkt_status st;
@@ -43,7 +46,7 @@ static void check_reply(const struct pkt *p, const struct tarpit_reply *r, const
 	check(r->paylen <= REPLY_MAX_PAYLOAD, "reply payload over REPLY_MAX_PAYLOAD");
 	if (r->payload == NULL)
 		check(len <= origlen, "stateless reply larger than the packet (amplification)");
-	check(!(p->flags & PKT_TCP_RST), "a reply to a RST");
+	check(!(p->flags & PKT_TCP_RST) || challenge, "a reply to a RST");
 	check(!pkt_addr_unreplyable(p->family, p->saddr), "a reply to an unreplyable address");
 	check(!pkt_addr_unreplyable(p->family, p->daddr), "a reply from an unreplyable address");
 	st = pkt_parse(&back, out, len, len);
@@ -63,8 +66,9 @@ void fuzz_packet_path(const uint8_t *buf, size_t caplen, size_t origlen, uint64_
 	struct tarpit_cfg cfg;
 	enum pkt_status st;
 	struct pkt p;
+	struct tarpit_flow_step step;
+	struct tarpit_flow tf;
 	size_t len;
-	bool end;
 
 	fuzz_cfg(&cfg);
 	st = pkt_parse(&p, buf, caplen, origlen);
@@ -90,7 +94,7 @@ void fuzz_packet_path(const uint8_t *buf, size_t caplen, size_t origlen, uint64_
 	if (r.action == TARPIT_NONE)
 		check(len == 0, "silence built bytes");
 	else
-		check_reply(&p, &r, out, len, origlen);
+		check_reply(&p, &r, out, len, origlen, false);
 	check(out[REPLY_MAX_LEN] == 0xa5, "reply_build wrote past REPLY_MAX_LEN");
 
 	/*
@@ -100,16 +104,25 @@ void fuzz_packet_path(const uint8_t *buf, size_t caplen, size_t origlen, uint64_
 	 */
 	if (r.reason == TARPIT_R_BADADDR)
 		return;
-	end = false;
-	tarpit_decide_flow(&p, (uint32_t)extra, (uint32_t)(extra >> 32), &r, &end);
+	tf.isn = (uint32_t)(extra >> 32);
+	tf.peer_una = (uint32_t)extra;
+	tf.sent = (uint32_t)(extra >> 16) & 0xffff;
+	tf.lag = (uint8_t)(extra >> 8);
+	tarpit_decide_flow(&p, &tf, &r, &step);
 	check(r.reason < TARPIT_R_MAX, "unknown flow reason");
-	if (p.flags & PKT_TCP_RST)
-		check(end && r.action == TARPIT_NONE, "a RST must end the flow silently");
-	if (end)
+	if (p.flags & (PKT_TCP_RST | PKT_TCP_FIN))
+		check(step.end == (p.seq == tf.peer_una),
+		      "an RST or FIN ends a flow only in sequence");
+	if (step.end)
 		check(r.action == TARPIT_NONE, "a reply to a flow's end");
+	if (step.challenge)
+		check(r.action == TARPIT_ACK && r.ack == tf.peer_una,
+		      "a challenge ACK acks peer_una");
+	if (!step.accepted)
+		check(step.lag == tf.lag, "an out-of-window segment moved the lag");
 	if (r.action == TARPIT_NONE)
 		return;
 	check(r.payload == NULL, "the flow decision attached a payload");
 	len = reply_build(out, &p, &r);
-	check_reply(&p, &r, out, len, origlen);
+	check_reply(&p, &r, out, len, origlen, step.challenge);
 }

@@ -75,6 +75,27 @@ def main():
         for line in f:
             if line.startswith(b"> "):
                 seed("fuzz_mlog", line[2:].rstrip(b"\n"))
+    # fuzz_mlog_fields: template number, then attacker fields (newline-separated) that
+    # name victims in the shapes of the issue 13 vectors.
+    fields = [b"a@example.com\nb@example.org\nrelay.example.com",
+              b"Client host [192.0.2.77] blocked using zen\n\"Client host rejected\"@x\n[192.0.2.77]",
+              b"relay.example.com[198.51.100.77]>: Client host rejected: x; proto=y@example.org",
+              b"GET DNSBL rank 9 for [192.0.2.77] HTTP/1.1",
+              b"DNSBL rank 9 for [2001:db8::25]:25\\r\\n",
+              b"(1-1) Blocked SPAM {X}, [192.0.2.77]:25\n<a>\n<b>\nPREGREET 1 after 0 from [192.0.2.77]:25: x",
+              b"x, ip: 192.0.2.77, from: <a>, (default: T (reject): [30/15] []), len: 1\na\n: T (reject)\nb"]
+    for t in range(20):
+        for f in fields:
+            seed("fuzz_mlog_fields", bytes([t]) + f)
+    # fuzz_pattern: the Exim and trap goldens and hostile lines, and the own patterns' lines.
+    for name in ["exim_golden.txt", "exim_adversarial.txt"]:
+        with open(os.path.join(TOP, "tests/unit/data/sync", name), "rb") as f:
+            for line in f:
+                if line.startswith(b"> "):
+                    seed("fuzz_pattern", line[2:].rstrip(b"\n"))
+    seed("fuzz_pattern", b"Dec  2 05:00:00 mx smtpd[1]: 0123456789abcdef smtp failed-command "
+         b"address=203.0.113.5 host=x command=\"AUTH LOGIN\"")
+    seed("fuzz_pattern", b"2026-12-02T05:00:00+00:00 mx my-milter[9]: reject client=IPv6:2001:db8::7")
     # fuzz_blist (format byte, line) and fuzz_cidr_parse (the ranges) from the list goldens.
     fmts = {b"auto": 0, b"plain": 1, b"drop": 2, b"json": 3, b"rbldnsd": 4}
     with open(os.path.join(TOP, "tests/unit/data/sync/blist_golden.txt"), "rb") as f:

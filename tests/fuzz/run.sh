@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/../.."
 
 TARGETS=(fuzz_pkt fuzz_queue fuzz_ctl fuzz_conf fuzz_cidr fuzz_cidr_parse fuzz_mlog
-	fuzz_blist fuzz_state)
+	fuzz_blist fuzz_state fuzz_mlog_fields fuzz_pattern)
 B=build/fuzz
 
 [ $# -ge 1 ] && [[ $1 =~ ^[0-9]+$ ]] || { echo "usage: $0 SECONDS [TARGET...]" >&2; exit 2; }

@@ -459,3 +459,8 @@ maillog_count() {
 conntrack_count() {
 	in_srv conntrack -L 2>/dev/null | grep -cF -- "=$1 " || true
 }
+
+# require_scapy: the tests that craft packets need python3-scapy (in quickstart's list).
+require_scapy() {
+	"$PY" -c 'import scapy' 2>/dev/null || fail "needs python3-scapy"
+}

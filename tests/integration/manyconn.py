@@ -16,6 +16,18 @@ import sys
 import time
 
 
+def connect_nb(fam, src, dst, port):
+    """A non-blocking connect from src: (socket, None), or (None, errno name)."""
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setblocking(False)
+    s.bind((src, 0))
+    err = s.connect_ex((dst, port))
+    if err not in (0, errno.EINPROGRESS):
+        s.close()
+        return None, errno.errorcode.get(err, str(err))
+    return s, None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--src", required=True)
@@ -33,12 +45,9 @@ def main():
     socks = {}
     t0 = time.monotonic()
     for _ in range(a.n):
-        s = socket.socket(fam, socket.SOCK_STREAM)
-        s.setblocking(False)
-        s.bind((a.src, 0))
-        err = s.connect_ex((a.dst, a.port))
-        if err not in (0, errno.EINPROGRESS):
-            print(json.dumps({"error": errno.errorcode.get(err, str(err))}), flush=True)
+        s, err = connect_nb(fam, a.src, a.dst, a.port)
+        if s is None:
+            print(json.dumps({"error": err}), flush=True)
             return 1
         socks[s.fileno()] = s
         ep.register(s.fileno(), select.EPOLLOUT)

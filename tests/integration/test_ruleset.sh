@@ -163,7 +163,10 @@ grep -qF '203.0.113.7 timeout 1h' <<<"$(list_set main blocklist4)" || fail "bloc
 grep -qF '2001:db8:bad::/48' <<<"$(list_set main blocklist6)" || fail "blocklist6 lost its range"
 grep -qF '198.51.100.20' <<<"$(list_set main allowlist4)" || fail "allowlist4 lost its entry"
 n=$(list_table main "inet nftarpit" | grep -c '@blocklist')
-[ "$n" = 4 ] || fail "$n blocklist rules after three setups, want 4 (rules duplicated?)"
+# Per family: the reverse-path drop, the fragment drop, the queue.
+[ "$n" = 6 ] || fail "$n blocklist rules after three setups, want 6 (rules duplicated?)"
+n=$(list_table main "inet nftarpit" | grep -c 'fib saddr . iif oif missing counter packets 0 bytes 0 drop')
+[ "$n" = 2 ] || fail "$n reverse-path rules, want 2"
 n=$(list_table main "inet nftarpit" | grep -c 'meta mark 0x6e746172 notrack')
 [ "$n" = 1 ] || fail "$n output rules, want 1"
 
@@ -190,7 +193,7 @@ if [ "$NATIVE" = 0 ]; then
 	list_ours main >"$WORK/before-native"
 	ctl main setup --queue-expr native --ports 110
 	expect_rc 1 "setup --queue-expr native without nft queue"
-	expect_err "rule 2 of chain prerouting: No such file or directory"
+	expect_err "rule 3 of chain prerouting: No such file or directory"
 	expect_err "try --queue-expr xt"
 	list_ours main | cmp -s - "$WORK/before-native" ||
 		fail "a refused setup changed the ruleset"
@@ -295,5 +298,12 @@ same_ruleset custom "$WORK/custom.nft" "${opts[@]}"
 opts=(--fail-open --ports 2525)
 "$CTL" print-ruleset "${opts[@]}" >"$WORK/failopen.nft" || fail "print-ruleset"
 same_ruleset failopen "$WORK/failopen.nft" "${opts[@]}"
+# Without the reverse-path check (asymmetric routing): its rules are gone, nothing else.
+opts=(--no-rpf)
+"$CTL" print-ruleset "${opts[@]}" >"$WORK/norpf.nft" || fail "print-ruleset"
+grep -q 'fib saddr' "$WORK/norpf.nft" && fail "--no-rpf kept the reverse-path rules"
+same_ruleset norpf "$WORK/norpf.nft" "${opts[@]}"
+n=$(list_table norpf-nl "inet nftarpit" | grep -c '@blocklist')
+[ "$n" = 4 ] || fail "--no-rpf: $n blocklist rules, want 4"
 
 log "PASS"

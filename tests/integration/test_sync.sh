@@ -165,27 +165,88 @@ kill -TERM $FOLLOW_PID
 wait $FOLLOW_PID || fail "--follow exited $? on SIGTERM"
 grep -q "^ban $FOLLOW4 " "$WORK/follow.state" || fail "--follow did not save its master list"
 
-# 5b. The journal: entries of the matched identifiers only, resumed from the saved cursor.
-# systemd-journal-remote writes a real journal file from export-format entries.
+# 5b. The journal: entries of the matched identifiers from the mail units only (fields
+# journald takes from the kernel), resumed from the saved cursor. systemd-journal-remote
+# writes a real journal file from export-format entries, trusted fields included.
 JOURNAL_REMOTE=/lib/systemd/systemd-journal-remote
 require_prog $JOURNAL_REMOTE
 journal_add() {
-	local ident=$1 msg=$2
-	printf '__REALTIME_TIMESTAMP=%s\n_HOSTNAME=mx\nSYSLOG_IDENTIFIER=%s\nMESSAGE=%s\n\n' \
-		"$(date +%s%6N)" "$ident" "$msg" | $JOURNAL_REMOTE -o "$WORK/test.journal" - 2>/dev/null
+	local ident=$1 msg=$2 unit=${3:-postfix@-.service} uid=${4:-107}
+	printf '__REALTIME_TIMESTAMP=%s\n_HOSTNAME=mx\n_TRANSPORT=syslog\n_SYSTEMD_UNIT=%s\n_UID=%s\nSYSLOG_IDENTIFIER=%s\nMESSAGE=%s\n\n' \
+		"$(date +%s%6N)" "$unit" "$uid" "$ident" "$msg" |
+		$JOURNAL_REMOTE -o "$WORK/test.journal" - 2>/dev/null
 }
 journal_add postfix/smtpd "NOQUEUE: reject: RCPT from unknown[198.18.1.1]:4711: 554 5.7.1 Service unavailable; Client host [198.18.1.1] blocked using zen.spamhaus.org; from=<a@example.net> to=<b@example.org> proto=ESMTP helo=<x>"
 journal_add cron "NOQUEUE: reject: RCPT from unknown[198.18.1.2]:1: 554 5.7.1 Service unavailable; Client host [198.18.1.2] blocked using zen.spamhaus.org; x"
+# A local user's "logger -t postfix/smtpd": the identifier is right, the unit and uid are not.
+journal_add postfix/smtpd "NOQUEUE: reject: RCPT from unknown[198.18.1.4]:1: 554 5.7.1 Service unavailable; Client host [198.18.1.4] blocked using zen.spamhaus.org; x" user@1000.service 1000
 sync -c "$WORK/sync.conf" "${LISTS[@]}" --journal-file "$WORK/test.journal"
 [ $RC -eq 0 ] && [ "$(field hits)" = 1 ] || fail "journal entry not picked up: $SUMMARY $(grep -v " sync " "$WORK/sync.log")"
 has_elem blocklist4 198.18.1.1 || fail "198.18.1.1 from the journal not in blocklist4: $(set_elems blocklist4 | tr "\n" " ")"
 has_elem blocklist4 198.18.1.2 && fail "an entry of another identifier was acted on"
+has_elem blocklist4 198.18.1.4 && fail "an entry forged under SYSLOG_IDENTIFIER=postfix/smtpd was acted on"
 grep -q '^cursor s=' "$WORK/sync.state" || fail "journal cursor not saved"
 journal_add postfix/postscreen "DNSBL rank 4 for [198.18.1.3]:5555"
 sync -c "$WORK/sync.conf" "${LISTS[@]}" --journal-file "$WORK/test.journal"
 [ $RC -eq 0 ] && [ "$(field log_lines)" = 1 ] && [ "$(field hits)" = 1 ] ||
 	fail "journal not resumed from its cursor: $SUMMARY"
 has_elem blocklist4 198.18.1.3 || fail "198.18.1.3 from the journal not in blocklist4"
+
+# 5c. Guarded inputs (issue 13). The whole address space in any spelling is refused with
+# file:line while the rest of the list applies; a run whose blocklist would cover more
+# than block_max_share is refused and changes nothing; never_block keeps an address out
+# whatever names it: a log line, a list entry, nftarpitctl block without --force.
+printf '0.0.0.0/0\n::/0\n0.0.0.0-255.255.255.255\n198.18.3.0/24\n' >"$WORK/broad.txt"
+sync -c "$WORK/sync.conf" --list "$WORK/broad.txt"
+[ $RC -eq 0 ] && [ "$(field bad_lines)" = 3 ] && [ "$(field refused)" = 3 ] ||
+	fail "broad entries not refused one by one: $SUMMARY $(cat "$WORK/sync.log")"
+for l in "broad.txt:1: entry 0.0.0.0/0 is broader than /8: refused" \
+	"broad.txt:2: entry ::/0 is broader than /16: refused" \
+	"broad.txt:3: entry 0.0.0.0/0 is broader than /8: refused"; do
+	grep -qF "$l" "$WORK/sync.log" || fail "no \"$l\" in $(cat "$WORK/sync.log")"
+done
+has_elem blocklist4 198.18.3.0/24 || fail "the good entry of a list with refused ones was not applied"
+before=$(set_elems blocklist4)
+printf '%s.0.0.0/8\n' 11 12 13 14 15 16 17 18 >"$WORK/wide.txt"
+sync -c "$WORK/sync.conf" --list "$WORK/wide.txt"
+[ $RC -ne 0 ] || fail "a blocklist of 3 % of IPv4 was applied: $SUMMARY"
+grep -q "blocklist would cover 3.125% of the IPv4 address space, more than block_max_share = 2%: run refused, nothing applied" \
+	"$WORK/sync.log" || fail "over-broad total not explained: $(cat "$WORK/sync.log")"
+[ "$(set_elems blocklist4)" = "$before" ] || fail "a refused run changed blocklist4"
+NEVER=198.18.2.1
+printf '[sync]\nnever_block = %s\nkernel_timeouts = no\n' $NEVER >"$WORK/guard.conf"
+echo "Nov 26 23:01:02 mx postfix/smtpd[9]: NOQUEUE: reject: RCPT from relay.example.com[$NEVER]: 554 5.7.1 <relay.example.com[$NEVER]>: Client host rejected: Access denied; from=<a@example.com> to=<b@example.org> proto=ESMTP helo=<relay.example.com>" \
+	>"$WORK/never.log"
+echo 198.18.2.0/24 >"$WORK/never-list.txt"
+# With the lists of section 1 again, which section 6 expects in the set.
+sync -c "$WORK/guard.conf" --log "$WORK/never.log" --list "$WORK/never-list.txt" "${LISTS[@]}"
+[ $RC -eq 0 ] && [ "$(field never_block)" = 2 ] || fail "never_block attempts not counted: $SUMMARY"
+grep -q "never_block src=$NEVER reason=access .*source=log: not banned" "$WORK/sync.log" ||
+	fail "the log hit on never_block is not logged with its source"
+grep -q "never-list.txt:1: entry 198.18.2.0/24 overlaps never_block $NEVER" "$WORK/sync.log" ||
+	fail "the list entry over never_block is not named with file:line"
+blocked $NEVER && fail "never_block $NEVER was blocked"
+blocked 198.18.2.2 || fail "the rest of 198.18.2.0/24 was not blocked"
+RC=0
+in_srv "$NFTARPITCTL" block $NEVER --state "$WORK/sync.state" -c "$WORK/guard.conf" \
+	>"$WORK/ctl.out" 2>&1 || RC=$?
+[ $RC -ne 0 ] && grep -q "never_block src=$NEVER source=nftarpitctl: block overlaps never_block $NEVER: refused" "$WORK/ctl.out" ||
+	fail "nftarpitctl block of a never_block address not refused (rc $RC): $(cat "$WORK/ctl.out")"
+blocked $NEVER && fail "nftarpitctl block put never_block $NEVER in the set"
+
+# The master list's cap: with max_offenders = 1 and the one entry an active ban, the next
+# offender is refused, logged and counted; the ban in force stays.
+printf '[sync]\nmax_offenders = 1\nkernel_timeouts = no\n' >"$WORK/cap.conf"
+for a in 198.18.4.1 198.18.4.2; do
+	echo "Nov 26 23:01:02 mx postfix/smtpd[9]: NOQUEUE: reject: RCPT from unknown[$a]: 554 5.7.1 <unknown[$a]>: Client host rejected: Access denied; from=<a@example.com> to=<b@example.org> proto=ESMTP helo=<x>"
+done >"$WORK/cap.log"
+in_srv "$SYNC" -c "$WORK/cap.conf" --state "$WORK/cap.state" --log "$WORK/cap.log" "${LISTS[@]}" \
+	>/dev/null 2>"$WORK/cap.out" || fail "sync with a full master list failed: $(cat "$WORK/cap.out")"
+SUMMARY=$(grep 'nftarpit-sync: sync ' "$WORK/cap.out" | tail -n 1)
+[ "$(field capped)" = 1 ] && [ "$(field offenders)" = 1 ] || fail "the cap did not hold: $SUMMARY"
+grep -q "master list full max_offenders=1: new offender src=198.18.4.2 reason=access not banned" "$WORK/cap.out" ||
+	fail "the full master list is not logged: $(cat "$WORK/cap.out")"
+blocked 198.18.4.1 && ! blocked 198.18.4.2 || fail "the cap let the wrong offender in"
 
 # 6. Full replaces of a large set while a blocklisted client connects in a loop: not one
 # connection reaches Postfix (no daemon runs, so the fail-closed queue drops them), while

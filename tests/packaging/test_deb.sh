@@ -53,7 +53,7 @@ cmp -s "$PKG_TMP/x/etc/nftarpit/nftarpit.conf" "$NFTARPIT_SRC/doc/nftarpit.conf"
 	pkg_fail "conffile differs from doc/nftarpit.conf"
 dpkg-deb -e "$deb" "$PKG_TMP/ctrl"
 grep -qx /etc/nftarpit/nftarpit.conf "$PKG_TMP/ctrl/conffiles" || pkg_fail "nftarpit.conf is not a conffile"
-grep -qx 'ExecStart=/usr/sbin/nftarpitd -f' "$PKG_TMP/x/lib/systemd/system/nftarpitd.service" ||
+grep -qx 'ExecStart=/usr/sbin/nftarpitd -f --cookie-key-file /var/lib/nftarpitd/cookie.key' "$PKG_TMP/x/lib/systemd/system/nftarpitd.service" ||
 	pkg_fail "nftarpitd.service does not start /usr/sbin/nftarpitd"
 grep -q "nftarpitd.service" "$PKG_TMP/ctrl/postinst" && grep -q "nftarpit-sync.timer" "$PKG_TMP/ctrl/postinst" ||
 	pkg_fail "postinst does not enable nftarpitd.service and nftarpit-sync.timer"

@@ -51,9 +51,9 @@ for p in nftarpitd nftarpitctl nftarpit-sync; do
 	[ -x "$dest$sbin/$p" ] || pkg_fail "$sbin/$p is not executable"
 done
 # The units start the installed programs, not the build's.
-grep -qx "ExecStart=$sbin/nftarpitd -f" "$dest$unitdir/nftarpitd.service" ||
+grep -qx "ExecStart=$sbin/nftarpitd -f --cookie-key-file /var/lib/nftarpitd/cookie.key" "$dest$unitdir/nftarpitd.service" ||
 	pkg_fail "nftarpitd.service does not start $sbin/nftarpitd"
-grep -qx "ExecStartPre=$sbin/nftarpitctl setup" "$dest$unitdir/nftarpitd.service" ||
+grep -qx "ExecStartPre=+$sbin/nftarpitctl setup" "$dest$unitdir/nftarpitd.service" ||
 	pkg_fail "nftarpitd.service does not run $sbin/nftarpitctl setup"
 grep -q "^ExecStart=$sbin/nftarpit-sync -c " "$dest$unitdir/nftarpit-sync.service" ||
 	pkg_fail "nftarpit-sync.service does not start $sbin/nftarpit-sync"

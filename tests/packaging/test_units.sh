@@ -19,7 +19,8 @@ units=$(find "$dest" -path '*/systemd/system/*' -type f | sort)
 prefix=$(build_option prefix)
 mkdir "$PKG_TMP/units"
 for u in $units; do
-	sed "s|=$prefix/|=$dest$prefix/|g" "$u" >"$PKG_TMP/units/$(basename "$u")"
+	# ExecStartPre=+/usr/...: an exec prefix may stand between = and the path.
+	sed -E "s,=([-+!@:]*)$prefix/,=\\1$dest$prefix/,g" "$u" >"$PKG_TMP/units/$(basename "$u")"
 done
 man=$(find "$dest" -type d -name man -path '*/share/man' | head -1)
 rc=0

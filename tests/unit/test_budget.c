@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Reply budgets: bursts, refill over time, per-prefix isolation, the global cap. */
+/* Reply budgets: bursts, refill over time, per-prefix isolation, aggregates, the global cap. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,6 +71,90 @@ static void test_global_cap_returns_no_prefix_token(void **state)
 	budget_free(b);
 }
 
+/*
+ * A spoofer spreading over the /24s of one /16 gets the /16's budget for all of them
+ * together, not a /24's each; another /16 is not affected.
+ */
+static void test_v4_slash16_aggregate(void **state)
+{
+	uint8_t a[4] = {198, 51, 0, 7};
+	struct budget *b = mk(1000, 1000, 100000, 100000);
+	int ok = 0;
+	int agg = 0;
+	int i;
+
+	budget_configure_aggregate(b, 10, 20, 0);
+	for (i = 0; i < 256; i++) {
+		enum budget_result r;
+
+		a[2] = (uint8_t)i; /* every /24 of 198.51.0.0/16 */
+		r = budget_take(b, AF_INET, a, 0);
+		ok += r == BUDGET_OK;
+		agg += r == BUDGET_AGGREGATE;
+	}
+	assert_int_equal(ok, 20);
+	assert_int_equal(agg, 256 - 20);
+	/* Refills at the aggregate's rate: 10 a second. */
+	assert_int_equal(budget_take(b, AF_INET, a, 100), BUDGET_OK);
+	assert_int_equal(budget_take(b, AF_INET, a, 100), BUDGET_AGGREGATE);
+	a[0] = 203; /* 203.0.0.0/16: its own budget */
+	a[1] = 0;
+	assert_int_equal(budget_take(b, AF_INET, a, 100), BUDGET_OK);
+	budget_free(b);
+}
+
+/* The same for the /64s of one /48 (a site's networks). */
+static void test_v6_slash48_aggregate(void **state)
+{
+	uint8_t a[16] = {0x20, 0x01, 0x0d, 0xb8, 0x0b, 0xad, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	struct budget *b = mk(1000, 1000, 100000, 100000);
+	int ok = 0;
+	int i;
+
+	budget_configure_aggregate(b, 5, 8, 0);
+	for (i = 0; i < 4096; i++) {
+		a[6] = (uint8_t)(i >> 8); /* 4,096 /64s of 2001:db8:bad::/48 */
+		a[7] = (uint8_t)i;
+		ok += budget_take(b, AF_INET6, a, 0) == BUDGET_OK;
+	}
+	assert_int_equal(ok, 8);
+	a[5] = 0xae; /* 2001:db8:bae::/48 */
+	assert_int_equal(budget_take(b, AF_INET6, a, 0), BUDGET_OK);
+	budget_free(b);
+}
+
+/*
+ * Levels nest: a prefix refusal spends none of its aggregate's tokens, and the global cap
+ * still bounds everything under it.
+ */
+static void test_levels_nest(void **state)
+{
+	uint8_t a[4] = {198, 51, 100, 1};
+	struct budget *b = mk(1000, 2, 100000, 100000);
+	int ok = 0;
+	int i;
+
+	budget_configure_aggregate(b, 1, 10, 0);
+	for (i = 0; i < 5; i++)
+		ok += budget_take(b, AF_INET, a, 0) == BUDGET_OK;
+	assert_int_equal(ok, 2); /* the /24's burst */
+	for (i = 0; i < 20; i++) {
+		a[2] = (uint8_t)(i + 1); /* other /24s of the /16 */
+		ok += budget_take(b, AF_INET, a, 0) == BUDGET_OK;
+	}
+	assert_int_equal(ok, 10); /* the /16's burst, the three refusals cost it nothing */
+	budget_free(b);
+	b = mk(1000, 1000, 1, 3);
+	budget_configure_aggregate(b, 1000, 1000, 0);
+	ok = 0;
+	for (i = 0; i < 50; i++) {
+		a[1] = (uint8_t)i; /* 50 /16s */
+		ok += budget_take(b, AF_INET, a, 0) == BUDGET_OK;
+	}
+	assert_int_equal(ok, 3);
+	budget_free(b);
+}
+
 /* Token arithmetic survives the 32-bit millisecond clock wrapping. */
 static void test_clock_wrap(void **state)
 {
@@ -95,6 +179,9 @@ int main(void)
 		cmocka_unit_test(test_v6_slash64),
 		cmocka_unit_test(test_global_cap_returns_no_prefix_token),
 		cmocka_unit_test(test_clock_wrap),
+		cmocka_unit_test(test_v4_slash16_aggregate),
+		cmocka_unit_test(test_v6_slash48_aggregate),
+		cmocka_unit_test(test_levels_nest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -84,6 +84,64 @@ static void test_insert_lookup_remove(void **state)
 	flow_table_free(t);
 }
 
+/*
+ * Local addresses: the same peer tuple to two of our addresses is two flows; once all
+ * FLOW_MAX_LOCAL entries hold flows a new address gets no record (stateless), and as soon
+ * as the last flow on some address ends (the address left the host, its flows went idle),
+ * a new address takes its entry.
+ */
+static void test_local_addresses(void **state)
+{
+	struct cookie_key key = {{5}};
+	struct flow_table *t = flow_table_alloc(4096, &key);
+	struct flow *first[FLOW_MAX_LOCAL];
+	struct flow ev;
+	struct flow *f;
+	struct pkt p;
+	bool did;
+	uint32_t i;
+
+	assert_non_null(t);
+	for (i = 0; i < FLOW_MAX_LOCAL; i++) {
+		p = mkpkt(7, 4000);
+		p.daddr[2] = (uint8_t)i; /* 192.0.i.1: FLOW_MAX_LOCAL addresses of ours */
+		first[i] = flow_insert(t, &p, i, 100 + i, 10, 60, &ev, &did);
+		assert_non_null(first[i]);
+		/* A second flow on the same address shares its entry. */
+		p.sport = 4001;
+		assert_non_null(flow_insert(t, &p, i, 100 + i, 10, 60, &ev, &did));
+	}
+	/* One peer tuple, FLOW_MAX_LOCAL flows: each found by its own local address. */
+	for (i = 0; i < FLOW_MAX_LOCAL; i++) {
+		p = mkpkt(7, 4000);
+		p.daddr[2] = (uint8_t)i;
+		assert_ptr_equal(flow_lookup(t, &p), first[i]);
+	}
+	/* Full of held addresses: a new one is held statelessly. */
+	p = mkpkt(7, 4000);
+	p.daddr[1] = 1; /* 192.1.0.1 */
+	assert_null(flow_insert(t, &p, 1, 1, 10, 60, &ev, &did));
+	/* 192.0.5.1 leaves the host: its two flows end, and its entry goes to the newcomer. */
+	flow_remove(t, first[5]);
+	p = mkpkt(7, 4001);
+	p.daddr[2] = 5;
+	flow_remove(t, flow_lookup(t, &p));
+	p = mkpkt(7, 4000);
+	p.daddr[1] = 1;
+	f = flow_insert(t, &p, 1, 1, 10, 60, &ev, &did);
+	assert_non_null(f);
+	assert_memory_equal(flow_local_addr(t, f)->addr, p.daddr, 16);
+	assert_ptr_equal(flow_lookup(t, &p), f);
+	/* The old address has no flow; the others keep theirs. */
+	p.daddr[1] = 0;
+	p.daddr[2] = 5;
+	assert_null(flow_lookup(t, &p));
+	p.daddr[2] = 6;
+	assert_ptr_equal(flow_lookup(t, &p), first[6]);
+	assert_memory_equal(flow_local_addr(t, first[6])->addr, p.daddr, 16);
+	flow_table_free(t);
+}
+
 /* The memory a table holds is fixed at start: the same empty, with 10 or with 100,000. */
 static void test_memory_fixed(void **state)
 {
@@ -277,14 +335,27 @@ static void test_smtp_flow_path(void **state)
 	assert_int_equal(l->buf[0][40], '5');
 	assert_int_equal(rd32(l->buf[0] + 24), isn + 2 + glen);
 	assert_int_equal(w->stats.smtp_bytes, glen + 3);
-	/* A bare RST with a wrong sequence number is not the peer's: ignored. */
-	assert_int_equal(feed(w, PKT_TCP_RST, peer + 99, 0, 0, 3050), 0);
+	/* A bare RST with a wrong sequence number is not the peer's: a challenge ACK. */
+	assert_int_equal(feed(w, PKT_TCP_RST, peer + 99, 0, 0, 3050), 1);
+	assert_int_equal(rd32(l->buf[0] + 28), peer + 1);
+	assert_int_equal(w->stats.challenge_acks, 1);
 	assert_int_equal(w->flows->count, 1);
 	/* The peer resets: the flow ends. */
 	assert_int_equal(feed(w, PKT_TCP_RST | PKT_TCP_ACK, peer + 1, 0, 0, 3100), 0);
 	assert_int_equal(w->flows->count, 0);
 	assert_int_equal(w->stats.flows_ended, 1);
 	worker_free(w);
+}
+
+/* SYN from peer's ISN, then the handshake's ACK; returns our ISN (the greeting is in l). */
+static uint32_t handshake(struct worker *w, uint32_t peer)
+{
+	uint32_t isn;
+
+	feed(w, PKT_TCP_SYN, peer, 0, 0, 0);
+	isn = rd32(w->out->v4.buf[0] + 24);
+	feed(w, PKT_TCP_ACK, peer + 1, isn + 1, 0, 0);
+	return isn;
 }
 
 /* Budget spent: quiet (probes still answered), and idleness ends a flow. */
@@ -297,9 +368,7 @@ static void test_smtp_budget_and_idle(void **state)
 	uint32_t t;
 	uint32_t acked;
 
-	feed(w, PKT_TCP_SYN, peer, 0, 0, 0);
-	isn = rd32(l->buf[0] + 24);
-	feed(w, PKT_TCP_ACK, peer + 1, isn + 1, 0, 0);
+	isn = handshake(w, peer);
 	acked = isn + 1 + (uint32_t)w->cfg.smtp_text.greeting_len;
 	for (t = 1; t < 60; t++) {
 		feed(w, PKT_TCP_ACK, peer + 1, acked, 0, t * 1000 - 1);
@@ -370,6 +439,16 @@ static void test_reply_lanes(void **state)
 	assert_int_equal(o->link.n, 2);
 	assert_int_equal(o->v4.n, 1);
 	assert_int_equal(o->v4.addr[0].in.sin_family, AF_INET);
+	/*
+	 * An off-path RST (wrong number) from some hardware address: its challenge ACK is
+	 * routed to the flow's peer, never handed back to whoever sent the RST.
+	 */
+	qp.caplen = qp.origlen = segment(b, PKT_TCP_RST, peer + 4242, 0, 0);
+	worker_handle(w, &qp, 1050);
+	assert_int_equal(o->link.n, 2);
+	assert_int_equal(o->v4.n, 2);
+	assert_int_equal(w->stats.challenge_acks, 1);
+	o->v4.n = 1;
 	/* A probe from a packet without a hardware address (a tunnel): routed. */
 	qp.has_hw = false;
 	qp.caplen = qp.origlen = segment(b, PKT_TCP_ACK, peer, isn + 1, 0);
@@ -386,16 +465,104 @@ static void test_reply_lanes(void **state)
 	worker_free(w);
 }
 
+/* One drip tick: the byte sent (at the expected sequence number) is appended to got. */
+static void drip_one(struct worker *w, uint32_t isn, uint32_t peer, uint8_t *got, size_t *ngot,
+		     uint32_t t)
+{
+	struct inject_lane *l = &w->out->v4;
+
+	w->now_s = t;
+	l->n = 0;
+	worker_tick(w, t * 1000 + 600);
+	assert_int_equal(l->n, 1);
+	assert_int_equal(l->iov[0].iov_len, 41);
+	assert_int_equal(rd32(l->buf[0] + 24), isn + 1 + (uint32_t)*ngot);
+	assert_int_equal(rd32(l->buf[0] + 28), peer + 1);
+	got[(*ngot)++] = l->buf[0][40];
+	/* The peer acknowledges it (and its EHLO is still stuck in our window). */
+	feed(w, PKT_TCP_ACK, peer + 1, isn + 1 + (uint32_t)*ngot, 0, t * 1000 + 610);
+}
+
+/*
+ * A restart: a new worker with the same key and no records. The held peer's next window
+ * probe acknowledges isn + 1 + the bytes it has; the flow gets its record back at that
+ * offset and the drip goes on with the next byte of the same stream: nothing repeated,
+ * nothing skipped. An acknowledgement past the drip's bound gets nothing, and a
+ * re-adoption takes a reply token like any stateless answer.
+ */
+static void test_smtp_readopt(void **state)
+{
+	struct worker *w = smtp_worker();
+	const uint32_t peer = 0x20000000;
+	struct inject_lane *l = &w->out->v4;
+	size_t glen = w->cfg.smtp_text.greeting_len;
+	uint8_t want[64];
+	uint8_t got[64];
+	size_t ngot;
+	uint32_t isn;
+	uint32_t t;
+
+	isn = handshake(w, peer);
+	memcpy(got, l->buf[0] + 40, glen);
+	ngot = glen;
+	feed(w, PKT_TCP_ACK, peer + 1, isn + 1 + (uint32_t)ngot, 0, 10);
+	for (t = 1; t <= 5; t++)
+		drip_one(w, isn, peer, got, &ngot, t);
+	assert_int_equal(w->stats.flows_new, 1);
+	worker_free(w);
+
+	/* Restarted: no record, same key. */
+	w = smtp_worker();
+	l = &w->out->v4;
+	assert_int_equal(feed(w, PKT_TCP_ACK, peer, isn + 1 + (uint32_t)ngot, 0, 500), 1);
+	assert_int_equal(w->stats.flows_readopted, 1);
+	assert_int_equal(w->stats.flows_new, 0);
+	assert_int_equal(w->flows->count, 1);
+	assert_int_equal(l->iov[0].iov_len, 40); /* a bare ACK: the drip has its own clock */
+	assert_int_equal(rd32(l->buf[0] + 24), isn + 1 + ngot);
+	assert_int_equal(rd32(l->buf[0] + 28), peer + 1);
+	assert_int_equal(l->buf[0][34] << 8 | l->buf[0][35], 0);
+	for (t = 1; t <= 10; t++)
+		drip_one(w, isn, peer, got, &ngot, t);
+	assert_int_equal(smtp_stream(&w->cfg.smtp_text, 0, want, ngot), ngot);
+	assert_memory_equal(got, want, ngot);
+	worker_free(w);
+
+	/* Past the bound (smtp_max_bytes 40): a spoofer's guess gets nothing, and no record. */
+	w = smtp_worker();
+	l = &w->out->v4;
+	assert_int_equal(feed(w, PKT_TCP_ACK, peer, isn + 1 + 41, 0, 500), 0);
+	assert_int_equal(feed(w, PKT_TCP_ACK, peer, isn + 1 + 4096, 0, 500), 0);
+	assert_int_equal(w->flows->count, 0);
+	assert_int_equal(w->stats.flows_readopted, 0);
+	/* At the bound: held again, quiet (its bytes are spent). */
+	assert_int_equal(feed(w, PKT_TCP_ACK, peer, isn + 1 + 40, 0, 500), 1);
+	assert_int_equal(w->flows->count, 1);
+	w->now_s = 1;
+	l->n = 0;
+	worker_tick(w, 1500);
+	assert_int_equal(l->n, 0);
+	assert_int_equal(w->flows->by_state[FLOW_QUIET], 1);
+	worker_free(w);
+
+	/* No reply token left for the peer's /24: no record, no reply, counted. */
+	w = smtp_worker();
+	budget_configure(w->budget, 0, 0, 1000, 1000, 0);
+	assert_int_equal(feed(w, PKT_TCP_ACK, peer, isn + 1 + (uint32_t)ngot, 0, 500), 0);
+	assert_int_equal(w->flows->count, 0);
+	assert_int_equal(w->stats.budget_prefix, 1);
+	assert_int_equal(w->stats.flows_readopted, 0);
+	worker_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_insert_lookup_remove),
-		cmocka_unit_test(test_memory_fixed),
-		cmocka_unit_test(test_fifo_order),
-		cmocka_unit_test(test_smtp_stream),
-		cmocka_unit_test(test_smtp_flow_path),
-		cmocka_unit_test(test_smtp_budget_and_idle),
-		cmocka_unit_test(test_reply_lanes),
+		cmocka_unit_test(test_insert_lookup_remove), cmocka_unit_test(test_memory_fixed),
+		cmocka_unit_test(test_local_addresses),	     cmocka_unit_test(test_fifo_order),
+		cmocka_unit_test(test_smtp_stream),	     cmocka_unit_test(test_smtp_flow_path),
+		cmocka_unit_test(test_smtp_budget_and_idle), cmocka_unit_test(test_reply_lanes),
+		cmocka_unit_test(test_smtp_readopt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

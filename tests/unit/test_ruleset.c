@@ -74,12 +74,14 @@ static uint16_t nft_type(uint16_t msg)
 	return (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | msg);
 }
 
+/* The options without the reverse-path rules, whose own test is test_batch_rpf. */
 static struct ruleset_opts opts(enum ruleset_queue_expr e)
 {
 	struct ruleset_opts o;
 
 	ruleset_opts_default(&o);
 	o.expr = e;
+	o.rpf = false;
 	return o;
 }
 
@@ -619,13 +621,15 @@ static unsigned int count_str(const char *text, const char *needle)
 
 static void test_text_default_is_checked_in(void **state)
 {
-	struct ruleset_opts o = opts(RULESET_QUEUE_AUTO);
-	char *text = format(&o);
+	struct ruleset_opts o;
+	char *text;
 	char *file;
 	long len;
 	FILE *f;
 
 	(void)state;
+	ruleset_opts_default(&o);
+	text = format(&o);
 	/* The unit tests run in tests/unit. */
 	f = fopen("../../nft/nftarpit.nft", "r");
 	assert_non_null(f);
@@ -658,7 +662,7 @@ static void test_text_variants(void **state)
 		 false,
 		 {"\t\t\tnotrack queue to 25\n", "add element inet nftarpit ports { 25 }\n",
 		  "\t\tmeta mark 0x6e746172 notrack\n",
-		  "(queue 25, ports 25, fail-closed, mark 0x6e746172)"},
+		  "(queue 25, ports 25, fail-closed, mark 0x6e746172, no reverse-path check)"},
 		 "bypass"},
 		{NULL,
 		 NULL,
@@ -715,6 +719,68 @@ static void test_text_variants(void **state)
 		assert_int_equal(count_str(text, "queue to ") + count_str(text, "queue flags "), 2);
 		free(text);
 	}
+}
+
+/*
+ * The reverse-path rules (the default): before the fragment and queue rules of each family,
+ * a blocklisted source whose route back does not leave by its input interface is counted
+ * and dropped, exactly as nft compiles "fib saddr . iif oif missing counter drop".
+ */
+static void test_batch_rpf(void **state)
+{
+	struct ruleset_opts o;
+	struct built *bt;
+	struct nftnl_rule *r;
+	struct nftnl_expr *e;
+	const uint32_t *u32;
+	char names[512];
+	uint32_t len;
+	char *text;
+	int k;
+
+	(void)state;
+	ruleset_opts_default(&o);
+	assert_true(o.rpf);
+	o.expr = RULESET_QUEUE_NATIVE;
+	bt = build(&o);
+	assert_int_equal(bt->n, M_COUNT + 2);
+	for (k = 0; k < 2; k++) {
+		/* Rules: rpf4, frag4, queue4, rpf6, frag6, queue6. */
+		r = rule_parse(bt->msg[M_RULE0 + 3 * k]);
+		expr_names(r, names, sizeof(names));
+		assert_string_equal(names,
+				    "meta cmp meta cmp fib cmp payload lookup payload lookup "
+				    "payload lookup fib cmp counter immediate");
+		check_lookup(r, 0, k == 0 ? "blocklist4" : "blocklist6", 0);
+		check_lookup(r, 1, k == 0 ? "allowlist4" : "allowlist6", NFT_LOOKUP_F_INV);
+		e = expr_find(r, "fib", 1);
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_FIB_FLAGS),
+				 NFTA_FIB_F_SADDR | NFTA_FIB_F_IIF | NFTA_FIB_F_PRESENT);
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_FIB_RESULT), NFT_FIB_RESULT_OIF);
+		e = expr_find(r, "cmp", 3);
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP), NFT_CMP_EQ);
+		u32 = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
+		assert_int_equal(len, 4);
+		assert_int_equal(*u32, 0);
+		e = expr_find(r, "immediate", 0);
+		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT), NF_DROP);
+		nftnl_rule_free(r);
+		/* The queue rule after it is unchanged. */
+		r = rule_parse(bt->msg[M_RULE0 + 3 * k + 2]);
+		assert_non_null(expr_find(r, "queue", 0));
+		assert_null(expr_find(r, "counter", 0));
+		nftnl_rule_free(r);
+	}
+	built_free(bt);
+	text = format(&o);
+	assert_int_equal(
+		count_str(text, "\t\t\tfib saddr . iif oif missing \\\n\t\t\tcounter drop\n"), 2);
+	assert_non_null(strstr(text, "mark 0x6e746172, reverse-path check)"));
+	free(text);
+	o.rpf = false;
+	text = format(&o);
+	assert_int_equal(count_str(text, "fib saddr"), 0);
+	free(text);
 }
 
 static void test_parse_ports(void **state)
@@ -847,6 +913,7 @@ int main(void)
 		cmocka_unit_test(test_batch_ports),
 		cmocka_unit_test(test_batch_rules_native),
 		cmocka_unit_test(test_batch_queue_variants),
+		cmocka_unit_test(test_batch_rpf),
 		cmocka_unit_test(test_batch_rejects),
 		cmocka_unit_test(test_teardown_and_probe),
 		cmocka_unit_test(test_describe),

@@ -103,8 +103,10 @@ static void test_round_trip(void **state)
 			 0);
 	r = range("198.51.100.20", &f);
 	assert_int_equal(admin_set(&a.admin, ADMIN_ALLOW, f, &r, 1001, 9000, ""), 0);
-	assert_non_null(state_hit(&a, 4, &r.first, 0, 1000,
-				  &(struct state_policy){86400, 86400, 4, 86400}));
+	assert_non_null(state_hit(
+		&a, 4, &r.first, 0, 1000,
+		&(struct state_policy){
+			.bantime = 86400, .banmax = 86400, .factor = 4, .forget = 86400}));
 	assert_int_equal(state_save(&a, path, err, sizeof(err)), 0);
 	state_init(&b);
 	assert_int_equal(state_load(&b, path, err, sizeof(err)), 0);

@@ -14,20 +14,7 @@
 #include "sync_input.h"
 
 /* Warnings are captured so that tests can check the file:line they name. */
-void __wrap_log_warnx(const char *fmt, ...);
-static char warned[4096];
-
-void __wrap_log_warnx(const char *fmt, ...)
-{
-	va_list ap;
-	size_t n = strlen(warned);
-
-	va_start(ap, fmt);
-	vsnprintf(warned + n, sizeof(warned) - n, fmt, ap);
-	va_end(ap);
-	n = strlen(warned);
-	snprintf(warned + n, sizeof(warned) - n, "\n");
-}
+#include "warned.h"
 
 static char dir[] = "/tmp/test_sync_input.XXXXXX";
 static char path[256], old[300];
@@ -78,6 +65,16 @@ static void append(const char *mode, const char *text)
 	"Nov 26 23:01:02 mx postfix/smtpd[2]: NOQUEUE: reject: RCPT from unknown[" a "]:1: " \
 	"554 5.7.1 Service unavailable; Client host [" a "] blocked using zen.example; x\n"
 
+/* A reader from the start of a file, every pattern on, nothing counted or seen yet. */
+static void reader_init(struct state_pos *pos, struct mlog_opts *o, struct input_counts *c,
+			struct seen *s)
+{
+	mlog_opts_default(o);
+	memset(pos, 0, sizeof(*pos));
+	memset(c, 0, sizeof(*c));
+	memset(s, 0, sizeof(*s));
+}
+
 static void test_incremental(void **state)
 {
 	struct state_pos pos;
@@ -85,10 +82,7 @@ static void test_incremental(void **state)
 	struct input_counts c;
 	struct seen s;
 
-	mlog_opts_default(&o);
-	memset(&pos, 0, sizeof(pos));
-	memset(&c, 0, sizeof(c));
-	memset(&s, 0, sizeof(s));
+	reader_init(&pos, &o, &c, &s);
 	/* First run: everything; the bad line is named by its line number. */
 	append("w", PAD PAD REJECT("198.51.100.1") OTHER REJECT("198.51.100.300") OTHER);
 	warned[0] = '\0';
@@ -166,11 +160,92 @@ static void test_list(void **state)
 	cidr_set_free(&v6);
 }
 
+/*
+ * A blocklist file's guard: the whole address space in any spelling and entries broader
+ * than the limits are refused with file:line and the reason; Spamhaus DROP's broadest
+ * real entries (a /10 or /11) pass; an overlap with never_block is named and counted.
+ */
+static void test_list_guarded(void **state)
+{
+	struct cidr_set v4, v6, never[2];
+	struct input_counts c;
+	struct input_guard g;
+	struct cidr_range r;
+	char err[64];
+	int f;
+
+	append("w", "; Spamhaus DROP List\n"
+		    "1.10.16.0/20 ; SBL256894\n"
+		    "45.64.0.0/11 ; SBL000001\n"
+		    "0.0.0.0/0 ; SBL000002\n"
+		    "0.0.0.0-255.255.255.255 ; SBL000003\n"
+		    "::/0 ; SBL000004\n"
+		    "10.0.0.0/7 ; SBL000005\n"
+		    "2001:db8::/32 ; SBL000006\n"
+		    "2000::/15 ; SBL000007\n"
+		    "198.51.100.0/24 ; SBL000008\n");
+	cidr_set_init(&v4, 4);
+	cidr_set_init(&v6, 6);
+	cidr_set_init(&never[0], 4);
+	cidr_set_init(&never[1], 6);
+	assert_true(cidr_parse("198.51.100.77", &f, &r, err, sizeof(err)) >= 0);
+	assert_int_equal(cidr_set_add(&never[0], &r), 0);
+	assert_int_equal(cidr_set_merge(&never[0]), 0);
+	memset(&c, 0, sizeof(c));
+	memset(&g, 0, sizeof(g));
+	g.limit4 = 8;
+	g.limit6 = 16;
+	g.never = never;
+	warned[0] = '\0';
+	assert_int_equal(input_read_list_guarded(path, BLIST_DROP, &v4, &v6, &c, &g), 0);
+	assert_int_equal(g.refused, 5);
+	assert_int_equal(c.bad, 5);
+	assert_int_equal(c.entries, 4);
+	assert_int_equal(g.never_hits, 1);
+	assert_non_null(strstr(warned, "mail.log:4: entry 0.0.0.0/0 is broader than /8: refused"));
+	assert_non_null(strstr(warned, "mail.log:5: entry 0.0.0.0/0 is broader than /8"));
+	assert_non_null(strstr(warned, "mail.log:6: entry ::/0 is broader than /16: refused"));
+	assert_non_null(strstr(warned, "mail.log:7: entry 10.0.0.0/7 is broader than /8"));
+	assert_non_null(strstr(warned, "mail.log:9: entry 2000::/15 is broader than /16"));
+	assert_non_null(strstr(warned, "mail.log:10: entry 198.51.100.0/24 overlaps never_block "
+				       "198.51.100.77"));
+	assert_int_equal(v4.n, 3);
+	assert_int_equal(v6.n, 1);
+	cidr_set_free(&v4);
+	cidr_set_free(&v6);
+	cidr_set_free(&never[0]);
+	cidr_set_free(&never[1]);
+}
+
+/*
+ * The reader counts lines that hold a pattern's text outside its program's structure
+ * (logger -t anything, a header warning) and bans nobody for them.
+ */
+static void test_unstructured(void **state)
+{
+	struct state_pos pos;
+	struct mlog_opts o;
+	struct input_counts c;
+	struct seen s;
+
+	reader_init(&pos, &o, &c, &s);
+	append("w", OTHER "Nov 26 23:01:03 mx anything: DNSBL rank 9 for [192.0.2.77]:25\n"
+			  "Nov 26 23:01:03 mx postfix/cleanup[3]: 4X: warning: header Subject: "
+			  "PREGREET 1 after 0 from [192.0.2.77]:25: x\n" REJECT("198.51.100.8"));
+	assert_int_equal(input_read_log(path, &pos, &o, on_hit, &s, &c), 0);
+	assert_int_equal(c.lines, 4);
+	assert_int_equal(c.unstructured, 2);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.last, "198.51.100.8");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_list_guarded),
+		cmocka_unit_test(test_unstructured),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* sync_state: ban episodes, round trip, strict loading, and crash safety of the save. */
+/*
+ * sync_state: ban episodes, round trip, strict loading, crash safety of the save, the keyed
+ * hash against a colliding set, and the cap on entries.
+ */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -193,13 +196,183 @@ static void test_crash_safety(void **state)
 	state_free(&b);
 }
 
+/* The index hash before issue 13: unkeyed multiply-xorshift. */
+static size_t unkeyed_hash(int family, const struct cidr_addr *a, size_t cap)
+{
+	uint64_t h =
+		a->lo * 0x9e3779b97f4a7c15ull ^ (a->hi + (uint64_t)family) * 0xc2b2ae3d27d4eb4full;
+
+	h ^= h >> 29;
+	return (size_t)(h & (cap - 1));
+}
+
+static uint64_t splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+#define NCOLLIDE 16384
+
+/* Index slots looked at while inserting n addresses made by gen(i). */
+static uint64_t insert_probes(struct cidr_addr (*gen)(uint64_t), size_t n)
+{
+	struct state_policy p;
+	struct state st;
+	struct cidr_addr a;
+	uint64_t probes;
+	size_t i;
+
+	state_policy_default(&p);
+	state_init(&st);
+	for (i = 0; i < n; i++) {
+		a = gen(i);
+		assert_non_null(state_hit(&st, 6, &a, MLOG_RBL, 1000, &p));
+	}
+	assert_int_equal(st.n, n);
+	for (i = 0; i < n; i += 97) {
+		a = gen(i);
+		assert_non_null(state_find(&st, 6, &a));
+	}
+	probes = st.probes;
+	state_free(&st);
+	return probes;
+}
+
+/* IPv6 addresses whose top 64 bits differ only above bit 49: one slot of the old hash. */
+static struct cidr_addr colliding(uint64_t i)
+{
+	struct cidr_addr a = {i << 49, 1};
+
+	return a;
+}
+
+static struct cidr_addr random6(uint64_t i)
+{
+	uint64_t x = i * 2 + 1;
+	struct cidr_addr a;
+
+	a.hi = splitmix(&x);
+	a.lo = splitmix(&x);
+	return a;
+}
+
+/*
+ * A fixed set that all lands in one slot of the unkeyed hash (checked, so the set is really
+ * adversarial) costs the keyed index what random addresses cost: linear probing at half
+ * load looks at about 1.5 slots per insert for both; the old hash needed n^2/2.
+ */
+static void test_hash_collisions(void **state)
+{
+	struct cidr_addr a;
+	uint64_t adv, rnd;
+	size_t i, slot0;
+
+	a = colliding(0);
+	slot0 = unkeyed_hash(6, &a, 2 * NCOLLIDE);
+	for (i = 1; i < NCOLLIDE; i++) {
+		a = colliding(i);
+		assert_int_equal(unkeyed_hash(6, &a, 2 * NCOLLIDE), slot0);
+	}
+	adv = insert_probes(colliding, NCOLLIDE);
+	rnd = insert_probes(random6, NCOLLIDE);
+	print_message("probes colliding=%llu random=%llu n=%d\n", (unsigned long long)adv,
+		      (unsigned long long)rnd, NCOLLIDE);
+	assert_true(adv < 4 * NCOLLIDE);
+	assert_true(adv < 2 * rnd);
+}
+
+/*
+ * A full list: active bans stay and the newcomer is refused (ENOSPC); once bans expired,
+ * the least recently hit expired entry gives way (a tenth of the cap at a time).
+ */
+static void test_cap(void **state)
+{
+	struct state_policy p;
+	struct state st;
+	struct cidr_addr a;
+	uint32_t i;
+
+	state_policy_default(&p);
+	p.bantime = 100;
+	p.max_entries = 10;
+	state_init(&st);
+	for (i = 0; i < 10; i++) {
+		a = addr4(0xc0000200 + i);
+		assert_non_null(state_hit(&st, 4, &a, MLOG_RBL, 1000 + i, &p));
+	}
+	a = addr4(0xc0000264);
+	errno = 0;
+	assert_null(state_hit(&st, 4, &a, MLOG_RBL, 1050, &p));
+	assert_int_equal(errno, ENOSPC);
+	assert_int_equal(st.n, 10);
+	assert_null(state_find(&st, 4, &a));
+	/* A known address still counts its hit when the list is full. */
+	a = addr4(0xc0000203);
+	assert_non_null(state_hit(&st, 4, &a, MLOG_RBL, 1050, &p));
+	/* All expired by 2000: the entry last hit at 1000 goes, the rest stay. */
+	a = addr4(0xc0000264);
+	assert_non_null(state_hit(&st, 4, &a, MLOG_RBL, 2000, &p));
+	assert_int_equal(st.n, 10);
+	assert_int_equal(st.evicted, 1);
+	a = addr4(0xc0000200);
+	assert_null(state_find(&st, 4, &a));
+	for (i = 1; i < 10; i++) {
+		a = addr4(0xc0000200 + i);
+		assert_non_null(state_find(&st, 4, &a));
+	}
+	state_free(&st);
+}
+
+/*
+ * threshold = pregreet:3/10m: a first-time offender is banned at its third hit within ten
+ * minutes; hits spread wider restart the count; a repeat offender is banned at once;
+ * other patterns still ban at the first hit.
+ */
+static void test_threshold(void **state)
+{
+	struct state_policy p;
+	struct state st;
+	struct state_entry *e;
+	struct cidr_addr a = addr4(0xc6336401), b = addr4(0xc6336402);
+
+	state_policy_default(&p);
+	p.threshold[MLOG_PREGREET] = 3;
+	p.window[MLOG_PREGREET] = 600;
+	p.bantime = 100;
+	state_init(&st);
+	e = state_hit(&st, 4, &a, MLOG_PREGREET, 1000, &p);
+	assert_true(e->expires <= 1000 && e->hits == 1 && e->bans == 0);
+	e = state_hit(&st, 4, &a, MLOG_PREGREET, 1100, &p);
+	assert_true(e->expires <= 1100 && e->hits == 2);
+	/* Over the window: the count starts again from this hit. */
+	e = state_hit(&st, 4, &a, MLOG_PREGREET, 2000, &p);
+	assert_true(e->expires <= 2000 && e->hits == 1 && e->first == 2000);
+	e = state_hit(&st, 4, &a, MLOG_PREGREET, 2100, &p);
+	assert_true(e->expires <= 2100);
+	e = state_hit(&st, 4, &a, MLOG_PREGREET, 2200, &p);
+	assert_int_equal(e->expires, 2300);
+	assert_int_equal(e->bans, 1);
+	assert_int_equal(e->hits, 3);
+	/* After the ban: one hit is a repeat offence. */
+	e = state_hit(&st, 4, &a, MLOG_PREGREET, 5000, &p);
+	assert_true(e->expires > 5000 && e->bans == 2);
+	/* Other patterns keep their threshold of 1. */
+	e = state_hit(&st, 4, &b, MLOG_RBL, 5000, &p);
+	assert_true(e->expires > 5000 && e->bans == 1);
+	state_free(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_episodes),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_strict_load),
-		cmocka_unit_test(test_crash_safety),
+		cmocka_unit_test(test_episodes),	cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_strict_load),	cmocka_unit_test(test_crash_safety),
+		cmocka_unit_test(test_hash_collisions), cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_threshold),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

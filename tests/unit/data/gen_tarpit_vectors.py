@@ -5,11 +5,13 @@ an implementation independent of the daemon's C code. Run with Debian's /usr/bin
 (python3-scapy) and redirect to tarpit_vectors.txt; the file is checked in, so the unit
 tests need neither scapy nor Python.
 
-Each line: name|skbinfo|input hex|expectation, where expectation is one of
+Each line: name|skbinfo|input hex|expectation[|open hex|after], where expectation is one of
   status:<parse status>   the parser rejects the packet (nothing sent)
   bad_csum                the checksum is wrong and the kernel asked us to verify it
   silent:<reason>         parsed, no reply, for that reason
   reply:<hex>             exactly these bytes are sent back
+The held-flow lines (RFC 5961's rules) first open a record with the handshake's ACK (open
+hex), then send the input; after says whether the record is still "held" or "ended".
 """
 import struct
 
@@ -93,9 +95,12 @@ def reply(fam, p_src, p_dst, sport, dport, seq, ack, flags, window, mss=None, to
 cases = []
 
 
-def add(name, pkt, expect, skbinfo=0):
+def add(name, pkt, expect, skbinfo=0, opener=None, after=None):
     data = pkt if isinstance(pkt, bytes) else raw(pkt)
-    cases.append(f"{name}|{skbinfo}|{data.hex()}|{expect}")
+    line = f"{name}|{skbinfo}|{data.hex()}|{expect}"
+    if opener is not None:
+        line += f"|{raw(opener).hex()}|{after}"
+    cases.append(line)
 
 
 for fam, (src, dst) in ((4, V4), (6, V6)):
@@ -164,6 +169,48 @@ for fam, (src, dst) in ((4, V4), (6, V6)):
     add(f"{f}_multicast_source", ipl(fam, bcast_src, dst) / TCP(sport=sp, dport=dp, flags="S"), "silent:badaddr")
     lo_src = "127.0.0.1" if fam == 4 else "::1"
     add(f"{f}_loopback_source", ipl(fam, lo_src, dst) / TCP(sport=sp, dport=dp, flags="S"), "silent:badaddr")
+
+# Held flows: a record opened by the handshake's ACK, then one segment on its tuple. Only
+# the exact sequence number (rcv_nxt = una; our window is 0) ends the flow; every other
+# RST or FIN, and a SYN, is answered with a challenge ACK (RFC 5961) and ends nothing.
+for fam, (src, dst) in ((4, V4), (6, V6)):
+    f = f"v{fam}_held"
+    sp, dp, pseq = 51514, 25, 0x11223344
+    our = isn(fam, src, dst, sp, dp, pseq)
+    una = pseq + 1
+
+    def seg(flags, seq=una, ack=our + 1, load=b"", to=dst):
+        t = TCP(sport=sp, dport=dp, seq=seq, ack=ack, flags=flags, window=64240)
+        p = ipl(fam, src, to) / t
+        return p / load if load else p
+
+    opener = seg("A")
+    challenge = "reply:" + reply(fam, src, dst, sp, dp, our + 1, una, "A", 0)
+
+    def held(name, pkt, expect, after):
+        add(f"{f}_{name}", pkt, expect, opener=opener, after=after)
+
+    held("rst_in_seq", seg("R", ack=0), "silent:rst", "ended")
+    held("rst_ack_in_seq", seg("RA"), "silent:rst", "ended")
+    held("fin_ack_in_seq", seg("FA"), "silent:fin", "ended")
+    held("rst_off_path", seg("R", seq=una + 1000, ack=0), challenge, "held")
+    held("rst_probe_seq", seg("R", seq=una - 1, ack=0), challenge, "held")
+    held("rst_ack_off_path", seg("RA", seq=una + 0x10000), challenge, "held")
+    held("fin_ack_off_path", seg("FA", seq=una + 1), challenge, "held")
+    held("fin_ack_old_seq", seg("FA", seq=pseq - 5000), challenge, "held")
+    held("syn_new_isn", seg("S", seq=0x55667788, ack=0), challenge, "held")
+    held("syn_same_isn", seg("S", seq=pseq, ack=0), challenge, "held")
+    held("synack", seg("SA", seq=pseq), "silent:syn_acked", "held")
+    held("probe", seg("A", seq=una - 1), challenge, "held")
+    held("ack_out_of_window", seg("A", seq=una + 5000), "silent:out_of_window", "held")
+    held("null", seg("", ack=0), "silent:noflags", "held")
+    # The local address is part of the flow key: the same peer tuple to another of our
+    # addresses is another flow (here none, so the stateless path), and ends nothing.
+    dst2 = "192.0.2.2" if fam == 4 else "2001:db8::2"
+    our2 = isn(fam, src, dst2, sp, dp, pseq)
+    held("rst_to_other_local", seg("R", ack=0, to=dst2), "silent:rst", "held")
+    held("syn_to_other_local", seg("S", seq=pseq, ack=0, to=dst2),
+         "reply:" + reply(fam, src, dst2, sp, dp, our2, pseq + 1, "SA", 0), "held")
 
 # IPv4 only: options, fragments, bad lengths, wrong version.
 src, dst = V4

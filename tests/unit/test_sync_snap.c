@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The sets snapshot: saved and loaded back; a crafted file whose counts would wrap the size
+ * check is refused with a clear warning; a symlink at its temporary name is never followed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "sync_snap.h"
+
+#include "warned.h"
+
+static char dir[64];
+static char path[256];
+static struct cidr_set sets[SNAP_NSETS];
+
+static int setup(void **state)
+{
+	static const int fam[SNAP_NSETS] = {AF_INET, AF_INET6, AF_INET, AF_INET6};
+	int i;
+
+	snprintf(dir, sizeof(dir), "/tmp/test_sync_snap.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/applied", dir);
+	for (i = 0; i < SNAP_NSETS; i++)
+		cidr_set_init(&sets[i], fam[i]);
+	warned[0] = '\0';
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char tmp[300];
+	int i;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	unlink(tmp);
+	unlink(path);
+	rmdir(dir);
+	for (i = 0; i < SNAP_NSETS; i++)
+		cidr_set_free(&sets[i]);
+	return 0;
+}
+
+static void add(struct cidr_set *s, const char *text)
+{
+	struct cidr_range r;
+	char err[128];
+	int family;
+
+	assert_int_equal(cidr_parse(text, &family, &r, err, sizeof(err)), 0);
+	assert_int_equal(cidr_set_add(s, &r), 0);
+}
+
+static void test_roundtrip(void **state)
+{
+	add(&sets[0], "192.0.2.0/24");
+	add(&sets[1], "2001:db8::/32");
+	assert_int_equal(snap_save(path, 7, sets), 0);
+	cidr_set_clear(&sets[0]);
+	cidr_set_clear(&sets[1]);
+	assert_int_equal(snap_load(path, 7, sets), 1);
+	assert_int_equal(sets[0].n, 1);
+	assert_int_equal(sets[1].n, 1);
+	/* Another generation: stale, nothing loaded. */
+	assert_int_equal(snap_load(path, 8, sets), 0);
+	assert_int_equal(sets[0].n, 0);
+}
+
+/*
+ * The header says 2^61 + 1 ranges in set 0: times the 40 bytes of a range that wraps to 40,
+ * which is what the file holds after its header, so the old check passed it. Refused, by
+ * name.
+ */
+static void test_huge_count_refused(void **state)
+{
+	struct {
+		char magic[24];
+		uint32_t gen;
+		uint32_t pad;
+		uint64_t n[SNAP_NSETS];
+	} h;
+	uint8_t range[sizeof(struct cidr_range)];
+	FILE *f;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, "nftarpit-sync-applied-1\n", 24);
+	h.gen = 7;
+	h.n[0] = (UINT64_C(1) << 61) + 1;
+	/* The premise: the product wraps to one range's size. */
+	assert_int_equal(h.n[0] * sizeof(struct cidr_range), sizeof(struct cidr_range));
+	memset(range, 0, sizeof(range));
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(&h, sizeof(h), 1, f), 1);
+	assert_int_equal(fwrite(range, sizeof(range), 1, f), 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(snap_load(path, 7, sets), 0);
+	assert_int_equal(sets[0].n, 0);
+	assert_non_null(strstr(warned, path));
+	assert_non_null(strstr(warned, "claims 2305843009213693953 ranges"));
+}
+
+/* A symlink at the temporary name (the sync user's directory): refused, not followed. */
+static void test_symlink_tmp(void **state)
+{
+	char tmp[300];
+	char victim[300];
+	FILE *f;
+	char buf[32];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	f = fopen(victim, "w");
+	assert_non_null(f);
+	fputs("precious\n", f);
+	fclose(f);
+	assert_int_equal(symlink(victim, tmp), 0);
+	add(&sets[0], "192.0.2.0/24");
+	assert_int_equal(snap_save(path, 7, sets), -1);
+	f = fopen(victim, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "precious\n");
+	unlink(victim);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_huge_count_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_tmp, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Exim's mainlog and rejectlog (Debian's exim4, split or single config) -> spam sources.
+ * Pure. The client comes only from Exim's host field H=NAME (HELO) [ADDR]:PORT at the
+ * start of the line; the verdict only from Exim's own reject forms. Every field the
+ * client writes (HELO, sender, recipient) must have a shape that cannot hold the next
+ * fixed keyword, or the line is not read (doc/SECURITY.md, "Exim").
+ */
+#ifndef NFTARPIT_SYNC_EXIM_H
+#define NFTARPIT_SYNC_EXIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sync_mlog.h"
+
+#define EXIM_MARKERS_MAX 8
+#define EXIM_MARKER_LEN	 128
+
+/*
+ * The starts of the ACL messages that mean "this client is listed": the text right after
+ * "rejected RCPT <rcpt>: " or "rejected connection in "connect" ACL: ". In a marker,
+ * $sender_host_address stands for the address Exim put in the host field.
+ */
+struct exim_opts {
+	unsigned int nmarkers;
+	bool configured; /* the first configured marker replaces the default */
+	char markers[EXIM_MARKERS_MAX][EXIM_MARKER_LEN];
+};
+
+/* One marker: Debian's stock DNSBL message, "$sender_host_address is listed at ". */
+void exim_opts_default(struct exim_opts *o);
+
+/* Add one configured marker; NULL or the reason it is refused. */
+const char *exim_opts_add(struct exim_opts *o, const char *marker);
+
+/*
+ * One line of Exim's mainlog or rejectlog (len bytes, no newline needed). Returns 1 with
+ * *hit filled (MLOG_EXIM_DNSBL, MLOG_EXIM_PREGREET, or MLOG_TRAP when the rejected
+ * recipient is one of o->traps); 0 when it says nothing we act on (also when it is not an
+ * Exim line); -1 when the structure matched but the address is malformed.
+ */
+int exim_parse(const char *line, size_t len, const struct mlog_opts *o, struct mlog_hit *hit);
+
+/* The fixed strings every line exim_parse() acts on contains one of; how many stored. */
+size_t exim_needles(const struct mlog_opts *o, const char **needles, size_t max);
+
+#endif

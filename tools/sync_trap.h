@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Spamtraps: recipient addresses no real sender ever writes to. A client whose RCPT to one
+ * is rejected by the mail server is banned (reason "trap"). Pure.
+ */
+#ifndef NFTARPIT_SYNC_TRAP_H
+#define NFTARPIT_SYNC_TRAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sync_mlog.h"
+
+#define TRAP_MAX 64
+#define TRAP_LEN 256
+
+struct trap_list {
+	unsigned int n;
+	int64_t bantime; /* 0: the general bantime */
+	char addr[TRAP_MAX][TRAP_LEN];
+};
+
+/* Add one trap address (local@domain, no '<', '>', space or quote); NULL or the reason. */
+const char *trap_add(struct trap_list *t, const char *addr);
+
+/* Whether the n bytes at p are exactly one of the traps (ASCII case-insensitive). */
+bool trap_match(const struct trap_list *t, const char *p, size_t n);
+
+/*
+ * Postfix smtpd's "NOQUEUE: reject: RCPT from NAME[ADDR]:PORT: 5XX X.Y.Z <TRAP>: Recipient
+ * address rejected: ..." (syslog line, len bytes). 1 with *hit (MLOG_TRAP), 0, or -1 when
+ * the address is malformed.
+ */
+int trap_postfix_parse(const char *line, size_t len, const struct mlog_opts *o,
+		       struct mlog_hit *hit);
+
+/* The same for a message whose program tag comes apart (the journal). */
+int trap_postfix_parse_msg(const char *tag, size_t taglen, const char *msg, size_t len,
+			   const struct mlog_opts *o, struct mlog_hit *hit);
+
+#endif
