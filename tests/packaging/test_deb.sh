@@ -14,23 +14,8 @@ done
 (cd "$NFTARPIT_SRC" && dpkg-checkbuilddeps) 2>"$PKG_TMP/deps" ||
 	{ cat "$PKG_TMP/deps" >&2; pkg_skip "build dependencies missing"; }
 
-# A copy of the tracked and new files only: no build directories, nothing written into
-# the source tree (the .deb lands next to the copy).
-src=$PKG_TMP/nftarpit-0.1.0
-mkdir "$src"
-if git -C "$NFTARPIT_SRC" rev-parse --git-dir >/dev/null 2>&1; then
-	git -C "$NFTARPIT_SRC" ls-files -z --cached --others --exclude-standard |
-		(cd "$NFTARPIT_SRC" && xargs -0 cp --parents -t "$src" 2>/dev/null || true)
-else
-	tar -C "$NFTARPIT_SRC" --exclude=./build --exclude='./obj-*' -cf - . | tar -C "$src" -xf -
-fi
-[ -f "$src/debian/rules" ] || pkg_fail "no debian/rules in the copy"
-
-start=$(date +%s)
-(cd "$src" && dpkg-buildpackage -b -us -uc) >"$PKG_TMP/build.log" 2>&1 ||
-	{ tail -n 60 "$PKG_TMP/build.log" >&2; pkg_fail "dpkg-buildpackage failed"; }
-deb=$(ls "$PKG_TMP"/nftarpit_*.deb)
-pkg_log "built $(basename "$deb") in $(($(date +%s) - start)) s"
+deb_build
+deb=$DEB
 
 # Contents: exactly these files (directories aside).
 dpkg-deb -c "$deb" >"$PKG_TMP/contents"
