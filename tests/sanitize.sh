@@ -4,7 +4,8 @@
 # failure drills"). Run from anywhere in the source tree:
 #   tests/sanitize.sh asan [SUITE...]   build/asan (ASan+UBSan, gcc), meson test --setup asan
 #                                       for the unit suite, --setup asannoleak for the
-#                                       integration suite (root); default: unit
+#                                       integration suite (root, without suite long);
+#                                       default: unit
 #   tests/sanitize.sh valgrind          the unit suite of ./build under valgrind memcheck
 # Every sanitizer report and every valgrind error fails its test.
 set -euo pipefail
@@ -40,8 +41,9 @@ asan)
 	for suite in "$@"; do
 		case $suite in
 		unit) meson test -C build/asan --setup asan --suite unit --print-errorlogs ;;
+		# Without the scenarios of suite 'long' (tests/integration/meson.build).
 		integration) meson test -C build/asan --setup asannoleak --suite integration \
-			--print-errorlogs ;;
+			--no-suite long --print-errorlogs ;;
 		*) usage ;;
 		esac
 	done
