@@ -245,9 +245,9 @@ static void live_sets(struct nftx *x, struct status_kernel *k)
 	struct cidr_set s;
 	int i;
 
-	for (i = 0; i < STATUS_NSETS; i++) {
-		cidr_set_init(&s, i % 2 == 0 ? 4 : 6);
-		if (kset_dump(x, status_set_names[i], (int64_t)time(NULL), &s) == 0)
+	for (i = 0; i < LISTSET_COUNT; i++) {
+		cidr_set_init(&s, listsets[i].family);
+		if (kset_dump(x, (enum listset_id)i, (int64_t)time(NULL), &s) == 0)
 			k->sets[i] = (long long)s.n;
 		cidr_set_free(&s);
 	}

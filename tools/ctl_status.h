@@ -8,12 +8,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "listset.h"
 #include "sync_state.h"
 
 #define STATUS_KV_MAX	  128
 #define STATUS_FLOWS_MAX  1000
 #define STATUS_QUEUES_MAX 64
-#define STATUS_NSETS	  4
 
 /* One "key=value" line of the daemon's reply. */
 struct status_kv {
@@ -54,13 +54,11 @@ struct status_kernel {
 	bool fanout;
 	bool rpf;		      /* the reverse-path rules are in the ruleset */
 	uint64_t rpf_dropped;	      /* packets they dropped (their counters) */
-	long long sets[STATUS_NSETS]; /* ranges per set, -1 unknown */
+	long long sets[LISTSET_COUNT]; /* elements (hosts) or ranges per list set, -1 unknown */
 	bool proc;		      /* the /proc file was read */
 	unsigned int nqueues;
 	struct status_queue q[STATUS_QUEUES_MAX];
 };
-
-extern const char *const status_set_names[STATUS_NSETS];
 
 /* nftarpit-sync's [crowdsec] client, from the status line of its store (STATE.crowdsec). */
 struct status_crowdsec {

@@ -158,7 +158,7 @@ static void test_views(void **state)
 	assert_non_null(strstr(text, "held now     3 flows (held 2, quiet 1)"));
 	assert_non_null(strstr(text, "attacker time  2h01m"));
 	assert_non_null(strstr(text, "198.51.100.10"));
-	assert_non_null(strstr(text, "blocklist4 5, blocklist6 ?"));
+	assert_non_null(strstr(text, "blockhost4 5, blocknet4 ?"));
 	free(text);
 
 	text = render(status_print_json, st);
@@ -173,9 +173,9 @@ static void test_views(void **state)
 	assert_non_null(strstr(text, "nftarpit_flows{state=\"held\"} 2\n"));
 	assert_non_null(strstr(text, "nftarpit_replies_total{kind=\"probe_ack\"} 900\n"));
 	assert_non_null(strstr(text, "# TYPE nftarpit_packets_total counter\n"));
-	assert_non_null(strstr(text, "nftarpit_set_ranges{set=\"blocklist4\"} 5\n"));
+	assert_non_null(strstr(text, "nftarpit_set_ranges{set=\"blockhost4\"} 5\n"));
 	assert_null(strstr(text, "198.51.100"));
-	assert_null(strstr(text, "blocklist6\"}"));
+	assert_null(strstr(text, "blocknet4\"}"));
 	free(text);
 	free(st);
 }

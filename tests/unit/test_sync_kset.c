@@ -205,8 +205,7 @@ static void test_batch_split(void **state)
 	assert_int_equal(cidr_set_add(&add, &r), 0);
 	put(&del, "192.0.2.0/24", 0);
 	memset(&op, 0, sizeof(op));
-	op.name = "blocklist4";
-	op.family = 4;
+	op.set = LISTSET_BLOCKNET4;
 	op.del = &del;
 	op.add = &add;
 	buf = kset_batch_alloc(kset_batch_size(&op, 1), &b);
@@ -264,8 +263,7 @@ static void test_describe_error(void **state)
 	put(&add, "2001:db9::5", 0);
 	put(&add, "2001:dba::/48", 0);
 	memset(&op, 0, sizeof(op));
-	op.name = "blocklist6";
-	op.family = 6;
+	op.set = LISTSET_BLOCKNET6;
 	op.add = &add;
 	buf = kset_batch_alloc(kset_batch_size(&op, 1), &b);
 	assert_int_equal(kset_build(b, &seq, &op, 1, 0), 0);

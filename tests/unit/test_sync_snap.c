@@ -20,18 +20,17 @@
 
 static char dir[64];
 static char path[256];
-static struct cidr_set sets[SNAP_NSETS];
+static struct cidr_set sets[LISTSET_COUNT];
 
 static int setup(void **state)
 {
-	static const int fam[SNAP_NSETS] = {AF_INET, AF_INET6, AF_INET, AF_INET6};
 	int i;
 
 	snprintf(dir, sizeof(dir), "/tmp/test_sync_snap.XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/applied", dir);
-	for (i = 0; i < SNAP_NSETS; i++)
-		cidr_set_init(&sets[i], fam[i]);
+	for (i = 0; i < LISTSET_COUNT; i++)
+		cidr_set_init(&sets[i], listsets[i].family == 4 ? AF_INET : AF_INET6);
 	warned[0] = '\0';
 	return 0;
 }
@@ -45,7 +44,7 @@ static int teardown(void **state)
 	unlink(tmp);
 	unlink(path);
 	rmdir(dir);
-	for (i = 0; i < SNAP_NSETS; i++)
+	for (i = 0; i < LISTSET_COUNT; i++)
 		cidr_set_free(&sets[i]);
 	return 0;
 }
@@ -85,18 +84,25 @@ static void test_huge_count_refused(void **state)
 	struct {
 		char magic[24];
 		uint32_t gen;
-		uint32_t pad;
-		uint64_t n[SNAP_NSETS];
+		uint32_t nsets;
+		struct {
+			char name[32];
+			uint64_t n;
+		} rec[LISTSET_COUNT];
 	} h;
 	uint8_t range[sizeof(struct cidr_range)];
 	FILE *f;
+	int i;
 
 	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, "nftarpit-sync-applied-1\n", 24);
+	memcpy(h.magic, "nftarpit-sync-applied-2\n", 24);
 	h.gen = 7;
-	h.n[0] = (UINT64_C(1) << 61) + 1;
+	h.nsets = LISTSET_COUNT;
+	for (i = 0; i < LISTSET_COUNT; i++)
+		snprintf(h.rec[i].name, sizeof(h.rec[i].name), "%s", listsets[i].name);
+	h.rec[0].n = (UINT64_C(1) << 61) + 1;
 	/* The premise: the product wraps to one range's size. */
-	assert_int_equal(h.n[0] * sizeof(struct cidr_range), sizeof(struct cidr_range));
+	assert_int_equal(h.rec[0].n * sizeof(struct cidr_range), sizeof(struct cidr_range));
 	memset(range, 0, sizeof(range));
 	f = fopen(path, "w");
 	assert_non_null(f);
