@@ -479,6 +479,31 @@ in_blocklist() {
 		ip netns exec "$1" nft get element inet nftarpit "blocknet$f" "{ $2 }" >/dev/null 2>&1
 }
 
+# loop_connect SRC DST STOPFILE: from the client namespace, connect from SRC to DST:25 over
+# and over (0.1 s each attempt) until STOPFILE exists, then print {"tries", "reached"}:
+# how many attempts got Postfix's banner. Run in the background: `loop_connect ... >F &`.
+loop_connect() {
+	ip netns exec "$NS_CLI" "$PY" -c '
+import json, os, socket, sys, time
+src, dst, stop = sys.argv[1], sys.argv[2], sys.argv[3]
+tries = reached = 0
+end = time.time() + 150
+while not os.path.exists(stop) and time.time() < end:
+    tries += 1
+    s = socket.socket(socket.AF_INET6 if ":" in src else socket.AF_INET)
+    s.settimeout(0.1)
+    try:
+        s.bind((src, 0))
+        s.connect((dst, 25))
+        if b"ESMTP Postfix" in s.recv(200):
+            reached += 1
+    except OSError:
+        time.sleep(0.01)
+    finally:
+        s.close()
+print(json.dumps({"tries": tries, "reached": reached}))' "$1" "$2" "$3"
+}
+
 # set_elements NS SET: the elements of set SET of table inet nftarpit in namespace NS, as
 # addresses, prefixes or FIRST-LAST ranges, sorted, one per line, without their timeouts.
 set_elements() {
