@@ -300,7 +300,7 @@ int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 	struct ctl_lists l;
 	struct nftx_error err;
 	struct nftx *x = NULL;
-	char desc[1024], counts[512];
+	char desc[1024], counts[512], dropped[128];
 	size_t len = 0;
 	uint32_t gen = 0;
 	int filled, migrating, i;
@@ -344,11 +344,15 @@ int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 		if (l.only[i])
 			len += (size_t)snprintf(counts + len, sizeof(counts) - len, " %s=%zu",
 						listsets[i].name, sets[i].n);
+	dropped[0] = '\0';
+	for (i = 0, len = 0; i < LISTSET_LEGACY_N && len < sizeof(dropped); i++)
+		if (l.drop[i])
+			len += (size_t)snprintf(dropped + len, sizeof(dropped) - len, " %s",
+						listset_legacy[i]);
 	if (migrating)
-		log_info("migrated the blocklists to hosts and ranges sets: deleted%s%s, filled "
+		log_info("migrated the blocklists to hosts and ranges sets: deleted%s, filled "
 			 "from %s in the same transaction:%s",
-			 l.drop[0] ? " blocklist4" : "", l.drop[1] ? " blocklist6" : "",
-			 filled ? fill->state : "their contents", counts);
+			 dropped, filled ? fill->state : "their contents", counts);
 	else if (filled)
 		log_info("lists restored in the same transaction from %s:%s ranges", fill->state,
 			 counts);

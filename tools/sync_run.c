@@ -1171,7 +1171,7 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 				sync_follow_taken(r, f);
 			r->new_bans += rc == SYNC_EXIT_OK ? r->hadd[f].n + r->nadd[f].n : 0;
 		}
-		log_debug("follow commit hosts=%zu ranges=%zu ms=%lld exit=%d",
+		log_info("follow commit hosts=%zu ranges=%zu ms=%lld exit=%d",
 			  r->hadd[0].n + r->hadd[1].n, r->nadd[0].n + r->nadd[1].n,
 			  (long long)sync_ms(&t0), rc);
 		r->gen = rc == SYNC_EXIT_OK ? kset_gen_ours(r->x, before, true) : 0;
