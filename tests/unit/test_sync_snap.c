@@ -61,17 +61,69 @@ static void add(struct cidr_set *s, const char *text)
 
 static void test_roundtrip(void **state)
 {
-	add(&sets[0], "192.0.2.0/24");
-	add(&sets[1], "2001:db8::/32");
+	add(&sets[LISTSET_BLOCKHOST4], "192.0.2.7");
+	add(&sets[LISTSET_BLOCKHOST4], "192.0.2.9");
+	add(&sets[LISTSET_BLOCKNET4], "192.0.2.0/24");
+	add(&sets[LISTSET_BLOCKNET6], "2001:db8::/32");
 	assert_int_equal(snap_save(path, 7, sets), 0);
-	cidr_set_clear(&sets[0]);
-	cidr_set_clear(&sets[1]);
+	cidr_set_clear(&sets[LISTSET_BLOCKHOST4]);
+	cidr_set_clear(&sets[LISTSET_BLOCKNET4]);
+	cidr_set_clear(&sets[LISTSET_BLOCKNET6]);
 	assert_int_equal(snap_load(path, 7, sets), 1);
-	assert_int_equal(sets[0].n, 1);
-	assert_int_equal(sets[1].n, 1);
+	assert_int_equal(sets[LISTSET_BLOCKHOST4].n, 2);
+	assert_int_equal(sets[LISTSET_BLOCKNET4].n, 1);
+	assert_int_equal(sets[LISTSET_BLOCKNET6].n, 1);
+	assert_int_equal(sets[LISTSET_ALLOW4].n, 0);
 	/* Another generation: stale, nothing loaded. */
 	assert_int_equal(snap_load(path, 8, sets), 0);
-	assert_int_equal(sets[0].n, 0);
+	assert_int_equal(sets[LISTSET_BLOCKHOST4].n, 0);
+}
+
+/*
+ * A snapshot of the layout before issue 16 (four sets by position): never trusted for a
+ * generation, but its content is read for setup's migration, the blocklists laid out in
+ * hosts and ranges.
+ */
+static void test_legacy(void **state)
+{
+	struct {
+		char magic[24];
+		uint32_t gen;
+		uint32_t pad;
+		uint64_t n[4];
+	} h;
+	struct cidr_set old[4];
+	struct cidr_range r;
+	char err[64];
+	FILE *f;
+	int i, family;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, "nftarpit-sync-applied-1\n", 24);
+	h.gen = 7;
+	for (i = 0; i < 4; i++)
+		cidr_set_init(&old[i], i % 2 == 0 ? AF_INET : AF_INET6);
+	add(&old[0], "192.0.2.7");
+	add(&old[0], "198.51.100.0/24");
+	add(&old[2], "198.51.100.20");
+	for (i = 0; i < 4; i++)
+		h.n[i] = old[i].n;
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(&h, sizeof(h), 1, f), 1);
+	for (i = 0; i < 4; i++)
+		if (old[i].n > 0)
+			assert_int_equal(fwrite(old[i].r, sizeof(*old[i].r), old[i].n, f), old[i].n);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(snap_load(path, 7, sets), 0);
+	assert_int_equal(snap_load_content(path, sets), 1);
+	assert_int_equal(sets[LISTSET_BLOCKHOST4].n, 1);
+	assert_int_equal(cidr_parse("192.0.2.7", &family, &r, err, sizeof(err)), 0);
+	assert_int_equal(cidr_addr_cmp(&sets[LISTSET_BLOCKHOST4].r[0].first, &r.first), 0);
+	assert_int_equal(sets[LISTSET_BLOCKNET4].n, 1);
+	assert_int_equal(sets[LISTSET_ALLOW4].n, 1);
+	for (i = 0; i < 4; i++)
+		cidr_set_free(&old[i]);
 }
 
 /*
@@ -145,6 +197,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_count_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_legacy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_tmp, setup, teardown),
 	};
 
