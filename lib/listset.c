@@ -84,7 +84,7 @@ void listset_hosts_sort(struct cidr_set *hosts)
 }
 
 int listset_layout(const struct cidr_set *raw, const struct cidr_set *cut, struct cidr_set *hosts,
-		struct cidr_set *nets)
+		   struct cidr_set *nets)
 {
 	const struct cidr_range *cover;
 	size_t i, k;
@@ -93,7 +93,7 @@ int listset_layout(const struct cidr_set *raw, const struct cidr_set *cut, struc
 	cidr_set_clear(nets);
 	for (i = 0; i < raw->n; i++) {
 		if (cidr_set_add(cidr_addr_cmp(&raw->r[i].first, &raw->r[i].last) == 0 ? hosts
-											: nets,
+										       : nets,
 				 &raw->r[i]) < 0)
 			return -1;
 	}

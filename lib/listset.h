@@ -84,6 +84,6 @@ void listset_hosts_sort(struct cidr_set *hosts);
  * out sorted and disjoint. 0 or -1 (ENOMEM).
  */
 int listset_layout(const struct cidr_set *raw, const struct cidr_set *cut, struct cidr_set *hosts,
-		struct cidr_set *nets);
+		   struct cidr_set *nets);
 
 #endif

@@ -58,7 +58,11 @@ struct ruleset_set {
 static struct ruleset_set ruleset_set_def(unsigned int i)
 {
 	static const struct ruleset_set ports = {
-		"ports", "inet_service", RULESET_TYPE_INET_SERVICE, 2, NFT_SET_INTERVAL,
+		"ports",
+		"inet_service",
+		RULESET_TYPE_INET_SERVICE,
+		2,
+		NFT_SET_INTERVAL,
 		"Tarpit ports (nftarpitctl --ports), rewritten by every setup."};
 	const struct listset *l;
 	struct ruleset_set s;

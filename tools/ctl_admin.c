@@ -799,15 +799,15 @@ int admin_cmd_why(int argc, char **argv)
 			continue;
 		in[i] = admin_kernel_has(x, i, &r.first, now, &kr);
 		if (in[i] < 0) {
-			printf("  kernel:  %s unreadable (%s)\n", listsets[i].name, strerror(errno));
+			printf("  kernel:  %s unreadable (%s)\n", listsets[i].name,
+			       strerror(errno));
 			unknown = true;
 		} else if (in[i] == 0) {
 			printf("  kernel:  not in %s\n", listsets[i].name);
 		} else {
 			cidr_range_format(&kr, family, text, sizeof(text));
 			admin_expiry_text((int64_t)kr.tag, now, exp, sizeof(exp));
-			printf("  kernel:  in %s as %s, expires %s\n", listsets[i].name, text,
-			       exp);
+			printf("  kernel:  in %s as %s, expires %s\n", listsets[i].name, text, exp);
 		}
 		if (in[i] == 1 && listsets[i].role == LISTSET_BLOCK)
 			blocked = 1;

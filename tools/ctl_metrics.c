@@ -122,7 +122,9 @@ static void metric_kernel(FILE *f, const struct status_kernel *k)
 			"Packets from spoofed sources (failing the reverse-path check) dropped.");
 		fprintf(f, "nftarpit_rpf_dropped_total %" PRIu64 "\n", k->rpf_dropped);
 	}
-	metric_head(f, "nftarpit_set_ranges", "gauge", "Elements of the ruleset's list sets (addresses in host sets, ranges in the others).");
+	metric_head(f, "nftarpit_set_ranges", "gauge",
+		    "Elements of the ruleset's list sets (addresses in host sets, ranges in the "
+		    "others).");
 	for (s = 0; s < LISTSET_COUNT; s++)
 		if (k->sets[s] >= 0)
 			fprintf(f, "nftarpit_set_ranges{set=\"%s\"} %lld\n", listsets[s].name,

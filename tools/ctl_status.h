@@ -52,10 +52,10 @@ struct status_kernel {
 	unsigned int qtotal;
 	bool bypass;
 	bool fanout;
-	bool rpf;		      /* the reverse-path rules are in the ruleset */
-	uint64_t rpf_dropped;	      /* packets they dropped (their counters) */
+	bool rpf;		       /* the reverse-path rules are in the ruleset */
+	uint64_t rpf_dropped;	       /* packets they dropped (their counters) */
 	long long sets[LISTSET_COUNT]; /* elements (hosts) or ranges per list set, -1 unknown */
-	bool proc;		      /* the /proc file was read */
+	bool proc;		       /* the /proc file was read */
 	unsigned int nqueues;
 	struct status_queue q[STATUS_QUEUES_MAX];
 };

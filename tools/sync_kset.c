@@ -340,7 +340,8 @@ static int kset_put_ranges(struct mnl_nlmsg_batch *b, uint32_t *seq, const struc
 
 	for (i = 0; i < s->n; i++) {
 		/* A hash set holds addresses: a range there is a caller's bug, not an input. */
-		if (ls->kind == LISTSET_HOSTS && cidr_addr_cmp(&s->r[i].first, &s->r[i].last) != 0) {
+		if (ls->kind == LISTSET_HOSTS &&
+		    cidr_addr_cmp(&s->r[i].first, &s->r[i].last) != 0) {
 			errno = EINVAL;
 			return -1;
 		}

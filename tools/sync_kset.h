@@ -109,7 +109,7 @@ int kset_build_msgs(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct kset_
 /* Why a transaction failed: errno of the kernel's refusal (0: not sent), and its object. */
 struct kset_refusal {
 	int error;
-	char what[128];	      /* "elements of set blocknet4", from nftx */
+	char what[128];		  /* "elements of set blocknet4", from nftx */
 	char elem[CIDR_TEXT_MAX]; /* the refused element, or "" */
 };
 

@@ -300,8 +300,8 @@ static int sync_read_allows(struct sync_run *r)
 					r->in.bad++;
 					continue;
 				}
-				if (cidr_set_add(&r->want[sync_allow(f == 0 ? 4 : 6)],
-						 &t[f].r[k]) < 0)
+				if (cidr_set_add(&r->want[sync_allow(f == 0 ? 4 : 6)], &t[f].r[k]) <
+				    0)
 					goto out;
 			}
 		}
@@ -309,7 +309,7 @@ static int sync_read_allows(struct sync_run *r)
 		cidr_set_free(&t[1]);
 	}
 	return cidr_set_merge(&r->want[sync_allow(4)]) < 0 ||
-		       cidr_set_merge(&r->want[sync_allow(6)]) < 0
+			       cidr_set_merge(&r->want[sync_allow(6)]) < 0
 		       ? -1
 		       : 0;
 out:
@@ -349,8 +349,7 @@ static void sync_read_logs(struct sync_run *r, struct input_journal **jp, int wa
  * Name each range of keep (merged) that the blocklist blk (merged) covers: it is left out
  * (the attempts were counted where their source was read).
  */
-static void sync_keep_out(const struct cidr_set *blk, const struct cidr_set *keep,
-			  const char *what)
+static void sync_keep_out(const struct cidr_set *blk, const struct cidr_set *keep, const char *what)
 {
 	char text[CIDR_TEXT_MAX];
 	size_t i;
@@ -552,7 +551,7 @@ static int sync_apply(struct sync_run *r, const struct kset_op *ops, size_t nops
 		return SYNC_EXIT_ERROR;
 	r->kernel_error = ref.error;
 	return ref.error == ENOENT && strncmp(ref.what, "flush set", 9) == 0 ? SYNC_EXIT_NORULESET
-									    : SYNC_EXIT_KERNEL;
+									     : SYNC_EXIT_KERNEL;
 }
 
 /*
@@ -713,7 +712,8 @@ static void sync_export(struct sync_run *r)
 
 	cidr_set_init(&b[0], 4);
 	cidr_set_init(&b[1], 6);
-	if ((plain || rbl) && (sync_blocklist(r, 4, &b[0]) < 0 || sync_blocklist(r, 6, &b[1]) < 0)) {
+	if ((plain || rbl) &&
+	    (sync_blocklist(r, 4, &b[0]) < 0 || sync_blocklist(r, 6, &b[1]) < 0)) {
 		log_warn("exports");
 		plain = false;
 		rbl = false;
@@ -825,13 +825,14 @@ out:
 		 "exit=%d unstructured=%llu capped=%llu evicted=%llu never_block=%llu",
 		 summary, r->want[sync_host(4)].n + r->want[sync_net(4)].n,
 		 r->want[sync_host(6)].n + r->want[sync_net(6)].n, r->want[sync_host(4)].n,
-		 r->want[sync_host(6)].n, r->want[sync_allow(4)].n, r->want[sync_allow(6)].n, active, expired, (unsigned long long)r->in.lines,
-		 (unsigned long long)r->in.bytes, (unsigned long long)r->in.hits,
-		 (unsigned long long)r->ignored, (unsigned long long)r->in.entries,
-		 (unsigned long long)r->in.bad, (unsigned long long)r->refused,
-		 c->dry_run ? "yes" : "no", (long long)r->commit_ms, (long long)sync_ms(&t0), rc,
-		 (unsigned long long)r->in.unstructured, (unsigned long long)r->capped,
-		 (unsigned long long)r->st.evicted, (unsigned long long)r->never_hits);
+		 r->want[sync_host(6)].n, r->want[sync_allow(4)].n, r->want[sync_allow(6)].n,
+		 active, expired, (unsigned long long)r->in.lines, (unsigned long long)r->in.bytes,
+		 (unsigned long long)r->in.hits, (unsigned long long)r->ignored,
+		 (unsigned long long)r->in.entries, (unsigned long long)r->in.bad,
+		 (unsigned long long)r->refused, c->dry_run ? "yes" : "no", (long long)r->commit_ms,
+		 (long long)sync_ms(&t0), rc, (unsigned long long)r->in.unstructured,
+		 (unsigned long long)r->capped, (unsigned long long)r->st.evicted,
+		 (unsigned long long)r->never_hits);
 	return rc;
 }
 
@@ -1172,8 +1173,8 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 			r->new_bans += rc == SYNC_EXIT_OK ? r->hadd[f].n + r->nadd[f].n : 0;
 		}
 		log_info("follow commit hosts=%zu ranges=%zu ms=%lld exit=%d",
-			  r->hadd[0].n + r->hadd[1].n, r->nadd[0].n + r->nadd[1].n,
-			  (long long)sync_ms(&t0), rc);
+			 r->hadd[0].n + r->hadd[1].n, r->nadd[0].n + r->nadd[1].n,
+			 (long long)sync_ms(&t0), rc);
 		r->gen = rc == SYNC_EXIT_OK ? kset_gen_ours(r->x, before, true) : 0;
 		dirty = true;
 		if (r->cs != NULL)

@@ -166,7 +166,8 @@ static int snap_read(const char *path, uint32_t gen, bool any, struct cidr_set s
 			rc = snap_read_legacy(fd, path, sb.st_size, sets);
 		goto out;
 	}
-	if (memcmp(h.magic, SNAP_MAGIC, sizeof(h.magic)) != 0 || (!any && (h.gen != gen || gen == 0)))
+	if (memcmp(h.magic, SNAP_MAGIC, sizeof(h.magic)) != 0 ||
+	    (!any && (h.gen != gen || gen == 0)))
 		goto out;
 	if (h.nsets > SNAP_RECORDS_MAX) {
 		log_warnx("snapshot %s: %u sets: ignored, the sets are read from the kernel", path,
@@ -177,8 +178,8 @@ static int snap_read(const char *path, uint32_t gen, bool any, struct cidr_set s
 		goto out;
 	for (i = 0; i < h.nsets; i++)
 		n[i] = rec[i].n;
-	if (snap_check_counts(path, n, h.nsets, sizeof(h) + h.nsets * sizeof(rec[0]),
-			      sb.st_size) < 0)
+	if (snap_check_counts(path, n, h.nsets, sizeof(h) + h.nsets * sizeof(rec[0]), sb.st_size) <
+	    0)
 		goto out;
 	for (i = 0; i < h.nsets; i++) {
 		rec[i].name[SNAP_NAME_MAX - 1] = '\0';
@@ -266,8 +267,7 @@ int snap_save(const char *path, uint32_t gen, const struct cidr_set sets[LISTSET
 	if (safefile_open(&sf, path, 0600) < 0)
 		goto err;
 	f = safefile_stream(&sf);
-	if (f == NULL || fwrite(&h, sizeof(h), 1, f) != 1 ||
-	    fwrite(rec, sizeof(rec), 1, f) != 1)
+	if (f == NULL || fwrite(&h, sizeof(h), 1, f) != 1 || fwrite(rec, sizeof(rec), 1, f) != 1)
 		goto err_abort;
 	for (i = 0; i < LISTSET_COUNT; i++) {
 		if (sets[i].n > 0 &&

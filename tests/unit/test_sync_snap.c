@@ -113,7 +113,8 @@ static void test_legacy(void **state)
 	assert_int_equal(fwrite(&h, sizeof(h), 1, f), 1);
 	for (i = 0; i < 4; i++)
 		if (old[i].n > 0)
-			assert_int_equal(fwrite(old[i].r, sizeof(*old[i].r), old[i].n, f), old[i].n);
+			assert_int_equal(fwrite(old[i].r, sizeof(*old[i].r), old[i].n, f),
+					 old[i].n);
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(snap_load(path, 7, sets), 0);
 	assert_int_equal(snap_load_content(path, sets), 1);
