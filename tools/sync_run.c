@@ -346,18 +346,23 @@ static void sync_read_logs(struct sync_run *r, struct input_journal **jp, int wa
 }
 
 /*
- * Name each range of keep (merged) that the blocklist blk (merged) covers: it is left out
- * (the attempts were counted where their source was read).
+ * Name each range of keep that some range of raw (any order) overlaps: it is left out (the
+ * attempts were counted where their source was read). keep is small (this host's
+ * addresses, never_block): a scan of raw per range costs less than merging a million.
  */
-static void sync_keep_out(const struct cidr_set *blk, const struct cidr_set *keep, const char *what)
+static void sync_keep_out(const struct cidr_set *raw, const struct cidr_set *keep, const char *what)
 {
 	char text[CIDR_TEXT_MAX];
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < keep->n; i++) {
-		if (guard_overlap(blk, &keep->r[i]) == NULL)
+		for (k = 0; k < raw->n; k++)
+			if (cidr_addr_cmp(&raw->r[k].first, &keep->r[i].last) <= 0 &&
+			    cidr_addr_cmp(&keep->r[i].first, &raw->r[k].last) <= 0)
+				break;
+		if (k == raw->n)
 			continue;
-		cidr_range_format(&keep->r[i], blk->family, text, sizeof(text));
+		cidr_range_format(&keep->r[i], raw->family, text, sizeof(text));
 		log_warnx("blocklist covers %s %s: left out (--force to block it anyway)", what,
 			  text);
 	}
@@ -414,9 +419,7 @@ static int sync_layout_family(struct sync_run *r, int f)
 	cidr_set_init(&cut, f);
 	cidr_set_init(&all, f);
 	if (!c->force && never->n > 0) {
-		if (sync_copy(raw, &all) < 0 || cidr_set_merge(&all) < 0)
-			goto out;
-		sync_keep_out(&all, never, "never_block");
+		sync_keep_out(raw, never, "never_block");
 		if (listset_layout(raw, never, hosts, nets) < 0)
 			goto out;
 		cidr_set_clear(raw);
@@ -439,9 +442,7 @@ static int sync_layout_family(struct sync_run *r, int f)
 		if (cidr_set_add(&cut, &all.r[i]) < 0)
 			goto out;
 	if (!c->force) {
-		if (sync_copy(raw, &all) < 0 || cidr_set_merge(&all) < 0)
-			goto out;
-		sync_keep_out(&all, own, "this host's address");
+		sync_keep_out(raw, own, "this host's address");
 		for (i = 0; i < own->n; i++)
 			if (cidr_set_add(&cut, &own->r[i]) < 0)
 				goto out;
@@ -453,6 +454,9 @@ static int sync_layout_family(struct sync_run *r, int f)
 		goto out;
 	rc = 0;
 out:
+	/* Laid out, the million ranges are not needed again before the commit. */
+	cidr_set_free(raw);
+	cidr_set_init(raw, f);
 	cidr_set_free(&cut);
 	cidr_set_free(&all);
 	return rc;
@@ -515,20 +519,21 @@ static int sync_build_want(struct sync_run *r)
  */
 static int sync_share_ok(struct sync_run *r)
 {
-	struct cidr_set all;
-	double share;
+	const struct cidr_set *h, *n;
+	double share, space;
+	size_t i, alone;
 	int f;
 
 	if (r->c->force)
 		return 0;
 	for (f = 4; f <= 6; f += 2) {
-		cidr_set_init(&all, f);
-		if (sync_blocklist(r, f, &all) < 0) {
-			cidr_set_free(&all);
-			return -1;
-		}
-		share = guard_share(&all);
-		cidr_set_free(&all);
+		/* The ranges (disjoint), plus the hosts no range holds. */
+		h = &r->want[sync_host(f)];
+		n = &r->want[sync_net(f)];
+		for (i = 0, alone = 0; i < h->n; i++)
+			alone += cidr_set_first_overlap(n, &h->r[i]) == NULL;
+		space = f == 4 ? 4294967296.0 : 340282366920938463463374607431768211456.0;
+		share = guard_share(n) + (double)alone / space;
 		if (share * 100 <= r->c->block_max_share)
 			continue;
 		log_warnx("blocklist would cover %.3f%% of the IPv%d address space, more than "
@@ -992,7 +997,39 @@ out:
 	return rc;
 }
 
-/* After a follow commit: the picture of the sets takes the changes of family index f. */
+/*
+ * Put x into s, sorted and disjoint, where it belongs: a binary search and one move of
+ * the tail, not a sort of a million elements per ban. An element with x's start is
+ * replaced (the re-added host, with its new timeout). 0 or -1 (ENOMEM).
+ */
+static int sync_insert_sorted(struct cidr_set *s, const struct cidr_range *x)
+{
+	size_t lo = 0, hi = s->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cidr_addr_cmp(&s->r[mid].first, &x->first) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->n && cidr_addr_cmp(&s->r[lo].first, &x->first) == 0) {
+		s->r[lo] = *x;
+		return 0;
+	}
+	if (cidr_set_reserve(s, s->n + 1) < 0)
+		return -1;
+	memmove(&s->r[lo + 1], &s->r[lo], (s->n - lo) * sizeof(*s->r));
+	s->r[lo] = *x;
+	s->n++;
+	return 0;
+}
+
+/*
+ * After a follow commit: the picture of the sets takes the changes of family index f.
+ * Sorted, not merged: a ban next to another is its own kernel element, and the snapshot
+ * written at the end must say so.
+ */
 static void sync_follow_taken(struct sync_run *r, int f)
 {
 	int family = f == 0 ? 4 : 6;
@@ -1001,16 +1038,11 @@ static void sync_follow_taken(struct sync_run *r, int f)
 	size_t k;
 
 	for (k = 0; k < r->hadd[f].n; k++)
-		(void)cidr_set_add(h, &r->hadd[f].r[k]);
-	/* The longest ban of each address stays: the re-added element replaced the old one. */
-	listset_hosts_sort(h);
+		if (sync_insert_sorted(h, &r->hadd[f].r[k]) < 0)
+			log_warn("follow: keeping the picture of the sets");
 	for (k = 0; k < r->nadd[f].n; k++)
-		(void)cidr_set_add(n, &r->nadd[f].r[k]);
-	/*
-	 * Sorted, not merged: a ban next to another is its own kernel element, and the
-	 * snapshot written at the end must say so.
-	 */
-	cidr_set_sort(n);
+		if (sync_insert_sorted(n, &r->nadd[f].r[k]) < 0)
+			log_warn("follow: keeping the picture of the sets");
 }
 
 /*
