@@ -539,18 +539,6 @@ static void admin_time_text(int64_t t, char *out, size_t len)
 		snprintf(out, len, "-");
 }
 
-/* A reason for JSON: the file holds printable text only, but quotes need escaping. */
-static void admin_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 int admin_cmd_list(int argc, char **argv)
 {
 	struct admin_args a;
@@ -574,7 +562,7 @@ int admin_cmd_list(int argc, char **argv)
 	if (a.json)
 		printf("{\"state\": ");
 	if (a.json) {
-		admin_json_str(stdout, a.state);
+		status_json_str(stdout, a.state);
 		printf(", \"offenders_active\": %zu, \"offenders_known\": %zu, \"admin\": [",
 		       active, st.n);
 	} else {
@@ -591,7 +579,7 @@ int admin_cmd_list(int argc, char **argv)
 			       first ? "" : ",", admin_kind_name(e->kind), text,
 			       (long long)e->added, (long long)e->expires,
 			       admin_active(e, now) ? "true" : "false");
-			admin_json_str(stdout, e->reason);
+			status_json_str(stdout, e->reason);
 			putchar('}');
 			first = false;
 			continue;

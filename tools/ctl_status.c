@@ -491,7 +491,7 @@ static bool status_not_total(const char *key)
 }
 
 /* Our strings are addresses, names and versions; escape anyway, the daemon is not us. */
-static void status_json_str(FILE *f, const char *s)
+void status_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s != '\0'; s++) {

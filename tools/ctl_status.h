@@ -110,6 +110,12 @@ uint64_t status_u64(const struct status *st, const char *key);
 void status_duration(uint64_t s, char *out, size_t len);
 
 /*
+ * s as a JSON string, quotes and backslashes escaped and control characters as \u00XX:
+ * the one JSON escaper of nftarpitctl (status, list).
+ */
+void status_json_str(FILE *f, const char *s);
+
+/*
  * Active bans by source and prefix, "log IPv4/32 3, IPv6/64 5; escalated IPv6/48 1", or
  * "none"; and as a JSON array of {"family", "prefix", "source", "count"} (prefix "range"
  * for an admin range that is no prefix).
