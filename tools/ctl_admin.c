@@ -445,7 +445,7 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 	}
 	cidr_range_format(&r, family, text, sizeof(text));
 	if (!a.force && kind == ADMIN_BLOCK &&
-	    guard_broader(&r, family, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6)) {
+	    cidr_range_broader(&r, family, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6)) {
 		log_warnx("block %s is broader than /%d: refused (--force to block it anyway)",
 			  text, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6);
 		return CTL_EXIT_USAGE;
@@ -468,7 +468,7 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 		cidr_range_format(&r, family, text, sizeof(text));
 	}
 	if (!a.force && kind == ADMIN_ALLOW &&
-	    guard_broader(&r, family, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6)) {
+	    cidr_range_broader(&r, family, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6)) {
 		log_warnx("allow %s is broader than /%d: refused (--force to allow it anyway)",
 			  text, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6);
 		return CTL_EXIT_USAGE;

@@ -287,9 +287,9 @@ static int sync_read_allows(struct sync_run *r)
 			goto out;
 		for (f = 0; f < 2; f++) {
 			for (k = 0; k < t[f].n; k++) {
-				if (!c->force &&
-				    guard_broader(&t[f].r[k], f == 0 ? 4 : 6,
-						  f == 0 ? c->allow_limit4 : c->allow_limit6)) {
+				if (!c->force && cidr_range_broader(&t[f].r[k], f == 0 ? 4 : 6,
+								    f == 0 ? c->allow_limit4
+									   : c->allow_limit6)) {
 					cidr_range_format(&t[f].r[k], f == 0 ? 4 : 6, text,
 							  sizeof(text));
 					log_warnx("%s: allowlist entry %s is broader than /%u: "
