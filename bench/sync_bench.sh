@@ -144,24 +144,34 @@ for ((i = 0; i < 1200; i++)); do
 	sleep 0.1
 done
 grep -q "follow started" "$W/follow.err" || { echo "bench: --follow did not start" >&2; exit 1; }
-echo "| offender | log line to kernel ms (file poll every 200 ms included) | follow's commit |"
+echo "| offender | log line to acked commit ms (file poll every 200 ms included) | follow's commit |"
 echo "|---|---|---|"
+# The commit's ack is the kernel's word that the element is in: timed from the log line to
+# follow's "follow commit" line, polled every 5 ms. (Polling the set with nft get element
+# instead reads the whole million back, each time, and would measure that.)
+n=0
 for a in 192.0.2.11 192.0.2.12 192.0.2.13 192.0.2.14 192.0.2.15; do
 	t0=$(date +%s%N)
 	printf '%s mx postfix/smtpd[4242]: NOQUEUE: reject: RCPT from unknown[%s]: 554 5.7.1 Service unavailable; Client host [%s] blocked using zen.spamhaus.org; from=<a@example.net> to=<b@example.org> proto=ESMTP helo=<x>\n' \
 		"$(date '+%b %e %H:%M:%S')" "$a" "$a" >>"$W/follow-mail.log"
+	n=$((n + 1))
 	got=
-	for ((i = 0; i < 1000; i++)); do
-		if in_ns nft get element inet nftarpit blockhost4 "{ $a }" >/dev/null 2>&1; then
+	for ((i = 0; i < 2000; i++)); do
+		if [ "$(grep -c 'follow commit hosts=1 ranges=0 ms=[0-9]* exit=0' "$W/follow.err")" -ge "$n" ]; then
 			got=$((($(date +%s%N) - t0) / 1000000))
 			break
 		fi
-		sleep 0.01
+		sleep 0.005
 	done
-	[ -n "$got" ] || { echo "bench: $a not in the kernel after 10 s" >&2; exit 1; }
-	echo "| $a | $got | $(grep -o "follow commit hosts=1 ranges=0 ms=[0-9]*" "$W/follow.err" | tail -n 1) |"
+	[ -n "$got" ] || { echo "bench: no commit for $a within 10 s" >&2; exit 1; }
+	echo "| $a | $got | $(grep -o 'follow commit hosts=1 ranges=0 ms=[0-9]*' "$W/follow.err" | tail -n 1) |"
 	sleep 0.5
 done
+# Once, at the end: all five are in the kernel (this reads the set back: slow at 1M).
+in_ns nft get element inet nftarpit blockhost4 "{ 192.0.2.11, 192.0.2.12, 192.0.2.13, 192.0.2.14, 192.0.2.15 }" >/dev/null ||
+	{ echo "bench: the banned addresses are not all in blockhost4" >&2; exit 1; }
+echo
+echo "All five are in blockhost4 (nft get element, once, after the run)."
 kill "$FOLLOW_PID"
 wait "$FOLLOW_PID" || true
 FOLLOW_PID=
