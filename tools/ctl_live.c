@@ -462,8 +462,18 @@ static int live_write_metrics(const char *path, const struct status *st)
 	return 0;
 }
 
+/* One scrape of metrics --listen: the daemon (totals only), the kernel, the sync's files. */
+static void live_gather(struct status *st, void *arg)
+{
+	const struct live_args *a = arg;
+
+	live_status(st, a->sock, 0, a->sets);
+	live_sync(st, a->state);
+}
+
 int live_cmd_metrics(int argc, char **argv)
 {
+	struct http_source src;
 	struct status *st = malloc(sizeof(*st));
 	struct live_args a;
 	int rc = CTL_EXIT_OK;
@@ -474,8 +484,9 @@ int live_cmd_metrics(int argc, char **argv)
 	}
 	if (a.listen != NULL) {
 		free(st);
-		return http_serve(a.listen, a.sock, a.sets, a.state) < 0 ? CTL_EXIT_FAIL
-									 : CTL_EXIT_OK;
+		src.gather = live_gather;
+		src.arg = &a;
+		return http_serve(a.listen, &src) < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 	}
 	/* No flows: totals only, and no snapshot round trip to the workers. */
 	live_status(st, a.sock, 0, a.sets);

@@ -15,7 +15,6 @@
 
 #include "safefile.h"
 #include "strnum.h"
-#include "sync_state.h"
 
 static const char *const admin_names[] = {"block", "unblock", "allow"};
 _Static_assert(sizeof(admin_names) / sizeof(admin_names[0]) == ADMIN_KINDS,
@@ -291,22 +290,6 @@ void admin_unlock(int fd)
 {
 	if (fd >= 0)
 		close(fd);
-}
-
-int admin_reload(struct state *st, const char *path, char *err, size_t errlen)
-{
-	struct state disk;
-
-	state_init(&disk);
-	if (state_load(&disk, path, err, errlen) < 0) {
-		state_free(&disk);
-		return -1;
-	}
-	admin_free(&st->admin);
-	st->admin = disk.admin;
-	memset(&disk.admin, 0, sizeof(disk.admin));
-	state_free(&disk);
-	return 0;
 }
 
 int admin_parse_duration(const char *s, int64_t *out, const char **err)

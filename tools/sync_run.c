@@ -750,7 +750,7 @@ static int sync_save(struct sync_run *r)
 			log_warn("locking the master list %s", r->c->state);
 			return -1;
 		}
-		if (admin_reload(&r->st, r->c->state, err, sizeof(err)) < 0)
+		if (state_reload_admin(&r->st, r->c->state, err, sizeof(err)) < 0)
 			log_warnx("re-reading the admin entries: %s", err);
 	}
 	if (state_save(&r->st, r->c->state, err, sizeof(err)) < 0) {
@@ -893,7 +893,7 @@ static int sync_refresh(struct sync_run *r, struct input_journal **jp)
 		log_warn("locking the master list %s", r->c->state);
 		return SYNC_EXIT_ERROR;
 	}
-	if (admin_reload(&r->st, r->c->state, err, sizeof(err)) < 0)
+	if (state_reload_admin(&r->st, r->c->state, err, sizeof(err)) < 0)
 		log_warnx("re-reading the admin entries: %s", err);
 	r->follow_phase = false;
 	for (i = 0; i < SET_COUNT; i++)
