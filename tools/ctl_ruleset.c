@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 
@@ -16,6 +17,7 @@
 #include "nftx.h"
 #include "sync_admin.h"
 #include "sync_kset.h"
+#include "sync_listfile.h"
 #include "sync_restore.h"
 #include "sync_snap.h"
 
@@ -293,6 +295,26 @@ static int ctl_legacy(struct nftx *x, bool filled, struct cidr_set *sets, struct
 	return 1;
 }
 
+/*
+ * After a migration restored from the sync's files: the lists file beside the master list
+ * (its default place, when it is there) still names the old sets, and a firewall reload
+ * that includes it before the next sync run rewrites it would fail as a whole. Rewritten
+ * here from what the transaction put in the new sets.
+ */
+static void ctl_migrate_listfile(const char *state, const struct cidr_set *sets)
+{
+	const char *slash = strrchr(state, '/');
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%.*s%slists.nft",
+			     slash != NULL ? (int)(slash - state) : 0, state,
+			     slash != NULL ? "/" : "") >= sizeof(path) ||
+	    access(path, F_OK) < 0)
+		return;
+	if (listfile_write(path, sets, (int64_t)time(NULL)) == 0)
+		log_info("rewrote %s for the new sets", path);
+}
+
 int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 {
 	enum ruleset_queue_expr used = o->expr;
@@ -358,6 +380,8 @@ int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 			 counts);
 	if (filled)
 		ctl_fill_snapshot(x, fill, gen, sets);
+	if (migrating && filled)
+		ctl_migrate_listfile(fill->state, sets);
 	rc = CTL_EXIT_OK;
 out:
 	if (x != NULL)

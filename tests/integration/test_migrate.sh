@@ -107,9 +107,16 @@ with open(sys.argv[1], "wb") as f:
     for s in sets:
         f.write(b"".join(s))
 PY
+# The lists file the old sync wrote beside its master list, for nftarpit.nft's include.
+printf 'flush set inet nftarpit blocklist4\nadd element inet nftarpit blocklist4 { 198.51.100.0/24 }\n' >"$WORK/lists.nft"
 old_layout
 migrate restore --state "$STATE"
 grep -q "filled from $STATE in the same transaction" "$WORK/restore-setup.log" || fail "restore: not filled from the sync's files"
+# Rewritten for the new sets: a firewall reload before the next sync run must not fail on it.
+grep -q blocklist4 "$WORK/lists.nft" && fail "the lists file still names blocklist4: $(cat "$WORK/lists.nft")"
+grep -q "^add element inet nftarpit blockhost4 { $HOST4 }" "$WORK/lists.nft" ||
+	fail "the lists file lacks blockhost4: $(cat "$WORK/lists.nft")"
+in_srv nft -c -f "$WORK/lists.nft" || fail "the rewritten lists file does not load"
 # The next sync run: the snapshot setup wrote is the kernel's content, nothing changes.
 in_srv "$NFTARPIT_SYNC" --state "$STATE" --list "$WORK/list.txt" --allow "$WORK/allow.txt" \
 	>"$WORK/sync.log" 2>&1 || fail "sync after the migration: $(cat "$WORK/sync.log")"
