@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cidr.h"
+#include "ctl_metrics.h"
 #include "ctl_status.h"
 #include "log.h"
 #include "strnum.h"
@@ -153,7 +154,7 @@ static int http_conn_answer(struct http_conn *c, const struct http_source *src, 
 			return -1;
 		}
 		src->gather(st, src->arg);
-		status_print_metrics(b, st);
+		metrics_print(b, st);
 		fclose(b);
 		fprintf(f,
 			"HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4; "

@@ -25,6 +25,7 @@
 
 #include "cidr.h"
 #include "ctl_http.h"
+#include "ctl_metrics.h"
 #include "ctl_ruleset.h"
 #include "log.h"
 #include "safefile.h"
@@ -452,7 +453,7 @@ static int live_write_metrics(const char *path, const struct status *st)
 		safefile_abort(&sf);
 		return -1;
 	}
-	status_print_metrics(f, st);
+	metrics_print(f, st);
 	/* 0644 whatever the umask: the collector runs as another user. */
 	if (fchmod(sf.fd, 0644) < 0 || safefile_commit(&sf) < 0) {
 		log_warn("%s", path);
@@ -494,7 +495,7 @@ int live_cmd_metrics(int argc, char **argv)
 	if (a.output != NULL)
 		rc = live_write_metrics(a.output, st) < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 	else
-		status_print_metrics(stdout, st);
+		metrics_print(stdout, st);
 	/* nftarpit_up 0 is a valid answer for a scraper: the exit status says it too. */
 	if (!st->daemon) {
 		log_warnx("nftarpitd: %s", st->daemon_err);

@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "ctl_status.h"
+#include "ctl_metrics.h"
 
 /*
  * One metric from one key of the daemon's reply. Labels are fixed words (a reply kind, a
@@ -173,7 +173,7 @@ static void metric_bans(FILE *f, const struct state_ban_counts *c)
 	}
 }
 
-void status_print_metrics(FILE *f, const struct status *st)
+void metrics_print(FILE *f, const struct status *st)
 {
 	const char *v;
 	size_t i;

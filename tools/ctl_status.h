@@ -123,9 +123,8 @@ void status_json_str(FILE *f, const char *s);
 void status_bans_text(const struct state_ban_counts *c, char *out, size_t len);
 void status_bans_json(FILE *f, const struct state_ban_counts *c);
 
-/* The human view, the JSON document, the Prometheus text exposition format. */
+/* The human view and the JSON document (the metrics: ctl_metrics.h). */
 void status_print(FILE *f, const struct status *st, int64_t now);
 void status_print_json(FILE *f, const struct status *st);
-void status_print_metrics(FILE *f, const struct status *st);
 
 #endif

@@ -31,8 +31,8 @@ enum watch_kind {
  * Classify one notification: table inet nftarpit created or deleted, a list set
  * (lib/listset: blockhost4/6, blocknet4/6, allowlist4/6) created, deleted, flushed or
  * changed, by a socket other than portid and other than the kernel itself (port 0: garbage
- * collection of timed-out elements is the kernel's, not a change of mind). Chains, rules and set ports do not
- * count: they hold no list. Pure; what, if not NULL, gets a short description.
+ * collection of timed-out elements is the kernel's, not a change of mind). Chains, rules and set
+ * ports do not count: they hold no list. Pure; what, if not NULL, gets a short description.
  */
 enum watch_kind watch_classify(const struct nlmsghdr *nlh, uint32_t portid, uint32_t *gen,
 			       char *what, size_t whatlen);
