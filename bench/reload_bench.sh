@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # What bringing the lists back costs on a firewall reload, against the same reload without
-# them, all in one run, in a fresh network namespace, for a blocklist of N entries (blockhost4 and blocknet4):
+# them, all in one run, in a fresh network namespace, for a blocklist of N entries
+# (blockhost4 and blocknet4):
 #  - nft -f of an nftables.conf (flush ruleset + include nftarpit.nft), nftarpit.nft's
 #    include of the sync's lists file present (N entries) against absent (empty sets);
 #  - nft flush ruleset, then nftarpitctl setup restoring the lists (N) against
