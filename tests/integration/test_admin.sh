@@ -149,6 +149,24 @@ grep -qx "203.0.113.99" <<<"$(set_elements "$NS_SRV" blockhost4)" && fail "203.0
 reaches 203.0.113.99 || fail "203.0.113.99 does not reach Postfix after its unblock"
 log "block/unblock: blocknet4 $(tr '\n' ' ' <<<"$nets") blockhost4 $(set_elements "$NS_SRV" blockhost4 | tr '\n' ' ')"
 
+# 4c. Expiry of each kind by the kernel's own timeouts: a range and an address blocked for
+# 2 s leave blocknet4 and blockhost4; the next sync run, whose snapshot still lists them,
+# neither fails on them (deleting a gone element would abort its transaction) nor puts
+# them back.
+ctl block 203.0.113.112/28 --for 2s >&2 || fail "block of a range for 2 s"
+ctl block 203.0.113.97 --for 2s >&2 || fail "block of an address for 2 s"
+grep -qx "203.0.113.112/28" <<<"$(set_elements "$NS_SRV" blocknet4)" || fail "203.0.113.112/28 not in blocknet4"
+grep -qx "203.0.113.97" <<<"$(set_elements "$NS_SRV" blockhost4)" || fail "203.0.113.97 not in blockhost4"
+sleep 3
+expired_gone() {
+	! grep -qx "203.0.113.112/28" <<<"$(set_elements "$NS_SRV" blocknet4)" &&
+		! grep -qx "203.0.113.97" <<<"$(set_elements "$NS_SRV" blockhost4)"
+}
+expired_gone || fail "the kernel kept an expired element: blocknet4 [$(set_elements "$NS_SRV" blocknet4)] blockhost4 [$(set_elements "$NS_SRV" blockhost4)]"
+sync_as_service --list "$WORK/block.txt" 2>"$WORK/sync3.log" || fail "sync after the expiries: $(cat "$WORK/sync3.log")"
+log "after the expiries: $(grep 'sync mode=' "$WORK/sync3.log")"
+expired_gone || fail "the sync run put an expired block back"
+
 # 5. Bad input: a clear error, exit 2, and nothing changes (kernel sets and master list).
 before_sets=$(in_srv nft list table inet nftarpit | grep -v expires | md5sum)
 before_state=$(md5sum <"$STATE")
