@@ -142,7 +142,7 @@ all_in() {
 	[ "$a" -ge 65536 ] && [ "$b" -ge $((N - 65536)) ]
 }
 nftarpit_done() {
-	all_in "$NS_N" "inet nftarpit" blocklist4 "inet nftarpit" blocklist6
+	all_in "$NS_N" "inet nftarpit" blockhost4 "inet nftarpit" blockhost6
 }
 firewall_done() {
 	all_in "$NS_F" "ip crowdsec" crowdsec-blacklists "ip6 crowdsec6" crowdsec6-blacklists

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Print N distinct random IPv4 addresses (about 1 in 10 as a /24) in public-looking space,
 # one per line: the blocklist the benchmarks and the scale tests load.
-# usage: gen_list.py N [SEED] [--nft SETNAME]  (--nft: an nft -f file, flush + add)
+# usage: gen_list.py N [SEED] [--nft HOSTSET,NETSET]
+#   --nft: an nft -f file (flush + add) in nftarpit's layout: single addresses into the hash
+#   set HOSTSET, the /24s into the interval set NETSET.
 import random
 import sys
 
@@ -29,9 +31,12 @@ def main():
         out.append(s + "/24" if net else s)
     w = sys.stdout.write
     if nft:
-        w("flush set inet nftarpit %s\n" % nft)
-        for i in range(0, len(out), 5000):
-            w("add element inet nftarpit %s { %s }\n" % (nft, ", ".join(out[i:i + 5000])))
+        hostset, netset = nft.split(",")
+        for name, elems in ((hostset, [e for e in out if "/" not in e]),
+                            (netset, [e for e in out if "/" in e])):
+            w("flush set inet nftarpit %s\n" % name)
+            for i in range(0, len(elems), 5000):
+                w("add element inet nftarpit %s { %s }\n" % (name, ", ".join(elems[i:i + 5000])))
     else:
         w("\n".join(out))
         w("\n")

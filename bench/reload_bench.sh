@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # What bringing the lists back costs on a firewall reload, against the same reload without
-# them, all in one run, in a fresh network namespace, for a blocklist4 of N entries:
+# them, all in one run, in a fresh network namespace, for a blocklist of N entries
+# (blockhost4 and blocknet4):
 #  - nft -f of an nftables.conf (flush ruleset + include nftarpit.nft), nftarpit.nft's
 #    include of the sync's lists file present (N entries) against absent (empty sets);
 #  - nft flush ruleset, then nftarpitctl setup restoring the lists (N) against
@@ -41,10 +42,15 @@ row() {
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b < 0.005) b = 0.005; printf "%.1f", a / b }'
 }
-blocklist4_size() {
-	in_ns nft -j list set inet nftarpit blocklist4 | /usr/bin/python3 -c '
+blocklist_size() {
+	{ in_ns nft -j list set inet nftarpit blockhost4; in_ns nft -j list set inet nftarpit blocknet4; } |
+		/usr/bin/python3 -c '
 import json, sys
-print(sum(len(o["set"].get("elem", [])) for o in json.load(sys.stdin)["nftables"] if "set" in o))'
+n = 0
+for doc in sys.stdin:
+    if doc.strip():
+        n += sum(len(o["set"].get("elem", [])) for o in json.loads(doc)["nftables"] if "set" in o)
+print(n)'
 }
 
 # The text ruleset as shipped, its include pointed at our lists file. A kernel without
@@ -82,11 +88,11 @@ for n in "${SIZES[@]}"; do
 	mv "$W/lists.nft" "$W/lists.keep"
 	run nft-without ip netns exec "$NS" nft -f "$W/nftables.conf"
 	base=$T_WALL
-	[ "$(blocklist4_size)" = 0 ] || { echo "bench: elements without the lists file" >&2; exit 1; }
+	[ "$(blocklist_size)" = 0 ] || { echo "bench: elements without the lists file" >&2; exit 1; }
 	row "$n" "nft -f nftables.conf, no lists file (baseline)" "$T_WALL" "$T_USER" "$T_SYS" "$T_RSS" "1.0"
 	mv "$W/lists.keep" "$W/lists.nft"
 	run nft-with ip netns exec "$NS" nft -f "$W/nftables.conf"
-	got=$(blocklist4_size)
+	got=$(blocklist_size)
 	row "$n" "nft -f nftables.conf, lists file included ($got elements)" "$T_WALL" "$T_USER" "$T_SYS" "$T_RSS" "$(ratio "$T_WALL" "$base")"
 
 	# flush ruleset, then setup: without and with the restore.
@@ -96,6 +102,6 @@ for n in "${SIZES[@]}"; do
 	row "$n" "nftarpitctl setup --no-restore after flush ruleset (baseline)" "$T_WALL" "$T_USER" "$T_SYS" "$T_RSS" "1.0"
 	in_ns nft flush ruleset
 	run setup-with ip netns exec "$NS" "$CTL" setup --state "$W/sync.state"
-	got=$(blocklist4_size)
+	got=$(blocklist_size)
 	row "$n" "nftarpitctl setup restoring the lists ($got elements)" "$T_WALL" "$T_USER" "$T_SYS" "$T_RSS" "$(ratio "$T_WALL" "$base")"
 done

@@ -1,10 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # nftarpit-sync against its baselines, all in one run, in a fresh network namespace:
-#  - replacing a full blocklist4 of N entries: nftarpit-sync --replace, `nft -f` with
-#    flush set + add element, and the old per-IP loop (flush the nat table, one iptables
+#  - replacing a full blocklist of N entries (single addresses in blockhost4, /24s in
+#    blocknet4): nftarpit-sync --replace, `nft -f` of the same layout with flush set + add
+#    element, and the old per-IP loop (flush the nat table, one iptables
 #    DNAT rule per address; up to 10k, it is quadratic);
 #  - a 1% delta (0.5% out, 0.5% in) into the largest set: nftarpit-sync and `nft -f`;
+#  - nftarpit-sync --follow with the largest set loaded: a log line until its address is in
+#    the kernel (polled with nft get element every 10 ms);
 #  - log parsing of one generated mail log: nftarpit-sync, grep|gawk|cut, fail2ban-regex.
 # Prints Markdown tables for doc/BENCHMARKS.md. Root only.
 # usage: bench/sync_bench.sh [SIZES...]   (default 1000 10000 100000 1000000)
@@ -19,14 +22,16 @@ CTL=$BUILD/tools/nftarpitctl
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(1000 10000 100000 1000000)
 LOOP_MAX=${LOOP_MAX:-10000}
-# Which parts to run: any of replace, delta, parse.
-SECTIONS=${SECTIONS:-replace delta parse}
+# Which parts to run: any of replace, delta, follow, parse.
+SECTIONS=${SECTIONS:-replace delta follow parse}
 LOG_MB=${LOG_MB:-200}
 F2B_MB=${F2B_MB:-10}
 NS=nftarpit-bench-$$
 W=$(mktemp -d /tmp/nftarpit-bench.XXXXXX)
 
+FOLLOW_PID=
 cleanup() {
+	[ -z "$FOLLOW_PID" ] || kill "$FOLLOW_PID" 2>/dev/null || true
 	ip netns del "$NS" 2>/dev/null || true
 	rm -rf "$W"
 }
@@ -53,13 +58,13 @@ want() {
 
 if want replace; then
 echo
-echo "## Replace a full blocklist4 of N entries (~10% /24, the rest single addresses)"
+echo "## Replace a full blocklist of N entries (~10% /24 in blocknet4, the rest single addresses in blockhost4)"
 echo
 echo "| N | tool | wall s | user s | sys s | peak RSS MB | notes |"
 echo "|---|---|---|---|---|---|---|"
 for n in "${SIZES[@]}"; do
 	"$SRC/bench/gen_list.py" "$n" 1 >"$W/list$n"
-	"$SRC/bench/gen_list.py" "$n" 2 --nft blocklist4 >"$W/nft$n"
+	"$SRC/bench/gen_list.py" "$n" 2 --nft blockhost4,blocknet4 >"$W/nft$n"
 	# Fill the set, then measure a replace of the full set by a different full set.
 	"$SRC/bench/gen_list.py" "$n" 3 >"$W/fill$n"
 	in_ns "$SYNC" --state "$W/state" --list "$W/fill$n" --replace 2>/dev/null
@@ -109,16 +114,67 @@ in_ns "$SYNC" --state "$W/state" --list "$W/list$big" --replace 2>/dev/null
 # The same change for nft: the ranges nftarpit-sync's diff deletes and adds (the kernel
 # holds merged ranges, so list lines cannot be deleted one by one).
 in_ns "$SYNC" --state "$W/state" --list "$W/delta-list" --dry-run 2>/dev/null |
-	awk '/^blocklist4:/ { on = 1; next } /^[a-z]/ { on = 0 }
-	     on && $1 == "-" { d = d (d ? ", " : "") $2 } on && $1 == "+" { a = a (a ? ", " : "") $2 }
-	     END { print "delete element inet nftarpit blocklist4 { " d " }";
-		   print "add element inet nftarpit blocklist4 { " a " }" }' >"$W/delta-nft"
+	awk '/^block(host|net)4:/ { set = substr($1, 1, length($1) - 1); next } /^[a-z]/ { set = "" }
+	     set != "" && $1 == "-" { d[set] = d[set] (d[set] ? ", " : "") $2 }
+	     set != "" && $1 == "+" { a[set] = a[set] (a[set] ? ", " : "") $2 }
+	     END { for (s in d) print "delete element inet nftarpit " s " { " d[s] " }";
+		   for (s in a) print "add element inet nftarpit " s " { " a[s] " }" }' >"$W/delta-nft"
 run delta ip netns exec "$NS" "$SYNC" --state "$W/state" --list "$W/delta-list"
 echo "| nftarpit-sync (whole run: read the $big-line list, merge, diff, commit) | $T_WALL | $T_USER | $T_SYS | $T_RSS | transaction $(summary_field delta commit_ms) ms, added $(summary_field delta added), removed $(summary_field delta removed) |"
 # Back to the full list, then the same delta through nft.
 in_ns "$SYNC" --state "$W/state" --list "$W/list$big" 2>/dev/null
 run nftdelta ip netns exec "$NS" nft -f "$W/delta-nft"
 echo "| nft -f (delete + add the same ranges) | $T_WALL | $T_USER | $T_SYS | $T_RSS | |"
+fi
+
+if want follow; then
+echo
+echo "## --follow with the $big-entry set loaded: a log line until its address is in the kernel"
+echo
+"$SRC/bench/gen_list.py" "$big" 1 >"$W/list$big"
+in_ns "$SYNC" --state "$W/fstate" --list "$W/list$big" --replace 2>/dev/null
+: >"$W/follow-mail.log"
+printf '[sync]\nfull_interval = 1h\n' >"$W/follow.conf"
+: >"$W/follow.err"
+ip netns exec "$NS" "$SYNC" -c "$W/follow.conf" --state "$W/fstate" --list "$W/list$big" \
+	--log "$W/follow-mail.log" --follow 2>"$W/follow.err" &
+FOLLOW_PID=$!
+for ((i = 0; i < 1200; i++)); do
+	grep -q "follow started" "$W/follow.err" && break
+	sleep 0.1
+done
+grep -q "follow started" "$W/follow.err" || { echo "bench: --follow did not start" >&2; exit 1; }
+echo "| offender | log line to acked commit ms (file poll every 200 ms included) | follow's commit |"
+echo "|---|---|---|"
+# The commit's ack is the kernel's word that the element is in: timed from the log line to
+# follow's "follow commit" line, polled every 5 ms. (Polling the set with nft get element
+# instead reads the whole million back, each time, and would measure that.)
+n=0
+for a in 192.0.2.11 192.0.2.12 192.0.2.13 192.0.2.14 192.0.2.15; do
+	t0=$(date +%s%N)
+	printf '%s mx postfix/smtpd[4242]: NOQUEUE: reject: RCPT from unknown[%s]: 554 5.7.1 Service unavailable; Client host [%s] blocked using zen.spamhaus.org; from=<a@example.net> to=<b@example.org> proto=ESMTP helo=<x>\n' \
+		"$(date '+%b %e %H:%M:%S')" "$a" "$a" >>"$W/follow-mail.log"
+	n=$((n + 1))
+	got=
+	for ((i = 0; i < 2000; i++)); do
+		if [ "$(grep -c 'follow commit hosts=1 ranges=0 ms=[0-9]* exit=0' "$W/follow.err")" -ge "$n" ]; then
+			got=$((($(date +%s%N) - t0) / 1000000))
+			break
+		fi
+		sleep 0.005
+	done
+	[ -n "$got" ] || { echo "bench: no commit for $a within 10 s" >&2; exit 1; }
+	echo "| $a | $got | $(grep -o 'follow commit hosts=1 ranges=0 ms=[0-9]*' "$W/follow.err" | tail -n 1) |"
+	sleep 0.5
+done
+# Once, at the end: all five are in the kernel (this reads the set back: slow at 1M).
+in_ns nft get element inet nftarpit blockhost4 "{ 192.0.2.11, 192.0.2.12, 192.0.2.13, 192.0.2.14, 192.0.2.15 }" >/dev/null ||
+	{ echo "bench: the banned addresses are not all in blockhost4" >&2; exit 1; }
+echo
+echo "All five are in blockhost4 (nft get element, once, after the run)."
+kill "$FOLLOW_PID"
+wait "$FOLLOW_PID" || true
+FOLLOW_PID=
 fi
 
 if want parse; then

@@ -269,6 +269,19 @@ void cidr_range_format(const struct cidr_range *r, int family, char *out, size_t
 	}
 }
 
+bool cidr_range_broader(const struct cidr_range *r, int family, unsigned int len)
+{
+	unsigned int host = (family == 4 ? 32 : 128) - len;
+	uint64_t dhi = r->last.hi - r->first.hi - (r->last.lo < r->first.lo ? 1 : 0);
+	uint64_t dlo = r->last.lo - r->first.lo;
+
+	if (len == 0 || host >= 128)
+		return false;
+	if (host >= 64)
+		return dhi >= (1ull << (host - 64));
+	return dhi > 0 || dlo >= (1ull << host);
+}
+
 uint64_t cidr_range_span(const struct cidr_range *r)
 {
 	uint64_t hi = r->last.hi - r->first.hi - (r->last.lo < r->first.lo ? 1 : 0);

@@ -73,6 +73,9 @@ int cidr_range_prefix_len(const struct cidr_range *r, int family);
 /* The len-bit prefix holding a, as a range (tag 0); len at most 32 or 128. */
 struct cidr_range cidr_prefix_of(const struct cidr_addr *a, int family, unsigned int len);
 
+/* Whether r is broader than a len-bit prefix of its family (len 0: never). */
+bool cidr_range_broader(const struct cidr_range *r, int family, unsigned int len);
+
 /* Number of addresses in r minus one, saturated at UINT64_MAX. */
 uint64_t cidr_range_span(const struct cidr_range *r);
 

@@ -21,6 +21,7 @@
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
 
+#include "listset.h"
 #include "nftx.h"
 
 /*
@@ -35,10 +36,11 @@
 #define RULESET_RAW_PRIORITY	     (-300)
 
 /*
- * The sets. Keys are in network byte order. The block and allow lists hold ranges (flags
- * interval: CIDR blocks from the lists); blocklist entries may expire (flags timeout), so a
- * dynamic feed can add entries with a lifetime. Their contents belong to nftarpit-sync and the
- * admin: setup creates the sets when absent and never flushes them.
+ * The sets: the list sets of lib/listset (their one table) and the ports. Keys are in
+ * network byte order. Blocklist hosts sit in hash sets, ranges and allowlists in interval
+ * sets (listset.h says why); blocklist elements may expire (flags timeout). The list sets'
+ * contents belong to nftarpit-sync and the admin: setup creates them when absent and only
+ * fills them from the sync's files (ctl_ruleset.c).
  */
 struct ruleset_set {
 	const char *name;
@@ -49,20 +51,34 @@ struct ruleset_set {
 	const char *comment;
 };
 
-static const struct ruleset_set ruleset_sets[] = {
-	{"blocklist4", "ipv4_addr", RULESET_TYPE_IPADDR, 4, NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
-	 "Sources to tarpit; filled by nftarpit-sync or by hand, kept across setup."},
-	{"blocklist6", "ipv6_addr", RULESET_TYPE_IP6ADDR, 16, NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
-	 NULL},
-	{"allowlist4", "ipv4_addr", RULESET_TYPE_IPADDR, 4, NFT_SET_INTERVAL,
-	 "Never tarpitted, even when blocklisted."},
-	{"allowlist6", "ipv6_addr", RULESET_TYPE_IP6ADDR, 16, NFT_SET_INTERVAL, NULL},
-	{"ports", "inet_service", RULESET_TYPE_INET_SERVICE, 2, NFT_SET_INTERVAL,
-	 "Tarpit ports (nftarpitctl --ports), rewritten by every setup."},
-};
+#define RULESET_NSETS	     (LISTSET_COUNT + 1)
+#define RULESET_PORTS_SET_ID RULESET_NSETS
 
-#define RULESET_NSETS	     (sizeof(ruleset_sets) / sizeof(ruleset_sets[0]))
-#define RULESET_PORTS_SET_ID 5
+/* Set i (0-based; the ports set last) as the emitters need it. */
+static struct ruleset_set ruleset_set_def(unsigned int i)
+{
+	static const struct ruleset_set ports = {
+		"ports",
+		"inet_service",
+		RULESET_TYPE_INET_SERVICE,
+		2,
+		NFT_SET_INTERVAL,
+		"Tarpit ports (nftarpitctl --ports), rewritten by every setup."};
+	const struct listset *l;
+	struct ruleset_set s;
+
+	if (i >= LISTSET_COUNT)
+		return ports;
+	l = &listsets[i];
+	s.name = l->name;
+	s.type = l->family == 4 ? "ipv4_addr" : "ipv6_addr";
+	s.key_type = l->family == 4 ? RULESET_TYPE_IPADDR : RULESET_TYPE_IP6ADDR;
+	s.key_len = l->family == 4 ? 4 : 16;
+	s.flags = (l->kind == LISTSET_RANGES ? NFT_SET_INTERVAL : 0) |
+		  (l->timeout ? NFT_SET_TIMEOUT : 0);
+	s.comment = l->comment;
+	return s;
+}
 
 /*
  * Both base chains sit at priority raw (-300): after defragmentation (-400) when it is loaded,
@@ -92,8 +108,8 @@ enum ruleset_item_kind {
 	RULESET_L4PROTO_TCP,  /* meta l4proto tcp */
 	RULESET_FIB_LOCAL,    /* fib daddr type local */
 	RULESET_FRAGMENT,     /* ip frag-off & 0x3fff != 0 | exthdr frag exists */
-	RULESET_SADDR_IN,     /* ip saddr @set */
-	RULESET_SADDR_NOT_IN, /* ip saddr != @set */
+	RULESET_SADDR_IN,     /* ip saddr @set (set NULL: each blocklist set of the family) */
+	RULESET_SADDR_NOT_IN, /* ip saddr != @set (set NULL: the family's allowlist) */
 	RULESET_DPORT_IN,     /* tcp dport @set */
 	RULESET_MARK,	      /* meta mark MARK */
 	RULESET_RPF_MISSING,  /* fib saddr . iif oif missing: fails the reverse-path check */
@@ -151,7 +167,7 @@ static const struct ruleset_rule ruleset_rules[] = {
 	 "through the interface it came in on): spoofed, never answered; counted and dropped\n"
 	 "(nftarpitctl setup --no-rpf leaves this out, for asymmetric routing).",
 	 {{RULESET_NFPROTO, NULL}, {RULESET_L4PROTO_TCP, NULL}, {RULESET_FIB_LOCAL, NULL},
-	  {RULESET_SADDR_IN, "blocklist4"}, {RULESET_SADDR_NOT_IN, "allowlist4"},
+	  {RULESET_SADDR_IN, NULL}, {RULESET_SADDR_NOT_IN, NULL},
 	  {RULESET_DPORT_IN, "ports"}, {RULESET_RPF_MISSING, NULL},
 	  {RULESET_COUNTER, NULL}, {RULESET_DROP, NULL}}, true},
 	{"prerouting", NFPROTO_IPV4,
@@ -160,33 +176,33 @@ static const struct ruleset_rule ruleset_rules[] = {
 	 "fragmenting.",
 	 {{RULESET_NFPROTO, NULL}, {RULESET_L4PROTO_TCP, NULL}, {RULESET_FIB_LOCAL, NULL},
 	  {RULESET_FRAGMENT, NULL},
-	  {RULESET_SADDR_IN, "blocklist4"}, {RULESET_SADDR_NOT_IN, "allowlist4"},
+	  {RULESET_SADDR_IN, NULL}, {RULESET_SADDR_NOT_IN, NULL},
 	  {RULESET_DPORT_IN, "ports"},
 	  {RULESET_DROP, NULL}}, false},
 	{"prerouting", NFPROTO_IPV4,
 	 "IPv4 TCP to this host on a tarpit port from a blocklisted, non-allowlisted source:\n"
 	 "to nftarpitd, untracked.",
 	 {{RULESET_NFPROTO, NULL}, {RULESET_L4PROTO_TCP, NULL}, {RULESET_FIB_LOCAL, NULL},
-	  {RULESET_SADDR_IN, "blocklist4"}, {RULESET_SADDR_NOT_IN, "allowlist4"},
+	  {RULESET_SADDR_IN, NULL}, {RULESET_SADDR_NOT_IN, NULL},
 	  {RULESET_DPORT_IN, "ports"},
 	  {RULESET_NOTRACK_CLOSED, NULL}, {RULESET_QUEUE, NULL}}, false},
 	{"prerouting", NFPROTO_IPV6,
 	 "IPv6 sources failing the reverse-path check: counted and dropped, as for IPv4.",
 	 {{RULESET_NFPROTO, NULL}, {RULESET_L4PROTO_TCP, NULL}, {RULESET_FIB_LOCAL, NULL},
-	  {RULESET_SADDR_IN, "blocklist6"}, {RULESET_SADDR_NOT_IN, "allowlist6"},
+	  {RULESET_SADDR_IN, NULL}, {RULESET_SADDR_NOT_IN, NULL},
 	  {RULESET_DPORT_IN, "ports"}, {RULESET_RPF_MISSING, NULL},
 	  {RULESET_COUNTER, NULL}, {RULESET_DROP, NULL}}, true},
 	{"prerouting", NFPROTO_IPV6,
 	 "IPv6 fragments: drop, as for IPv4.",
 	 {{RULESET_NFPROTO, NULL}, {RULESET_L4PROTO_TCP, NULL}, {RULESET_FIB_LOCAL, NULL},
 	  {RULESET_FRAGMENT, NULL},
-	  {RULESET_SADDR_IN, "blocklist6"}, {RULESET_SADDR_NOT_IN, "allowlist6"},
+	  {RULESET_SADDR_IN, NULL}, {RULESET_SADDR_NOT_IN, NULL},
 	  {RULESET_DPORT_IN, "ports"},
 	  {RULESET_DROP, NULL}}, false},
 	{"prerouting", NFPROTO_IPV6,
 	 "IPv6 TCP: to nftarpitd, as for IPv4.",
 	 {{RULESET_NFPROTO, NULL}, {RULESET_L4PROTO_TCP, NULL}, {RULESET_FIB_LOCAL, NULL},
-	  {RULESET_SADDR_IN, "blocklist6"}, {RULESET_SADDR_NOT_IN, "allowlist6"},
+	  {RULESET_SADDR_IN, NULL}, {RULESET_SADDR_NOT_IN, NULL},
 	  {RULESET_DPORT_IN, "ports"},
 	  {RULESET_NOTRACK_CLOSED, NULL}, {RULESET_QUEUE, NULL}}, false},
 	{"output", 0,
@@ -196,6 +212,53 @@ static const struct ruleset_rule ruleset_rules[] = {
 /* clang-format on */
 
 #define RULESET_NRULES (sizeof(ruleset_rules) / sizeof(ruleset_rules[0]))
+
+/*
+ * A rule whose SADDR_IN item names no set is a template: it stands once for each blocklist
+ * set of its family (hosts, then ranges, in listset order), as no rule can look an address
+ * up in two sets. Its SADDR_NOT_IN without a set is the family's allowlist. Both emitters
+ * read the expanded list, so the text and the batch stay the same rule for rule.
+ */
+#define RULESET_EXPANDED_MAX (RULESET_NRULES * LISTSET_COUNT)
+
+static size_t ruleset_expand(struct ruleset_rule *out)
+{
+	const struct ruleset_rule *t;
+	struct ruleset_item *it;
+	size_t n = 0;
+	bool templ;
+	int id, copies;
+	int family;
+
+	for (t = ruleset_rules; t < ruleset_rules + RULESET_NRULES; t++) {
+		templ = false;
+		for (it = (struct ruleset_item *)t->items; it < t->items + RULESET_ITEMS_MAX; it++)
+			templ |= it->kind == RULESET_SADDR_IN && it->set == NULL;
+		if (!templ) {
+			out[n++] = *t;
+			continue;
+		}
+		family = t->family == NFPROTO_IPV4 ? 4 : 6;
+		copies = 0;
+		for (id = 0; id < LISTSET_COUNT; id++) {
+			if (listsets[id].role != LISTSET_BLOCK || listsets[id].family != family)
+				continue;
+			out[n] = *t;
+			if (copies++ > 0)
+				out[n].comment = NULL;
+			for (it = out[n].items; it < out[n].items + RULESET_ITEMS_MAX; it++) {
+				if (it->kind == RULESET_SADDR_IN && it->set == NULL)
+					it->set = listsets[id].name;
+				else if (it->kind == RULESET_SADDR_NOT_IN && it->set == NULL)
+					it->set = listsets[listset_of(LISTSET_ALLOW, LISTSET_RANGES,
+								      family)]
+							  .name;
+			}
+			n++;
+		}
+	}
+	return n;
+}
 
 /* --- netlink emitter ------------------------------------------------------------------ */
 
@@ -254,7 +317,7 @@ static int ruleset_lookup(struct nftnl_rule *r, const char *set, uint32_t flags)
 	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
 	/* The set may be created in this same transaction: nft names it by ID too. */
 	for (i = 0; i < RULESET_NSETS; i++) {
-		if (strcmp(ruleset_sets[i].name, set) == 0)
+		if (strcmp(ruleset_set_def(i).name, set) == 0)
 			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, i + 1);
 	}
 	if (flags != 0)
@@ -669,6 +732,9 @@ static bool ruleset_opts_valid(const struct ruleset_opts *o)
 
 int ruleset_build_msgs(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, uint32_t *seq)
 {
+	struct ruleset_rule rules[RULESET_EXPANDED_MAX];
+	struct ruleset_set def;
+	size_t nrules;
 	unsigned int i;
 
 	if (!ruleset_opts_valid(o)) {
@@ -678,7 +744,8 @@ int ruleset_build_msgs(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, 
 	if (ruleset_put_table(b, RULESET_TABLE, NFT_MSG_NEWTABLE, NLM_F_CREATE, seq) < 0)
 		return -1;
 	for (i = 0; i < RULESET_NSETS; i++) {
-		if (ruleset_put_set(b, &ruleset_sets[i], i + 1, seq) < 0)
+		def = ruleset_set_def(i);
+		if (ruleset_put_set(b, &def, i + 1, seq) < 0)
 			return -1;
 	}
 	for (i = 0; i < RULESET_NCHAINS; i++) {
@@ -692,10 +759,11 @@ int ruleset_build_msgs(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, 
 	}
 	if (ruleset_put_ports(b, o, seq) < 0)
 		return -1;
-	for (i = 0; i < RULESET_NRULES; i++) {
-		if (ruleset_rules[i].rpf && !o->rpf)
+	nrules = ruleset_expand(rules);
+	for (i = 0; i < nrules; i++) {
+		if (rules[i].rpf && !o->rpf)
 			continue;
-		if (ruleset_put_rule(b, RULESET_TABLE, &ruleset_rules[i], o, seq) < 0)
+		if (ruleset_put_rule(b, RULESET_TABLE, &rules[i], o, seq) < 0)
 			return -1;
 	}
 	return 0;
@@ -706,6 +774,20 @@ int ruleset_build_batch(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o,
 	if (nftx_batch_begin(b, seq) < 0 || ruleset_build_msgs(b, o, seq) < 0)
 		return -1;
 	return nftx_batch_end(b, seq);
+}
+
+int ruleset_build_delset(struct mnl_nlmsg_batch *b, const char *name, uint32_t *seq)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (s == NULL)
+		return -1;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, RULESET_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_nlmsg_build_payload(ruleset_hdr(b, NFT_MSG_DELSET, 0, seq), s);
+	nftnl_set_free(s);
+	return nftx_batch_next(b);
 }
 
 int ruleset_build_teardown(struct mnl_nlmsg_batch *b, uint32_t *seq)
@@ -842,8 +924,10 @@ static void ruleset_set_text(FILE *f, const struct ruleset_set *def)
 {
 	if (def->comment != NULL)
 		ruleset_comment(f, "\t", def->comment);
-	fprintf(f, "\tset %s {\n\t\ttype %s\n\t\tflags interval%s\n\t}\n", def->name, def->type,
-		def->flags & NFT_SET_TIMEOUT ? ", timeout" : "");
+	fprintf(f, "\tset %s {\n\t\ttype %s\n\t\tflags %s%s%s\n\t}\n", def->name, def->type,
+		def->flags & NFT_SET_INTERVAL ? "interval" : "",
+		def->flags & NFT_SET_INTERVAL && def->flags & NFT_SET_TIMEOUT ? ", " : "",
+		def->flags & NFT_SET_TIMEOUT ? "timeout" : "");
 }
 
 /*
@@ -854,11 +938,14 @@ static void ruleset_set_text(FILE *f, const struct ruleset_set *def)
  */
 int ruleset_format_nft(FILE *f, const struct ruleset_opts *o)
 {
+	struct ruleset_rule rules[RULESET_EXPANDED_MAX];
 	const struct ruleset_item *it;
 	char desc[RULESET_PORTS_MAX * 12 + 128];
 	char ports[RULESET_PORTS_MAX * 12];
+	struct ruleset_set def;
+	size_t nrules = ruleset_expand(rules);
 	unsigned int i;
-	unsigned int j;
+	size_t j;
 	bool first;
 	bool wrapped;
 	bool in_stmt;
@@ -879,7 +966,8 @@ int ruleset_format_nft(FILE *f, const struct ruleset_opts *o)
 		"table inet %s {\n",
 		desc, RULESET_TABLE);
 	for (i = 0; i < RULESET_NSETS; i++) {
-		ruleset_set_text(f, &ruleset_sets[i]);
+		def = ruleset_set_def(i);
+		ruleset_set_text(f, &def);
 		fputc('\n', f);
 	}
 	for (i = 0; i < RULESET_NCHAINS; i++) {
@@ -900,23 +988,21 @@ int ruleset_format_nft(FILE *f, const struct ruleset_opts *o)
 	for (i = 0; i < RULESET_NCHAINS; i++) {
 		fprintf(f, "%s\tchain %s {\n", i ? "\n" : "", ruleset_chains[i].name);
 		first = true;
-		for (j = 0; j < RULESET_NRULES; j++) {
-			if (strcmp(ruleset_rules[j].chain, ruleset_chains[i].name) != 0 ||
-			    (ruleset_rules[j].rpf && !o->rpf))
+		for (j = 0; j < nrules; j++) {
+			if (strcmp(rules[j].chain, ruleset_chains[i].name) != 0 ||
+			    (rules[j].rpf && !o->rpf))
 				continue;
-			if (!first)
+			if (!first && rules[j].comment != NULL)
 				fputc('\n', f);
-			ruleset_comment(f, "\t\t", ruleset_rules[j].comment);
+			ruleset_comment(f, "\t\t", rules[j].comment);
 			fputs("\t\t", f);
 			first = true;
 			wrapped = false;
 			in_stmt = false;
-			for (it = ruleset_rules[j].items;
-			     it < ruleset_rules[j].items + RULESET_ITEMS_MAX &&
-			     it->kind != RULESET_END;
+			for (it = rules[j].items;
+			     it < rules[j].items + RULESET_ITEMS_MAX && it->kind != RULESET_END;
 			     it++)
-				ruleset_item_text(f, &ruleset_rules[j], it, o, &first, &wrapped,
-						  &in_stmt);
+				ruleset_item_text(f, &rules[j], it, o, &first, &wrapped, &in_stmt);
 			fputc('\n', f);
 		}
 		fputs("\t}\n", f);

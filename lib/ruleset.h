@@ -87,6 +87,13 @@ int ruleset_build_batch(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o,
  */
 int ruleset_build_msgs(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, uint32_t *seq);
 
+/*
+ * Delete set name of table inet nftarpit (one message, no BEGIN/END). Setup's migration
+ * from the layout before issue 16: in the transaction whose chain flush has already let go
+ * of the rules that used it, so the kernel lets it go too.
+ */
+int ruleset_build_delset(struct mnl_nlmsg_batch *b, const char *name, uint32_t *seq);
+
 /* BEGIN, delete table inet nftarpit, END. */
 int ruleset_build_teardown(struct mnl_nlmsg_batch *b, uint32_t *seq);
 

@@ -80,6 +80,13 @@ int strnum_range(const char *s, uint16_t *first, uint16_t *last, const char **er
 	return 0;
 }
 
+bool strnum_duration_has_unit(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && strchr("smhdw", s[len - 1]) != NULL;
+}
+
 long long strnum_duration(const char *s, long long max, const char **errstr)
 {
 	char buf[32];
@@ -103,6 +110,9 @@ long long strnum_duration(const char *s, long long max, const char **errstr)
 		break;
 	case 'd':
 		mult = 86400;
+		break;
+	case 'w':
+		mult = 7 * 86400;
 		break;
 	default:
 		mult = 0;

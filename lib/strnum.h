@@ -3,6 +3,7 @@
 #ifndef NFTARPIT_STRNUM_H
 #define NFTARPIT_STRNUM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -19,9 +20,13 @@ long long strnum_parse(const char *s, long long min, long long max, const char *
 int strnum_range(const char *s, uint16_t *first, uint16_t *last, const char **errstr);
 
 /*
- * Parse a duration: plain seconds or with one unit suffix s, m, h, d ("90", "15m", "2h").
- * Returns seconds, or 0 with *errstr set.
+ * Parse a duration: plain seconds or with one unit suffix s, m, h, d, w ("90", "15m",
+ * "2h", "2w"). The one duration grammar of every config key and option. Returns seconds,
+ * or 0 with *errstr set.
  */
 long long strnum_duration(const char *s, long long max, const char **errstr);
+
+/* Whether s ends in one of strnum_duration()'s units (s, m, h, d, w). */
+bool strnum_duration_has_unit(const char *s);
 
 #endif

@@ -41,7 +41,7 @@
 /* How long an unblocked range stays protected from the log sources by default. */
 #define ADMIN_UNBLOCK_DEFAULT (7 * 86400)
 
-enum { SET_B4, SET_B6, SET_A4, SET_A6, SET_N };
+#define SET_N LISTSET_COUNT
 
 struct admin_args {
 	const char *state;
@@ -165,158 +165,123 @@ static bool admin_single(const char *s)
 }
 
 /*
- * What the kernel's four sets hold: the sync's snapshot while the ruleset generation is the
- * one it recorded, else read back. 0, or an exit status (logged).
- */
-static int admin_have(struct nftx *x, const char *snap, uint32_t gen, struct cidr_set *have,
-		      bool *from_snap)
-{
-	int i;
-	int loaded = snap_load(snap, gen, have);
-
-	if (loaded < 0)
-		return CTL_EXIT_FAIL;
-	*from_snap = loaded == 1;
-	for (i = 0; i < SET_N && loaded == 0; i++) {
-		if (kset_dump(x, status_set_names[i], (int64_t)time(NULL), &have[i]) == 0)
-			continue;
-		if (errno == ENOENT) {
-			log_warnx("set inet nftarpit %s is missing: run nftarpitctl setup",
-				  status_set_names[i]);
-			return ADMIN_EXIT_NORULESET;
-		}
-		log_warn("reading set %s", status_set_names[i]);
-		return CTL_EXIT_FAIL;
-	}
-	return 0;
-}
-
-/* Send the difference have -> want as one transaction. 0, or an exit status (logged). */
-static int admin_commit(struct nftx *x, struct cidr_set *have, struct cidr_set *want,
-			size_t *changes)
-{
-	struct kset_diff d[SET_N];
-	struct kset_op ops[SET_N];
-	struct mnl_nlmsg_batch *b = NULL;
-	struct nftx_error err;
-	char elem[CIDR_TEXT_MAX + 16];
-	void *buf = NULL;
-	uint32_t seq = nftx_seq(x);
-	size_t limit;
-	int i, rc = CTL_EXIT_FAIL;
-
-	*changes = 0;
-	for (i = 0; i < SET_N; i++)
-		kset_diff_init(&d[i], i % 2 == 0 ? 4 : 6);
-	for (i = 0; i < SET_N; i++) {
-		if (cidr_set_merge(&want[i]) < 0 ||
-		    kset_diff_compute(&have[i], &want[i], &d[i]) < 0)
-			goto out;
-		memset(&ops[i], 0, sizeof(ops[i]));
-		ops[i].name = status_set_names[i];
-		ops[i].family = i % 2 == 0 ? 4 : 6;
-		ops[i].del = &d[i].del;
-		ops[i].add = &d[i].add;
-		*changes += d[i].del.n + d[i].add.n;
-	}
-	if (*changes == 0) {
-		rc = 0;
-		goto out;
-	}
-	limit = kset_batch_size(ops, SET_N);
-	buf = kset_batch_alloc(limit, &b);
-	if (buf == NULL || kset_build(b, &seq, ops, SET_N, (int64_t)time(NULL)) < 0) {
-		log_warn("building the transaction");
-		goto out;
-	}
-	if (nftx_send(x, b, &err) < 0) {
-		if (err.count == 0) {
-			log_warn("sending the transaction");
-			goto out;
-		}
-		kset_describe_error(mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), &err, elem,
-				    sizeof(elem));
-		log_warnx("transaction refused: %s%s%s: %s; the sets are unchanged", err.what,
-			  elem[0] != '\0' ? ", element " : "", elem, strerror(err.error));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (b != NULL)
-		mnl_nlmsg_batch_stop(b);
-	free(buf);
-	for (i = 0; i < SET_N; i++)
-		kset_diff_free(&d[i]);
-	return rc;
-}
-
-/*
- * Apply one decision to the kernel at once: the sets as they are, with r added to or taken
- * out of them, in one transaction. The next nftarpit-sync run computes the same from the
- * master list, so it keeps the decision.
+ * Apply one decision to the kernel at once: the sets as they are (kset_have(): the sync's
+ * snapshot while the generation is its own, else read back), with r added to or taken out
+ * of them and each range laid out in its set as the sync does (listset_layout()), sent as
+ * the difference in one transaction (kset_commit()). The next nftarpit-sync run computes
+ * the same from the master list, so it keeps the decision.
  */
 static int admin_kernel(const char *state, enum admin_kind kind, int family,
 			const struct cidr_range *r, int64_t expires, size_t *changes)
 {
-	struct cidr_set have[SET_N], want[SET_N], one;
+	enum listset_id h = listset_of(LISTSET_BLOCK, LISTSET_HOSTS, family);
+	enum listset_id n = listset_of(LISTSET_BLOCK, LISTSET_RANGES, family);
+	enum listset_id al = listset_of(LISTSET_ALLOW, LISTSET_RANGES, family);
+	struct cidr_set have[SET_N], want[SET_N], raw, cut;
+	struct kset_diff d[SET_N];
+	struct kset_op ops[SET_N];
+	struct kset_refusal ref;
 	char snap[PATH_MAX + 16];
 	struct cidr_range x = *r;
+	const char *missing;
 	bool from_snap = false;
-	uint32_t gen = 0, after = 0;
-	int b = family == 4 ? SET_B4 : SET_B6;
+	int64_t now = (int64_t)time(NULL);
+	uint32_t gen = 0, after;
+	size_t k, nops = 0;
 	int i, rc = CTL_EXIT_FAIL;
 	struct nftx *nx = nftx_open();
 
+	*changes = 0;
 	if (nx == NULL) {
 		log_warn("netlink socket");
 		return CTL_EXIT_FAIL;
 	}
 	snprintf(snap, sizeof(snap), "%s.applied", state);
-	cidr_set_init(&one, family);
+	cidr_set_init(&raw, family);
+	cidr_set_init(&cut, family);
 	for (i = 0; i < SET_N; i++) {
-		cidr_set_init(&have[i], i % 2 == 0 ? 4 : 6);
-		cidr_set_init(&want[i], i % 2 == 0 ? 4 : 6);
+		cidr_set_init(&have[i], listsets[i].family);
+		cidr_set_init(&want[i], listsets[i].family);
+		kset_diff_init(&d[i], listsets[i].family);
 	}
-	if (kset_genid(nx, &gen) < 0)
-		gen = 0;
-	rc = admin_have(nx, snap, gen, have, &from_snap);
-	if (rc != 0)
+	if (kset_have(nx, snap, now, have, &gen, &from_snap, &missing) < 0) {
+		if (missing != NULL) {
+			log_warnx("set inet nftarpit %s is missing: run nftarpitctl setup",
+				  missing);
+			rc = ADMIN_EXIT_NORULESET;
+		} else {
+			log_warn("reading the list sets");
+		}
 		goto out;
-	rc = CTL_EXIT_FAIL;
-	for (i = 0; i < SET_N; i++)
-		if (cidr_set_reserve(&want[i], have[i].n + 1) < 0)
-			goto out;
-	/* An empty set has no array: memcpy() must not be given NULL (UBSan). */
+	}
 	for (i = 0; i < SET_N; i++) {
-		if (have[i].n > 0)
-			memcpy(want[i].r, have[i].r, have[i].n * sizeof(*have[i].r));
-		want[i].n = have[i].n;
+		for (k = 0; k < have[i].n; k++)
+			if (cidr_set_add(&want[i], &have[i].r[k]) < 0)
+				goto out;
 	}
 	x.tag = (uint64_t)expires;
-	if (cidr_set_add(&one, &x) < 0)
+	for (k = 0; k < have[h].n; k++)
+		if (cidr_set_add(&raw, &have[h].r[k]) < 0)
+			goto out;
+	for (k = 0; k < have[n].n; k++)
+		if (cidr_set_add(&raw, &have[n].r[k]) < 0)
+			goto out;
+	if (cidr_set_add(&cut, &x) < 0)
 		goto out;
+	cut.r[0].tag = 0;
 	if (kind == ADMIN_BLOCK) {
 		/* A block wins over the admin's own allow there (a list file's allow does not:
 		 * the next sync run puts it back). */
-		if (cidr_set_subtract(&want[b + 2], &one) < 0 || cidr_set_add(&want[b], &x) < 0 ||
-		    cidr_set_merge(&want[b]) < 0 || cidr_set_subtract(&want[b], &want[b + 2]) < 0)
+		if (cidr_set_merge(&want[al]) < 0 || cidr_set_subtract(&want[al], &cut) < 0 ||
+		    cidr_set_add(&raw, &x) < 0)
 			goto out;
-	} else {
-		if (cidr_set_subtract(&want[b], &one) < 0)
+		cidr_set_clear(&cut);
+		for (k = 0; k < want[al].n; k++)
+			if (cidr_set_add(&cut, &want[al].r[k]) < 0)
+				goto out;
+		for (k = 0; k < cut.n; k++)
+			cut.r[k].tag = 0;
+		if (cidr_set_merge(&cut) < 0)
 			goto out;
-		if (kind == ADMIN_ALLOW && cidr_set_add(&want[b + 2], &x) < 0)
-			goto out;
+	} else if (kind == ADMIN_ALLOW && cidr_set_add(&want[al], &x) < 0) {
+		goto out;
 	}
-	rc = admin_commit(nx, have, want, changes);
+	if (listset_layout(&raw, &cut, &want[h], &want[n]) < 0)
+		goto out;
+	memset(ops, 0, sizeof(ops));
+	for (i = 0; i < SET_N; i++) {
+		/* Hosts stay as listset_layout() gave them: merging would join neighbours. */
+		if (listsets[i].kind == LISTSET_RANGES && cidr_set_merge(&want[i]) < 0)
+			goto out;
+		if (kset_diff_compute(&have[i], &want[i], &d[i]) < 0)
+			goto out;
+		if (d[i].del.n + d[i].add.n == 0)
+			continue;
+		ops[nops].set = (enum listset_id)i;
+		ops[nops].del = &d[i].del;
+		ops[nops].add = &d[i].add;
+		nops++;
+		*changes += d[i].del.n + d[i].add.n;
+	}
+	rc = 0;
+	if (nops == 0)
+		goto out;
+	if (kset_commit(nx, ops, nops, now, &ref) < 0) {
+		rc = CTL_EXIT_FAIL;
+		goto out;
+	}
 	/* Keep the sync's fast path: the snapshot stays true if only we committed since. */
-	if (rc == 0 && from_snap && *changes > 0 && kset_genid(nx, &after) == 0 && after == gen + 1)
+	after = from_snap ? kset_gen_ours(nx, gen, true) : 0;
+	if (after != 0)
 		(void)snap_save(snap, after, want);
 out:
 	for (i = 0; i < SET_N; i++) {
 		cidr_set_free(&have[i]);
 		cidr_set_free(&want[i]);
+		kset_diff_free(&d[i]);
 	}
-	cidr_set_free(&one);
+	cidr_set_free(&raw);
+	cidr_set_free(&cut);
 	nftx_close(nx);
 	return rc;
 }
@@ -480,7 +445,7 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 	}
 	cidr_range_format(&r, family, text, sizeof(text));
 	if (!a.force && kind == ADMIN_BLOCK &&
-	    guard_broader(&r, family, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6)) {
+	    cidr_range_broader(&r, family, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6)) {
 		log_warnx("block %s is broader than /%d: refused (--force to block it anyway)",
 			  text, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6);
 		return CTL_EXIT_USAGE;
@@ -503,7 +468,7 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 		cidr_range_format(&r, family, text, sizeof(text));
 	}
 	if (!a.force && kind == ADMIN_ALLOW &&
-	    guard_broader(&r, family, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6)) {
+	    cidr_range_broader(&r, family, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6)) {
 		log_warnx("allow %s is broader than /%d: refused (--force to allow it anyway)",
 			  text, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6);
 		return CTL_EXIT_USAGE;
@@ -574,18 +539,6 @@ static void admin_time_text(int64_t t, char *out, size_t len)
 		snprintf(out, len, "-");
 }
 
-/* A reason for JSON: the file holds printable text only, but quotes need escaping. */
-static void admin_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 int admin_cmd_list(int argc, char **argv)
 {
 	struct admin_args a;
@@ -609,7 +562,7 @@ int admin_cmd_list(int argc, char **argv)
 	if (a.json)
 		printf("{\"state\": ");
 	if (a.json) {
-		admin_json_str(stdout, a.state);
+		status_json_str(stdout, a.state);
 		printf(", \"offenders_active\": %zu, \"offenders_known\": %zu, \"admin\": [",
 		       active, st.n);
 	} else {
@@ -626,7 +579,7 @@ int admin_cmd_list(int argc, char **argv)
 			       first ? "" : ",", admin_kind_name(e->kind), text,
 			       (long long)e->added, (long long)e->expires,
 			       admin_active(e, now) ? "true" : "false");
-			admin_json_str(stdout, e->reason);
+			status_json_str(stdout, e->reason);
 			putchar('}');
 			first = false;
 			continue;
@@ -662,8 +615,8 @@ static int admin_kernel_has(struct nftx *x, int i, const struct cidr_addr *a, in
 	size_t k;
 	int rc = 0;
 
-	cidr_set_init(&s, i % 2 == 0 ? 4 : 6);
-	if (kset_dump(x, status_set_names[i], now, &s) < 0) {
+	cidr_set_init(&s, listsets[i].family);
+	if (kset_dump(x, (enum listset_id)i, now, &s) < 0) {
 		cidr_set_free(&s);
 		return -1;
 	}
@@ -791,6 +744,8 @@ int admin_cmd_why(int argc, char **argv)
 	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], exp[48], addr[64];
 	int64_t now = (int64_t)time(NULL);
 	int family, i, in[SET_N];
+	int blocked, allowed;
+	bool unknown = false;
 	size_t k;
 	struct nftx *x;
 
@@ -825,27 +780,34 @@ int admin_cmd_why(int argc, char **argv)
 	x = nftx_open();
 	for (i = 0; i < SET_N; i++)
 		in[i] = -1;
-	for (i = family == 4 ? 0 : 1; x != NULL && i < SET_N; i += 2) {
+	blocked = 0;
+	allowed = 0;
+	for (i = 0; x != NULL && i < SET_N; i++) {
+		if (listsets[i].family != family)
+			continue;
 		in[i] = admin_kernel_has(x, i, &r.first, now, &kr);
-		if (in[i] < 0)
-			printf("  kernel:  %s unreadable (%s)\n", status_set_names[i],
+		if (in[i] < 0) {
+			printf("  kernel:  %s unreadable (%s)\n", listsets[i].name,
 			       strerror(errno));
-		else if (in[i] == 0)
-			printf("  kernel:  not in %s\n", status_set_names[i]);
-		else {
+			unknown = true;
+		} else if (in[i] == 0) {
+			printf("  kernel:  not in %s\n", listsets[i].name);
+		} else {
 			cidr_range_format(&kr, family, text, sizeof(text));
 			admin_expiry_text((int64_t)kr.tag, now, exp, sizeof(exp));
-			printf("  kernel:  in %s as %s, expires %s\n", status_set_names[i], text,
-			       exp);
+			printf("  kernel:  in %s as %s, expires %s\n", listsets[i].name, text, exp);
 		}
+		if (in[i] == 1 && listsets[i].role == LISTSET_BLOCK)
+			blocked = 1;
+		if (in[i] == 1 && listsets[i].role == LISTSET_ALLOW)
+			allowed = 1;
 	}
 	nftx_close(x);
-	i = family == 4 ? 0 : 1;
-	if (in[i] == 1 && in[i + 2] == 0)
+	if (x != NULL && !unknown && blocked && !allowed)
 		printf("  verdict: tarpitted (blocklisted, not allowlisted)\n");
-	else if (in[i] == 1 && in[i + 2] == 1)
+	else if (x != NULL && !unknown && blocked && allowed)
 		printf("  verdict: passes (blocklisted, but the allowlist wins)\n");
-	else if (in[i] == 0)
+	else if (x != NULL && !unknown && !blocked)
 		printf("  verdict: passes (not blocklisted)\n");
 	admin_why_held(a.sock, addr);
 	return CTL_EXIT_OK;

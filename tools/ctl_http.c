@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "cidr.h"
-#include "ctl_live.h"
+#include "ctl_metrics.h"
 #include "ctl_status.h"
 #include "log.h"
 #include "strnum.h"
@@ -134,8 +134,7 @@ static void http_conn_close(struct http_conn *c)
 }
 
 /* The reply to a whole request head; the daemon is asked afresh for each scrape. */
-static int http_conn_answer(struct http_conn *c, const char *sock, bool sets, const char *state,
-			    struct status *st)
+static int http_conn_answer(struct http_conn *c, const struct http_source *src, struct status *st)
 {
 	const char *msg;
 	FILE *f;
@@ -154,9 +153,8 @@ static int http_conn_answer(struct http_conn *c, const char *sock, bool sets, co
 			fclose(f);
 			return -1;
 		}
-		live_status(st, sock, 0, sets);
-		live_sync(st, state);
-		status_print_metrics(b, st);
+		src->gather(st, src->arg);
+		metrics_print(b, st);
 		fclose(b);
 		fprintf(f,
 			"HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4; "
@@ -174,8 +172,7 @@ static int http_conn_answer(struct http_conn *c, const char *sock, bool sets, co
 }
 
 /* Read what the client sent; answer once the head is complete. -1: done with it. */
-static int http_conn_read(struct http_conn *c, const char *sock, bool sets, const char *state,
-			  struct status *st)
+static int http_conn_read(struct http_conn *c, const struct http_source *src, struct status *st)
 {
 	ssize_t n = recv(c->fd, c->req + c->got, HTTP_MAX_REQUEST - c->got, MSG_DONTWAIT);
 
@@ -188,7 +185,7 @@ static int http_conn_read(struct http_conn *c, const char *sock, bool sets, cons
 	if (strstr(c->req, "\r\n\r\n") == NULL && strstr(c->req, "\n\n") == NULL &&
 	    c->got < HTTP_MAX_REQUEST)
 		return 0;
-	return http_conn_answer(c, sock, sets, state, st);
+	return http_conn_answer(c, src, st);
 }
 
 /* Send what the socket takes of the reply. -1: done with the client (all sent, or gone). */
@@ -242,8 +239,8 @@ static void http_accept(int lfd, struct http_conn *c, size_t n, int64_t now)
 }
 
 /* One turn of the loop: wait for the listener or a client, at most until the next deadline. */
-static void http_turn(int lfd, struct http_conn *c, size_t n, const char *sock, bool sets,
-		      const char *state, struct status *st)
+static void http_turn(int lfd, struct http_conn *c, size_t n, const struct http_source *src,
+		      struct status *st)
 {
 	struct pollfd pfd[HTTP_MAX_CLIENTS + 1];
 	int64_t now = http_now_ms();
@@ -270,7 +267,7 @@ static void http_turn(int lfd, struct http_conn *c, size_t n, const char *sock, 
 		if (pfd[i + 1].revents & (POLLERR | POLLNVAL))
 			rc = -1;
 		else if (c[i].out == NULL && (pfd[i + 1].revents & (POLLIN | POLLHUP)))
-			rc = http_conn_read(&c[i], sock, sets, state, st);
+			rc = http_conn_read(&c[i], src, st);
 		/* Straight on to the reply: most fit in the socket buffer at once. */
 		if (rc == 0 && c[i].out != NULL)
 			rc = http_conn_write(&c[i]);
@@ -281,7 +278,7 @@ static void http_turn(int lfd, struct http_conn *c, size_t n, const char *sock, 
 		http_accept(lfd, c, n, now);
 }
 
-int http_serve(const char *listen_addr, const char *sock, bool sets, const char *state)
+int http_serve(const char *listen_addr, const struct http_source *src)
 {
 	struct http_conn *conns = NULL;
 	struct sockaddr_storage ss;
@@ -322,7 +319,7 @@ int http_serve(const char *listen_addr, const char *sock, bool sets, const char 
 	sigaction(SIGTERM, &sa, NULL);
 	log_info("serving metrics on http://%s/metrics", listen_addr);
 	while (!http_quit)
-		http_turn(lfd, conns, HTTP_MAX_CLIENTS, sock, sets, state, st);
+		http_turn(lfd, conns, HTTP_MAX_CLIENTS, src, st);
 	for (i = 0; i < HTTP_MAX_CLIENTS; i++)
 		http_conn_close(&conns[i]);
 	close(lfd);

@@ -25,6 +25,7 @@
 
 #include "cidr.h"
 #include "ctl_http.h"
+#include "ctl_metrics.h"
 #include "ctl_ruleset.h"
 #include "log.h"
 #include "safefile.h"
@@ -245,9 +246,9 @@ static void live_sets(struct nftx *x, struct status_kernel *k)
 	struct cidr_set s;
 	int i;
 
-	for (i = 0; i < STATUS_NSETS; i++) {
-		cidr_set_init(&s, i % 2 == 0 ? 4 : 6);
-		if (kset_dump(x, status_set_names[i], (int64_t)time(NULL), &s) == 0)
+	for (i = 0; i < LISTSET_COUNT; i++) {
+		cidr_set_init(&s, listsets[i].family);
+		if (kset_dump(x, (enum listset_id)i, (int64_t)time(NULL), &s) == 0)
 			k->sets[i] = (long long)s.n;
 		cidr_set_free(&s);
 	}
@@ -452,7 +453,7 @@ static int live_write_metrics(const char *path, const struct status *st)
 		safefile_abort(&sf);
 		return -1;
 	}
-	status_print_metrics(f, st);
+	metrics_print(f, st);
 	/* 0644 whatever the umask: the collector runs as another user. */
 	if (fchmod(sf.fd, 0644) < 0 || safefile_commit(&sf) < 0) {
 		log_warn("%s", path);
@@ -462,8 +463,18 @@ static int live_write_metrics(const char *path, const struct status *st)
 	return 0;
 }
 
+/* One scrape of metrics --listen: the daemon (totals only), the kernel, the sync's files. */
+static void live_gather(struct status *st, void *arg)
+{
+	const struct live_args *a = arg;
+
+	live_status(st, a->sock, 0, a->sets);
+	live_sync(st, a->state);
+}
+
 int live_cmd_metrics(int argc, char **argv)
 {
+	struct http_source src;
 	struct status *st = malloc(sizeof(*st));
 	struct live_args a;
 	int rc = CTL_EXIT_OK;
@@ -474,8 +485,9 @@ int live_cmd_metrics(int argc, char **argv)
 	}
 	if (a.listen != NULL) {
 		free(st);
-		return http_serve(a.listen, a.sock, a.sets, a.state) < 0 ? CTL_EXIT_FAIL
-									 : CTL_EXIT_OK;
+		src.gather = live_gather;
+		src.arg = &a;
+		return http_serve(a.listen, &src) < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 	}
 	/* No flows: totals only, and no snapshot round trip to the workers. */
 	live_status(st, a.sock, 0, a.sets);
@@ -483,7 +495,7 @@ int live_cmd_metrics(int argc, char **argv)
 	if (a.output != NULL)
 		rc = live_write_metrics(a.output, st) < 0 ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 	else
-		status_print_metrics(stdout, st);
+		metrics_print(stdout, st);
 	/* nftarpit_up 0 is a valid answer for a scraper: the exit status says it too. */
 	if (!st->daemon) {
 		log_warnx("nftarpitd: %s", st->daemon_err);

@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "ctl_status.h"
+#include "ctl_metrics.h"
 
 /*
  * One metric from one key of the daemon's reply. Labels are fixed words (a reply kind, a
@@ -122,10 +122,12 @@ static void metric_kernel(FILE *f, const struct status_kernel *k)
 			"Packets from spoofed sources (failing the reverse-path check) dropped.");
 		fprintf(f, "nftarpit_rpf_dropped_total %" PRIu64 "\n", k->rpf_dropped);
 	}
-	metric_head(f, "nftarpit_set_ranges", "gauge", "Address ranges in the ruleset's sets.");
-	for (s = 0; s < STATUS_NSETS; s++)
+	metric_head(f, "nftarpit_set_ranges", "gauge",
+		    "Elements of the ruleset's list sets (addresses in host sets, ranges in the "
+		    "others).");
+	for (s = 0; s < LISTSET_COUNT; s++)
 		if (k->sets[s] >= 0)
-			fprintf(f, "nftarpit_set_ranges{set=\"%s\"} %lld\n", status_set_names[s],
+			fprintf(f, "nftarpit_set_ranges{set=\"%s\"} %lld\n", listsets[s].name,
 				k->sets[s]);
 }
 
@@ -171,7 +173,7 @@ static void metric_bans(FILE *f, const struct state_ban_counts *c)
 	}
 }
 
-void status_print_metrics(FILE *f, const struct status *st)
+void metrics_print(FILE *f, const struct status *st)
 {
 	const char *v;
 	size_t i;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 
@@ -16,6 +17,7 @@
 #include "nftx.h"
 #include "sync_admin.h"
 #include "sync_kset.h"
+#include "sync_listfile.h"
 #include "sync_restore.h"
 #include "sync_snap.h"
 
@@ -55,20 +57,28 @@ free_buf:
 	return rc;
 }
 
+/* What setup puts in its transaction besides the ruleset. */
+struct ctl_lists {
+	const struct cidr_set *fill; /* LISTSET_COUNT sets, or NULL */
+	bool only[LISTSET_COUNT];    /* with fill: the sets to flush and fill (false: untouched) */
+	bool drop[LISTSET_LEGACY_N]; /* legacy sets to delete (the layout before issue 16) */
+};
+
 /*
  * Install or update the ruleset in one transaction. With o->expr AUTO, probe first; *used
- * tells which queue expression went in. With fill (SNAP_NSETS sets), the same transaction
- * flushes the four list sets and adds fill's ranges, so the table never exists with empty
+ * tells which queue expression went in. The same transaction deletes the legacy sets named
+ * in l->drop (after the chain flush let go of the rules that used them) and, with l->fill,
+ * flushes the chosen list sets and adds fill's ranges, so the table never exists with empty
  * lists; *gen gets the generation seen just before it (0 unknown). 0, or -1 with errno and
  * *err when the kernel refused a message.
  */
-static int ctl_install(struct nftx *x, const struct ruleset_opts *o, const struct cidr_set *fill,
+static int ctl_install(struct nftx *x, const struct ruleset_opts *o, const struct ctl_lists *l,
 		       enum ruleset_queue_expr *used, uint32_t *gen, struct nftx_error *err)
 {
 	struct ruleset_opts eff = *o;
-	struct kset_op ops[SNAP_NSETS];
+	struct kset_op ops[LISTSET_COUNT];
 	struct mnl_nlmsg_batch *b;
-	size_t nops = fill != NULL ? SNAP_NSETS : 0;
+	size_t nops = 0;
 	size_t i, limit;
 	char *buf;
 	uint32_t seq;
@@ -86,11 +96,13 @@ static int ctl_install(struct nftx *x, const struct ruleset_opts *o, const struc
 	}
 	*used = eff.expr;
 	memset(ops, 0, sizeof(ops));
-	for (i = 0; i < nops; i++) {
-		ops[i].name = snap_set_names[i];
-		ops[i].family = snap_set_family[i];
-		ops[i].flush = true;
-		ops[i].add = &fill[i];
+	for (i = 0; l->fill != NULL && i < LISTSET_COUNT; i++) {
+		if (!l->only[i])
+			continue;
+		ops[nops].set = (enum listset_id)i;
+		ops[nops].flush = true;
+		ops[nops].add = &l->fill[i];
+		nops++;
 	}
 	limit = NFTX_BATCH_SIZE / 2 + kset_batch_size(ops, nops);
 	buf = kset_batch_alloc(limit, &b);
@@ -101,10 +113,15 @@ static int ctl_install(struct nftx *x, const struct ruleset_opts *o, const struc
 	if (kset_genid(x, gen) < 0)
 		*gen = 0;
 	seq = nftx_seq(x);
-	if (nftx_batch_begin(b, &seq) == 0 && ruleset_build_msgs(b, &eff, &seq) == 0 &&
-	    kset_build_msgs(b, &seq, ops, nops, (int64_t)time(NULL)) == 0 &&
+	if (nftx_batch_begin(b, &seq) < 0 || ruleset_build_msgs(b, &eff, &seq) < 0)
+		goto stop;
+	for (i = 0; i < LISTSET_LEGACY_N; i++)
+		if (l->drop[i] && ruleset_build_delset(b, listset_legacy[i], &seq) < 0)
+			goto stop;
+	if (kset_build_msgs(b, &seq, ops, nops, (int64_t)time(NULL)) == 0 &&
 	    nftx_batch_end(b, &seq) == 0)
 		rc = nftx_send(x, b, err);
+stop:
 	saved = errno;
 	mnl_nlmsg_batch_stop(b);
 	free(buf);
@@ -225,28 +242,95 @@ static void ctl_fill_snapshot(struct nftx *x, const struct ctl_fill *fill, uint3
 			      const struct cidr_set *sets)
 {
 	char snap[PATH_MAX + 16];
-	uint32_t after = 0;
+	uint32_t after = kset_gen_ours(x, before, true);
 
-	if (before == 0 || kset_genid(x, &after) < 0 || after != before + 1 ||
+	if (after == 0 ||
 	    (size_t)snprintf(snap, sizeof(snap), "%s.applied", fill->state) >= sizeof(snap))
 		return;
 	/* Written through safefile: as root, the file goes to the directory's owner. */
 	(void)snap_save(snap, after, sets);
 }
 
+/*
+ * The layout before issue 16 had one interval set per family for blocklists: which of them
+ * the table still has (drop[]), and, when there is nothing of the sync's to restore, their
+ * contents laid out in the new sets (fill, only the blocklist sets), so that the migration
+ * blocks in its own transaction whatever blocked before it. 1 when migrating, 0 when not,
+ * -1 logged.
+ */
+static int ctl_legacy(struct nftx *x, bool filled, struct cidr_set *sets, struct ctl_lists *l)
+{
+	struct cidr_set raw;
+	int i, f, found, migrating = 0;
+
+	for (i = 0; i < LISTSET_LEGACY_N; i++) {
+		found = kset_exists(x, listset_legacy[i]);
+		if (found < 0) {
+			log_warn("looking for set %s", listset_legacy[i]);
+			return -1;
+		}
+		l->drop[i] = found == 1;
+		migrating |= found;
+	}
+	if (!migrating || filled)
+		return migrating;
+	for (i = 0; i < LISTSET_LEGACY_N; i++) {
+		if (!l->drop[i])
+			continue;
+		f = LISTSET_LEGACY_FAMILY(i);
+		cidr_set_init(&raw, f);
+		if (kset_dump_named(x, listset_legacy[i], LISTSET_RANGES, (int64_t)time(NULL),
+				    &raw) < 0 ||
+		    listset_layout(&raw, NULL, &sets[listset_of(LISTSET_BLOCK, LISTSET_HOSTS, f)],
+				   &sets[listset_of(LISTSET_BLOCK, LISTSET_RANGES, f)]) < 0) {
+			log_warn("reading set %s", listset_legacy[i]);
+			cidr_set_free(&raw);
+			return -1;
+		}
+		cidr_set_free(&raw);
+		l->only[listset_of(LISTSET_BLOCK, LISTSET_HOSTS, f)] = true;
+		l->only[listset_of(LISTSET_BLOCK, LISTSET_RANGES, f)] = true;
+	}
+	l->fill = sets;
+	return 1;
+}
+
+/*
+ * After a migration restored from the sync's files: the lists file beside the master list
+ * (its default place, when it is there) still names the old sets, and a firewall reload
+ * that includes it before the next sync run rewrites it would fail as a whole. Rewritten
+ * here from what the transaction put in the new sets.
+ */
+static void ctl_migrate_listfile(const char *state, const struct cidr_set *sets)
+{
+	const char *slash = strrchr(state, '/');
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%.*s%slists.nft",
+			     slash != NULL ? (int)(slash - state) : 0, state,
+			     slash != NULL ? "/" : "") >= sizeof(path) ||
+	    access(path, F_OK) < 0)
+		return;
+	if (listfile_write(path, sets, (int64_t)time(NULL)) == 0)
+		log_info("rewrote %s for the new sets", path);
+}
+
 int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 {
 	enum ruleset_queue_expr used = o->expr;
-	struct cidr_set sets[SNAP_NSETS];
+	struct cidr_set sets[LISTSET_COUNT];
+	struct ctl_lists l;
 	struct nftx_error err;
 	struct nftx *x = NULL;
-	char desc[1024];
+	char desc[1024], counts[512], dropped[128];
+	size_t len = 0;
 	uint32_t gen = 0;
-	int filled, i;
+	int filled, migrating, i;
 	int rc = CTL_EXIT_FAIL;
 
-	for (i = 0; i < SNAP_NSETS; i++)
-		cidr_set_init(&sets[i], snap_set_family[i]);
+	memset(&l, 0, sizeof(l));
+	for (i = 0; i < LISTSET_COUNT; i++)
+		cidr_set_init(&sets[i], listsets[i].family);
 	/*
 	 * A table with the old contents beats no table: a master list we cannot read (cut
 	 * short, unreadable) is reported and the sets are left as they are.
@@ -259,7 +343,15 @@ int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 		log_warn("netlink socket");
 		goto out;
 	}
-	if (ctl_install(x, o, filled ? sets : NULL, &used, &gen, &err) < 0) {
+	if (filled) {
+		l.fill = sets;
+		for (i = 0; i < LISTSET_COUNT; i++)
+			l.only[i] = true;
+	}
+	migrating = ctl_legacy(x, filled, sets, &l);
+	if (migrating < 0)
+		goto out;
+	if (ctl_install(x, o, &l, &used, &gen, &err) < 0) {
 		ctl_log_refused("setup of table inet " RULESET_TABLE " failed", &err);
 		if (used == RULESET_QUEUE_NATIVE && err.count > 0 && err.error == ENOENT &&
 		    strncmp(err.what, "rule ", 5) == 0)
@@ -269,18 +361,32 @@ int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 	}
 	ruleset_describe(o, ctl_queue_how(o->expr, used), desc, sizeof(desc));
 	log_info("installed table inet %s: %s", RULESET_TABLE, desc);
-	if (filled) {
-		log_info("lists restored in the same transaction from %s: %s=%zu %s=%zu %s=%zu "
-			 "%s=%zu ranges",
-			 fill->state, snap_set_names[0], sets[0].n, snap_set_names[1], sets[1].n,
-			 snap_set_names[2], sets[2].n, snap_set_names[3], sets[3].n);
+	counts[0] = '\0';
+	for (i = 0; l.fill != NULL && i < LISTSET_COUNT && len < sizeof(counts); i++)
+		if (l.only[i])
+			len += (size_t)snprintf(counts + len, sizeof(counts) - len, " %s=%zu",
+						listsets[i].name, sets[i].n);
+	dropped[0] = '\0';
+	for (i = 0, len = 0; i < LISTSET_LEGACY_N && len < sizeof(dropped); i++)
+		if (l.drop[i])
+			len += (size_t)snprintf(dropped + len, sizeof(dropped) - len, " %s",
+						listset_legacy[i]);
+	if (migrating)
+		log_info("migrated the blocklists to hosts and ranges sets: deleted%s, filled "
+			 "from %s in the same transaction:%s",
+			 dropped, filled ? fill->state : "their contents", counts);
+	else if (filled)
+		log_info("lists restored in the same transaction from %s:%s ranges", fill->state,
+			 counts);
+	if (filled)
 		ctl_fill_snapshot(x, fill, gen, sets);
-	}
+	if (migrating && filled)
+		ctl_migrate_listfile(fill->state, sets);
 	rc = CTL_EXIT_OK;
 out:
 	if (x != NULL)
 		nftx_close(x);
-	for (i = 0; i < SNAP_NSETS; i++)
+	for (i = 0; i < LISTSET_COUNT; i++)
 		cidr_set_free(&sets[i]);
 	return rc;
 }

@@ -32,8 +32,10 @@ struct ctl_fill {
 
 /*
  * Each returns an exit status and has logged why when it is not CTL_EXIT_OK. With fill and
- * a master list or snapshot there, setup flushes and fills the four list sets in its own
- * transaction (see restore_load()); otherwise their contents are kept, as before.
+ * a master list or snapshot there, setup flushes and fills the list sets (lib/listset) in
+ * its own transaction (see restore_load()); otherwise their contents are kept, as before.
+ * A table of the layout before issue 16 (blocklist4/6) is migrated in that transaction:
+ * the old sets deleted, the new ones filled from fill, or else from the old sets.
  */
 int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill);
 int ctl_teardown(void);

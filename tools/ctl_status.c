@@ -10,22 +10,13 @@
 
 #include "strnum.h"
 
-const char *const status_set_names[] = {
-	"blocklist4",
-	"blocklist6",
-	"allowlist4",
-	"allowlist6",
-};
-_Static_assert(sizeof(status_set_names) / sizeof(status_set_names[0]) == STATUS_NSETS,
-	       "every set has a name");
-
 void status_init(struct status *st)
 {
 	int i;
 
 	memset(st, 0, sizeof(*st));
 	st->k.ruleset = -1;
-	for (i = 0; i < STATUS_NSETS; i++)
+	for (i = 0; i < LISTSET_COUNT; i++)
 		st->k.sets[i] = -1;
 }
 
@@ -379,12 +370,12 @@ static void status_print_kernel(FILE *f, const struct status *st)
 		fprintf(f, "ruleset      unknown (cannot read the kernel's ruleset)\n");
 	if (k->ruleset == 1) {
 		fprintf(f, "sets        ");
-		for (s = 0; s < STATUS_NSETS; s++) {
+		for (s = 0; s < LISTSET_COUNT; s++) {
 			if (k->sets[s] < 0)
-				fprintf(f, " %s ?", status_set_names[s]);
+				fprintf(f, " %s ?", listsets[s].name);
 			else
-				fprintf(f, " %s %lld", status_set_names[s], k->sets[s]);
-			fputs(s + 1 < STATUS_NSETS ? "," : " (ranges)\n", f);
+				fprintf(f, " %s %lld", listsets[s].name, k->sets[s]);
+			fputs(s + 1 < LISTSET_COUNT ? "," : " (elements)\n", f);
 		}
 	}
 	if (!k->proc) {
@@ -500,7 +491,7 @@ static bool status_not_total(const char *key)
 }
 
 /* Our strings are addresses, names and versions; escape anyway, the daemon is not us. */
-static void status_json_str(FILE *f, const char *s)
+void status_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s != '\0'; s++) {
@@ -530,8 +521,8 @@ static void status_json_kernel(FILE *f, const struct status_kernel *k)
 			k->via, k->qnum, k->qtotal, k->bypass ? "true" : "false",
 			k->fanout ? "true" : "false", k->rpf ? "true" : "false", k->rpf_dropped);
 	fprintf(f, "},\n  \"sets\": {");
-	for (s = 0; s < STATUS_NSETS; s++) {
-		fprintf(f, "%s\"%s\": ", s > 0 ? ", " : "", status_set_names[s]);
+	for (s = 0; s < LISTSET_COUNT; s++) {
+		fprintf(f, "%s\"%s\": ", s > 0 ? ", " : "", listsets[s].name);
 		if (k->sets[s] < 0)
 			fputs("null", f);
 		else

@@ -8,12 +8,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "listset.h"
 #include "sync_state.h"
 
 #define STATUS_KV_MAX	  128
 #define STATUS_FLOWS_MAX  1000
 #define STATUS_QUEUES_MAX 64
-#define STATUS_NSETS	  4
 
 /* One "key=value" line of the daemon's reply. */
 struct status_kv {
@@ -52,15 +52,13 @@ struct status_kernel {
 	unsigned int qtotal;
 	bool bypass;
 	bool fanout;
-	bool rpf;		      /* the reverse-path rules are in the ruleset */
-	uint64_t rpf_dropped;	      /* packets they dropped (their counters) */
-	long long sets[STATUS_NSETS]; /* ranges per set, -1 unknown */
-	bool proc;		      /* the /proc file was read */
+	bool rpf;		       /* the reverse-path rules are in the ruleset */
+	uint64_t rpf_dropped;	       /* packets they dropped (their counters) */
+	long long sets[LISTSET_COUNT]; /* elements (hosts) or ranges per list set, -1 unknown */
+	bool proc;		       /* the /proc file was read */
 	unsigned int nqueues;
 	struct status_queue q[STATUS_QUEUES_MAX];
 };
-
-extern const char *const status_set_names[STATUS_NSETS];
 
 /* nftarpit-sync's [crowdsec] client, from the status line of its store (STATE.crowdsec). */
 struct status_crowdsec {
@@ -112,6 +110,12 @@ uint64_t status_u64(const struct status *st, const char *key);
 void status_duration(uint64_t s, char *out, size_t len);
 
 /*
+ * s as a JSON string, quotes and backslashes escaped and control characters as \u00XX:
+ * the one JSON escaper of nftarpitctl (status, list).
+ */
+void status_json_str(FILE *f, const char *s);
+
+/*
  * Active bans by source and prefix, "log IPv4/32 3, IPv6/64 5; escalated IPv6/48 1", or
  * "none"; and as a JSON array of {"family", "prefix", "source", "count"} (prefix "range"
  * for an admin range that is no prefix).
@@ -119,9 +123,8 @@ void status_duration(uint64_t s, char *out, size_t len);
 void status_bans_text(const struct state_ban_counts *c, char *out, size_t len);
 void status_bans_json(FILE *f, const struct state_ban_counts *c);
 
-/* The human view, the JSON document, the Prometheus text exposition format. */
+/* The human view and the JSON document (the metrics: ctl_metrics.h). */
 void status_print(FILE *f, const struct status *st, int64_t now);
 void status_print_json(FILE *f, const struct status *st);
-void status_print_metrics(FILE *f, const struct status *st);
 
 #endif

@@ -15,7 +15,6 @@
 
 #include "safefile.h"
 #include "strnum.h"
-#include "sync_state.h"
 
 static const char *const admin_names[] = {"block", "unblock", "allow"};
 _Static_assert(sizeof(admin_names) / sizeof(admin_names[0]) == ADMIN_KINDS,
@@ -293,55 +292,32 @@ void admin_unlock(int fd)
 		close(fd);
 }
 
-int admin_reload(struct state *st, const char *path, char *err, size_t errlen)
-{
-	struct state disk;
-
-	state_init(&disk);
-	if (state_load(&disk, path, err, errlen) < 0) {
-		state_free(&disk);
-		return -1;
-	}
-	admin_free(&st->admin);
-	st->admin = disk.admin;
-	memset(&disk.admin, 0, sizeof(disk.admin));
-	state_free(&disk);
-	return 0;
-}
-
 int admin_parse_duration(const char *s, int64_t *out, const char **err)
 {
-	static const struct {
-		char unit;
-		int64_t secs;
-	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400}};
-	char num[24];
-	size_t len = strlen(s);
 	long long v;
-	size_t i;
 
 	*err = NULL;
 	if (strcmp(s, "forever") == 0) {
 		*out = 0;
 		return 0;
 	}
-	if (len < 2 || len - 1 >= sizeof(num)) {
+	if (strlen(s) < 2) {
 		*err = "not a duration (e.g. 90s, 30m, 12h, 7d, 2w, forever)";
 		return -1;
 	}
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (s[len - 1] == units[i].unit)
-			break;
-	if (i == sizeof(units) / sizeof(units[0])) {
+	/* An admin's duration says its unit: "30" could mean minutes as well as seconds. */
+	if (!strnum_duration_has_unit(s)) {
 		*err = "no unit (s, m, h, d, w)";
 		return -1;
 	}
-	memcpy(num, s, len - 1);
-	num[len - 1] = '\0';
 	/* At most ten years: anything longer is "forever" said wrongly. */
-	v = strnum_parse(num, 1, 10 * 365 * 86400 / units[i].secs, err);
+	v = strnum_duration(s, 10LL * 365 * 86400, err);
 	if (*err != NULL)
 		return -1;
-	*out = (int64_t)v * units[i].secs;
+	if (v == 0) {
+		*err = "too small";
+		return -1;
+	}
+	*out = (int64_t)v;
 	return 0;
 }

@@ -10,8 +10,6 @@
 
 #include "cidr.h"
 
-struct state;
-
 enum admin_kind {
 	ADMIN_BLOCK,   /* in the blocklist, whatever the sources say */
 	ADMIN_UNBLOCK, /* out of the blocklist; log hits ignored until it expires */
@@ -102,12 +100,5 @@ int admin_lock(const char *state_path, int wait_ms);
  * nftarpitctl wrote must stay readable and replaceable by it.
  */
 void admin_unlock(int fd);
-
-/*
- * Replace st's admin entries with those in the file at path (the admin may have changed
- * them while a long run or follow mode was going): nftarpitctl owns these lines,
- * nftarpit-sync only carries them over. Call with the lock held. 0, or -1 with err.
- */
-int admin_reload(struct state *st, const char *path, char *err, size_t errlen);
 
 #endif

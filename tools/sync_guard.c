@@ -4,19 +4,6 @@
 
 #include <string.h>
 
-bool guard_broader(const struct cidr_range *r, int family, unsigned int len)
-{
-	unsigned int host = (family == 4 ? 32 : 128) - len;
-	uint64_t dhi = r->last.hi - r->first.hi - (r->last.lo < r->first.lo ? 1 : 0);
-	uint64_t dlo = r->last.lo - r->first.lo;
-
-	if (len == 0 || host >= 128)
-		return false;
-	if (host >= 64)
-		return dhi >= (1ull << (host - 64));
-	return dhi > 0 || dlo >= (1ull << host);
-}
-
 double guard_share(const struct cidr_set *s)
 {
 	double total = 0;

@@ -11,9 +11,6 @@
 
 #include "cidr.h"
 
-/* Whether r is broader than a len-bit prefix of its family (len 0: never). */
-bool guard_broader(const struct cidr_range *r, int family, unsigned int len);
-
 /* The share (0 to 1) of its family's address space that merged set s covers. */
 double guard_share(const struct cidr_set *s);
 

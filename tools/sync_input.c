@@ -448,7 +448,7 @@ static bool input_guard_refuses(struct input_guard *g, const struct blist_entry 
 	if (e->exclude)
 		return false;
 	cidr_range_format(&e->range, e->family, t, sizeof(t));
-	if (guard_broader(&e->range, e->family, limit)) {
+	if (cidr_range_broader(&e->range, e->family, limit)) {
 		log_warnx("%s:%u: entry %s is broader than /%u: refused (list_limit%d)", path,
 			  lineno, t, limit, e->family);
 		g->refused++;

@@ -15,8 +15,10 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include "log.h"
 #include "nftx.h"
 #include "ruleset.h"
+#include "sync_snap.h"
 
 void kset_diff_init(struct kset_diff *d, int family)
 {
@@ -172,7 +174,8 @@ static int kset_elem_cmp(const void *a, const void *b)
 	return (int)y->end - (int)x->end;
 }
 
-int kset_dump(struct nftx *x, const char *name, int64_t now, struct cidr_set *out)
+int kset_dump_named(struct nftx *x, const char *name, enum listset_kind kind, int64_t now,
+		    struct cidr_set *out)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct kset_dump_ctx c = {out->family, now, 0, 0, NULL};
@@ -197,7 +200,9 @@ int kset_dump(struct nftx *x, const char *name, int64_t now, struct cidr_set *ou
 			continue;
 		r.first = c.e[i].key;
 		r.tag = c.e[i].expires;
-		if (i + 1 < c.n && c.e[i + 1].end) {
+		if (kind == LISTSET_HOSTS) {
+			r.last = r.first;
+		} else if (i + 1 < c.n && c.e[i + 1].end) {
 			r.last = cidr_addr_dec(c.e[i + 1].key);
 			i++;
 		} else {
@@ -217,6 +222,32 @@ err:
 	free(c.e);
 	errno = saved;
 	return -1;
+}
+
+int kset_dump(struct nftx *x, enum listset_id id, int64_t now, struct cidr_set *out)
+{
+	return kset_dump_named(x, listsets[id].name, listsets[id].kind, now, out);
+}
+
+static int kset_set_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	*(int *)data = 1;
+	return MNL_CB_OK;
+}
+
+int kset_exists(struct nftx *x, const char *name)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int found = 0;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET, NLM_F_ACK, 0);
+	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, RULESET_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_NAME, name);
+	if (nftx_dump(x, nlh, kset_set_cb, &found) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return found;
 }
 
 /* Bytes of one element: list nest, key nest with data, and flags or timeout. */
@@ -248,7 +279,7 @@ size_t kset_batch_size(const struct kset_op *ops, size_t nops)
 		for (k = 0; k < 2; k++) {
 			s = k == 0 ? ops[i].del : ops[i].add;
 			n = s != NULL ? s->n : 0;
-			per = kset_range_size(ops[i].family, k == 1);
+			per = kset_range_size(listsets[ops[i].set].family, k == 1);
 			msgs = n * per / (KSET_MSG_ELEMS_MAX - 2 * per) + 1;
 			total += n * per + msgs * KSET_MSG_OVERHEAD;
 		}
@@ -298,15 +329,22 @@ static struct nlmsghdr *kset_msg_start(struct mnl_nlmsg_batch *b, uint16_t type,
 static int kset_put_ranges(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct kset_op *op,
 			   uint16_t type, const struct cidr_set *s, int64_t now)
 {
-	struct cidr_addr top = cidr_addr_max(op->family);
+	const struct listset *ls = &listsets[op->set];
+	struct cidr_addr top = cidr_addr_max(ls->family);
 	struct nlmsghdr *nlh = NULL;
 	struct nlattr *list = NULL;
 	struct cidr_addr end;
 	uint64_t timeout;
 	size_t i, start_len = 0;
-	size_t need = kset_range_size(op->family, true);
+	size_t need = kset_range_size(ls->family, true);
 
 	for (i = 0; i < s->n; i++) {
+		/* A hash set holds addresses: a range there is a caller's bug, not an input. */
+		if (ls->kind == LISTSET_HOSTS &&
+		    cidr_addr_cmp(&s->r[i].first, &s->r[i].last) != 0) {
+			errno = EINVAL;
+			return -1;
+		}
 		timeout = 0;
 		if (type == NFT_MSG_NEWSETELEM && s->r[i].tag != 0) {
 			if ((int64_t)s->r[i].tag <= now)
@@ -320,14 +358,14 @@ static int kset_put_ranges(struct mnl_nlmsg_batch *b, uint32_t *seq, const struc
 			nlh = NULL;
 		}
 		if (nlh == NULL) {
-			nlh = kset_msg_start(b, type, op->name, (*seq)++);
+			nlh = kset_msg_start(b, type, ls->name, (*seq)++);
 			list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
 			start_len = nlh->nlmsg_len;
 		}
-		kset_put_elem(nlh, &s->r[i].first, op->family, false, timeout);
-		if (cidr_addr_cmp(&s->r[i].last, &top) != 0) {
+		kset_put_elem(nlh, &s->r[i].first, ls->family, false, timeout);
+		if (ls->kind == LISTSET_RANGES && cidr_addr_cmp(&s->r[i].last, &top) != 0) {
 			end = cidr_addr_inc(s->r[i].last);
-			kset_put_elem(nlh, &end, op->family, true, 0);
+			kset_put_elem(nlh, &end, ls->family, true, 0);
 		}
 	}
 	if (nlh == NULL)
@@ -345,7 +383,8 @@ int kset_build_msgs(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct kset_
 	for (i = 0; i < nops; i++) {
 		/* Flush: a DELSETELEM without elements empties the set inside this transaction. */
 		if (ops[i].flush) {
-			nlh = kset_msg_start(b, NFT_MSG_DELSETELEM, ops[i].name, (*seq)++);
+			nlh = kset_msg_start(b, NFT_MSG_DELSETELEM, listsets[ops[i].set].name,
+					     (*seq)++);
 			(void)nlh;
 			if (nftx_batch_next(b) < 0)
 				return -1;
@@ -412,21 +451,18 @@ static int kset_elem_key(const struct nlattr *el, int family, struct cidr_addr *
 	return found;
 }
 
-/* The set a message is for says the family: blocklist4 or allowlist6. */
-static int kset_msg_family(const struct nlmsghdr *m)
+/* The list set a message is for (listset table), or -1. */
+static int kset_msg_set(const struct nlmsghdr *m)
 {
 	const struct nlattr *a;
-	const char *name;
 
 	mnl_attr_for_each(a, m, sizeof(struct nfgenmsg))
 	{
 		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_SET &&
-		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0) {
-			name = mnl_attr_get_str(a);
-			return name[0] != '\0' && name[strlen(name) - 1] == '6' ? 6 : 4;
-		}
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			return listset_find(mnl_attr_get_str(a));
 	}
-	return 4;
+	return -1;
 }
 
 void kset_describe_error(const void *buf, size_t len, const struct nftx_error *err, char *out,
@@ -439,7 +475,7 @@ void kset_describe_error(const void *buf, size_t len, const struct nftx_error *e
 	struct cidr_addr key;
 	bool end, pending = false, found = false;
 	int left = (int)len;
-	int family;
+	int family, id;
 	size_t off;
 
 	out[0] = '\0';
@@ -449,7 +485,10 @@ void kset_describe_error(const void *buf, size_t len, const struct nftx_error *e
 		m = mnl_nlmsg_next(m, &left);
 	if (!mnl_nlmsg_ok(m, left))
 		return;
-	family = kset_msg_family(m);
+	id = kset_msg_set(m);
+	if (id < 0)
+		return;
+	family = listsets[id].family;
 	mnl_attr_for_each(a, m, sizeof(struct nfgenmsg))
 	{
 		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
@@ -473,7 +512,10 @@ void kset_describe_error(const void *buf, size_t len, const struct nftx_error *e
 					break;
 				}
 				r.first = key;
-				r.last = cidr_addr_max(family);
+				r.last = listsets[id].kind == LISTSET_HOSTS ? key
+									    : cidr_addr_max(family);
+				if (listsets[id].kind == LISTSET_HOSTS)
+					break;
 				pending = true;
 			}
 			prev = el;
@@ -503,4 +545,76 @@ int kset_genid(struct nftx *x, uint32_t *gen)
 	*gen = 0;
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, NFPROTO_UNSPEC, NLM_F_ACK, 0);
 	return nftx_dump(x, nlh, kset_gen_cb, gen);
+}
+
+uint32_t kset_gen_ours(struct nftx *x, uint32_t before, bool committed)
+{
+	uint32_t after = 0;
+
+	if (before == 0 || kset_genid(x, &after) < 0 || after != before + (committed ? 1 : 0))
+		return 0;
+	return after;
+}
+
+int kset_commit(struct nftx *x, const struct kset_op *ops, size_t nops, int64_t now,
+		struct kset_refusal *ref)
+{
+	struct mnl_nlmsg_batch *b;
+	struct nftx_error err;
+	size_t limit = kset_batch_size(ops, nops);
+	uint32_t seq = nftx_seq(x);
+	void *buf = kset_batch_alloc(limit, &b);
+	int rc = -1;
+
+	memset(ref, 0, sizeof(*ref));
+	if (buf == NULL) {
+		log_warn("batch of %zu bytes", limit);
+		return -1;
+	}
+	if (kset_build(b, &seq, ops, nops, now) < 0) {
+		log_warn("building the batch");
+		goto out;
+	}
+	if (nftx_send(x, b, &err) < 0) {
+		if (err.count == 0) {
+			log_warn("sending the batch");
+			goto out;
+		}
+		kset_describe_error(mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), &err,
+				    ref->elem, sizeof(ref->elem));
+		ref->error = err.error;
+		snprintf(ref->what, sizeof(ref->what), "%s", err.what);
+		log_warnx("transaction refused: %s%s%s: %s (%u messages refused); the sets are "
+			  "unchanged",
+			  err.what, ref->elem[0] != '\0' ? ", element " : "", ref->elem,
+			  strerror(err.error), err.count);
+		goto out;
+	}
+	rc = 0;
+out:
+	mnl_nlmsg_batch_stop(b);
+	free(buf);
+	return rc;
+}
+
+int kset_have(struct nftx *x, const char *snap, int64_t now, struct cidr_set have[LISTSET_COUNT],
+	      uint32_t *gen, bool *from_snap, const char **missing)
+{
+	int i, loaded;
+
+	*missing = NULL;
+	if (kset_genid(x, gen) < 0)
+		*gen = 0;
+	loaded = snap != NULL ? snap_load(snap, *gen, have) : 0;
+	if (loaded < 0)
+		return -1;
+	*from_snap = loaded == 1;
+	for (i = 0; i < LISTSET_COUNT && loaded == 0; i++) {
+		if (kset_dump(x, (enum listset_id)i, now, &have[i]) == 0)
+			continue;
+		if (errno == ENOENT)
+			*missing = listsets[i].name;
+		return -1;
+	}
+	return 0;
 }

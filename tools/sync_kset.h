@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cidr.h"
+#include "listset.h"
 
 struct mnl_nlmsg_batch;
 struct nftx;
@@ -50,19 +51,34 @@ int kset_diff_compute(const struct cidr_set *have, const struct cidr_set *want,
 		      struct kset_diff *d);
 
 /*
- * Read set name of table inet nftarpit into out: one range per interval the kernel holds,
- * sorted, adjacent ones not joined; tags = expiry computed from the remaining time and now. 0, or
- * -1 with errno (ENOENT: no such table or set).
+ * Read list set id of table inet nftarpit into out: one range per element (hosts) or per
+ * interval (ranges) the kernel holds, sorted, adjacent ones not joined; tags = expiry
+ * computed from the remaining time and now. 0, or -1 with errno (ENOENT: no such table or
+ * set).
  */
-int kset_dump(struct nftx *x, const char *name, int64_t now, struct cidr_set *out);
+int kset_dump(struct nftx *x, enum listset_id id, int64_t now, struct cidr_set *out);
+
+/* kset_dump() of any set of ours by name, family and kind (the layout before issue 16). */
+int kset_dump_named(struct nftx *x, const char *name, enum listset_kind kind, int64_t now,
+		    struct cidr_set *out);
+
+/* Whether set name exists in table inet nftarpit: 1, 0, or -1 with errno. */
+int kset_exists(struct nftx *x, const char *name);
 
 /* The ruleset generation id: every committed transaction increments it. 0 or -1. */
 int kset_genid(struct nftx *x, uint32_t *gen);
 
+/*
+ * The generation rule, in one place: after a commit of ours (committed) or none, the
+ * kernel's generation is ours only if it is before + 1 (before + 0): then nobody else
+ * committed in between, and what we sent is what the sets hold. Returns that generation,
+ * or 0 when it is not ours (or before was unknown, 0).
+ */
+uint32_t kset_gen_ours(struct nftx *x, uint32_t before, bool committed);
+
 /* What one set's part of a batch does. */
 struct kset_op {
-	const char *name; /* "blocklist4" */
-	int family;
+	enum listset_id set;
 	bool flush;		    /* flush the set first (full replace) */
 	const struct cidr_set *del; /* may be NULL */
 	const struct cidr_set *add; /* may be NULL */
@@ -89,6 +105,30 @@ int kset_build(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct kset_op *o
 /* kset_build() without BEGIN and END, to join another transaction (nftarpitctl setup). */
 int kset_build_msgs(struct mnl_nlmsg_batch *b, uint32_t *seq, const struct kset_op *ops,
 		    size_t nops, int64_t now);
+
+/* Why a transaction failed: errno of the kernel's refusal (0: not sent), and its object. */
+struct kset_refusal {
+	int error;
+	char what[128];		  /* "elements of set blocknet4", from nftx */
+	char elem[CIDR_TEXT_MAX]; /* the refused element, or "" */
+};
+
+/*
+ * Build ops into one transaction and send it: the sets change together or not at all.
+ * On refusal, logs the set and element and fills ref. 0, or -1 (ref->error 0: not sent,
+ * errno set and logged).
+ */
+int kset_commit(struct nftx *x, const struct kset_op *ops, size_t nops, int64_t now,
+		struct kset_refusal *ref);
+
+/*
+ * What the kernel's list sets hold: the snapshot (sync_snap.h) when its generation is the
+ * kernel's, else every set read back. gen gets the kernel's generation (0 unknown),
+ * *from_snap whether the snapshot served. Sets must be initialised with their families.
+ * 0, or -1 with errno (ENOENT: *missing names the absent set; logged by the caller).
+ */
+int kset_have(struct nftx *x, const char *snap, int64_t now, struct cidr_set have[LISTSET_COUNT],
+	      uint32_t *gen, bool *from_snap, const char **missing);
 
 /*
  * Name the element a refused message was about: "198.51.100.0/24" (a range whose start or

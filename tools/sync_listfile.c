@@ -7,7 +7,7 @@
 #include "ruleset.h"
 #include "sync_export.h"
 
-int listfile_format(FILE *f, const struct cidr_set sets[SNAP_NSETS], int64_t now)
+int listfile_format(FILE *f, const struct cidr_set sets[LISTSET_COUNT], int64_t now)
 {
 	char text[CIDR_TEXT_MAX];
 	size_t i, n;
@@ -17,9 +17,9 @@ int listfile_format(FILE *f, const struct cidr_set sets[SNAP_NSETS], int64_t now
 	      "# by nftarpit-sync; nftarpit.nft includes it, so a firewall reload restores them\n"
 	      "# in its own transaction. Do not edit: the next sync run rewrites it.\n",
 	      f);
-	for (k = 0; k < SNAP_NSETS; k++) {
+	for (k = 0; k < LISTSET_COUNT; k++) {
 		fprintf(f, "flush set %s %s %s\n", RULESET_FAMILY_NAME, RULESET_TABLE,
-			snap_set_names[k]);
+			listsets[k].name);
 		n = 0;
 		for (i = 0; i < sets[k].n; i++) {
 			const struct cidr_range *r = &sets[k].r[i];
@@ -28,7 +28,7 @@ int listfile_format(FILE *f, const struct cidr_set sets[SNAP_NSETS], int64_t now
 				continue;
 			if (n % LISTFILE_CHUNK == 0)
 				fprintf(f, "%sadd element %s %s %s { ", n > 0 ? " }\n" : "",
-					RULESET_FAMILY_NAME, RULESET_TABLE, snap_set_names[k]);
+					RULESET_FAMILY_NAME, RULESET_TABLE, listsets[k].name);
 			else
 				fputs(", ", f);
 			cidr_range_format(r, sets[k].family, text, sizeof(text));
@@ -55,7 +55,7 @@ static int listfile_body(FILE *f, void *arg)
 	return listfile_format(f, a->sets, a->now);
 }
 
-int listfile_write(const char *path, const struct cidr_set sets[SNAP_NSETS], int64_t now)
+int listfile_write(const char *path, const struct cidr_set sets[LISTSET_COUNT], int64_t now)
 {
 	struct listfile_arg a = {sets, now};
 

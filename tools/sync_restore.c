@@ -24,53 +24,69 @@ static void restore_drop_expired(struct cidr_set *s, int64_t now)
 	s->n = k;
 }
 
-/* The master list's active offenders and admin entries on top of the snapshot's sets. */
-static int restore_add_state(const struct state *st, bool kernel_timeouts, int64_t now,
-			     struct cidr_set sets[SNAP_NSETS])
+/*
+ * One family's sets: the snapshot's blocklists, the master list's active offenders and the
+ * admin's blocks, laid out again (listset_layout()) without the allowlists (the snapshot's
+ * and the admin's) and the admin's unblocks.
+ */
+static int restore_family(const struct state *st, bool kernel_timeouts, int64_t now, int family,
+			  struct cidr_set sets[LISTSET_COUNT])
 {
-	struct cidr_set unblock;
+	struct cidr_set *hosts = &sets[listset_of(LISTSET_BLOCK, LISTSET_HOSTS, family)];
+	struct cidr_set *nets = &sets[listset_of(LISTSET_BLOCK, LISTSET_RANGES, family)];
+	struct cidr_set *allow = &sets[listset_of(LISTSET_ALLOW, LISTSET_RANGES, family)];
+	struct cidr_set raw, cut;
 	struct cidr_range x;
 	size_t i;
-	int b, rc = -1;
+	int rc = -1;
 
-	for (i = 0; i < st->n; i++) {
-		if (st->e[i].expires <= now)
-			continue;
-		x.first = st->e[i].addr;
-		x.last = st->e[i].addr;
-		x.tag = kernel_timeouts ? (uint64_t)st->e[i].expires : 0;
-		if (cidr_set_add(&sets[st->e[i].family == 4 ? 0 : 1], &x) < 0)
-			return -1;
-	}
-	for (b = 0; b < 2; b++) {
-		cidr_set_init(&unblock, snap_set_family[b]);
-		if (admin_ranges(&st->admin, ADMIN_BLOCK, snap_set_family[b], now, &sets[b]) < 0 ||
-		    admin_ranges(&st->admin, ADMIN_ALLOW, snap_set_family[b], now, &sets[b + 2]) <
-			    0 ||
-		    admin_ranges(&st->admin, ADMIN_UNBLOCK, snap_set_family[b], now, &unblock) <
-			    0 ||
-		    cidr_set_merge(&unblock) < 0 || cidr_set_merge(&sets[b]) < 0 ||
-		    cidr_set_merge(&sets[b + 2]) < 0 || cidr_set_subtract(&sets[b], &unblock) < 0 ||
-		    cidr_set_subtract(&sets[b], &sets[b + 2]) < 0)
+	cidr_set_init(&raw, family);
+	cidr_set_init(&cut, family);
+	for (i = 0; i < hosts->n; i++)
+		if (cidr_set_add(&raw, &hosts->r[i]) < 0)
 			goto out;
-		cidr_set_free(&unblock);
+	for (i = 0; i < nets->n; i++)
+		if (cidr_set_add(&raw, &nets->r[i]) < 0)
+			goto out;
+	for (i = 0; i < st->n; i++) {
+		if (st->e[i].expires <= now || st->e[i].family != family)
+			continue;
+		/* The ban's own range: a prefix ban (issue 22) covers its prefix. */
+		x = state_entry_range(&st->e[i]);
+		x.tag = kernel_timeouts ? (uint64_t)st->e[i].expires : 0;
+		if (cidr_set_add(&raw, &x) < 0)
+			goto out;
 	}
+	if (admin_ranges(&st->admin, ADMIN_BLOCK, family, now, &raw) < 0 ||
+	    admin_ranges(&st->admin, ADMIN_ALLOW, family, now, allow) < 0 ||
+	    cidr_set_merge(allow) < 0 ||
+	    admin_ranges(&st->admin, ADMIN_UNBLOCK, family, now, &cut) < 0)
+		goto out;
+	restore_drop_expired(&raw, now);
+	restore_drop_expired(allow, now);
+	for (i = 0; i < allow->n; i++)
+		if (cidr_set_add(&cut, &allow->r[i]) < 0)
+			goto out;
+	for (i = 0; i < cut.n; i++)
+		cut.r[i].tag = 0;
+	if (cidr_set_merge(&cut) < 0 || listset_layout(&raw, &cut, hosts, nets) < 0)
+		goto out;
 	rc = 0;
 out:
-	if (rc < 0)
-		cidr_set_free(&unblock);
+	cidr_set_free(&raw);
+	cidr_set_free(&cut);
 	return rc;
 }
 
 int restore_load(const char *state, bool kernel_timeouts, int64_t now,
-		 struct cidr_set sets[SNAP_NSETS], char *err, size_t errlen)
+		 struct cidr_set sets[LISTSET_COUNT], char *err, size_t errlen)
 {
 	char snap[PATH_MAX + 16];
 	struct state st;
 	struct stat sb;
 	int found, i, rc = -1;
 
-	for (i = 0; i < SNAP_NSETS; i++)
+	for (i = 0; i < LISTSET_COUNT; i++)
 		cidr_set_clear(&sets[i]);
 	if ((size_t)snprintf(snap, sizeof(snap), "%s.applied", state) >= sizeof(snap)) {
 		snprintf(err, errlen, "%s: path too long", state);
@@ -90,17 +106,16 @@ int restore_load(const char *state, bool kernel_timeouts, int64_t now,
 	state_init(&st);
 	if (state_load(&st, state, err, errlen) < 0)
 		goto out;
-	if (restore_add_state(&st, kernel_timeouts, now, sets) < 0) {
+	if (restore_family(&st, kernel_timeouts, now, 4, sets) < 0 ||
+	    restore_family(&st, kernel_timeouts, now, 6, sets) < 0) {
 		snprintf(err, errlen, "%s: %s", state, strerror(errno));
 		goto out;
 	}
-	for (i = 0; i < SNAP_NSETS; i++)
-		restore_drop_expired(&sets[i], now);
 	rc = found;
 out:
 	state_free(&st);
 	if (rc < 0) {
-		for (i = 0; i < SNAP_NSETS; i++)
+		for (i = 0; i < LISTSET_COUNT; i++)
 			cidr_set_clear(&sets[i]);
 	}
 	return rc;

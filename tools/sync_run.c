@@ -25,24 +25,31 @@
 #include "sync_snap.h"
 #include "sync_watch.h"
 
-/* The four sets nftarpit-sync owns, in the order of the arrays below. */
-enum { SET_BLOCK4, SET_BLOCK6, SET_ALLOW4, SET_ALLOW6, SET_COUNT };
-static const char *const sync_set_names[] = {
-	"blocklist4",
-	"blocklist6",
-	"allowlist4",
-	"allowlist6",
-};
-static const int sync_set_family[] = {4, 6, 4, 6};
-_Static_assert(sizeof(sync_set_names) / sizeof(sync_set_names[0]) == SET_COUNT &&
-		       sizeof(sync_set_family) / sizeof(sync_set_family[0]) == SET_COUNT,
-	       "every set has a name and a family");
+/* The sets nftarpit-sync owns: lib/listset's table, indexed by enum listset_id. */
+#define SET_COUNT LISTSET_COUNT
+
+/* The list set of role and kind for family (4 or 6). */
+static enum listset_id sync_host(int family)
+{
+	return listset_of(LISTSET_BLOCK, LISTSET_HOSTS, family);
+}
+
+static enum listset_id sync_net(int family)
+{
+	return listset_of(LISTSET_BLOCK, LISTSET_RANGES, family);
+}
+
+static enum listset_id sync_allow(int family)
+{
+	return listset_of(LISTSET_ALLOW, LISTSET_RANGES, family);
+}
 
 struct sync_run {
 	const struct sync_conf *c;
 	int64_t now;
 	struct state st;
-	struct cidr_set want[SET_COUNT]; /* what the sets should hold */
+	struct cidr_set want[SET_COUNT]; /* what the sets should hold (listset ids) */
+	struct cidr_set raw[2];		 /* the blocklists from every source, unmerged */
 	struct cidr_set own[2];		 /* this host's addresses, loopback included */
 	struct cidr_set never[2];	 /* never_block (sync_never.h) */
 	uint64_t never_hits;		 /* attempts to block a never_block address */
@@ -53,6 +60,9 @@ struct sync_run {
 	uint64_t new_bans; /* follow mode: bans sent since the last run */
 	bool follow_phase;
 	struct cidr_set pending[2]; /* follow mode: new bans to send */
+	struct cidr_set hadd[2];    /* follow mode: what sync_carve() sends */
+	struct cidr_set hdel[2];
+	struct cidr_set nadd[2];
 	struct nftx *x;
 	uint32_t gen;	  /* ruleset generation our last commit left, 0 = unknown */
 	int kernel_error; /* errno of the last refused transaction */
@@ -105,7 +115,7 @@ static bool sync_exempt(struct sync_run *r, int family, const struct cidr_addr *
 	if (admin_covering(&r->st.admin, ADMIN_UNBLOCK, family, a, r->now) != NULL ||
 	    admin_covering(&r->st.admin, ADMIN_ALLOW, family, a, r->now) != NULL)
 		return true;
-	return cidr_set_contains(&r->want[family == 4 ? SET_ALLOW4 : SET_ALLOW6], a);
+	return cidr_set_contains(&r->want[sync_allow(family)], a);
 }
 
 /* Add ban x of family to s[0] (IPv4) or s[1] (IPv6), its expiry as tag if kernel_timeouts. */
@@ -277,9 +287,9 @@ static int sync_read_allows(struct sync_run *r)
 			goto out;
 		for (f = 0; f < 2; f++) {
 			for (k = 0; k < t[f].n; k++) {
-				if (!c->force &&
-				    guard_broader(&t[f].r[k], f == 0 ? 4 : 6,
-						  f == 0 ? c->allow_limit4 : c->allow_limit6)) {
+				if (!c->force && cidr_range_broader(&t[f].r[k], f == 0 ? 4 : 6,
+								    f == 0 ? c->allow_limit4
+									   : c->allow_limit6)) {
 					cidr_range_format(&t[f].r[k], f == 0 ? 4 : 6, text,
 							  sizeof(text));
 					log_warnx("%s: allowlist entry %s is broader than /%u: "
@@ -290,15 +300,16 @@ static int sync_read_allows(struct sync_run *r)
 					r->in.bad++;
 					continue;
 				}
-				if (cidr_set_add(&r->want[f == 0 ? SET_ALLOW4 : SET_ALLOW6],
-						 &t[f].r[k]) < 0)
+				if (cidr_set_add(&r->want[sync_allow(f == 0 ? 4 : 6)], &t[f].r[k]) <
+				    0)
 					goto out;
 			}
 		}
 		cidr_set_free(&t[0]);
 		cidr_set_free(&t[1]);
 	}
-	return cidr_set_merge(&r->want[SET_ALLOW4]) < 0 || cidr_set_merge(&r->want[SET_ALLOW6]) < 0
+	return cidr_set_merge(&r->want[sync_allow(4)]) < 0 ||
+			       cidr_set_merge(&r->want[sync_allow(6)]) < 0
 		       ? -1
 		       : 0;
 out:
@@ -335,49 +346,146 @@ static void sync_read_logs(struct sync_run *r, struct input_journal **jp, int wa
 }
 
 /*
- * The wanted blocklists: lists (never expire) and active offenders (expire), merged, minus
- * the allowlists, minus this host's addresses unless forced.
+ * Name each range of keep that some range of raw (any order) overlaps: it is left out (the
+ * attempts were counted where their source was read). keep is small (this host's
+ * addresses, never_block): a scan of raw per range costs less than merging a million.
  */
-/*
- * Take keep (merged) out of blocklist b, naming each of its ranges the blocklist covered
- * (the attempts were counted where their source was read).
- */
-static int sync_keep_out(struct sync_run *r, int b, const struct cidr_set *keep, const char *what)
+static void sync_keep_out(const struct cidr_set *raw, const struct cidr_set *keep, const char *what)
 {
 	char text[CIDR_TEXT_MAX];
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < keep->n; i++) {
-		if (guard_overlap(&r->want[b], &keep->r[i]) == NULL)
+		for (k = 0; k < raw->n; k++)
+			if (cidr_addr_cmp(&raw->r[k].first, &keep->r[i].last) <= 0 &&
+			    cidr_addr_cmp(&keep->r[i].first, &raw->r[k].last) <= 0)
+				break;
+		if (k == raw->n)
 			continue;
-		cidr_range_format(&keep->r[i], sync_set_family[b], text, sizeof(text));
+		cidr_range_format(&keep->r[i], raw->family, text, sizeof(text));
 		log_warnx("blocklist covers %s %s: left out (--force to block it anyway)", what,
 			  text);
 	}
-	return cidr_set_subtract(&r->want[b], keep);
 }
 
+/* The whole blocklist of family f as one merged set (exports, the share guard). */
+static int sync_blocklist(const struct sync_run *r, int f, struct cidr_set *out)
+{
+	const struct cidr_set *h = &r->want[sync_host(f)];
+	const struct cidr_set *n = &r->want[sync_net(f)];
+
+	cidr_set_clear(out);
+	if (cidr_set_reserve(out, h->n + n->n) < 0)
+		return -1;
+	/* Empty sets have no array: memcpy() must not be given NULL (UBSan). */
+	if (h->n > 0)
+		memcpy(out->r, h->r, h->n * sizeof(*h->r));
+	if (n->n > 0)
+		memcpy(out->r + h->n, n->r, n->n * sizeof(*n->r));
+	out->n = h->n + n->n;
+	return cidr_set_merge(out);
+}
+
+/* Copy merged set s into out (cleared first). */
+static int sync_copy(const struct cidr_set *s, struct cidr_set *out)
+{
+	cidr_set_clear(out);
+	if (cidr_set_reserve(out, s->n) < 0)
+		return -1;
+	if (s->n > 0)
+		memcpy(out->r, s->r, s->n * sizeof(*s->r));
+	out->n = s->n;
+	return 0;
+}
+
+/*
+ * One family's blocklist sets from raw (every source): never_block out unless forced, then
+ * the admin's blocks in (a forced block stays the admin's word), then the allowlist, the
+ * admin's unblocks and (unless forced) this host's addresses out; listset_layout() puts
+ * each range in its set.
+ */
+static int sync_layout_family(struct sync_run *r, int f)
+{
+	const struct sync_conf *c = r->c;
+	struct cidr_set *raw = &r->raw[f == 4 ? 0 : 1];
+	struct cidr_set *never = &r->never[f == 4 ? 0 : 1];
+	struct cidr_set *own = &r->own[f == 4 ? 0 : 1];
+	struct cidr_set *hosts = &r->want[sync_host(f)];
+	struct cidr_set *nets = &r->want[sync_net(f)];
+	struct cidr_set cut, all;
+	size_t i;
+	int rc = -1;
+
+	cidr_set_init(&cut, f);
+	cidr_set_init(&all, f);
+	if (!c->force && never->n > 0) {
+		sync_keep_out(raw, never, "never_block");
+		if (listset_layout(raw, never, hosts, nets) < 0)
+			goto out;
+		cidr_set_clear(raw);
+		for (i = 0; i < hosts->n; i++)
+			if (cidr_set_add(raw, &hosts->r[i]) < 0)
+				goto out;
+		for (i = 0; i < nets->n; i++)
+			if (cidr_set_add(raw, &nets->r[i]) < 0)
+				goto out;
+	}
+	/*
+	 * The admin's blocks carry their own expiry into the kernel, and the admin's
+	 * unblocks win over every source until they expire (nftarpitctl block/unblock).
+	 */
+	if (admin_ranges(&r->st.admin, ADMIN_BLOCK, f, r->now, raw) < 0 ||
+	    admin_ranges(&r->st.admin, ADMIN_UNBLOCK, f, r->now, &cut) < 0 ||
+	    sync_copy(&r->want[sync_allow(f)], &all) < 0)
+		goto out;
+	for (i = 0; i < all.n; i++)
+		if (cidr_set_add(&cut, &all.r[i]) < 0)
+			goto out;
+	if (!c->force) {
+		sync_keep_out(raw, own, "this host's address");
+		for (i = 0; i < own->n; i++)
+			if (cidr_set_add(&cut, &own->r[i]) < 0)
+				goto out;
+	}
+	/* Only coverage matters in cut: the tags go, so that the merge joins everything. */
+	for (i = 0; i < cut.n; i++)
+		cut.r[i].tag = 0;
+	if (cidr_set_merge(&cut) < 0 || listset_layout(raw, &cut, hosts, nets) < 0)
+		goto out;
+	rc = 0;
+out:
+	/* Laid out, the million ranges are not needed again before the commit. */
+	cidr_set_free(raw);
+	cidr_set_init(raw, f);
+	cidr_set_free(&cut);
+	cidr_set_free(&all);
+	return rc;
+}
+
+/*
+ * The wanted blocklists: lists (never expire) and active offenders (expire), in their
+ * sets (hosts or ranges), minus the allowlists, minus this host's addresses unless forced.
+ */
 static int sync_build_want(struct sync_run *r)
 {
 	const struct sync_conf *c = r->c;
 	struct cidr_range x;
-	struct cidr_set unblock;
 	struct input_guard g = {0};
 	size_t i;
-	int b;
+	int f;
 
 	/* The admin's allow entries join the allowlists (nftarpitctl unblock --allow). */
-	for (b = SET_ALLOW4; b <= SET_ALLOW6; b++)
-		if (admin_ranges(&r->st.admin, ADMIN_ALLOW, sync_set_family[b], r->now,
-				 &r->want[b]) < 0 ||
-		    cidr_set_merge(&r->want[b]) < 0)
+	for (f = 4; f <= 6; f += 2)
+		if (admin_ranges(&r->st.admin, ADMIN_ALLOW, f, r->now, &r->want[sync_allow(f)]) <
+			    0 ||
+		    cidr_set_merge(&r->want[sync_allow(f)]) < 0)
 			return -1;
 	g.limit4 = c->force ? 0 : c->list_limit4;
 	g.limit6 = c->force ? 0 : c->list_limit6;
 	g.never = r->never;
 	for (i = 0; i < c->nlists; i++) {
-		if (input_read_list_guarded(c->lists[i].path, c->lists[i].fmt, &r->want[SET_BLOCK4],
-					    &r->want[SET_BLOCK6], &r->in, &g) < 0)
+		if (input_read_list_guarded(c->lists[i].path, c->lists[i].fmt, &r->raw[0],
+					    &r->raw[1], &r->in, &g) < 0)
 			return -1;
 	}
 	r->refused += g.refused;
@@ -385,51 +493,23 @@ static int sync_build_want(struct sync_run *r)
 	for (i = 0; i < r->st.n; i++) {
 		x = state_entry_range(&r->st.e[i]);
 		if (r->st.e[i].expires > r->now &&
-		    sync_add_ban(r, &r->want[SET_BLOCK4], r->st.e[i].family, &x,
-				 r->st.e[i].expires) < 0)
+		    sync_add_ban(r, r->raw, r->st.e[i].family, &x, r->st.e[i].expires) < 0)
 			return -1;
 	}
 	/* Escalated prefixes: subtracted from like every other ban below. */
 	for (i = 0; i < r->st.nesc; i++) {
 		x = widen_esc_range(&r->st.esc[i]);
 		if (r->st.esc[i].expires > r->now &&
-		    sync_add_ban(r, &r->want[SET_BLOCK4], r->st.esc[i].family, &x,
-				 r->st.esc[i].expires) < 0)
+		    sync_add_ban(r, r->raw, r->st.esc[i].family, &x, r->st.esc[i].expires) < 0)
 			return -1;
 	}
 	/* The fleet's decisions: a source like the others, so allowlists and limits apply. */
-	if (r->cs != NULL && lapi_want(r->cs, r->now, c->kernel_timeouts, &r->want[SET_BLOCK4],
-				       &r->want[SET_BLOCK6]) < 0)
+	if (r->cs != NULL &&
+	    lapi_want(r->cs, r->now, c->kernel_timeouts, &r->raw[0], &r->raw[1]) < 0)
 		return -1;
-	for (b = SET_BLOCK4; b <= SET_BLOCK6; b++) {
-		/*
-		 * never_block before the admin's blocks: nftarpitctl block refuses those
-		 * ranges itself unless --force, and a forced block stays the admin's word.
-		 */
-		if (!c->force && (cidr_set_merge(&r->want[b]) < 0 ||
-				  sync_keep_out(r, b, &r->never[b], "never_block") < 0))
+	for (f = 4; f <= 6; f += 2)
+		if (sync_layout_family(r, f) < 0)
 			return -1;
-		/*
-		 * The admin's blocks carry their own expiry into the kernel, and the admin's
-		 * unblocks win over every source until they expire (nftarpitctl block/unblock).
-		 */
-		cidr_set_init(&unblock, sync_set_family[b]);
-		if (admin_ranges(&r->st.admin, ADMIN_BLOCK, sync_set_family[b], r->now,
-				 &r->want[b]) < 0 ||
-		    admin_ranges(&r->st.admin, ADMIN_UNBLOCK, sync_set_family[b], r->now,
-				 &unblock) < 0 ||
-		    cidr_set_merge(&unblock) < 0 || cidr_set_merge(&r->want[b]) < 0 ||
-		    cidr_set_subtract(&r->want[b], &r->want[b + 2]) < 0 ||
-		    cidr_set_subtract(&r->want[b], &unblock) < 0) {
-			cidr_set_free(&unblock);
-			return -1;
-		}
-		cidr_set_free(&unblock);
-		if (c->force)
-			continue;
-		if (sync_keep_out(r, b, &r->own[b], "this host's address") < 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -439,65 +519,44 @@ static int sync_build_want(struct sync_run *r)
  */
 static int sync_share_ok(struct sync_run *r)
 {
-	double share;
-	int b;
+	const struct cidr_set *h, *n;
+	double share, space;
+	size_t i, alone;
+	int f;
 
 	if (r->c->force)
 		return 0;
-	for (b = SET_BLOCK4; b <= SET_BLOCK6; b++) {
-		share = guard_share(&r->want[b]);
+	for (f = 4; f <= 6; f += 2) {
+		/* The ranges (disjoint), plus the hosts no range holds. */
+		h = &r->want[sync_host(f)];
+		n = &r->want[sync_net(f)];
+		for (i = 0, alone = 0; i < h->n; i++)
+			alone += cidr_set_first_overlap(n, &h->r[i]) == NULL;
+		space = f == 4 ? 4294967296.0 : 340282366920938463463374607431768211456.0;
+		share = guard_share(n) + (double)alone / space;
 		if (share * 100 <= r->c->block_max_share)
 			continue;
 		log_warnx("blocklist would cover %.3f%% of the IPv%d address space, more than "
 			  "block_max_share = %u%%: run refused, nothing applied (--force to "
 			  "apply)",
-			  share * 100, sync_set_family[b], r->c->block_max_share);
+			  share * 100, f, r->c->block_max_share);
 		return -1;
 	}
 	return 0;
 }
 
-/* Send ops as one transaction; on refusal name the element and keep the old sets. */
+/* Send ops as one transaction (kset_commit()); the exit code of a refusal. */
 static int sync_apply(struct sync_run *r, const struct kset_op *ops, size_t nops)
 {
-	struct mnl_nlmsg_batch *b;
-	struct nftx_error err;
-	char elem[CIDR_TEXT_MAX + 16];
-	size_t limit = kset_batch_size(ops, nops);
-	uint32_t seq = nftx_seq(r->x);
-	void *buf = kset_batch_alloc(limit, &b);
-	int rc = SYNC_EXIT_ERROR;
+	struct kset_refusal ref;
 
-	if (buf == NULL) {
-		log_warn("batch of %zu bytes", limit);
+	if (kset_commit(r->x, ops, nops, r->now, &ref) == 0)
+		return SYNC_EXIT_OK;
+	if (ref.error == 0)
 		return SYNC_EXIT_ERROR;
-	}
-	if (kset_build(b, &seq, ops, nops, r->now) < 0) {
-		log_warn("building the batch");
-		goto out;
-	}
-	if (nftx_send(r->x, b, &err) < 0) {
-		if (err.count == 0) {
-			log_warn("sending the batch");
-			goto out;
-		}
-		kset_describe_error(mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), &err, elem,
-				    sizeof(elem));
-		log_warnx("transaction refused: %s%s%s: %s (%u messages refused); the sets are "
-			  "unchanged",
-			  err.what, elem[0] != '\0' ? ", element " : "", elem, strerror(err.error),
-			  err.count);
-		r->kernel_error = err.error;
-		rc = err.error == ENOENT && strncmp(err.what, "flush set", 9) == 0
-			     ? SYNC_EXIT_NORULESET
-			     : SYNC_EXIT_KERNEL;
-		goto out;
-	}
-	rc = SYNC_EXIT_OK;
-out:
-	mnl_nlmsg_batch_stop(b);
-	free(buf);
-	return rc;
+	r->kernel_error = ref.error;
+	return ref.error == ENOENT && strncmp(ref.what, "flush set", 9) == 0 ? SYNC_EXIT_NORULESET
+									     : SYNC_EXIT_KERNEL;
 }
 
 /*
@@ -522,26 +581,21 @@ static void sync_drop_expiring(struct sync_run *r, struct cidr_set *s, const str
 }
 
 /*
- * What the kernel holds: our snapshot when the ruleset generation says nothing changed
- * since our last commit, else the sets read back. 0, or an exit code.
+ * What the kernel holds (kset_have(): our snapshot while the generation is ours, else the
+ * sets read back), without what is about to expire. 0, or an exit code.
  */
-static int sync_have(struct sync_run *r, uint32_t gen, struct cidr_set *have, bool *from_snap)
+static int sync_have(struct sync_run *r, uint32_t *gen, struct cidr_set *have, bool *from_snap)
 {
+	const char *missing;
 	int i;
-	int loaded = snap_load(r->snap, gen, have);
 
-	if (loaded < 0)
-		return SYNC_EXIT_ERROR;
-	*from_snap = loaded == 1;
-	for (i = 0; i < SET_COUNT && loaded == 0; i++) {
-		if (kset_dump(r->x, sync_set_names[i], r->now, &have[i]) == 0)
-			continue;
-		if (errno == ENOENT) {
+	if (kset_have(r->x, r->snap, r->now, have, gen, from_snap, &missing) < 0) {
+		if (missing != NULL) {
 			log_warnx("set inet nftarpit %s is missing: run nftarpitctl setup",
-				  sync_set_names[i]);
+				  missing);
 			return SYNC_EXIT_NORULESET;
 		}
-		log_warn("reading set %s", sync_set_names[i]);
+		log_warn("reading the list sets");
 		return SYNC_EXIT_ERROR;
 	}
 	for (i = 0; i < SET_COUNT; i++)
@@ -552,17 +606,9 @@ static int sync_have(struct sync_run *r, uint32_t gen, struct cidr_set *have, bo
 /* Remember what our commit left, if the generation proves nobody else committed. */
 static void sync_snapshot(struct sync_run *r, uint32_t before, bool committed)
 {
-	uint32_t after = 0;
-
-	if (r->snap_doubt || kset_genid(r->x, &after) < 0 || after == 0 ||
-	    after != before + (committed ? 1 : 0)) {
-		r->gen = 0;
-		/* Content kept for nftarpitctl setup, tied to no generation. */
-		(void)snap_save(r->snap, 0, r->want);
-		return;
-	}
-	r->gen = after;
-	(void)snap_save(r->snap, after, r->want);
+	r->gen = r->snap_doubt ? 0 : kset_gen_ours(r->x, before, committed);
+	/* With generation 0 the content is kept for nftarpitctl setup, trusted by no run. */
+	(void)snap_save(r->snap, r->gen, r->want);
 }
 
 /*
@@ -583,20 +629,19 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 	int i, rc = SYNC_EXIT_ERROR;
 
 	for (i = 0; i < SET_COUNT; i++) {
-		cidr_set_init(&have[i], sync_set_family[i]);
-		kset_diff_init(&d[i], sync_set_family[i]);
+		cidr_set_init(&have[i], listsets[i].family);
+		kset_diff_init(&d[i], listsets[i].family);
 	}
-	if (kset_genid(r->x, &gen) < 0)
+	if (replace && kset_genid(r->x, &gen) < 0)
 		gen = 0;
 	if (!replace) {
-		rc = sync_have(r, gen, have, &from_snap);
+		rc = sync_have(r, &gen, have, &from_snap);
 		if (rc != 0)
 			goto out;
 	}
 	for (i = 0; i < SET_COUNT; i++) {
 		memset(&ops[i], 0, sizeof(ops[i]));
-		ops[i].name = sync_set_names[i];
-		ops[i].family = sync_set_family[i];
+		ops[i].set = (enum listset_id)i;
 		if (replace) {
 			ops[i].flush = true;
 			ops[i].add = &r->want[i];
@@ -612,7 +657,7 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 		kept += d[i].kept;
 		refreshed += d[i].refreshed;
 		if (c->dry_run)
-			export_print_diff(stdout, sync_set_names[i], &d[i], &r->want[i],
+			export_print_diff(stdout, listsets[i].name, &d[i], &r->want[i],
 					  r->c->verbose > 0, r->now);
 	}
 	snprintf(summary, len,
@@ -624,7 +669,7 @@ static int sync_kernel(struct sync_run *r, char *summary, size_t len)
 		 added, removed, kept, refreshed);
 	if (c->dry_run && replace) {
 		for (i = 0; i < SET_COUNT; i++) {
-			printf("%s: flush, add=%zu\n", sync_set_names[i], r->want[i].n);
+			printf("%s: flush, add=%zu\n", listsets[i].name, r->want[i].n);
 			export_print_set(stdout, "+", &r->want[i], r->now);
 		}
 	}
@@ -666,11 +711,24 @@ static void sync_write_lists(struct sync_run *r)
 
 static void sync_export(struct sync_run *r)
 {
-	if (r->c->export_plain[0] != '\0')
-		(void)export_plain(r->c->export_plain, &r->want[SET_BLOCK4], &r->want[SET_BLOCK6]);
-	if (r->c->export_rbldnsd[0] != '\0')
-		(void)export_rbldnsd(r->c->export_rbldnsd, &r->want[SET_BLOCK4],
-				     &r->want[SET_BLOCK6]);
+	bool plain = r->c->export_plain[0] != '\0';
+	bool rbl = r->c->export_rbldnsd[0] != '\0';
+	struct cidr_set b[2];
+
+	cidr_set_init(&b[0], 4);
+	cidr_set_init(&b[1], 6);
+	if ((plain || rbl) &&
+	    (sync_blocklist(r, 4, &b[0]) < 0 || sync_blocklist(r, 6, &b[1]) < 0)) {
+		log_warn("exports");
+		plain = false;
+		rbl = false;
+	}
+	if (plain)
+		(void)export_plain(r->c->export_plain, &b[0], &b[1]);
+	if (rbl)
+		(void)export_rbldnsd(r->c->export_rbldnsd, &b[0], &b[1]);
+	cidr_set_free(&b[0]);
+	cidr_set_free(&b[1]);
 	sync_write_lists(r);
 }
 
@@ -692,7 +750,7 @@ static int sync_save(struct sync_run *r)
 			log_warn("locking the master list %s", r->c->state);
 			return -1;
 		}
-		if (admin_reload(&r->st, r->c->state, err, sizeof(err)) < 0)
+		if (state_reload_admin(&r->st, r->c->state, err, sizeof(err)) < 0)
 			log_warnx("re-reading the admin entries: %s", err);
 	}
 	if (state_save(&r->st, r->c->state, err, sizeof(err)) < 0) {
@@ -765,18 +823,21 @@ out:
 	r->lock = -1;
 	if (rc == SYNC_EXIT_OK && !c->dry_run)
 		sync_export(r);
-	log_info("sync %s v4_ranges=%zu v6_ranges=%zu allow4=%zu allow6=%zu offenders=%zu "
+	log_info("sync %s v4_ranges=%zu v6_ranges=%zu v4_hosts=%zu v6_hosts=%zu allow4=%zu "
+		 "allow6=%zu offenders=%zu "
 		 "forgotten=%zu log_lines=%llu log_bytes=%llu hits=%llu ignored=%llu "
 		 "list_entries=%llu bad_lines=%llu refused=%llu dry_run=%s commit_ms=%lld ms=%lld "
 		 "exit=%d unstructured=%llu capped=%llu evicted=%llu never_block=%llu",
-		 summary, r->want[SET_BLOCK4].n, r->want[SET_BLOCK6].n, r->want[SET_ALLOW4].n,
-		 r->want[SET_ALLOW6].n, active, expired, (unsigned long long)r->in.lines,
-		 (unsigned long long)r->in.bytes, (unsigned long long)r->in.hits,
-		 (unsigned long long)r->ignored, (unsigned long long)r->in.entries,
-		 (unsigned long long)r->in.bad, (unsigned long long)r->refused,
-		 c->dry_run ? "yes" : "no", (long long)r->commit_ms, (long long)sync_ms(&t0), rc,
-		 (unsigned long long)r->in.unstructured, (unsigned long long)r->capped,
-		 (unsigned long long)r->st.evicted, (unsigned long long)r->never_hits);
+		 summary, r->want[sync_host(4)].n + r->want[sync_net(4)].n,
+		 r->want[sync_host(6)].n + r->want[sync_net(6)].n, r->want[sync_host(4)].n,
+		 r->want[sync_host(6)].n, r->want[sync_allow(4)].n, r->want[sync_allow(6)].n,
+		 active, expired, (unsigned long long)r->in.lines, (unsigned long long)r->in.bytes,
+		 (unsigned long long)r->in.hits, (unsigned long long)r->ignored,
+		 (unsigned long long)r->in.entries, (unsigned long long)r->in.bad,
+		 (unsigned long long)r->refused, c->dry_run ? "yes" : "no", (long long)r->commit_ms,
+		 (long long)sync_ms(&t0), rc, (unsigned long long)r->in.unstructured,
+		 (unsigned long long)r->capped, (unsigned long long)r->st.evicted,
+		 (unsigned long long)r->never_hits);
 	return rc;
 }
 
@@ -832,11 +893,13 @@ static int sync_refresh(struct sync_run *r, struct input_journal **jp)
 		log_warn("locking the master list %s", r->c->state);
 		return SYNC_EXIT_ERROR;
 	}
-	if (admin_reload(&r->st, r->c->state, err, sizeof(err)) < 0)
+	if (state_reload_admin(&r->st, r->c->state, err, sizeof(err)) < 0)
 		log_warnx("re-reading the admin entries: %s", err);
 	r->follow_phase = false;
 	for (i = 0; i < SET_COUNT; i++)
 		cidr_set_clear(&r->want[i]);
+	cidr_set_clear(&r->raw[0]);
+	cidr_set_clear(&r->raw[1]);
 	memset(&r->in, 0, sizeof(r->in));
 	r->ignored = 0;
 	r->refused = 0;
@@ -852,35 +915,134 @@ static int sync_refresh(struct sync_run *r, struct input_journal **jp)
 }
 
 /*
- * Follow mode's new bans as the kernel can take them: merged, without the allowlists, the
- * admin's unblocks, this host's addresses and never_block (as a full pass would subtract
- * them), and
- * without what the sets already hold (an interval set refuses an overlapping element).
- * 0 or -1.
+ * Follow mode's new bans as the kernel can take them, for family index f: laid out like a
+ * full pass does (listset_layout(), without the allowlists, the admin's unblocks, this
+ * host's addresses and never_block), then against what the sets hold:
+ * - a host already banned at least as long, or inside such a range, is dropped;
+ * - a host banned for less is deleted and re-added with its new timeout (kernels before
+ *   6.12 ignore a new timeout on an existing element), unless its element expires within
+ *   SYNC_EXPIRY_GRACE: deleting it might then fail (ENOENT) and abort the transaction, so it
+ *   waits in pending until the kernel has let it go;
+ * - a range loses what the range set already holds (an interval set refuses an overlap).
+ * Fills r->hadd, r->hdel, r->nadd; pending keeps only the deferred. 0 or -1.
  */
 static int sync_carve(struct sync_run *r, int f)
 {
+	int family = f == 0 ? 4 : 6;
 	struct cidr_set *p = &r->pending[f];
-	struct cidr_set cut;
+	const struct cidr_set *have_h = &r->want[sync_host(family)];
+	const struct cidr_set *have_n = &r->want[sync_net(family)];
+	const struct cidr_range *e, *cover;
+	struct cidr_set cut, hosts, nets;
 	size_t i;
 	int rc = -1;
 
-	cidr_set_init(&cut, p->family);
-	if (cidr_set_merge(p) < 0 || cidr_set_subtract(p, &r->want[SET_ALLOW4 + f]) < 0 ||
-	    admin_ranges(&r->st.admin, ADMIN_UNBLOCK, p->family, r->now, &cut) < 0 ||
-	    cidr_set_merge(&cut) < 0 || cidr_set_subtract(p, &cut) < 0 ||
-	    (!r->c->force &&
-	     (cidr_set_subtract(p, &r->own[f]) < 0 || cidr_set_subtract(p, &r->never[f]) < 0)))
+	cidr_set_init(&cut, family);
+	cidr_set_init(&hosts, family);
+	cidr_set_init(&nets, family);
+	cidr_set_clear(&r->hadd[f]);
+	cidr_set_clear(&r->hdel[f]);
+	cidr_set_clear(&r->nadd[f]);
+	if (admin_ranges(&r->st.admin, ADMIN_UNBLOCK, family, r->now, &cut) < 0)
 		goto out;
-	cidr_set_clear(&cut);
-	/* One element may overlap two new ranges: merged, it is subtracted once. */
-	for (i = 0; i < p->n; i++)
-		if (cidr_set_overlapping(&r->want[SET_BLOCK4 + f], &p->r[i], &cut) < 0)
+	for (i = 0; i < r->want[sync_allow(family)].n; i++)
+		if (cidr_set_add(&cut, &r->want[sync_allow(family)].r[i]) < 0)
 			goto out;
-	rc = cidr_set_merge(&cut) < 0 ? -1 : cidr_set_subtract(p, &cut);
+	for (i = 0; !r->c->force && i < r->own[f].n; i++)
+		if (cidr_set_add(&cut, &r->own[f].r[i]) < 0)
+			goto out;
+	for (i = 0; !r->c->force && i < r->never[f].n; i++)
+		if (cidr_set_add(&cut, &r->never[f].r[i]) < 0)
+			goto out;
+	for (i = 0; i < cut.n; i++)
+		cut.r[i].tag = 0;
+	if (cidr_set_merge(&cut) < 0 || listset_layout(p, &cut, &hosts, &nets) < 0)
+		goto out;
+	cidr_set_clear(p);
+	for (i = 0; i < hosts.n; i++) {
+		cover = cidr_set_first_overlap(have_n, &hosts.r[i]);
+		if (cover != NULL && listset_outlasts(cover->tag, hosts.r[i].tag))
+			continue;
+		e = cidr_set_first_overlap(have_h, &hosts.r[i]);
+		if (e != NULL && listset_outlasts(e->tag, hosts.r[i].tag))
+			continue;
+		if (e != NULL && e->tag != 0 && (int64_t)e->tag > r->now &&
+		    (int64_t)e->tag <= r->now + SYNC_EXPIRY_GRACE) {
+			if (cidr_set_add(p, &hosts.r[i]) < 0)
+				goto out;
+			continue;
+		}
+		if (e != NULL && (int64_t)e->tag > r->now && cidr_set_add(&r->hdel[f], e) < 0)
+			goto out;
+		if (cidr_set_add(&r->hadd[f], &hosts.r[i]) < 0)
+			goto out;
+	}
+	/* One element may overlap two new ranges: merged, it is subtracted once. */
+	cidr_set_clear(&cut);
+	for (i = 0; i < nets.n; i++)
+		if (cidr_set_overlapping(have_n, &nets.r[i], &cut) < 0)
+			goto out;
+	for (i = 0; i < cut.n; i++)
+		cut.r[i].tag = 0;
+	if (cidr_set_merge(&cut) < 0 || cidr_set_subtract(&nets, &cut) < 0)
+		goto out;
+	for (i = 0; i < nets.n; i++)
+		if (cidr_set_add(&r->nadd[f], &nets.r[i]) < 0)
+			goto out;
+	rc = 0;
 out:
 	cidr_set_free(&cut);
+	cidr_set_free(&hosts);
+	cidr_set_free(&nets);
 	return rc;
+}
+
+/*
+ * Put x into s, sorted and disjoint, where it belongs: a binary search and one move of
+ * the tail, not a sort of a million elements per ban. An element with x's start is
+ * replaced (the re-added host, with its new timeout). 0 or -1 (ENOMEM).
+ */
+static int sync_insert_sorted(struct cidr_set *s, const struct cidr_range *x)
+{
+	size_t lo = 0, hi = s->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cidr_addr_cmp(&s->r[mid].first, &x->first) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->n && cidr_addr_cmp(&s->r[lo].first, &x->first) == 0) {
+		s->r[lo] = *x;
+		return 0;
+	}
+	if (cidr_set_reserve(s, s->n + 1) < 0)
+		return -1;
+	memmove(&s->r[lo + 1], &s->r[lo], (s->n - lo) * sizeof(*s->r));
+	s->r[lo] = *x;
+	s->n++;
+	return 0;
+}
+
+/*
+ * After a follow commit: the picture of the sets takes the changes of family index f.
+ * Sorted, not merged: a ban next to another is its own kernel element, and the snapshot
+ * written at the end must say so.
+ */
+static void sync_follow_taken(struct sync_run *r, int f)
+{
+	int family = f == 0 ? 4 : 6;
+	struct cidr_set *h = &r->want[sync_host(family)];
+	struct cidr_set *n = &r->want[sync_net(family)];
+	size_t k;
+
+	for (k = 0; k < r->hadd[f].n; k++)
+		if (sync_insert_sorted(h, &r->hadd[f].r[k]) < 0)
+			log_warn("follow: keeping the picture of the sets");
+	for (k = 0; k < r->nadd[f].n; k++)
+		if (sync_insert_sorted(n, &r->nadd[f].r[k]) < 0)
+			log_warn("follow: keeping the picture of the sets");
 }
 
 /*
@@ -948,17 +1110,23 @@ static bool sync_changed(struct sync_run *r, const char **why)
  */
 static int sync_follow(struct sync_run *r, struct input_journal **jp)
 {
-	struct kset_op ops[2];
+	struct kset_op ops[4];
+	struct timespec t0;
+	size_t nchanges;
 	const char *why = NULL;
 	int64_t last_save = r->now;
 	int64_t last_full = r->now;
 	bool dirty = false;
-	uint32_t before, after, now_gen;
+	uint32_t before, now_gen;
 	int f, rc;
 
 	r->follow_phase = true;
-	cidr_set_init(&r->pending[0], 4);
-	cidr_set_init(&r->pending[1], 6);
+	for (f = 0; f < 2; f++) {
+		cidr_set_init(&r->pending[f], f == 0 ? 4 : 6);
+		cidr_set_init(&r->hadd[f], f == 0 ? 4 : 6);
+		cidr_set_init(&r->hdel[f], f == 0 ? 4 : 6);
+		cidr_set_init(&r->nadd[f], f == 0 ? 4 : 6);
+	}
 	signal(SIGTERM, sync_on_signal);
 	signal(SIGINT, sync_on_signal);
 	/*
@@ -991,13 +1159,18 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 			dirty = false;
 			continue;
 		}
+		nchanges = 0;
 		for (f = 0; f < 2; f++) {
+			cidr_set_clear(&r->hadd[f]);
+			cidr_set_clear(&r->hdel[f]);
+			cidr_set_clear(&r->nadd[f]);
 			if (r->pending[f].n > 0 && sync_carve(r, f) < 0) {
 				log_warn("follow: preparing new bans");
 				cidr_set_clear(&r->pending[f]);
 			}
+			nchanges += r->hadd[f].n + r->nadd[f].n;
 		}
-		if (r->pending[0].n + r->pending[1].n == 0) {
+		if (nchanges == 0) {
 			if (dirty && r->now - last_save >= 10) {
 				(void)sync_save(r);
 				sync_write_lists(r);
@@ -1017,30 +1190,24 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 		}
 		memset(ops, 0, sizeof(ops));
 		for (f = 0; f < 2; f++) {
-			ops[f].name = sync_set_names[f];
-			ops[f].family = f == 0 ? 4 : 6;
-			ops[f].add = &r->pending[f];
+			ops[2 * f].set = sync_host(f == 0 ? 4 : 6);
+			ops[2 * f].del = &r->hdel[f];
+			ops[2 * f].add = &r->hadd[f];
+			ops[2 * f + 1].set = sync_net(f == 0 ? 4 : 6);
+			ops[2 * f + 1].add = &r->nadd[f];
 		}
 		before = r->gen;
-		rc = sync_apply(r, ops, 2);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		rc = sync_apply(r, ops, 4);
 		for (f = 0; f < 2; f++) {
-			size_t k;
-
-			for (k = 0; rc == SYNC_EXIT_OK && k < r->pending[f].n; k++)
-				(void)cidr_set_add(&r->want[f], &r->pending[f].r[k]);
-			/*
-			 * Sorted, not merged: a ban next to another is its own kernel element,
-			 * and the snapshot written at the end must say so.
-			 */
-			cidr_set_sort(&r->want[f]);
-			r->new_bans += rc == SYNC_EXIT_OK ? r->pending[f].n : 0;
-			cidr_set_clear(&r->pending[f]);
+			if (rc == SYNC_EXIT_OK)
+				sync_follow_taken(r, f);
+			r->new_bans += rc == SYNC_EXIT_OK ? r->hadd[f].n + r->nadd[f].n : 0;
 		}
-		if (rc == SYNC_EXIT_OK && before != 0 && kset_genid(r->x, &after) == 0 &&
-		    after == before + 1)
-			r->gen = after;
-		else
-			r->gen = 0;
+		log_info("follow commit hosts=%zu ranges=%zu ms=%lld exit=%d",
+			 r->hadd[0].n + r->hadd[1].n, r->nadd[0].n + r->nadd[1].n,
+			 (long long)sync_ms(&t0), rc);
+		r->gen = rc == SYNC_EXIT_OK ? kset_gen_ours(r->x, before, true) : 0;
 		dirty = true;
 		if (r->cs != NULL)
 			sync_crowdsec_push(r);
@@ -1050,8 +1217,12 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 	if (r->gen != 0)
 		(void)snap_save(r->snap, r->gen, r->want);
 	log_info("follow stopped bans=%llu", (unsigned long long)r->new_bans);
-	cidr_set_free(&r->pending[0]);
-	cidr_set_free(&r->pending[1]);
+	for (f = 0; f < 2; f++) {
+		cidr_set_free(&r->pending[f]);
+		cidr_set_free(&r->hadd[f]);
+		cidr_set_free(&r->hdel[f]);
+		cidr_set_free(&r->nadd[f]);
+	}
 	return SYNC_EXIT_OK;
 }
 
@@ -1070,7 +1241,9 @@ int sync_main(const struct sync_conf *c)
 	snprintf(r->snap, sizeof(r->snap), "%s.applied", c->state);
 	state_init(&r->st);
 	for (i = 0; i < SET_COUNT; i++)
-		cidr_set_init(&r->want[i], sync_set_family[i]);
+		cidr_set_init(&r->want[i], listsets[i].family);
+	cidr_set_init(&r->raw[0], 4);
+	cidr_set_init(&r->raw[1], 6);
 	r->x = nftx_open();
 	if (r->x == NULL) {
 		log_warn("netlink socket");
@@ -1103,6 +1276,8 @@ out:
 	lapi_close(r->cs);
 	for (i = 0; i < SET_COUNT; i++)
 		cidr_set_free(&r->want[i]);
+	cidr_set_free(&r->raw[0]);
+	cidr_set_free(&r->raw[1]);
 	cidr_set_free(&r->own[0]);
 	cidr_set_free(&r->own[1]);
 	cidr_set_free(&r->never[0]);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "cidr.h"
+#include "listset.h"
 
 /*
  * Reading a big interval set back from the kernel is quadratic (every dump message walks
@@ -14,24 +15,24 @@
  * produced. While the kernel's generation is unchanged, nobody has touched any set since,
  * and the snapshot is the kernel's content; otherwise we read the sets back.
  */
-#define SNAP_NSETS 4
-
-/* The sets in snapshot order, with their families: one table for every user. */
-extern const char *const snap_set_names[SNAP_NSETS];
-extern const int snap_set_family[SNAP_NSETS];
-
 /*
+ * The file records each set by name (lib/listset's table), so no order has to agree with
+ * anything. The sets are indexed by enum listset_id in memory.
+ *
  * Load path (binary, our own format) into sets[] (families preset) when its generation is
- * gen; returns 1 when loaded, 0 when absent, stale or unreadable (sets empty), -1 (ENOMEM).
+ * gen and it holds every set of the table; returns 1 when loaded, 0 when absent, stale,
+ * of the layout before issue 16, or unreadable (sets empty), -1 (ENOMEM).
  */
-int snap_load(const char *path, uint32_t gen, struct cidr_set sets[SNAP_NSETS]);
+int snap_load(const char *path, uint32_t gen, struct cidr_set sets[LISTSET_COUNT]);
 
 /*
  * Load path's content whatever its generation (0 included): what the sets held when it was
  * written. For nftarpitctl setup, which fills new sets and trusts no generation. 1 loaded,
- * 0 absent or unreadable (sets empty), -1 (ENOMEM).
+ * 0 absent or unreadable (sets empty), -1 (ENOMEM). A snapshot of the layout before issue
+ * 16 (blocklist4/6 by position) is read too: its blocklists are split into hosts and
+ * ranges (kset_layout()), so a setup that migrates the table restores them.
  */
-int snap_load_content(const char *path, struct cidr_set sets[SNAP_NSETS]);
+int snap_load_content(const char *path, struct cidr_set sets[LISTSET_COUNT]);
 
 /*
  * Keep path's content but tie it to no generation (0), so that snap_load() never trusts it
@@ -41,7 +42,7 @@ int snap_load_content(const char *path, struct cidr_set sets[SNAP_NSETS]);
 void snap_untrust(const char *path);
 
 /* Write sets[] with gen atomically (temporary file, fsync, rename). 0 or -1 (logged). */
-int snap_save(const char *path, uint32_t gen, const struct cidr_set sets[SNAP_NSETS]);
+int snap_save(const char *path, uint32_t gen, const struct cidr_set sets[LISTSET_COUNT]);
 
 /* Remove path (the generation is unknown: the next run reads the kernel). */
 void snap_drop(const char *path);

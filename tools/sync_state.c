@@ -858,3 +858,19 @@ int state_save(const struct state *st, const char *path, char *err, size_t errle
 	}
 	return 0;
 }
+
+int state_reload_admin(struct state *st, const char *path, char *err, size_t errlen)
+{
+	struct state disk;
+
+	state_init(&disk);
+	if (state_load(&disk, path, err, errlen) < 0) {
+		state_free(&disk);
+		return -1;
+	}
+	admin_free(&st->admin);
+	st->admin = disk.admin;
+	memset(&disk.admin, 0, sizeof(disk.admin));
+	state_free(&disk);
+	return 0;
+}

@@ -171,4 +171,11 @@ int state_load(struct state *st, const char *path, char *err, size_t errlen);
  */
 int state_save(const struct state *st, const char *path, char *err, size_t errlen);
 
+/*
+ * Replace st's admin entries with those in the file at path (the admin may have changed
+ * them while a long run or follow mode was going): nftarpitctl owns these lines,
+ * nftarpit-sync only carries them over. Call with the lock held. 0, or -1 with err.
+ */
+int state_reload_admin(struct state *st, const char *path, char *err, size_t errlen);
+
 #endif

@@ -18,7 +18,7 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "ruleset.h"
-#include "sync_snap.h"
+#include "listset.h"
 
 struct watch {
 	struct mnl_socket *nl;
@@ -31,12 +31,7 @@ struct watch {
 
 static bool watch_our_set(const char *name)
 {
-	int i;
-
-	for (i = 0; i < SNAP_NSETS; i++)
-		if (strcmp(name, snap_set_names[i]) == 0)
-			return true;
-	return false;
+	return listset_find(name) >= 0;
 }
 
 struct watch_attrs {

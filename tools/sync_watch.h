@@ -16,7 +16,7 @@ struct watch;
 struct watch_news {
 	bool touched; /* another socket changed table inet nftarpit or its list sets */
 	bool lost;    /* the socket overflowed (ENOBUFS): notifications are missing */
-	char who[64]; /* the first such change, e.g. "deltable", "delsetelem blocklist4" */
+	char who[64]; /* the first such change, e.g. "deltable", "delsetelem blockhost4" */
 	uint32_t who_portid;
 };
 
@@ -29,10 +29,10 @@ enum watch_kind {
 
 /*
  * Classify one notification: table inet nftarpit created or deleted, a list set
- * (blocklist4/6, allowlist4/6) created, deleted, flushed or changed, by a socket other than
- * portid and other than the kernel itself (port 0: garbage collection of timed-out
- * elements is the kernel's, not a change of mind). Chains, rules and set ports do not
- * count: they hold no list. Pure; what, if not NULL, gets a short description.
+ * (lib/listset: blockhost4/6, blocknet4/6, allowlist4/6) created, deleted, flushed or
+ * changed, by a socket other than portid and other than the kernel itself (port 0: garbage
+ * collection of timed-out elements is the kernel's, not a change of mind). Chains, rules and set
+ * ports do not count: they hold no list. Pure; what, if not NULL, gets a short description.
  */
 enum watch_kind watch_classify(const struct nlmsghdr *nlh, uint32_t portid, uint32_t *gen,
 			       char *what, size_t whatlen);

@@ -331,8 +331,8 @@ ruleset_teardown() {
 }
 
 lists_fill() {
-	in_srv nft add element inet nftarpit blocklist4 "{ $BLOCK4 }"
-	in_srv nft add element inet nftarpit blocklist6 "{ $BLOCK6 }"
+	in_srv nft add element inet nftarpit blocknet4 "{ $BLOCK4 }"
+	in_srv nft add element inet nftarpit blocknet6 "{ $BLOCK6 }"
 	in_srv nft add element inet nftarpit allowlist4 "{ $ALLOW4 }"
 	in_srv nft add element inet nftarpit allowlist6 "{ $ALLOW6 }"
 }
@@ -414,7 +414,7 @@ client_bg() {
 # namespace, which does not forward them: no RST comes back.
 FLOOD=198.18.0.0/15
 flood_prepare() {
-	in_srv nft add element inet nftarpit blocklist4 "{ $FLOOD }"
+	in_srv nft add element inet nftarpit blocknet4 "{ $FLOOD }"
 	ip -n "$NS_SRV" route add $FLOOD via $CLI4
 }
 
@@ -463,6 +463,45 @@ conntrack_count() {
 # require_scapy: the tests that craft packets need python3-scapy (in quickstart's list).
 require_scapy() {
 	"$PY" -c 'import scapy' 2>/dev/null || fail "needs python3-scapy"
+}
+
+# block_elements NS 4|6: the elements of both blocklist sets of a family (blockhostN, single
+# addresses; blocknetN, ranges), as set_elements prints them, sorted together.
+block_elements() {
+	{ set_elements "$1" "blockhost$2"; set_elements "$1" "blocknet$2"; } | sed '/^$/d' | sort
+}
+
+# in_blocklist NS ADDR|CIDR: whether the blocklist sets of ADDR's family hold it.
+in_blocklist() {
+	local f=4
+	case $2 in *:*) f=6 ;; esac
+	ip netns exec "$1" nft get element inet nftarpit "blockhost$f" "{ $2 }" >/dev/null 2>&1 ||
+		ip netns exec "$1" nft get element inet nftarpit "blocknet$f" "{ $2 }" >/dev/null 2>&1
+}
+
+# loop_connect SRC DST STOPFILE: from the client namespace, connect from SRC to DST:25 over
+# and over (0.1 s each attempt) until STOPFILE exists, then print {"tries", "reached"}:
+# how many attempts got Postfix's banner. Run in the background: `loop_connect ... >F &`.
+loop_connect() {
+	ip netns exec "$NS_CLI" "$PY" -c '
+import json, os, socket, sys, time
+src, dst, stop = sys.argv[1], sys.argv[2], sys.argv[3]
+tries = reached = 0
+end = time.time() + 150
+while not os.path.exists(stop) and time.time() < end:
+    tries += 1
+    s = socket.socket(socket.AF_INET6 if ":" in src else socket.AF_INET)
+    s.settimeout(0.1)
+    try:
+        s.bind((src, 0))
+        s.connect((dst, 25))
+        if b"ESMTP Postfix" in s.recv(200):
+            reached += 1
+    except OSError:
+        time.sleep(0.01)
+    finally:
+        s.close()
+print(json.dumps({"tries": tries, "reached": reached}))' "$1" "$2" "$3"
 }
 
 # set_elements NS SET: the elements of set SET of table inet nftarpit in namespace NS, as

@@ -138,9 +138,7 @@ held() {
 
 # in_set ADDR: the address is covered by the kernel's blocklist.
 in_set() {
-	local set=blocklist4
-	case $1 in *:*) set=blocklist6 ;; esac
-	in_srv nft get element inet nftarpit $set "{ $1 }" >/dev/null 2>&1
+	in_blocklist "$NS_SRV" "$1"
 }
 
 sync_args() {

@@ -15,6 +15,7 @@ postfix_start
 ruleset_setup
 ONLY4=203.0.113.50 # blocked by the admin only, in no list
 ip -n "$NS_CLI" addr add "$ONLY4/32" dev veth0
+ip -n "$NS_CLI" addr add 203.0.113.99/32 dev veth0 # blocked and unblocked as one address
 daemon_start
 # As under nftarpit-sync.service: the state directory belongs to the (dynamic) service
 # user, the sync runs as that user with CAP_NET_ADMIN only, nftarpitctl as root.
@@ -89,10 +90,14 @@ log "$(grep 'sync mode=' "$WORK/sync2.log")"
 grep -q 'ignored=1' "$WORK/sync2.log" || fail "the log hit on the unblocked $SPAM4 was not ignored"
 reaches "$SPAM4" || fail "the sync run undid unblock $SPAM4"
 tarpitted "$ONLY4" || fail "the sync run undid block $ONLY4"
-in_srv nft list set inet nftarpit blocklist4 >"$WORK/set.txt"
-grep -q "198.51.100.0-198.51.100.9" "$WORK/set.txt" && grep -q "198.51.100.11-198.51.100.255" "$WORK/set.txt" &&
-	grep -q "$ONLY4" "$WORK/set.txt" || fail "blocklist4 after sync: $(cat "$WORK/set.txt")"
-log "sync kept both: $(grep -o 'elements = .*' "$WORK/set.txt" | head -c 200)"
+# The list's /24 split by the unblock: ranges in blocknet4; the admin's single address in
+# blockhost4; the offender 198.51.100.11 lies inside the listed range, which outlasts its
+# ban, so it is no element of its own.
+nets=$(set_elements "$NS_SRV" blocknet4)
+hosts=$(set_elements "$NS_SRV" blockhost4)
+[ "$nets" = "$(printf '198.51.100.0-198.51.100.9\n198.51.100.11-198.51.100.255')" ] &&
+	[ "$hosts" = "$ONLY4" ] || fail "after sync: blocknet4 [$nets] blockhost4 [$hosts]"
+log "sync kept both: blocknet4 $(tr '\n' ' ' <<<"$nets") blockhost4 $hosts"
 
 # 4. list and why.
 ctl list >&2
@@ -108,7 +113,7 @@ client_bg "$WORK/held.json" --src "$ONLY4" --dst "$SRV4" --banner-wait 2 --write
 wait_until 10 test -s "$WORK/held.json" || fail "held client gave no report"
 ctl why "$ONLY4" | tee "$WORK/why.txt" >&2
 grep -q "admin:   block $ONLY4 since .*reason: test run" "$WORK/why.txt" || fail "why: no block entry"
-grep -q "kernel:  in blocklist4 as $ONLY4, expires in" "$WORK/why.txt" || fail "why: not in the kernel set"
+grep -q "kernel:  in blockhost4 as $ONLY4, expires in" "$WORK/why.txt" || fail "why: not in the kernel set"
 grep -q "verdict: tarpitted" "$WORK/why.txt" || fail "why: verdict"
 grep -q "held:    1 flow(s) held now" "$WORK/why.txt" || fail "why: the held flow is missing"
 ctl why "$SPAM4" | tee "$WORK/why2.txt" >&2
@@ -120,6 +125,47 @@ grep -q "verdict: passes (not blocklisted)" "$WORK/why2.txt" || fail "why: verdi
 ctl why 198.51.100.11 | tee "$WORK/why3.txt" >&2
 grep -q "logs:    first seen .*hits 1, ban episodes 1, ban expires in .*, sources rbl" "$WORK/why3.txt" ||
 	fail "why: the offender record of 198.51.100.11"
+
+# 4b. Block and unblock on each kind of set, at once in the kernel: a range goes to
+# blocknet4, a single address to blockhost4, and an unblock that leaves one address of a
+# range moves it to blockhost4.
+ctl block 203.0.113.64/28 --for 1h >&2 || fail "block of a range"
+grep -qx "203.0.113.64/28" <<<"$(set_elements "$NS_SRV" blocknet4)" || fail "203.0.113.64/28 not in blocknet4"
+ctl block 203.0.113.99 --for 1h >&2 || fail "block of an address"
+grep -qx "203.0.113.99" <<<"$(set_elements "$NS_SRV" blockhost4)" || fail "203.0.113.99 not in blockhost4"
+tarpitted 203.0.113.99 || fail "203.0.113.99 not tarpitted after its block"
+ctl unblock 203.0.113.66-203.0.113.79 >&2 || fail "unblock of part of a range"
+nets=$(set_elements "$NS_SRV" blocknet4)
+hosts=$(set_elements "$NS_SRV" blockhost4)
+grep -qx "203.0.113.64/28" <<<"$nets" && fail "blocknet4 kept the whole /28 after the unblock"
+grep -qx "203.0.113.64/31" <<<"$nets" || fail "the rest of the /28 is not in blocknet4: [$nets]"
+ctl unblock 203.0.113.65 >&2 || fail "unblock of one address of a range"
+nets=$(set_elements "$NS_SRV" blocknet4)
+hosts=$(set_elements "$NS_SRV" blockhost4)
+grep -q "203.0.113.6[4-5]" <<<"$nets" && fail "blocknet4 still holds the last address of the /28: [$nets]"
+grep -qx "203.0.113.64" <<<"$hosts" || fail "203.0.113.64, left of the /28, is not in blockhost4: [$hosts]"
+ctl unblock 203.0.113.99 >&2 || fail "unblock of an address"
+grep -qx "203.0.113.99" <<<"$(set_elements "$NS_SRV" blockhost4)" && fail "203.0.113.99 still in blockhost4"
+reaches 203.0.113.99 || fail "203.0.113.99 does not reach Postfix after its unblock"
+log "block/unblock: blocknet4 $(tr '\n' ' ' <<<"$nets") blockhost4 $(set_elements "$NS_SRV" blockhost4 | tr '\n' ' ')"
+
+# 4c. Expiry of each kind by the kernel's own timeouts: a range and an address blocked for
+# 2 s leave blocknet4 and blockhost4; the next sync run, whose snapshot still lists them,
+# neither fails on them (deleting a gone element would abort its transaction) nor puts
+# them back.
+ctl block 203.0.113.112/28 --for 2s >&2 || fail "block of a range for 2 s"
+ctl block 203.0.113.97 --for 2s >&2 || fail "block of an address for 2 s"
+grep -qx "203.0.113.112/28" <<<"$(set_elements "$NS_SRV" blocknet4)" || fail "203.0.113.112/28 not in blocknet4"
+grep -qx "203.0.113.97" <<<"$(set_elements "$NS_SRV" blockhost4)" || fail "203.0.113.97 not in blockhost4"
+sleep 3
+expired_gone() {
+	! grep -qx "203.0.113.112/28" <<<"$(set_elements "$NS_SRV" blocknet4)" &&
+		! grep -qx "203.0.113.97" <<<"$(set_elements "$NS_SRV" blockhost4)"
+}
+expired_gone || fail "the kernel kept an expired element: blocknet4 [$(set_elements "$NS_SRV" blocknet4)] blockhost4 [$(set_elements "$NS_SRV" blockhost4)]"
+sync_as_service --list "$WORK/block.txt" 2>"$WORK/sync3.log" || fail "sync after the expiries: $(cat "$WORK/sync3.log")"
+log "after the expiries: $(grep 'sync mode=' "$WORK/sync3.log")"
+expired_gone || fail "the sync run put an expired block back"
 
 # 5. Bad input: a clear error, exit 2, and nothing changes (kernel sets and master list).
 before_sets=$(in_srv nft list table inet nftarpit | grep -v expires | md5sum)

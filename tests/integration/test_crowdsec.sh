@@ -52,9 +52,9 @@ cscli_() {
 	lapi_cscli "$NS_CS" "$CS" "$@"
 }
 
-# in_set_at NS ADDR: ADDR is covered by blocklist4 in NS.
+# in_set_at NS ADDR: ADDR is covered by blockhost4 or blocknet4 in NS.
 in_set_at() {
-	ip netns exec "$1" nft get element inet nftarpit blocklist4 "{ $2 }" >/dev/null 2>&1
+	in_blocklist "$1" "$2"
 }
 not_in_set_at() {
 	! in_set_at "$@"
@@ -66,14 +66,14 @@ neither_has() {
 	not_in_set_at "$NS_SRV" "$1" && not_in_set_at "$NS_B" "$1"
 }
 
-# elements NS: blocklist4's elements (lib.sh).
+# elements NS: the elements of blockhost4 and blocknet4 (lib.sh).
 elements() {
-	set_elements "$1" blocklist4
+	block_elements "$1" 4
 }
 
 # expires_in NS ADDR: seconds the kernel still gives ADDR's element, or empty.
 expires_in() {
-	ip netns exec "$1" nft -j list set inet nftarpit blocklist4 | "$PY" -c '
+	ip netns exec "$1" nft -j list set inet nftarpit blockhost4 | "$PY" -c '
 import json, sys
 for obj in json.load(sys.stdin)["nftables"]:
     for e in (obj.get("set") or {}).get("elem", []):
@@ -213,7 +213,7 @@ cscli_ decisions add --ip $EXT4 --duration 10m --reason short >/dev/null 2>&1
 wait_until 10 both_have $EXT4 || fail "$EXT4 not at both"
 e1=$(expires_in "$NS_B" $EXT4)
 cscli_ decisions add --ip $EXT4 --duration 3h --reason longer >/dev/null 2>&1
-wait_until 15 sh -c "[ \"\$(ip netns exec $NS_B nft -j list set inet nftarpit blocklist4 | grep -o '\"val\": \"$EXT4\"[^}]*\"expires\": [0-9]*' | grep -o '[0-9]*\$')\" -gt 7200 ]" ||
+wait_until 15 sh -c "[ \"\$(ip netns exec $NS_B nft -j list set inet nftarpit blockhost4 | grep -o '\"val\": \"$EXT4\"[^}]*\"expires\": [0-9]*' | grep -o '[0-9]*\$')\" -gt 7200 ]" ||
 	fail "re-adding $EXT4 for 3h did not extend its expiry at B (was $e1 s, now $(expires_in "$NS_B" $EXT4) s)"
 log "$EXT4: re-added for 3h, the kernel's expiry went from ${e1}s to $(expires_in "$NS_B" $EXT4)s"
 
@@ -292,11 +292,11 @@ grep -q 'crowdsec push ' "$WORK/sync-b.log" && fail "B pushed decisions it pulle
 # 12. Bouncer bug: timeouts re-asserted on restart. B stopped, an element's timeout cut
 # short behind its back; a restarted sync puts the decision's own expiry back.
 stop_sync "$SYNC_B_PID"
-in_b nft delete element inet nftarpit blocklist4 "{ $DOWN4 }"
-in_b nft add element inet nftarpit blocklist4 "{ $DOWN4 timeout 60s }"
+in_b nft delete element inet nftarpit blockhost4 "{ $DOWN4 }"
+in_b nft add element inet nftarpit blockhost4 "{ $DOWN4 timeout 60s }"
 rm -f "$WORK/b.state.applied"
 start_sync_b
-wait_until 20 sh -c "[ \"\$(ip netns exec $NS_B nft -j list set inet nftarpit blocklist4 | grep -o '\"val\": \"$DOWN4\"[^}]*\"expires\": [0-9]*' | grep -o '[0-9]*\$')\" -gt 600 ]" ||
+wait_until 20 sh -c "[ \"\$(ip netns exec $NS_B nft -j list set inet nftarpit blockhost4 | grep -o '\"val\": \"$DOWN4\"[^}]*\"expires\": [0-9]*' | grep -o '[0-9]*\$')\" -gt 600 ]" ||
 	fail "the restarted sync did not re-assert $DOWN4's timeout ($(expires_in "$NS_B" $DOWN4) s)"
 log "$DOWN4: timeout cut to 60 s behind B's back, re-asserted to $(expires_in "$NS_B" $DOWN4) s on restart"
 stop_sync "$SYNC_B_PID"

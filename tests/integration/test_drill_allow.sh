@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Drill: for random blocklists and allowlists, no allowlisted address is ever tarpitted.
 # Three random draws (fixed seeds, so a failure can be replayed): nftarpit-sync loads them,
-# then the kernel's blocklist4 is checked exhaustively over the two /24s the draws use
+# then the kernel's blockhost4 and blocknet4 are checked exhaustively over the two /24s the draws use
 # (every address: in the set exactly when blocklisted and not allowlisted, and every
 # allowlisted one in allowlist4), and a sample of allowlisted addresses inside blocked
 # ranges connect for real and get Postfix's own banner.
@@ -58,7 +58,8 @@ for seed in 11 22 33; do
 		--list "$WORK/block.txt" --allow "$WORK/allow.txt" >"$WORK/sync-$seed.log" 2>&1 ||
 		fail "seed $seed: sync failed: $(cat "$WORK/sync-$seed.log")"
 	# Every address of the two /24s against the kernel's sets, as nft reports them.
-	in_srv nft -j list set inet nftarpit blocklist4 >"$WORK/b4.json"
+	in_srv nft -j list set inet nftarpit blockhost4 >"$WORK/h4.json"
+	in_srv nft -j list set inet nftarpit blocknet4 >"$WORK/b4.json"
 	in_srv nft -j list set inet nftarpit allowlist4 >"$WORK/a4.json"
 	"$PY" - "$WORK" <<-'PY' || fail "seed $seed: the kernel's sets disagree with the model"
 	import ipaddress, json, sys
@@ -77,14 +78,15 @@ for seed in 11 22 33; do
 	                lo, hi = (int(ipaddress.ip_address(x)) for x in e["range"])
 	                out.update(range(lo, hi + 1))
 	    return out
-	b4, a4 = members(f"{work}/b4.json"), members(f"{work}/a4.json")
+	h4, n4 = members(f"{work}/h4.json"), members(f"{work}/b4.json")
+	b4, a4 = h4 | n4, members(f"{work}/a4.json")
 	want = {int(ipaddress.ip_address(l.strip())) for l in open(f"{work}/want.txt")}
 	allowed = {int(ipaddress.ip_address(l.strip())) for l in open(f"{work}/allowed.txt")}
 	bad = b4 & allowed
 	if bad:
-	    sys.exit(f"allowlisted in blocklist4: {sorted(ipaddress.ip_address(a) for a in bad)[:5]}")
+	    sys.exit(f"allowlisted in blockhost4/blocknet4: {sorted(ipaddress.ip_address(a) for a in bad)[:5]}")
 	if b4 != want:
-	    sys.exit(f"blocklist4 differs: missing {len(want - b4)}, extra {len(b4 - want)}")
+	    sys.exit(f"blockhost4/blocknet4 differ: missing {len(want - b4)}, extra {len(b4 - want)}")
 	if not allowed <= a4:
 	    sys.exit("allowlist4 misses allowlisted addresses")
 	print(f"{len(b4)} blocked, {len(allowed)} allowed, sets exact")

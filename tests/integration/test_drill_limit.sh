@@ -11,21 +11,23 @@ NFTARPIT_SYNC=${NFTARPIT_SYNC:-$NFTARPIT_BUILD/tools/nftarpit-sync}
 lib_init
 require_prog "$NFTARPIT_SYNC"
 netns_add "$NS_SRV"
-# The table as setup makes it, but blocklist4 limited to 64 elements (an interval range
-# takes two); the chains do not matter here.
+# The table as setup makes it, but blockhost4 (single addresses, one element each) limited
+# to 64 elements; the chains do not matter here.
 in_srv nft -f - <<-'NFT'
 table inet nftarpit {
-	set blocklist4 { type ipv4_addr; flags interval, timeout; size 64; }
-	set blocklist6 { type ipv6_addr; flags interval, timeout; }
+	set blockhost4 { type ipv4_addr; flags timeout; size 64; }
+	set blocknet4 { type ipv4_addr; flags interval, timeout; }
+	set blockhost6 { type ipv6_addr; flags timeout; }
+	set blocknet6 { type ipv6_addr; flags interval, timeout; }
 	set allowlist4 { type ipv4_addr; flags interval; }
 	set allowlist6 { type ipv6_addr; flags interval; }
 	set ports { type inet_service; flags interval; elements = { 25 } }
 }
 NFT
 set4() {
-	in_srv nft list set inet nftarpit blocklist4 | sed -n '/elements/,/}/p'
+	in_srv nft list set inet nftarpit blockhost4 | sed -n '/elements/,/}/p'
 }
-# 20 single addresses fit (40 elements with their interval ends).
+# 20 single addresses fit.
 "$PY" -c 'import sys; [print(f"198.51.100.{4*i + 1}") for i in range(20)]' >"$WORK/small.txt"
 in_srv "$NFTARPIT_SYNC" --state "$WORK/s.state" --list "$WORK/small.txt" >"$WORK/run1.log" 2>&1 ||
 	fail "the first run failed: $(cat "$WORK/run1.log")"

@@ -41,14 +41,14 @@ sync() {
 	in_srv "$SYNC" --state "$state" "$@" >"$WORK/sync.out" 2>"$WORK/sync.log" || RC=$?
 }
 
-# set4: blocklist4's elements, sorted, one per line.
+# set4: the elements of blockhost4 and blocknet4, sorted, one per line.
 set4() {
-	set_elements "$NS_SRV" blocklist4
+	block_elements "$NS_SRV" 4
 }
 
-# banned ADDR: ADDR lies in some element of blocklist4 (neighbouring bans are merged).
+# banned ADDR: ADDR is in blockhost4 or lies in some element of blocknet4.
 banned() {
-	in_srv nft get element inet nftarpit blocklist4 "{ $1 }" >/dev/null 2>&1
+	in_blocklist "$NS_SRV" "$1"
 }
 
 # same_lists: the set holds what it held before the failed run but for log offenders

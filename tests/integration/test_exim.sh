@@ -193,13 +193,13 @@ CONF
 in_srv "$SYNC" -c "$WORK/sync.conf" --state "$WORK/sync.state" --log "$E/log/mainlog" \
 	>"$WORK/sync.out" 2>"$WORK/sync.log" || fail "sync failed: $(cat "$WORK/sync.log")"
 log "$(grep ' sync ' "$WORK/sync.log")"
-elems4=$(in_srv nft list set inet nftarpit blocklist4)
-elems6=$(in_srv nft list set inet nftarpit blocklist6)
+elems4=$(block_elements "$NS_SRV" 4)
+elems6=$(block_elements "$NS_SRV" 6)
 for a in $SPAM4 $TRAP4 $PREG4; do
 	grep -qF "$a" <<<"$elems4" || fail "$a not banned: $elems4"
 done
 # An IPv6 offender is banned by its /64 (ban_prefix6): the set holds the prefix.
-in_srv nft get element inet nftarpit blocklist6 "{ $SPAM6 }" >/dev/null 2>&1 ||
+in_srv nft get element inet nftarpit blocknet6 "{ $SPAM6 }" >/dev/null 2>&1 ||
 	fail "$SPAM6 not banned: $elems6"
 for a in $INJ4 $VICTIM4 $CLEAN4; do
 	grep -qF "$a" <<<"$elems4" && fail "$a banned by an injection: $elems4"
@@ -266,7 +266,7 @@ ip netns exec "$NS_SRV" "$SYNC" -c "$WORK/sync.conf" --state "$WORK/follow.state
 FOLLOW_PID=$!
 wait_until 20 grep -q "follow started" "$WORK/follow.log" || fail "--follow did not start: $(cat "$WORK/follow.log")"
 exim_mail $SPAM4B spamb && fail "listed $SPAM4B was accepted"
-wait_until 20 sh -c "ip netns exec $NS_SRV nft get element inet nftarpit blocklist4 '{ $SPAM4B }' >/dev/null 2>&1" ||
+wait_until 20 in_blocklist "$NS_SRV" "$SPAM4B" ||
 	fail "--follow did not ban $SPAM4B: $(tail -n 5 "$WORK/follow.log")"
 kill -TERM $FOLLOW_PID
 wait $FOLLOW_PID || fail "--follow exited $? on SIGTERM"
@@ -277,7 +277,8 @@ grep -q "src=\($INJ4\|$VICTIM4\|$INJ6\)" "$WORK/follow.log" && fail "--follow ac
 # text elsewhere in another client's rejected RCPT bans no one.
 exim_cleanup
 daemon_stop
-in_srv nft flush set inet nftarpit blocklist4
+in_srv nft flush set inet nftarpit blockhost4
+in_srv nft flush set inet nftarpit blocknet4
 postfix_start
 postconf -c "$POSTFIX_DIR/etc" -e \
 	"smtpd_recipient_restrictions = check_recipient_access inline:{ { $TRAP = REJECT spamtrap } }, permit_mynetworks, reject_unauth_destination" \
@@ -304,7 +305,7 @@ grep -q "RCPT from [^ ]*\[$INJ4\]:.* 5[0-9][0-9] [0-9.]* <$TRAP>: Recipient addr
 in_srv "$SYNC" -c "$WORK/sync.conf" --state "$WORK/postfix.state" --log "$WORK/maillog" \
 	>"$WORK/sync.out" 2>"$WORK/sync.log" || fail "sync failed: $(cat "$WORK/sync.log")"
 log "$(grep ' sync ' "$WORK/sync.log")"
-elems4=$(in_srv nft list set inet nftarpit blocklist4)
+elems4=$(block_elements "$NS_SRV" 4)
 grep -qF "$TRAP4" <<<"$elems4" || fail "Postfix trap hit $TRAP4 not banned: $elems4"
 grep -qF "$INJ4" <<<"$elems4" && fail "the trap's text in $INJ4's rejected RCPT banned it"
 grep -q "^ban $TRAP4 .*src=trap" "$WORK/postfix.state" || fail "master list: $TRAP4 not trap"

@@ -155,7 +155,7 @@ for a in $FIRST $OFF2 $OFF3; do
 	grep -q "inside: .*sources rbl; banned prefix ${a%::2}::/64, address seen $a$" "$WORK/why2.txt" ||
 		fail "why $FOURTH: the ban of $a is not named"
 done
-grep -q "kernel:  in blocklist6 as $NET:3::/123, expires in" "$WORK/why2.txt" ||
+grep -q "kernel:  in blocknet6 as $NET:3::/123, expires in" "$WORK/why2.txt" ||
 	fail "why $FOURTH: not in the kernel's set as the escalation up to the allowlisted hole"
 
 # 5. Counts by prefix length: list, status and metrics (once the last ban is saved).

@@ -30,7 +30,7 @@ ruleset_setup --queue 25-26
 grep -q 'queue 25-26 by address' "$WORK/nftarpitctl.log" || fail "setup: $(cat "$WORK/nftarpitctl.log")"
 lists_fill
 # loadgen's sources (benchmarking range), blocklisted too; replies to them are routed back.
-in_srv nft add element inet nftarpit blocklist4 '{ 198.18.0.0/15 }'
+in_srv nft add element inet nftarpit blocknet4 '{ 198.18.0.0/15 }'
 ip -n "$NS_SRV" route add 198.18.0.0/15 via $CLI4
 cat >"$WORK/nftarpitd.conf" <<-CONF
 [daemon]

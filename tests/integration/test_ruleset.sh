@@ -146,9 +146,9 @@ grep -qF 'elements = { 25 }' <<<"$(list_set main ports)" || fail "ports after fi
 grep -q 'nftarpit-probe' <<<"$(in_ns main nft list tables)" && fail "the probe left a table behind"
 
 # --- Lists filled by hand survive a re-setup with other ports. ---
-in_ns main nft add element inet nftarpit blocklist4 '{ 198.51.100.0/24, 203.0.113.7 timeout 1h }' ||
-	fail "adding to blocklist4"
-in_ns main nft add element inet nftarpit blocklist6 '{ 2001:db8:bad::/48 }' || fail "blocklist6"
+in_ns main nft add element inet nftarpit blocknet4 '{ 198.51.100.0/24, 203.0.113.7 timeout 1h }' ||
+	fail "adding to blocknet4"
+in_ns main nft add element inet nftarpit blocknet6 '{ 2001:db8:bad::/48 }' || fail "blocknet6"
 in_ns main nft add element inet nftarpit allowlist4 '{ 198.51.100.20 }' || fail "allowlist4"
 
 ctl main setup --ports 587,25,465,2500-2599
@@ -158,15 +158,16 @@ ctl main setup --ports 25,465,587,2500-2599
 expect_rc 0 "third setup"
 grep -qF 'elements = { 25, 465, 587, 2500-2599 }' <<<"$(list_set main ports)" ||
 	fail "ports not updated: $(list_set main ports)"
-grep -qF '198.51.100.0/24' <<<"$(list_set main blocklist4)" || fail "blocklist4 lost its range"
-grep -qF '203.0.113.7 timeout 1h' <<<"$(list_set main blocklist4)" || fail "blocklist4 lost its timeout entry"
-grep -qF '2001:db8:bad::/48' <<<"$(list_set main blocklist6)" || fail "blocklist6 lost its range"
+grep -qF '198.51.100.0/24' <<<"$(list_set main blocknet4)" || fail "blocknet4 lost its range"
+grep -qF '203.0.113.7 timeout 1h' <<<"$(list_set main blocknet4)" || fail "blocknet4 lost its timeout entry"
+grep -qF '2001:db8:bad::/48' <<<"$(list_set main blocknet6)" || fail "blocknet6 lost its range"
 grep -qF '198.51.100.20' <<<"$(list_set main allowlist4)" || fail "allowlist4 lost its entry"
-n=$(list_table main "inet nftarpit" | grep -c '@blocklist')
-# Per family: the reverse-path drop, the fragment drop, the queue.
-[ "$n" = 6 ] || fail "$n blocklist rules after three setups, want 6 (rules duplicated?)"
+n=$(list_table main "inet nftarpit" | grep -c '@block\(host\|net\)[46]')
+# Per blocklist set (hosts and ranges of each family): the reverse-path drop, the fragment
+# drop, the queue.
+[ "$n" = 12 ] || fail "$n blocklist rules after three setups, want 12 (rules duplicated?)"
 n=$(list_table main "inet nftarpit" | grep -c 'fib saddr . iif oif missing counter packets 0 bytes 0 drop')
-[ "$n" = 2 ] || fail "$n reverse-path rules, want 2"
+[ "$n" = 4 ] || fail "$n reverse-path rules, want 4"
 n=$(list_table main "inet nftarpit" | grep -c 'meta mark 0x6e746172 notrack')
 [ "$n" = 1 ] || fail "$n output rules, want 1"
 
@@ -179,21 +180,21 @@ grep -q 'notrack queue' "$WORK/failopen" && fail "notrack with fail-open"
 grep -qF 'meta mark 0x00001234 notrack' "$WORK/failopen" || fail "mark not updated"
 if [ "$NATIVE" = 0 ]; then
 	n=$(bytecode main | grep -c '\[ target name NFQUEUE rev 3 \]')
-	[ "$n" = 2 ] || fail "$n xt NFQUEUE targets, want 2"
+	[ "$n" = 4 ] || fail "$n xt NFQUEUE targets, want 4 (hosts and ranges of each family)"
 	# nft shows the target through libxtables' translation when it can.
 	if grep -q 'queue num' "$WORK/failopen"; then
 		n=$(grep -c 'tcp dport @ports queue num 30-33 bypass$' "$WORK/failopen")
-		[ "$n" = 2 ] || fail "xt queue rules: $(grep queue "$WORK/failopen")"
+		[ "$n" = 4 ] || fail "xt queue rules: $(grep queue "$WORK/failopen")"
 	fi
 fi
-grep -qF '198.51.100.0/24' <<<"$(list_set main blocklist4)" || fail "blocklist4 lost after fail-open setup"
+grep -qF '198.51.100.0/24' <<<"$(list_set main blocknet4)" || fail "blocknet4 lost after fail-open setup"
 
 # --- A refused setup is one aborted transaction: nothing changes. ---
 if [ "$NATIVE" = 0 ]; then
 	list_ours main >"$WORK/before-native"
 	ctl main setup --queue-expr native --ports 110
 	expect_rc 1 "setup --queue-expr native without nft queue"
-	expect_err "rule 3 of chain prerouting: No such file or directory"
+	expect_err "rule 5 of chain prerouting: No such file or directory"
 	expect_err "try --queue-expr xt"
 	list_ours main | cmp -s - "$WORK/before-native" ||
 		fail "a refused setup changed the ruleset"
@@ -277,7 +278,7 @@ same_ruleset() {
 	bytecode "$tag-nl" >"$WORK/$tag.nl.bc"
 	if [ "$NATIVE" = 0 ]; then
 		n=$(grep -c '\[ target name NFQUEUE rev 3 \]' "$WORK/$tag.nl.bc")
-		[ "$n" = 2 ] || fail "$tag: $n xt NFQUEUE targets, want 2"
+		[ "$n" = 4 ] || fail "$tag: $n xt NFQUEUE targets, want 4"
 		for f in list bc; do
 			sed -i -E -e 's/ queue num .*$//' -e '/\[ target name NFQUEUE rev 3 \]/d' \
 				"$WORK/$tag.nl.$f"
@@ -303,7 +304,7 @@ opts=(--no-rpf)
 "$CTL" print-ruleset "${opts[@]}" >"$WORK/norpf.nft" || fail "print-ruleset"
 grep -q 'fib saddr' "$WORK/norpf.nft" && fail "--no-rpf kept the reverse-path rules"
 same_ruleset norpf "$WORK/norpf.nft" "${opts[@]}"
-n=$(list_table norpf-nl "inet nftarpit" | grep -c '@blocklist')
-[ "$n" = 4 ] || fail "--no-rpf: $n blocklist rules, want 4"
+n=$(list_table norpf-nl "inet nftarpit" | grep -c '@block\(host\|net\)[46]')
+[ "$n" = 8 ] || fail "--no-rpf: $n blocklist rules, want 8"
 
 log "PASS"

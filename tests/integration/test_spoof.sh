@@ -22,8 +22,8 @@ require_scapy
 topo_up
 ruleset_setup
 lists_fill
-in_srv nft add element inet nftarpit blocklist4 "{ 198.18.0.0/15 }"
-in_srv nft add element inet nftarpit blocklist6 "{ $UNROUTED6::/48 }"
+in_srv nft add element inet nftarpit blocknet4 "{ 198.18.0.0/15 }"
+in_srv nft add element inet nftarpit blocknet6 "{ $UNROUTED6::/48 }"
 ip -n "$NS_SRV" route add $ROUTED4.0.0/16 via $CLI4
 cat >"$WORK/nftarpitd.conf" <<CONF
 [daemon]

@@ -67,7 +67,8 @@ assert held == sorted(held, reverse=True), "not longest held first: %s" % held
 assert s["flows_by_state"]["held"] + s["flows_by_state"]["quiet"] == 3
 assert s["ruleset"]["present"] and s["ruleset"]["queue"] == int(sys.argv[3])
 assert s["ruleset"]["queue_expr"] in ("native", "xt")
-assert s["sets"]["blocklist4"] == 1 and s["sets"]["allowlist6"] == 1, s["sets"]
+assert s["sets"]["blocknet4"] == 1 and s["sets"]["blockhost4"] == 0, s["sets"]
+assert s["sets"]["allowlist6"] == 1, s["sets"]
 q = [k for k in s["kernel_queues"] if k["queue"] == int(sys.argv[3])]
 assert q and q[0]["dropped"] == 0, s["kernel_queues"]
 assert s["totals_since_start"]["synack_sent"] >= 3
@@ -113,7 +114,7 @@ for metric, key, labels in [
     v = get(metric, **labels)
     assert lo <= v <= hi, (metric, lo, v, hi)
 assert get("nftarpit_flows", state="held") + get("nftarpit_flows", state="quiet") == a["flows_now"] == 3
-assert get("nftarpit_set_ranges", set="blocklist4") == 1
+assert get("nftarpit_set_ranges", set="blocknet4") == 1
 assert get("nftarpit_kernel_queue_dropped_total", queue="25") == 0
 series = len(m)
 assert series < 80, "%d series" % series

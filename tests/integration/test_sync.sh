@@ -54,10 +54,9 @@ expect_set() {
 	[ "$got" = "$want" ] || fail "set $name holds [$(tr '\n' ' ' <<<"$got")], want [$(tr '\n' ' ' <<<"$want")]"
 }
 
-# blocked ADDR: ADDR lies in some range of blocklist4 (two adjacent bans of the same
-# expiry become one range).
+# blocked ADDR: ADDR is in blockhost4 or lies in some range of blocknet4.
 blocked() {
-	in_srv nft get element inet nftarpit blocklist4 "{ $1 }" >/dev/null 2>&1
+	in_blocklist "$NS_SRV" "$1"
 }
 
 # has_elem SET ELEM (the listing is read whole: grep -q in a pipe under pipefail would fail
@@ -75,16 +74,25 @@ $BLOCK4
 $BLOCK6 ; a comment
 010.1.2.3
 198.51.100.300
+198.51.100.7
+192.0.2.8/30
+192.0.2.77
 EOF
 printf '{"cidr":"192.0.2.128/25","sblid":"SBL1","rir":"ripencc"}\n{"type":"metadata","records":1}\n' \
 	>"$WORK/drop.json"
-printf '%s\n%s\n10.0.0.0/8\n' "$ALLOW4" "$ALLOW6" >"$WORK/allow.txt"
+printf '%s\n%s\n10.0.0.0/8\n192.0.2.9-192.0.2.10\n' "$ALLOW4" "$ALLOW6" >"$WORK/allow.txt"
 LISTS=(--list "$WORK/block.txt" --list "json:$WORK/drop.json" --allow "$WORK/allow.txt")
 sync "${LISTS[@]}"
 [ $RC -eq 0 ] || fail "first sync exited $RC: $(cat "$WORK/sync.log")"
-expect_set blocklist4 198.51.100.0-198.51.100.19 198.51.100.21-198.51.100.255 192.0.2.128/25
-expect_set blocklist6 2001:db8:bad::/123 "2001:db8:bad::21-2001:db8:bad:ffff:ffff:ffff:ffff:ffff"
-expect_set allowlist4 "$ALLOW4"
+# Ranges in blocknet4/6, single addresses in blockhost4/6. The allowlisted host splits the
+# /24 into two ranges; the allowlisted 192.0.2.9-10 leaves two single addresses of
+# 192.0.2.8/30, which become hosts; 198.51.100.7 lies inside the listed /24 and stays out
+# of the hosts.
+expect_set blocknet4 198.51.100.0-198.51.100.19 198.51.100.21-198.51.100.255 192.0.2.128/25
+expect_set blockhost4 192.0.2.8 192.0.2.11 192.0.2.77
+expect_set blocknet6 2001:db8:bad::/123 "2001:db8:bad::21-2001:db8:bad:ffff:ffff:ffff:ffff:ffff"
+expect_set blockhost6
+expect_set allowlist4 "$ALLOW4" 192.0.2.9-192.0.2.10
 expect_set allowlist6 "$ALLOW6"
 [ "$(field bad_lines)" = 3 ] || fail "bad_lines=$(field bad_lines), want 3 (two list lines, one allowlist /8)"
 grep -q "block.txt:4: bad address \"010.1.2.3\"" "$WORK/sync.log" || fail "octal-looking line not reported with file:line"
@@ -114,7 +122,7 @@ kernel_timeouts = no
 EOF
 sync -c "$WORK/sync.conf" "${LISTS[@]}" --log "$WORK/maillog"
 [ $RC -eq 0 ] && [ "$(field hits)" = 1 ] && [ "$(field added)" = 1 ] || fail "reject not picked up: $SUMMARY"
-has_elem blocklist4 $REJECT4 || fail "$REJECT4 not in blocklist4"
+has_elem blockhost4 $REJECT4 || fail "$REJECT4 not in blockhost4"
 n=$(maillog_count $REJECT4)
 out=$(client --src $REJECT4 --dst $SRV4 --connect-timeout 2 --banner-wait 1)
 real_banner "$out" && fail "$REJECT4 still reaches Postfix: $out"
@@ -126,8 +134,8 @@ sleep 5
 : >"$WORK/drop.json"
 sync -c "$WORK/sync.conf" "${LISTS[@]}" --log "$WORK/maillog"
 [ $RC -eq 0 ] && [ "$(field removed)" = 2 ] || fail "expired entry and dropped list entry not removed: $SUMMARY"
-has_elem blocklist4 $REJECT4 && fail "$REJECT4 still blocked after its ban expired"
-has_elem blocklist4 192.0.2.128/25 && fail "192.0.2.128/25 still blocked after leaving its list"
+has_elem blockhost4 $REJECT4 && fail "$REJECT4 still blocked after its ban expired"
+has_elem blocknet4 192.0.2.128/25 && fail "192.0.2.128/25 still blocked after leaving its list"
 grep -q "^ban $REJECT4 " "$WORK/sync.state" || fail "expired offender forgotten too early (repeat offences)"
 
 # 5. --follow: a new reject line is banned within a second of being logged, and the
@@ -142,10 +150,10 @@ send_mail $FOLLOW4 $SRV4 follow || true
 wait_until 10 grep -q "reject: RCPT from [^ ]*\[$FOLLOW4\]" "$WORK/maillog" || fail "no reject logged for $FOLLOW4"
 t0=$(date +%s%N)
 wait_until 2 blocked "$FOLLOW4" || fail "--follow did not ban $FOLLOW4 within 2 s: $(cat "$WORK/follow.log")"
-log "follow: $FOLLOW4 in blocklist4 at most $((($(date +%s%N) - t0) / 1000000)) ms after the reject was logged"
-has_elem blocklist4 192.0.2.200/29 || fail "--follow did not load its lists"
+log "follow: $FOLLOW4 in blockhost4 at most $((($(date +%s%N) - t0) / 1000000)) ms after the reject was logged"
+has_elem blocknet4 192.0.2.200/29 || fail "--follow did not load its lists"
 : >"$WORK/extra.txt"
-wait_until 6 sh -c "! ip netns exec $NS_SRV nft list set inet nftarpit blocklist4 | grep -q 192.0.2.200/29" ||
+wait_until 6 sh -c "! ip netns exec $NS_SRV nft list set inet nftarpit blocknet4 | grep -q 192.0.2.200/29" ||
 	fail "--follow's full pass did not remove a list entry that went away"
 blocked "$FOLLOW4" || fail "--follow's full pass lost the ban of $FOLLOW4"
 kill -TERM $FOLLOW_PID
@@ -169,15 +177,15 @@ journal_add cron "NOQUEUE: reject: RCPT from unknown[198.18.1.2]:1: 554 5.7.1 Se
 journal_add postfix/smtpd "NOQUEUE: reject: RCPT from unknown[198.18.1.4]:1: 554 5.7.1 Service unavailable; Client host [198.18.1.4] blocked using zen.spamhaus.org; x" user@1000.service 1000
 sync -c "$WORK/sync.conf" "${LISTS[@]}" --journal-file "$WORK/test.journal"
 [ $RC -eq 0 ] && [ "$(field hits)" = 1 ] || fail "journal entry not picked up: $SUMMARY $(grep -v " sync " "$WORK/sync.log")"
-has_elem blocklist4 198.18.1.1 || fail "198.18.1.1 from the journal not in blocklist4: $(set_elems blocklist4 | tr "\n" " ")"
-has_elem blocklist4 198.18.1.2 && fail "an entry of another identifier was acted on"
-has_elem blocklist4 198.18.1.4 && fail "an entry forged under SYSLOG_IDENTIFIER=postfix/smtpd was acted on"
+has_elem blockhost4 198.18.1.1 || fail "198.18.1.1 from the journal not in blockhost4: $(set_elems blockhost4 | tr "\n" " ")"
+has_elem blockhost4 198.18.1.2 && fail "an entry of another identifier was acted on"
+has_elem blockhost4 198.18.1.4 && fail "an entry forged under SYSLOG_IDENTIFIER=postfix/smtpd was acted on"
 grep -q '^cursor s=' "$WORK/sync.state" || fail "journal cursor not saved"
 journal_add postfix/postscreen "DNSBL rank 4 for [198.18.1.3]:5555"
 sync -c "$WORK/sync.conf" "${LISTS[@]}" --journal-file "$WORK/test.journal"
 [ $RC -eq 0 ] && [ "$(field log_lines)" = 1 ] && [ "$(field hits)" = 1 ] ||
 	fail "journal not resumed from its cursor: $SUMMARY"
-has_elem blocklist4 198.18.1.3 || fail "198.18.1.3 from the journal not in blocklist4"
+has_elem blockhost4 198.18.1.3 || fail "198.18.1.3 from the journal not in blockhost4"
 
 # 5c. Guarded inputs (issue 13). The whole address space in any spelling is refused with
 # file:line while the rest of the list applies; a run whose blocklist would cover more
@@ -192,14 +200,14 @@ for l in "broad.txt:1: entry 0.0.0.0/0 is broader than /8: refused" \
 	"broad.txt:3: entry 0.0.0.0/0 is broader than /8: refused"; do
 	grep -qF "$l" "$WORK/sync.log" || fail "no \"$l\" in $(cat "$WORK/sync.log")"
 done
-has_elem blocklist4 198.18.3.0/24 || fail "the good entry of a list with refused ones was not applied"
-before=$(set_elems blocklist4)
+has_elem blocknet4 198.18.3.0/24 || fail "the good entry of a list with refused ones was not applied"
+before=$(block_elements "$NS_SRV" 4)
 printf '%s.0.0.0/8\n' 11 12 13 14 15 16 17 18 >"$WORK/wide.txt"
 sync -c "$WORK/sync.conf" --list "$WORK/wide.txt"
 [ $RC -ne 0 ] || fail "a blocklist of 3 % of IPv4 was applied: $SUMMARY"
 grep -q "blocklist would cover 3.125% of the IPv4 address space, more than block_max_share = 2%: run refused, nothing applied" \
 	"$WORK/sync.log" || fail "over-broad total not explained: $(cat "$WORK/sync.log")"
-[ "$(set_elems blocklist4)" = "$before" ] || fail "a refused run changed blocklist4"
+[ "$(block_elements "$NS_SRV" 4)" = "$before" ] || fail "a refused run changed the blocklist"
 NEVER=198.18.2.1
 printf '[sync]\nnever_block = %s\nkernel_timeouts = no\n' $NEVER >"$WORK/guard.conf"
 echo "Nov 26 23:01:02 mx postfix/smtpd[9]: NOQUEUE: reject: RCPT from relay.example.com[$NEVER]: 554 5.7.1 <relay.example.com[$NEVER]>: Client host rejected: Access denied; from=<a@example.com> to=<b@example.org> proto=ESMTP helo=<relay.example.com>" \
@@ -278,13 +286,15 @@ log "$REPLACES replaces of $(wc -l <"$WORK/big.txt") entries in $(($(date +%s) -
 [ "$(field v4_ranges)" -gt $((SET_SIZE * 9 / 10)) ] || fail "only $(field v4_ranges) ranges loaded"
 
 # 7. A transaction the kernel refuses: the set keeps its previous content, the error
-# names an element, the exit status is 2. A set with room for 64 elements (32 ranges)
+# names an element, the exit status is 2. A hash set with room for 20 elements
 # stands in for any kernel refusal.
 ruleset_teardown
 in_srv nft -f - <<'EOF'
 table inet nftarpit {
-	set blocklist4 { type ipv4_addr; flags interval,timeout; size 64; }
-	set blocklist6 { type ipv6_addr; flags interval,timeout; }
+	set blockhost4 { type ipv4_addr; flags timeout; size 20; }
+	set blocknet4 { type ipv4_addr; flags interval,timeout; }
+	set blockhost6 { type ipv6_addr; flags timeout; }
+	set blocknet6 { type ipv6_addr; flags interval,timeout; }
 	set allowlist4 { type ipv4_addr; flags interval; }
 	set allowlist6 { type ipv6_addr; flags interval; }
 }
@@ -293,17 +303,17 @@ rm -f "$WORK/sync.state" "$WORK/sync.state.applied"
 awk '!/\// && n++ < 20' "$WORK/big.txt" >"$WORK/small.txt"
 sync --list "$WORK/small.txt"
 [ $RC -eq 0 ] || fail "sync into the small set exited $RC: $(cat "$WORK/sync.log")"
-before=$(set_elems blocklist4)
+before=$(set_elems blockhost4)
 [ "$(wc -l <<<"$before")" -eq 20 ] || fail "small set holds $(wc -l <<<"$before") ranges, want 20"
 awk '!/\// && n++ >= 100 && n <= 200' "$WORK/big.txt" >"$WORK/more.txt"
 sync --list "$WORK/more.txt"
 [ $RC -eq 2 ] || fail "refused transaction exited $RC, want 2: $(cat "$WORK/sync.log")"
-grep -q "transaction refused: .*set blocklist4, element [0-9.]*" "$WORK/sync.log" ||
+grep -q "transaction refused: .*set blockhost4, element [0-9.]*" "$WORK/sync.log" ||
 	fail "the refusal does not name the element: $(cat "$WORK/sync.log")"
 log "refusal: $(grep 'transaction refused' "$WORK/sync.log")"
-[ "$(set_elems blocklist4)" = "$before" ] || fail "blocklist4 changed although the kernel refused the transaction"
+[ "$(set_elems blockhost4)" = "$before" ] || fail "blockhost4 changed although the kernel refused the transaction"
 sync --list "$WORK/more.txt" --replace
-[ $RC -eq 2 ] && [ "$(set_elems blocklist4)" = "$before" ] || fail "refused replace changed the set (rc $RC)"
+[ $RC -eq 2 ] && [ "$(set_elems blockhost4)" = "$before" ] || fail "refused replace changed the set (rc $RC)"
 in_srv nft delete table inet nftarpit
 sync --list "$WORK/small.txt"
 [ $RC -eq 3 ] || fail "missing ruleset exited $RC, want 3"

@@ -82,9 +82,7 @@ field() {
 	tr ' ' '\n' <<<"$SUMMARY" | awk -F= -v k="$1" '$1 == k { print $2 }'
 }
 blocked() {
-	local set=blocklist4
-	[[ $1 == *:* ]] && set=blocklist6
-	in_srv nft get element inet nftarpit $set "{ $1 }" >/dev/null 2>&1
+	in_blocklist "$NS_SRV" "$1"
 }
 # banned STATE: the addresses the master list bans, sorted, on one line.
 banned() {
@@ -176,7 +174,8 @@ log "follow: banned $(banned "$WORK/follow.state")"
 
 # One run over the whole log, from an empty set and master list: the same answer, and the
 # lines with victims' addresses outside Postfix's structure are counted.
-in_srv nft flush set inet nftarpit blocklist4
+in_srv nft flush set inet nftarpit blockhost4
+in_srv nft flush set inet nftarpit blocknet4
 sync -c "$WORK/sync.conf" --state "$WORK/once.state" --log "$WORK/maillog"
 [ $RC -eq 0 ] && [ "$(field hits)" = 2 ] || fail "one run found $(field hits) offenders, want 2: $SUMMARY"
 [ "$(banned "$WORK/once.state")" = "$SPAM4 $PREGREET4 " ] ||
@@ -212,7 +211,8 @@ print("__REALTIME_TIMESTAMP=%d\n_HOSTNAME=mx\n_TRANSPORT=syslog\n_SYSTEMD_UNIT=u
       "helo=<relay.example.com>\n" % t)
 EOF
 $JOURNAL_REMOTE -o "$WORK/mail.journal" "$WORK/export" 2>/dev/null
-in_srv nft flush set inet nftarpit blocklist4
+in_srv nft flush set inet nftarpit blockhost4
+in_srv nft flush set inet nftarpit blocknet4
 sync -c "$WORK/sync.conf" --state "$WORK/journal.state" --journal-file "$WORK/mail.journal"
 [ $RC -eq 0 ] && [ "$(field hits)" = 2 ] || fail "the journal run found $(field hits) offenders, want 2: $SUMMARY"
 [ "$(banned "$WORK/journal.state")" = "$SPAM4 $PREGREET4 " ] ||

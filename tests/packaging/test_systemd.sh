@@ -282,7 +282,7 @@ s.quit()
 PY
 grep -q '^554 .*Client host rejected' "$PKG_TMP/spam.log" || pkg_fail "Postfix did not reject the spammer: $(cat "$PKG_TMP/spam.log")"
 banned() {
-	in_ctnet nft get element inet nftarpit blocklist4 "{ $SPAM }" >/dev/null 2>&1
+	in_ctnet nft get element inet nftarpit blockhost4 "{ $SPAM }" >/dev/null 2>&1
 }
 wait_until 20 banned || {
 	in_ct journalctl -b -u nftarpit-sync-follow -u postfix@- --no-pager | tail -n 20 >&2

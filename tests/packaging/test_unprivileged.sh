@@ -70,7 +70,7 @@ as_unit ,+net_admin "$NFTARPIT_SYNC" -c "$WORK/sync.conf" >"$WORK/sync.log" 2>&1
 # (Read whole, not through grep -q: pipefail would count nft's SIGPIPE.)
 sets=$(in_srv nft list table inet nftarpit)
 grep -q "198.51.100.0-198.51.100.19, 198.51.100.21-198.51.100.255" <<<"$sets" ||
-	fail "blocklist4 not filled: $sets"
+	fail "blocknet4 not filled: $sets"
 grep -q "$ALLOW6" <<<"$sets" || fail "allowlist6 not filled: $sets"
 [ "$(stat -c %U "$STATE/sync.state")" = nobody ] || fail "master list not written as nobody"
 log "sync as nobody+CAP_NET_ADMIN: $(grep -o 'sync mode=[^ ]* .*added=[0-9]*' "$WORK/sync.log")"

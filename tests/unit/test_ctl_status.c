@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 
 #include "ctl_http.h"
+#include "ctl_metrics.h"
 #include "ctl_status.h"
 
 static const char reply[] = "version=0.1.0\n"
@@ -158,7 +159,7 @@ static void test_views(void **state)
 	assert_non_null(strstr(text, "held now     3 flows (held 2, quiet 1)"));
 	assert_non_null(strstr(text, "attacker time  2h01m"));
 	assert_non_null(strstr(text, "198.51.100.10"));
-	assert_non_null(strstr(text, "blocklist4 5, blocklist6 ?"));
+	assert_non_null(strstr(text, "blockhost4 5, blocknet4 ?"));
 	free(text);
 
 	text = render(status_print_json, st);
@@ -168,14 +169,14 @@ static void test_views(void **state)
 	assert_non_null(strstr(text, "\"totals_since_start\": {\n    \"packets\": 1234"));
 	free(text);
 
-	text = render(status_print_metrics, st);
+	text = render(metrics_print, st);
 	assert_non_null(strstr(text, "nftarpit_up 1\n"));
 	assert_non_null(strstr(text, "nftarpit_flows{state=\"held\"} 2\n"));
 	assert_non_null(strstr(text, "nftarpit_replies_total{kind=\"probe_ack\"} 900\n"));
 	assert_non_null(strstr(text, "# TYPE nftarpit_packets_total counter\n"));
-	assert_non_null(strstr(text, "nftarpit_set_ranges{set=\"blocklist4\"} 5\n"));
+	assert_non_null(strstr(text, "nftarpit_set_ranges{set=\"blockhost4\"} 5\n"));
 	assert_null(strstr(text, "198.51.100"));
-	assert_null(strstr(text, "blocklist6\"}"));
+	assert_null(strstr(text, "blocknet4\"}"));
 	free(text);
 	free(st);
 }
@@ -209,7 +210,7 @@ static void test_bans(void **state)
 			       "48, \"source\": \"escalated\", \"count\": 1}, {\"family\": 4, "
 			       "\"prefix\": \"range\", \"source\": \"admin\", \"count\": 2}],"));
 	free(text);
-	text = render(status_print_metrics, st);
+	text = render(metrics_print, st);
 	assert_non_null(strstr(
 		text, "# TYPE nftarpit_bans gauge\n"
 		      "nftarpit_bans{family=\"ipv4\",prefix=\"32\",source=\"log\"} 1\n"
@@ -228,7 +229,7 @@ static void test_down(void **state)
 
 	status_init(st);
 	memcpy(st->daemon_err, "ctl.sock: Connection refused", 29);
-	text = render(status_print_metrics, st);
+	text = render(metrics_print, st);
 	assert_string_equal(text, "# HELP nftarpit_up Whether nftarpitd answered on its control "
 				  "socket.\n# TYPE nftarpit_up gauge\nnftarpit_up 0\n");
 	free(text);
@@ -300,7 +301,7 @@ static void test_crowdsec(void **state)
 				     "last pull never, 7 pulls, 3 errors, 2 bans pushed; last "
 				     "error: Failed to connect"));
 	free(text);
-	text = render(status_print_metrics, st);
+	text = render(metrics_print, st);
 	assert_non_null(strstr(text, "nftarpit_crowdsec_up 0\n"));
 	assert_non_null(strstr(text, "nftarpit_crowdsec_decisions_held 4\n"));
 	assert_non_null(strstr(text, "nftarpit_crowdsec_errors_total 3\n"));

@@ -23,6 +23,7 @@
 #include <linux/netfilter/xt_NFQUEUE.h>
 
 #include "nftx.h"
+#include "listset.h"
 #include "ruleset.h"
 
 #define MSG_MAX 64
@@ -128,13 +129,14 @@ enum {
 	M_BEGIN = 0,
 	M_TABLE = 1,
 	M_SET0 = 2,
-	M_CHAIN0 = 7,
-	M_FLUSH0 = 9,
-	M_FLUSH_PORTS = 11,
-	M_PORTS = 12,
-	M_RULE0 = 13,
-	M_END = 18,
-	M_COUNT = 19,
+	M_NSETS = 7,
+	M_CHAIN0 = 9,
+	M_FLUSH0 = 11,
+	M_FLUSH_PORTS = 13,
+	M_PORTS = 14,
+	M_RULE0 = 15,
+	M_END = 24,
+	M_COUNT = 25,
 };
 
 static void test_batch_layout(void **state)
@@ -142,12 +144,14 @@ static void test_batch_layout(void **state)
 	struct ruleset_opts o = opts(RULESET_QUEUE_XT);
 	struct built *bt = build(&o);
 	static const uint16_t types[M_COUNT] = {
-		NFNL_MSG_BATCH_BEGIN,	     0x0a00 | NFT_MSG_NEWTABLE, 0x0a00 | NFT_MSG_NEWSET,
-		0x0a00 | NFT_MSG_NEWSET,     0x0a00 | NFT_MSG_NEWSET,	0x0a00 | NFT_MSG_NEWSET,
-		0x0a00 | NFT_MSG_NEWSET,     0x0a00 | NFT_MSG_NEWCHAIN, 0x0a00 | NFT_MSG_NEWCHAIN,
-		0x0a00 | NFT_MSG_DELRULE,    0x0a00 | NFT_MSG_DELRULE,	0x0a00 | NFT_MSG_DELSETELEM,
-		0x0a00 | NFT_MSG_NEWSETELEM, 0x0a00 | NFT_MSG_NEWRULE,	0x0a00 | NFT_MSG_NEWRULE,
-		0x0a00 | NFT_MSG_NEWRULE,    0x0a00 | NFT_MSG_NEWRULE,	0x0a00 | NFT_MSG_NEWRULE,
+		NFNL_MSG_BATCH_BEGIN,	   0x0a00 | NFT_MSG_NEWTABLE,	0x0a00 | NFT_MSG_NEWSET,
+		0x0a00 | NFT_MSG_NEWSET,   0x0a00 | NFT_MSG_NEWSET,	0x0a00 | NFT_MSG_NEWSET,
+		0x0a00 | NFT_MSG_NEWSET,   0x0a00 | NFT_MSG_NEWSET,	0x0a00 | NFT_MSG_NEWSET,
+		0x0a00 | NFT_MSG_NEWCHAIN, 0x0a00 | NFT_MSG_NEWCHAIN,	0x0a00 | NFT_MSG_DELRULE,
+		0x0a00 | NFT_MSG_DELRULE,  0x0a00 | NFT_MSG_DELSETELEM, 0x0a00 | NFT_MSG_NEWSETELEM,
+		0x0a00 | NFT_MSG_NEWRULE,  0x0a00 | NFT_MSG_NEWRULE,	0x0a00 | NFT_MSG_NEWRULE,
+		0x0a00 | NFT_MSG_NEWRULE,  0x0a00 | NFT_MSG_NEWRULE,	0x0a00 | NFT_MSG_NEWRULE,
+		0x0a00 | NFT_MSG_NEWRULE,  0x0a00 | NFT_MSG_NEWRULE,	0x0a00 | NFT_MSG_NEWRULE,
 		NFNL_MSG_BATCH_END};
 	unsigned int i;
 
@@ -174,8 +178,10 @@ static void test_batch_table_sets_chains(void **state)
 		uint32_t key_type;
 		uint32_t flags;
 	} sets[] = {
-		{"blocklist4", 4, 7, NFT_SET_INTERVAL | NFT_SET_TIMEOUT},
-		{"blocklist6", 16, 8, NFT_SET_INTERVAL | NFT_SET_TIMEOUT},
+		{"blockhost4", 4, 7, NFT_SET_TIMEOUT},
+		{"blocknet4", 4, 7, NFT_SET_INTERVAL | NFT_SET_TIMEOUT},
+		{"blockhost6", 16, 8, NFT_SET_TIMEOUT},
+		{"blocknet6", 16, 8, NFT_SET_INTERVAL | NFT_SET_TIMEOUT},
 		{"allowlist4", 4, 7, NFT_SET_INTERVAL},
 		{"allowlist6", 16, 8, NFT_SET_INTERVAL},
 		{"ports", 2, 13, NFT_SET_INTERVAL},
@@ -199,7 +205,7 @@ static void test_batch_table_sets_chains(void **state)
 	assert_true(bt->msg[M_TABLE]->nlmsg_flags & NLM_F_CREATE);
 	nftnl_table_free(t);
 
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < M_NSETS; i++) {
 		s = nftnl_set_alloc();
 		assert_int_equal(nftnl_set_nlmsg_parse(bt->msg[M_SET0 + i], s), 0);
 		assert_string_equal(nftnl_set_get_str(s, NFTNL_SET_TABLE), "nftarpit");
@@ -347,7 +353,7 @@ static void test_batch_rules_native(void **state)
 	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_FIB_RESULT), NFT_FIB_RESULT_ADDRTYPE);
 	e = expr_find(r, "cmp", 3);
 	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP), NFT_CMP_NEQ);
-	check_lookup(r, 0, "blocklist4", 0);
+	check_lookup(r, 0, "blockhost4", 0);
 	check_lookup(r, 1, "allowlist4", NFT_LOOKUP_F_INV);
 	check_lookup(r, 2, "ports", 0);
 	e = expr_find(r, "immediate", 0);
@@ -355,7 +361,7 @@ static void test_batch_rules_native(void **state)
 	nftnl_rule_free(r);
 
 	/* IPv4 to the queue, untracked (fail-closed). */
-	r = rule_parse(bt->msg[M_RULE0 + 1]);
+	r = rule_parse(bt->msg[M_RULE0 + 2]);
 	expr_names(r, names, sizeof(names));
 	assert_string_equal(names, "meta cmp meta cmp fib cmp payload lookup payload lookup "
 				   "payload lookup notrack queue");
@@ -366,7 +372,7 @@ static void test_batch_rules_native(void **state)
 	nftnl_rule_free(r);
 
 	/* IPv6 fragments: the exthdr presence test. */
-	r = rule_parse(bt->msg[M_RULE0 + 2]);
+	r = rule_parse(bt->msg[M_RULE0 + 4]);
 	expr_names(r, names, sizeof(names));
 	assert_string_equal(names, "meta cmp meta cmp fib cmp exthdr cmp payload lookup "
 				   "payload lookup payload lookup immediate");
@@ -379,18 +385,18 @@ static void test_batch_rules_native(void **state)
 	e = expr_find(r, "payload", 0);
 	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET), 8);
 	assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN), 16);
-	check_lookup(r, 0, "blocklist6", 0);
+	check_lookup(r, 0, "blockhost6", 0);
 	check_lookup(r, 1, "allowlist6", NFT_LOOKUP_F_INV);
 	nftnl_rule_free(r);
 
-	r = rule_parse(bt->msg[M_RULE0 + 3]);
+	r = rule_parse(bt->msg[M_RULE0 + 6]);
 	expr_names(r, names, sizeof(names));
 	assert_string_equal(names, "meta cmp meta cmp fib cmp payload lookup payload lookup "
 				   "payload lookup notrack queue");
 	nftnl_rule_free(r);
 
 	/* Output: the reply mark, untracked. */
-	r = rule_parse(bt->msg[M_RULE0 + 4]);
+	r = rule_parse(bt->msg[M_RULE0 + 8]);
 	assert_string_equal(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), "output");
 	expr_names(r, names, sizeof(names));
 	assert_string_equal(names, "meta cmp notrack");
@@ -440,7 +446,9 @@ static void test_batch_queue_variants(void **state)
 		o.queue_last = cases[i].last;
 		o.mark = 0x1234 + i;
 		bt = build(&o);
-		for (k = 1; k <= 3; k += 2) {
+		for (k = 2; k <= 7; k++) {
+			if (k == 4 || k == 5)
+				continue;
 			r = rule_parse(bt->msg[M_RULE0 + k]);
 			/* notrack only when failing closed: a bypassed packet must be tracked. */
 			assert_true((expr_find(r, "notrack", 0) != NULL) == !cases[i].fail_open);
@@ -474,7 +482,7 @@ static void test_batch_queue_variants(void **state)
 			nftnl_rule_free(r);
 		}
 		/* The output rule's notrack stays in both modes. */
-		r = rule_parse(bt->msg[M_RULE0 + 4]);
+		r = rule_parse(bt->msg[M_RULE0 + 8]);
 		assert_non_null(expr_find(r, "notrack", 0));
 		mark = nftnl_expr_get(expr_find(r, "cmp", 0), NFTNL_EXPR_CMP_DATA, &len);
 		assert_int_equal(*mark, 0x1234 + i);
@@ -568,15 +576,15 @@ static void test_describe(void **state)
 	} cases[] = {
 		{M_BEGIN, "batch"},
 		{M_TABLE, "table inet nftarpit"},
-		{M_SET0, "set blocklist4"},
-		{M_SET0 + 4, "set ports"},
+		{M_SET0, "set blockhost4"},
+		{M_SET0 + 6, "set ports"},
 		{M_CHAIN0 + 1, "chain output"},
 		{M_FLUSH0, "flush chain prerouting"},
 		{M_FLUSH_PORTS, "flush set ports"},
 		{M_PORTS, "elements of set ports"},
 		{M_RULE0, "rule 1 of chain prerouting"},
 		{M_RULE0 + 3, "rule 4 of chain prerouting"},
-		{M_RULE0 + 4, "rule 1 of chain output"},
+		{M_RULE0 + 8, "rule 1 of chain output"},
 	};
 	struct ruleset_opts o = opts(RULESET_QUEUE_NATIVE);
 	struct built *bt = build(&o);
@@ -715,8 +723,8 @@ static void test_text_variants(void **state)
 		}
 		if (strstr(text, cases[i].not_want) != NULL)
 			fail_msg("case %u: \"%s\" present in:\n%s", i, cases[i].not_want, text);
-		/* The queue statement appears exactly twice (IPv4, IPv6). */
-		assert_int_equal(count_str(text, "queue to ") + count_str(text, "queue flags "), 2);
+		/* The queue statement appears four times (hosts and ranges, IPv4 and IPv6). */
+		assert_int_equal(count_str(text, "queue to ") + count_str(text, "queue flags "), 4);
 		free(text);
 	}
 }
@@ -743,16 +751,19 @@ static void test_batch_rpf(void **state)
 	assert_true(o.rpf);
 	o.expr = RULESET_QUEUE_NATIVE;
 	bt = build(&o);
-	assert_int_equal(bt->n, M_COUNT + 2);
-	for (k = 0; k < 2; k++) {
-		/* Rules: rpf4, frag4, queue4, rpf6, frag6, queue6. */
-		r = rule_parse(bt->msg[M_RULE0 + 3 * k]);
+	assert_int_equal(bt->n, M_COUNT + 4);
+	for (k = 0; k < 4; k++) {
+		/*
+		 * Rules: rpf, frag, queue for blockhost4 then blocknet4, each right after the
+		 * other, then the same for IPv6.
+		 */
+		r = rule_parse(bt->msg[M_RULE0 + 6 * (k / 2) + k % 2]);
 		expr_names(r, names, sizeof(names));
 		assert_string_equal(names,
 				    "meta cmp meta cmp fib cmp payload lookup payload lookup "
 				    "payload lookup fib cmp counter immediate");
-		check_lookup(r, 0, k == 0 ? "blocklist4" : "blocklist6", 0);
-		check_lookup(r, 1, k == 0 ? "allowlist4" : "allowlist6", NFT_LOOKUP_F_INV);
+		check_lookup(r, 0, listsets[k].name, 0);
+		check_lookup(r, 1, k < 2 ? "allowlist4" : "allowlist6", NFT_LOOKUP_F_INV);
 		e = expr_find(r, "fib", 1);
 		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_FIB_FLAGS),
 				 NFTA_FIB_F_SADDR | NFTA_FIB_F_IIF | NFTA_FIB_F_PRESENT);
@@ -766,7 +777,7 @@ static void test_batch_rpf(void **state)
 		assert_int_equal(nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT), NF_DROP);
 		nftnl_rule_free(r);
 		/* The queue rule after it is unchanged. */
-		r = rule_parse(bt->msg[M_RULE0 + 3 * k + 2]);
+		r = rule_parse(bt->msg[M_RULE0 + 6 * (k / 2) + 4 + k % 2]);
 		assert_non_null(expr_find(r, "queue", 0));
 		assert_null(expr_find(r, "counter", 0));
 		nftnl_rule_free(r);
@@ -774,7 +785,7 @@ static void test_batch_rpf(void **state)
 	built_free(bt);
 	text = format(&o);
 	assert_int_equal(
-		count_str(text, "\t\t\tfib saddr . iif oif missing \\\n\t\t\tcounter drop\n"), 2);
+		count_str(text, "\t\t\tfib saddr . iif oif missing \\\n\t\t\tcounter drop\n"), 4);
 	assert_non_null(strstr(text, "mark 0x6e746172, reverse-path check)"));
 	free(text);
 	o.rpf = false;

@@ -118,9 +118,9 @@ static void test_round_trip(void **state)
 	assert_int_equal(b.admin.e[1].expires, 9000);
 	state_free(&b);
 
-	/* admin_reload takes the file's admin lines and leaves the rest alone. */
+	/* state_reload_admin takes the file's admin lines and leaves the rest alone. */
 	state_init(&b);
-	assert_int_equal(admin_reload(&b, path, err, sizeof(err)), 0);
+	assert_int_equal(state_reload_admin(&b, path, err, sizeof(err)), 0);
 	assert_int_equal(b.admin.n, 2);
 	assert_int_equal(b.n, 0);
 	state_free(&b);

@@ -41,7 +41,7 @@ static void test_broader(void **state)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		r = range(cases[i].text, &f);
-		if (guard_broader(&r, f, cases[i].len) != cases[i].broader)
+		if (cidr_range_broader(&r, f, cases[i].len) != cases[i].broader)
 			fail_msg("%s against /%u", cases[i].text, cases[i].len);
 	}
 }

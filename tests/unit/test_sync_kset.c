@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* sync_kset: the diff, and the batch parsed back without a kernel (split, pairs, order). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -205,8 +206,7 @@ static void test_batch_split(void **state)
 	assert_int_equal(cidr_set_add(&add, &r), 0);
 	put(&del, "192.0.2.0/24", 0);
 	memset(&op, 0, sizeof(op));
-	op.name = "blocklist4";
-	op.family = 4;
+	op.set = LISTSET_BLOCKNET4;
 	op.del = &del;
 	op.add = &add;
 	buf = kset_batch_alloc(kset_batch_size(&op, 1), &b);
@@ -245,6 +245,49 @@ static void test_batch_split(void **state)
 	cidr_set_free(&del);
 }
 
+/*
+ * A hash set of addresses: one element per address, no end elements, each with its
+ * timeout; a range given for it is a caller's bug and builds nothing.
+ */
+static void test_batch_hosts(void **state)
+{
+	struct cidr_set add;
+	struct kset_op op;
+	struct mnl_nlmsg_batch *b;
+	struct parsed p;
+	uint32_t seq = 1;
+	void *buf;
+
+	(void)state;
+	cidr_set_init(&add, 4);
+	put(&add, "192.0.2.1", 5000);
+	put(&add, "192.0.2.2", 5000);
+	put(&add, "192.0.2.9", 0);
+	memset(&op, 0, sizeof(op));
+	op.set = LISTSET_BLOCKHOST4;
+	op.add = &add;
+	buf = kset_batch_alloc(kset_batch_size(&op, 1), &b);
+	assert_non_null(buf);
+	assert_int_equal(kset_build(b, &seq, &op, 1, 1000), 0);
+	memset(&p, 0, sizeof(p));
+	parse_batch(mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), 4, &p);
+	assert_int_equal(p.elems, 3);
+	assert_int_equal(p.timeouts, 2);
+	mnl_nlmsg_batch_stop(b);
+	free(buf);
+	cidr_set_free(&p.got);
+	put(&add, "198.51.100.0/24", 0);
+	seq = 1;
+	buf = kset_batch_alloc(kset_batch_size(&op, 1), &b);
+	assert_non_null(buf);
+	errno = 0;
+	assert_int_equal(kset_build(b, &seq, &op, 1, 1000), -1);
+	assert_int_equal(errno, EINVAL);
+	mnl_nlmsg_batch_stop(b);
+	free(buf);
+	cidr_set_free(&add);
+}
+
 /* A kernel error pointing into an element names the range it belongs to. */
 static void test_describe_error(void **state)
 {
@@ -264,8 +307,7 @@ static void test_describe_error(void **state)
 	put(&add, "2001:db9::5", 0);
 	put(&add, "2001:dba::/48", 0);
 	memset(&op, 0, sizeof(op));
-	op.name = "blocklist6";
-	op.family = 6;
+	op.set = LISTSET_BLOCKNET6;
 	op.add = &add;
 	buf = kset_batch_alloc(kset_batch_size(&op, 1), &b);
 	assert_int_equal(kset_build(b, &seq, &op, 1, 0), 0);
@@ -304,6 +346,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_batch_split),
+		cmocka_unit_test(test_batch_hosts),
 		cmocka_unit_test(test_describe_error),
 	};
 

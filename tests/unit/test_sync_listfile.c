@@ -28,7 +28,7 @@ static void add(struct cidr_set *s, const char *text, uint64_t tag)
 	assert_int_equal(cidr_set_add(s, &r), 0);
 }
 
-static char *format(const struct cidr_set sets[SNAP_NSETS])
+static char *format(const struct cidr_set sets[LISTSET_COUNT])
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -46,49 +46,52 @@ static char *format(const struct cidr_set sets[SNAP_NSETS])
  */
 static void test_format(void **unused)
 {
-	struct cidr_set sets[SNAP_NSETS];
+	struct cidr_set sets[LISTSET_COUNT];
 	const char *body;
 	char *out;
 	int i;
 
 	(void)unused;
-	for (i = 0; i < SNAP_NSETS; i++)
-		cidr_set_init(&sets[i], snap_set_family[i]);
-	add(&sets[0], "198.51.100.7", NOW + 3600);
-	add(&sets[0], "198.51.100.8", NOW);
-	add(&sets[0], "203.0.113.0/24", 0);
-	add(&sets[0], "203.0.114.5-203.0.114.9", 0);
-	add(&sets[1], "2001:db8:bad::/48", 0);
-	add(&sets[2], "198.51.100.66", 0);
+	for (i = 0; i < LISTSET_COUNT; i++)
+		cidr_set_init(&sets[i], listsets[i].family);
+	add(&sets[LISTSET_BLOCKHOST4], "198.51.100.7", NOW + 3600);
+	add(&sets[LISTSET_BLOCKHOST4], "198.51.100.8", NOW);
+	add(&sets[LISTSET_BLOCKNET4], "203.0.113.0/24", 0);
+	add(&sets[LISTSET_BLOCKNET4], "203.0.114.5-203.0.114.9", 0);
+	add(&sets[LISTSET_BLOCKNET6], "2001:db8:bad::/48", 0);
+	add(&sets[LISTSET_ALLOW4], "198.51.100.66", 0);
 	out = format(sets);
 	body = strstr(out, "flush set");
 	assert_non_null(body);
 	assert_string_equal(body,
-			    "flush set inet nftarpit blocklist4\n"
-			    "add element inet nftarpit blocklist4 { 198.51.100.7 timeout 3600s, "
+			    "flush set inet nftarpit blockhost4\n"
+			    "add element inet nftarpit blockhost4 { 198.51.100.7 timeout 3600s }\n"
+			    "flush set inet nftarpit blocknet4\n"
+			    "add element inet nftarpit blocknet4 { "
 			    "203.0.113.0/24, 203.0.114.5-203.0.114.9 }\n"
-			    "flush set inet nftarpit blocklist6\n"
-			    "add element inet nftarpit blocklist6 { 2001:db8:bad::/48 }\n"
+			    "flush set inet nftarpit blockhost6\n"
+			    "flush set inet nftarpit blocknet6\n"
+			    "add element inet nftarpit blocknet6 { 2001:db8:bad::/48 }\n"
 			    "flush set inet nftarpit allowlist4\n"
 			    "add element inet nftarpit allowlist4 { 198.51.100.66 }\n"
 			    "flush set inet nftarpit allowlist6\n");
 	free(out);
-	for (i = 0; i < SNAP_NSETS; i++)
+	for (i = 0; i < LISTSET_COUNT; i++)
 		cidr_set_free(&sets[i]);
 }
 
 /* Big sets go out in statements of LISTFILE_CHUNK elements, none lost. */
 static void test_chunks(void **unused)
 {
-	struct cidr_set sets[SNAP_NSETS];
+	struct cidr_set sets[LISTSET_COUNT];
 	struct cidr_range r;
 	size_t n = 0, adds = 0;
 	char *out, *p;
 	int i;
 
 	(void)unused;
-	for (i = 0; i < SNAP_NSETS; i++)
-		cidr_set_init(&sets[i], snap_set_family[i]);
+	for (i = 0; i < LISTSET_COUNT; i++)
+		cidr_set_init(&sets[i], listsets[i].family);
 	memset(&r, 0, sizeof(r));
 	for (i = 0; i < LISTFILE_CHUNK + 1; i++) {
 		r.first.lo = 0xc6120000u + 2u * (unsigned int)i; /* 198.18.0.0/15, every other */
@@ -103,7 +106,7 @@ static void test_chunks(void **unused)
 	assert_int_equal(adds, 2);
 	assert_int_equal(n, LISTFILE_CHUNK + 1);
 	free(out);
-	for (i = 0; i < SNAP_NSETS; i++)
+	for (i = 0; i < LISTSET_COUNT; i++)
 		cidr_set_free(&sets[i]);
 }
 

@@ -56,19 +56,19 @@ static struct cidr_range range(const char *s, uint64_t tag)
 	return r;
 }
 
-static void sets_init(struct cidr_set sets[SNAP_NSETS])
+static void sets_init(struct cidr_set sets[LISTSET_COUNT])
 {
 	int i;
 
-	for (i = 0; i < SNAP_NSETS; i++)
-		cidr_set_init(&sets[i], snap_set_family[i]);
+	for (i = 0; i < LISTSET_COUNT; i++)
+		cidr_set_init(&sets[i], listsets[i].family);
 }
 
-static void sets_free(struct cidr_set sets[SNAP_NSETS])
+static void sets_free(struct cidr_set sets[LISTSET_COUNT])
 {
 	int i;
 
-	for (i = 0; i < SNAP_NSETS; i++)
+	for (i = 0; i < LISTSET_COUNT; i++)
 		cidr_set_free(&sets[i]);
 }
 
@@ -92,7 +92,7 @@ static void text(const struct cidr_set *s, char *out, size_t len)
 /* Neither file: nothing to restore, so setup keeps the sets as they are. */
 static void test_nothing(void **unused)
 {
-	struct cidr_set sets[SNAP_NSETS];
+	struct cidr_set sets[LISTSET_COUNT];
 	struct dir d;
 	char err[256];
 
@@ -112,7 +112,7 @@ static void test_nothing(void **unused)
  */
 static void test_snapshot_and_master_list(void **unused)
 {
-	struct cidr_set snap[SNAP_NSETS], sets[SNAP_NSETS];
+	struct cidr_set snap[LISTSET_COUNT], sets[LISTSET_COUNT];
 	struct state_policy p;
 	struct state st;
 	struct cidr_range r;
@@ -126,16 +126,18 @@ static void test_snapshot_and_master_list(void **unused)
 	sets_init(snap);
 	sets_init(sets);
 	r = range("203.0.113.0/24", 0);
-	assert_int_equal(cidr_set_add(&snap[0], &r), 0);
+	assert_int_equal(cidr_set_add(&snap[LISTSET_BLOCKNET4], &r), 0);
 	r = range("198.51.100.7", NOW + 600);
-	assert_int_equal(cidr_set_add(&snap[0], &r), 0);
+	assert_int_equal(cidr_set_add(&snap[LISTSET_BLOCKHOST4], &r), 0);
 	r = range("198.51.100.8", NOW - 1); /* expired since the snapshot */
-	assert_int_equal(cidr_set_add(&snap[0], &r), 0);
-	cidr_set_sort(&snap[0]);
+	assert_int_equal(cidr_set_add(&snap[LISTSET_BLOCKHOST4], &r), 0);
+	/* A host inside a listed range: the range blocks it, it stays out of the hosts. */
+	r = range("203.0.113.5", NOW + 600);
+	assert_int_equal(cidr_set_add(&snap[LISTSET_BLOCKHOST4], &r), 0);
 	r = range("2001:db8:bad::/48", 0);
-	assert_int_equal(cidr_set_add(&snap[1], &r), 0);
+	assert_int_equal(cidr_set_add(&snap[LISTSET_BLOCKNET6], &r), 0);
 	r = range("198.51.100.66", 0);
-	assert_int_equal(cidr_set_add(&snap[2], &r), 0);
+	assert_int_equal(cidr_set_add(&snap[LISTSET_ALLOW4], &r), 0);
 	assert_int_equal(snap_save(d.snap, 7, snap), 0);
 	snap_untrust(d.snap);
 	assert_int_equal(snap_load(d.snap, 7, sets), 0);
@@ -154,21 +156,25 @@ static void test_snapshot_and_master_list(void **unused)
 	state_free(&st);
 
 	assert_int_equal(restore_load(d.state, true, NOW, sets, err, sizeof(err)), 1);
-	text(&sets[0], got, sizeof(got));
-	assert_string_equal(got, "198.51.100.7@1800000600 198.51.100.9@1800086390 "
-				 "203.0.113.0/25");
-	text(&sets[1], got, sizeof(got));
+	text(&sets[LISTSET_BLOCKHOST4], got, sizeof(got));
+	assert_string_equal(got, "198.51.100.7@1800000600 198.51.100.9@1800086390");
+	text(&sets[LISTSET_BLOCKNET4], got, sizeof(got));
+	assert_string_equal(got, "203.0.113.0/25");
+	text(&sets[LISTSET_BLOCKHOST6], got, sizeof(got));
+	assert_string_equal(got, "");
+	/* The allowlisted host splits the range: ranges on both sides, none a host here. */
+	text(&sets[LISTSET_BLOCKNET6], got, sizeof(got));
 	assert_string_equal(got, "2001:db8:bad::/123 "
 				 "2001:db8:bad::21-2001:db8:bad:ffff:ffff:ffff:ffff:ffff");
-	text(&sets[2], got, sizeof(got));
+	text(&sets[LISTSET_ALLOW4], got, sizeof(got));
 	assert_string_equal(got, "198.51.100.66");
-	text(&sets[3], got, sizeof(got));
+	text(&sets[LISTSET_ALLOW6], got, sizeof(got));
 	assert_string_equal(got, "2001:db8:bad::20");
 
 	/* Without kernel timeouts the offenders go in without an expiry. */
 	assert_int_equal(restore_load(d.state, false, NOW, sets, err, sizeof(err)), 1);
-	text(&sets[0], got, sizeof(got));
-	assert_string_equal(got, "198.51.100.7@1800000600 198.51.100.9 203.0.113.0/25");
+	text(&sets[LISTSET_BLOCKHOST4], got, sizeof(got));
+	assert_string_equal(got, "198.51.100.7@1800000600 198.51.100.9");
 	sets_free(snap);
 	sets_free(sets);
 	dir_remove(&d);
@@ -177,7 +183,7 @@ static void test_snapshot_and_master_list(void **unused)
 /* A master list cut short is refused with file:line, and nothing is restored from it. */
 static void test_bad_master_list(void **unused)
 {
-	struct cidr_set sets[SNAP_NSETS];
+	struct cidr_set sets[LISTSET_COUNT];
 	struct dir d;
 	char err[256];
 	FILE *f;

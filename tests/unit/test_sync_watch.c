@@ -56,21 +56,21 @@ static void test_classify(void **unused)
 		/* the table back (setup, nft -f of a reload) */
 		{NFT_MSG_NEWTABLE, NFPROTO_INET, 99, "nftarpit", NULL, WATCH_TOUCHED, "newtable"},
 		/* nft flush set: a DELSETELEM per element */
-		{NFT_MSG_DELSETELEM, NFPROTO_INET, 99, "nftarpit", "blocklist4", WATCH_TOUCHED,
-		 "delsetelem blocklist4"},
+		{NFT_MSG_DELSETELEM, NFPROTO_INET, 99, "nftarpit", "blocknet4", WATCH_TOUCHED,
+		 "delsetelem blocknet4"},
 		{NFT_MSG_NEWSETELEM, NFPROTO_INET, 99, "nftarpit", "allowlist6", WATCH_TOUCHED,
 		 "newsetelem allowlist6"},
-		{NFT_MSG_DELSET, NFPROTO_INET, 99, "nftarpit", "blocklist6", WATCH_TOUCHED,
-		 "delset blocklist6"},
+		{NFT_MSG_DELSET, NFPROTO_INET, 99, "nftarpit", "blocknet6", WATCH_TOUCHED,
+		 "delset blocknet6"},
 		/* our own commits */
-		{NFT_MSG_DELSETELEM, NFPROTO_INET, OURS, "nftarpit", "blocklist4", WATCH_OTHER, ""},
+		{NFT_MSG_DELSETELEM, NFPROTO_INET, OURS, "nftarpit", "blocknet4", WATCH_OTHER, ""},
 		{NFT_MSG_DELTABLE, NFPROTO_INET, OURS, "nftarpit", NULL, WATCH_OTHER, ""},
 		/* the kernel's garbage collection of timed-out elements */
-		{NFT_MSG_DELSETELEM, NFPROTO_INET, 0, "nftarpit", "blocklist4", WATCH_OTHER, ""},
+		{NFT_MSG_DELSETELEM, NFPROTO_INET, 0, "nftarpit", "blocknet4", WATCH_OTHER, ""},
 		/* other tables, families, sets, objects */
 		{NFT_MSG_DELTABLE, NFPROTO_INET, 99, "filter", NULL, WATCH_OTHER, ""},
 		{NFT_MSG_DELTABLE, NFPROTO_IPV4, 99, "nftarpit", NULL, WATCH_OTHER, ""},
-		{NFT_MSG_DELSETELEM, NFPROTO_INET, 99, "f2b", "blocklist4", WATCH_OTHER, ""},
+		{NFT_MSG_DELSETELEM, NFPROTO_INET, 99, "f2b", "blocknet4", WATCH_OTHER, ""},
 		{NFT_MSG_NEWSETELEM, NFPROTO_INET, 99, "nftarpit", "ports", WATCH_OTHER, ""},
 		{NFT_MSG_NEWRULE, NFPROTO_INET, 99, "nftarpit", NULL, WATCH_OTHER, ""},
 	};
@@ -144,7 +144,7 @@ static void test_generation(void **unused)
 	assert_int_equal(gen, 11);
 
 	/* Our own commit: nothing to report, the caller set gen from GETGEN already. */
-	p = put_note(buf, NFT_MSG_NEWSETELEM, OURS, "nftarpit", "blocklist4");
+	p = put_note(buf, NFT_MSG_NEWSETELEM, OURS, "nftarpit", "blocknet4");
 	p = put_newgen(p, OURS, 12);
 	gen = 12;
 	watch_feed(&txn, buf, (size_t)(p - buf), OURS, &gen, &news);
@@ -152,13 +152,13 @@ static void test_generation(void **unused)
 	assert_int_equal(gen, 12);
 
 	/* nft flush set, split over two datagrams: touched, and gen stays. */
-	p = put_note(buf, NFT_MSG_DELSETELEM, 99, "nftarpit", "blocklist4");
+	p = put_note(buf, NFT_MSG_DELSETELEM, 99, "nftarpit", "blocknet4");
 	watch_feed(&txn, buf, (size_t)(p - buf), OURS, &gen, &news);
 	p = put_newgen(buf, 99, 13);
 	watch_feed(&txn, buf, (size_t)(p - buf), OURS, &gen, &news);
 	assert_true(news.touched);
 	assert_int_equal(news.who_portid, 99);
-	assert_string_equal(news.who, "delsetelem blocklist4");
+	assert_string_equal(news.who, "delsetelem blocknet4");
 	assert_int_equal(gen, 12);
 
 	/*
@@ -167,7 +167,7 @@ static void test_generation(void **unused)
 	 */
 	memset(&news, 0, sizeof(news));
 	gen = 14;
-	p = put_note(buf, NFT_MSG_DELSETELEM, 99, "nftarpit", "blocklist4");
+	p = put_note(buf, NFT_MSG_DELSETELEM, 99, "nftarpit", "blocknet4");
 	p = put_newgen(p, 99, 13);
 	watch_feed(&txn, buf, (size_t)(p - buf), OURS, &gen, &news);
 	assert_false(news.touched);
