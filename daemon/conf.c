@@ -222,7 +222,22 @@ const char *conf_set(struct daemon_conf *c, const char *key, const char *v)
 		return conf_seconds(v, 1, 30LL * 86400, &c->flow_idle_s);
 	if (strcmp(key, "flow_evict_idle") == 0)
 		return conf_seconds(v, 0, 30LL * 86400, &c->flow_evict_idle_s);
+	if (strcmp(key, "own") == 0) {
+		static char why[64];
+		struct ruleset_opts o;
+
+		if (ruleset_parse_own(&o, v, why, sizeof(why)) < 0)
+			return why;
+		c->own = o.own;
+		return NULL;
+	}
 	return "unknown key";
+}
+
+/* [ruleset]: own is ours too (setup and we must agree); the other keys are setup's. */
+static const char *conf_ruleset_cb(void *arg, const char *key, const char *value)
+{
+	return strcmp(key, "own") == 0 ? conf_set(arg, key, value) : NULL;
 }
 
 static const char *conf_set_cb(void *arg, const char *key, const char *value)
@@ -233,5 +248,9 @@ static const char *conf_set_cb(void *arg, const char *key, const char *value)
 /* The shared reader (lib/conffile) names every bad line as file:line: key = value: reason. */
 int conf_load(const char *path, struct daemon_conf *c)
 {
-	return conffile_load(path, "daemon", conf_set_cb, c);
+	int errors = conffile_load(path, "daemon", conf_set_cb, c);
+
+	if (errors >= 0)
+		errors += conffile_load_more(path, "ruleset", conf_ruleset_cb, c);
+	return errors;
 }
