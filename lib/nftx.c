@@ -24,7 +24,9 @@ struct nftx {
 	uint32_t portid;
 	uint32_t seq;
 	bool direct;	      /* never ask for nftarpitd's lease */
-	uint32_t lent_portid; /* the port of the lease our last transaction used, 0 none */
+	uint32_t lent_portid; /* nftarpitd's port: the table's owner when we opened, or the
+				 lease our last transaction used; 0 none */
+	bool leased;	      /* our last transaction went through the lease */
 };
 
 /*
@@ -90,6 +92,11 @@ struct nftx *nftx_open(void)
 uint32_t nftx_portid(const struct nftx *x)
 {
 	return x->lent_portid != 0 ? x->lent_portid : x->portid;
+}
+
+bool nftx_leased(const struct nftx *x)
+{
+	return x->leased;
 }
 
 int nftx_fd(const struct nftx *x)
@@ -517,6 +524,7 @@ int nftx_send(struct nftx *x, struct mnl_nlmsg_batch *b, struct nftx_error *err)
 			saved = errno;
 			x->seq = lent.seq;
 			x->lent_portid = lent.portid;
+			x->leased = true;
 			mnl_socket_close(lent.nl);
 			lease_return(&l);
 			errno = saved;
@@ -524,6 +532,7 @@ int nftx_send(struct nftx *x, struct mnl_nlmsg_batch *b, struct nftx_error *err)
 		}
 		snprintf(note, sizeof(note), "%s", err->note);
 		x->lent_portid = 0;
+		x->leased = false;
 		rc = nftx_send_on(x, b, err);
 		snprintf(err->note, sizeof(err->note), "%s", note);
 		if (rc == 0 || x->direct || err->count == 0 || err->error != EPERM)

@@ -45,6 +45,9 @@ void nftx_close(struct nftx *x);
  */
 uint32_t nftx_portid(const struct nftx *x);
 
+/* Whether our last transaction went through nftarpitd's lease. */
+bool nftx_leased(const struct nftx *x);
+
 /* The socket's descriptor (nftarpitd lends it). */
 int nftx_fd(const struct nftx *x);
 
