@@ -151,3 +151,13 @@ void lease_return(struct lease *l)
 	l->fd = -1;
 	l->conn = -1;
 }
+
+int lease_nudge(void)
+{
+	struct lease l;
+	int rc = lease_take(&l);
+
+	if (rc == 0)
+		lease_return(&l);
+	return rc == 0 || l.why[0] != '\0' ? 0 : -1;
+}

@@ -40,6 +40,13 @@ socklen_t lease_addr(struct sockaddr_un *sun);
  */
 int lease_take(struct lease *l);
 
+/*
+ * Ask for the lease and give it back at once: nftarpitd looks at the table at every request
+ * and claims it if it is an orphan (one we made persistent ourselves and let go of). 0 when a
+ * daemon answered, -1 when none did.
+ */
+int lease_nudge(void);
+
 /* Close the lent socket and the connection: the next client gets the lease. */
 void lease_return(struct lease *l);
 

@@ -12,6 +12,7 @@
 #include <libmnl/libmnl.h>
 
 #include "conffile.h"
+#include "lease.h"
 #include "log.h"
 #include "nftx.h"
 #include "sync_admin.h"
@@ -239,29 +240,34 @@ free_buf:
 	return rc;
 }
 
-/* Who owns the table now: nftarpitd (through its lease), nobody yet (an orphan), nobody. */
-static void ctl_log_owner(struct nftx *x)
+/*
+ * Who owns the table now: nftarpitd (through its lease), nobody yet (an orphan), nobody.
+ * 1 when it is ours until we exit (persistent, made directly), else 0.
+ */
+static int ctl_log_owner(struct nftx *x)
 {
 	struct ruleset_table_info t;
 	char desc[96];
 
 	if (ruleset_table_get(x, &t) < 0)
-		return;
+		return 0;
 	ruleset_table_describe(&t, desc, sizeof(desc));
 	if ((t.flags & RULESET_TABLE_F_OWNER) && nftx_leased(x) && t.owner == nftx_portid(x))
 		log_info("table inet %s %s: nftarpitd's, changed through its lease", RULESET_TABLE,
 			 desc);
-	else if ((t.flags & RULESET_TABLE_F_OWNER) && t.owner == nftx_portid(x))
+	else if ((t.flags & RULESET_TABLE_F_OWNER) && t.owner == nftx_portid(x)) {
 		log_info("table inet %s is persistent, ours until we exit: nftarpitd claims it "
 			 "when it starts",
 			 RULESET_TABLE);
-	else if (t.flags & RULESET_TABLE_F_OWNER)
+		return 1;
+	} else if (t.flags & RULESET_TABLE_F_OWNER)
 		log_info("table inet %s %s", RULESET_TABLE, desc);
 	else if (t.flags & RULESET_TABLE_F_PERSIST)
 		log_info("table inet %s %s: nftarpitd claims it when it starts", RULESET_TABLE,
 			 desc);
 	else
 		log_info("table inet %s %s", RULESET_TABLE, desc);
+	return 0;
 }
 
 /* Why the queue expression in use was chosen, for the one line setup prints. */
@@ -368,6 +374,7 @@ int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 	uint32_t gen = 0;
 	int filled, i;
 	int rc = CTL_EXIT_FAIL;
+	int orphan = 0;
 
 	for (i = 0; i < SNAP_NSETS; i++)
 		cidr_set_init(&sets[i], snap_set_family[i]);
@@ -393,7 +400,7 @@ int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 	}
 	ruleset_describe(o, ctl_queue_how(o->expr, used), desc, sizeof(desc));
 	log_info("installed table inet %s: %s", RULESET_TABLE, desc);
-	ctl_log_owner(x);
+	orphan = ctl_log_owner(x);
 	if (filled) {
 		log_info("lists restored in the same transaction from %s: %s=%zu %s=%zu %s=%zu "
 			 "%s=%zu ranges",
@@ -405,6 +412,13 @@ int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 out:
 	if (x != NULL)
 		nftx_close(x);
+	/*
+	 * A persistent table we made directly (nftarpitd refused the lease: the table was not
+	 * its to lend) is an orphan once our socket is closed: a running nftarpitd claims it at
+	 * the next lease request, so make one now.
+	 */
+	if (orphan && lease_nudge() == 0)
+		log_info("table inet %s: nftarpitd asked to claim it", RULESET_TABLE);
 	for (i = 0; i < SNAP_NSETS; i++)
 		cidr_set_free(&sets[i]);
 	return rc;
