@@ -1,6 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Firewall reloads against a real Postfix while a blocklisted client connects in a loop:
+# Firewall reloads against a real Postfix while a blocklisted client connects in a loop,
+# in unowned mode: no nftarpitd runs, so nobody owns table inet nftarpit (on Linux 6.9+
+# setup makes it persistent, an orphan anyone may change; before, it is plainly unowned),
+# and include mode. With nftarpitd owning the table, test_own.sh shows no gap at all.
 #  1. `nft flush ruleset` then `nftarpitctl setup`, 20 times (what `systemctl reload
 #     nftables` and our ExecReload do): setup brings the table back with its lists in one
 #     transaction, so the sets hold the master list after each; a connection can reach
