@@ -220,7 +220,7 @@ enum ctl_request ctl_parse(const char *req, size_t len, unsigned int *nflows, co
 		*nflows = (unsigned int)n;
 		return CTL_REQ_STATUS;
 	}
-	*err = "unknown request (try: stats, status [N], ping, lease)";
+	*err = "unknown request (try: stats, status [N], ping)";
 	return CTL_REQ_ERROR;
 }
 

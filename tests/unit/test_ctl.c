@@ -249,7 +249,7 @@ static void test_server(void **state)
 	assert_string_equal(buf, "packets=42\nflows=3\nend\n");
 	assert_int_equal(stub.asked, 1);
 	read_all(garbage, buf, sizeof(buf));
-	assert_string_equal(buf, "error unknown request (try: stats, status [N], ping, lease)\n");
+	assert_string_equal(buf, "error unknown request (try: stats, status [N], ping)\n");
 	read_all(over, buf, sizeof(buf));
 	assert_string_equal(buf, "error request too long\n");
 	for (i = 0; i < 20; i++) {
