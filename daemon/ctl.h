@@ -65,9 +65,9 @@ struct ctl_ops {
 
 enum ctl_state {
 	CTL_FREE = 0,
-	CTL_READ,  /* waiting for the request line */
-	CTL_WAIT,  /* waiting for the workers' snapshot */
-	CTL_WRITE, /* sending the reply */
+	CTL_READ,	/* waiting for the request line */
+	CTL_WAIT,	/* waiting for the workers' snapshot */
+	CTL_WRITE,	/* sending the reply */
 	CTL_LEASE_WAIT, /* waiting for the holder of the lease to let go */
 	CTL_LEASED,	/* holding the lease until it closes the connection */
 };

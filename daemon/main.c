@@ -581,7 +581,7 @@ int main(int argc, char **argv)
 	if (main_own.x != NULL) {
 		char why[256];
 
-		/* Claim an orphan now; an absent or foreign table is looked at again at each lease. */
+		/* Claim an orphan now; other states are looked at again at each lease. */
 		(void)own_check(&main_own, why, sizeof(why));
 	}
 	start_workers(&d);

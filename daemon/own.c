@@ -25,9 +25,8 @@ static int own_batch(struct own *o, bool probe, uint32_t *probe_seq, struct nftx
 	if (buf == NULL)
 		return -1;
 	b = mnl_nlmsg_batch_start(buf, NFTX_BATCH_SIZE / 2);
-	if (b != NULL &&
-	    (probe ? ruleset_build_persist_probe(b, &seq, probe_seq) : ruleset_build_claim(b, &seq)) ==
-		    0)
+	if (b != NULL && (probe ? ruleset_build_persist_probe(b, &seq, probe_seq)
+				: ruleset_build_claim(b, &seq)) == 0)
 		rc = nftx_send(o->x, b, err);
 	saved = errno;
 	if (b != NULL)
@@ -93,7 +92,8 @@ int own_check(struct own *o, char *why, size_t whylen)
 	uint32_t me;
 
 	if (o->x == NULL) {
-		snprintf(why, whylen, "table ownership is off (own = no, or no NFT_TABLE_F_PERSIST)");
+		snprintf(why, whylen,
+			 "table ownership is off (own = no, or no NFT_TABLE_F_PERSIST)");
 		return -1;
 	}
 	me = nftx_portid(o->x);

@@ -119,7 +119,8 @@ int lease_take(struct lease *l)
 	}
 	(void)setsockopt(l->conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	(void)setsockopt(l->conn, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (send(l->conn, "lease\n", 6, MSG_NOSIGNAL) != 6 || lease_read(l, line, sizeof(line)) < 0) {
+	if (send(l->conn, "lease\n", 6, MSG_NOSIGNAL) != 6 ||
+	    lease_read(l, line, sizeof(line)) < 0) {
 		saved = errno;
 		snprintf(l->why, sizeof(l->why), "nftarpitd's lease: %s",
 			 saved == EAGAIN ? "no answer in time" : strerror(saved));

@@ -131,9 +131,10 @@ static int ctl_own_decide(struct nftx *x, struct ruleset_opts *eff, bool filled)
 	ruleset_table_describe(&t, desc, sizeof(desc));
 	if (t.exists && want != have) {
 		if (!filled) {
-			log_warnx("table inet %s is %s; own = %s would re-create it, which needs the "
-				  "lists to fill it (no master list): left as it is",
-				  RULESET_TABLE, desc, ruleset_own_name(eff->own));
+			log_warnx(
+				"table inet %s is %s; own = %s would re-create it, which needs the "
+				"lists to fill it (no master list): left as it is",
+				RULESET_TABLE, desc, ruleset_own_name(eff->own));
 			want = have;
 		} else {
 			eff->recreate = true;

@@ -44,7 +44,8 @@ static void usage(FILE *f)
 		"  --no-restore       setup keeps the lists' contents as they are\n"
 		"  --own auto|yes|no  a table owned by nftarpitd (survives flush ruleset) or not;\n"
 		"                     auto: owned where the kernel has NFT_TABLE_F_PERSIST, an\n"
-		"                     unowned table stays so; yes/no convert it (default [ruleset] own)\n");
+		"                     unowned table stays so; yes/no convert it (default [ruleset] "
+		"own)\n");
 }
 
 enum {

@@ -167,7 +167,7 @@ static void stub_lease_end(void *arg)
 	stub_lease_state.ended++;
 }
 
-static const struct ctl_ops stub_ops = {stub_stats,	 stub_snap_start, stub_snap_ready,
+static const struct ctl_ops stub_ops = {stub_stats,  stub_snap_start, stub_snap_ready,
 					stub_status, stub_lease,      stub_lease_end};
 
 static int connect_to(const char *path)
@@ -419,10 +419,8 @@ out:
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_oldest),
-		cmocka_unit_test(test_server),
-		cmocka_unit_test(test_has_cap),
+		cmocka_unit_test(test_parse),  cmocka_unit_test(test_oldest),
+		cmocka_unit_test(test_server), cmocka_unit_test(test_has_cap),
 		cmocka_unit_test(test_lease),
 	};
 
