@@ -222,22 +222,27 @@ const char *conf_set(struct daemon_conf *c, const char *key, const char *v)
 		return conf_seconds(v, 1, 30LL * 86400, &c->flow_idle_s);
 	if (strcmp(key, "flow_evict_idle") == 0)
 		return conf_seconds(v, 0, 30LL * 86400, &c->flow_evict_idle_s);
-	if (strcmp(key, "own") == 0) {
-		static char why[64];
-		struct ruleset_opts o;
-
-		if (ruleset_parse_own(&o, v, why, sizeof(why)) < 0)
-			return why;
-		c->own = o.own;
-		return NULL;
-	}
 	return "unknown key";
 }
 
-/* [ruleset]: own is ours too (setup and we must agree); the other keys are setup's. */
-static const char *conf_ruleset_cb(void *arg, const char *key, const char *value)
+const char *conf_set_own(struct daemon_conf *c, const char *v)
 {
-	return strcmp(key, "own") == 0 ? conf_set(arg, key, value) : NULL;
+	static char why[64];
+	struct ruleset_opts o;
+
+	if (ruleset_parse_own(&o, v, why, sizeof(why)) < 0)
+		return why;
+	c->own = o.own;
+	return NULL;
+}
+
+/*
+ * [ruleset]: own is ours too (setup and we must agree: it is not a [daemon] key); the other
+ * keys are setup's.
+ */
+static const char *conf_ruleset_cb(void *arg, const char *name, const char *value)
+{
+	return strcmp(name, "own") == 0 ? conf_set_own(arg, value) : NULL;
 }
 
 static const char *conf_set_cb(void *arg, const char *key, const char *value)

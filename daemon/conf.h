@@ -53,6 +53,9 @@ struct daemon_conf {
 
 void conf_defaults(struct daemon_conf *c);
 
+/* [ruleset] own (or --own): auto, yes or no; NULL, or the reason it is refused. */
+const char *conf_set_own(struct daemon_conf *c, const char *v);
+
 /*
  * Read the [daemon] section of path into c, and [ruleset]'s own (the rest of [ruleset] is
  * nftarpitctl's) (other known sections are left to their

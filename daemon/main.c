@@ -181,7 +181,9 @@ static int load_conf(const struct cmdline *cl, struct daemon_conf *c)
 		return -1;
 	}
 	for (i = 0; i < cl->n; i++) {
-		const char *err = conf_set(c, cl->keys[i], cl->values[i]);
+		const char *err = strcmp(cl->keys[i], "own") == 0
+					  ? conf_set_own(c, cl->values[i])
+					  : conf_set(c, cl->keys[i], cl->values[i]);
 
 		if (err != NULL) {
 			log_warnx("option %s %s: %s", cl->keys[i], cl->values[i], err);
