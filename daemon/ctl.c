@@ -347,20 +347,25 @@ static void ctl_grant(struct ctl *c, struct ctl_client *cl, uint64_t now_ms)
 	c->served++;
 }
 
-/* The lease is free: the longest-waiting client gets it. */
+/*
+ * The lease is free: the longest-waiting client gets it. One that left meanwhile (the
+ * descriptor cannot be sent) or is refused leaves the queue, and the next one is tried.
+ */
 static void ctl_grant_next(struct ctl *c, uint64_t now_ms)
 {
-	struct ctl_client *next = NULL;
+	struct ctl_client *next;
 	unsigned int i;
 
-	if (c->holder >= 0)
-		return;
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
-		if (c->c[i].state == CTL_LEASE_WAIT &&
-		    (next == NULL || c->c[i].deadline_ms < next->deadline_ms))
-			next = &c->c[i];
-	if (next != NULL)
+	while (c->holder < 0) {
+		next = NULL;
+		for (i = 0; i < CTL_MAX_CLIENTS; i++)
+			if (c->c[i].state == CTL_LEASE_WAIT &&
+			    (next == NULL || c->c[i].deadline_ms < next->deadline_ms))
+				next = &c->c[i];
+		if (next == NULL)
+			return;
 		ctl_grant(c, next, now_ms);
+	}
 }
 
 static void ctl_lease_request(struct ctl *c, struct ctl_client *cl, uint64_t now_ms)
