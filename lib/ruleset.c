@@ -772,63 +772,6 @@ int ruleset_build_claim(struct mnl_nlmsg_batch *b, uint32_t *seq)
 	return nftx_batch_end(b, seq);
 }
 
-static int ruleset_table_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct ruleset_table_info *t = data;
-	struct nftnl_table *nt;
-
-	if ((nlh->nlmsg_type & 0xff) != NFT_MSG_NEWTABLE)
-		return MNL_CB_OK;
-	nt = nftnl_table_alloc();
-	if (nt == NULL)
-		return MNL_CB_ERROR;
-	if (nftnl_table_nlmsg_parse(nlh, nt) == 0) {
-		t->exists = true;
-		t->flags = nftnl_table_get_u32(nt, NFTNL_TABLE_FLAGS);
-		if (nftnl_table_is_set(nt, NFTNL_TABLE_OWNER))
-			t->owner = nftnl_table_get_u32(nt, NFTNL_TABLE_OWNER);
-	}
-	nftnl_table_free(nt);
-	return MNL_CB_OK;
-}
-
-int ruleset_table_get(struct nftx *x, struct ruleset_table_info *t)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nftnl_table *nt;
-	struct nlmsghdr *nlh;
-
-	memset(t, 0, sizeof(*t));
-	nt = nftnl_table_alloc();
-	if (nt == NULL)
-		return -1;
-	nftnl_table_set_str(nt, NFTNL_TABLE_NAME, RULESET_TABLE);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, 0);
-	nftnl_table_nlmsg_build_payload(nlh, nt);
-	nftnl_table_free(nt);
-	if (nftx_dump(x, nlh, ruleset_table_cb, t) < 0) {
-		if (errno != ENOENT)
-			return -1;
-		memset(t, 0, sizeof(*t));
-	}
-	if (!(t->flags & RULESET_TABLE_F_OWNER))
-		t->owner = 0;
-	return 0;
-}
-
-void ruleset_table_describe(const struct ruleset_table_info *t, char *out, size_t outlen)
-{
-	if (!t->exists)
-		snprintf(out, outlen, "absent");
-	else if (t->flags & RULESET_TABLE_F_OWNER)
-		snprintf(out, outlen, "owned by netlink port %u%s", t->owner,
-			 t->flags & RULESET_TABLE_F_PERSIST ? " (persistent)" : "");
-	else if (t->flags & RULESET_TABLE_F_PERSIST)
-		snprintf(out, outlen, "orphaned (persistent, no owner)");
-	else
-		snprintf(out, outlen, "unowned");
-}
-
 /* --- nft text emitter ------------------------------------------------------------------ */
 
 static void ruleset_comment(FILE *f, const char *indent, const char *text)

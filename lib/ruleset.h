@@ -148,6 +148,19 @@ int ruleset_table_get(struct nftx *x, struct ruleset_table_info *t);
 /* "unowned", "owned by port N", "orphaned (persistent, no owner)". */
 void ruleset_table_describe(const struct ruleset_table_info *t, char *out, size_t outlen);
 
+/*
+ * setup's choice (lib/ruleset_own.c): eff->table_flags and eff->recreate from eff->own, the
+ * kernel (a PERSIST probe) and the table found; filled tells whether the transaction
+ * restores the lists (a conversion re-creates the sets, so it needs them). 0, or -1 logged.
+ */
+int ruleset_own_decide(struct nftx *x, struct ruleset_opts *eff, bool filled);
+
+/*
+ * After setup: log who owns the table. 1 when it is persistent and ours until x is closed
+ * (made directly, not through nftarpitd's lease), else 0.
+ */
+int ruleset_own_report(struct nftx *x);
+
 /* The nft text of what setup installs (native queue form), with a header comment. */
 int ruleset_format_nft(FILE *f, const struct ruleset_opts *o);
 

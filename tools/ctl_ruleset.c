@@ -56,101 +56,6 @@ free_buf:
 	return rc;
 }
 
-static void ctl_log_refused(const char *doing, const struct nftx_error *err);
-
-/* Does the kernel have NFT_TABLE_F_PERSIST? 1 yes, 0 no (EOPNOTSUPP), -1 with *err. */
-static int ctl_probe_persist(struct nftx *x, struct nftx_error *err)
-{
-	struct mnl_nlmsg_batch *b;
-	char *buf;
-	uint32_t seq = nftx_seq(x);
-	uint32_t table_seq = 0;
-	int saved = ENOMEM;
-	int rc = -1;
-
-	buf = calloc(1, NFTX_BATCH_SIZE);
-	if (buf == NULL)
-		return -1;
-	b = mnl_nlmsg_batch_start(buf, NFTX_BATCH_SIZE / 2);
-	if (b == NULL)
-		goto free_buf;
-	if (ruleset_build_persist_probe(b, &seq, &table_seq) < 0)
-		goto stop_batch;
-	if (nftx_send(x, b, err) == 0)
-		rc = 1;
-	else if (err->count > 0 && err->seq == table_seq && err->error == EOPNOTSUPP)
-		rc = 0;
-stop_batch:
-	saved = errno;
-	mnl_nlmsg_batch_stop(b);
-free_buf:
-	free(buf);
-	errno = saved;
-	return rc;
-}
-
-/*
- * The table's flags for this setup (doc/DESIGN.md, "The table owned by nftarpitd"):
- * owned and persistent, or neither, after o->own, the kernel and the table found. The kernel
- * refuses to change PERSIST on an existing table, so a change of mode deletes and re-creates
- * the table in the same transaction (eff->recreate): no window, but the sets are new, so it
- * is done only with the lists to fill them. auto never converts: an unowned table may be
- * nftables.conf's include, which an owned one would make fail whole. 0, or -1 logged.
- */
-static int ctl_own_decide(struct nftx *x, struct ruleset_opts *eff, bool filled)
-{
-	struct ruleset_table_info t;
-	struct nftx_error err;
-	char desc[96];
-	bool have, want;
-	int persist = 0;
-
-	if (ruleset_table_get(x, &t) < 0) {
-		log_warn("reading table inet %s", RULESET_TABLE);
-		return -1;
-	}
-	have = t.exists && (t.flags & RULESET_TABLE_F_PERSIST);
-	if (eff->own != RULESET_OWN_NO && !(eff->own == RULESET_OWN_AUTO && t.exists)) {
-		persist = ctl_probe_persist(x, &err);
-		if (persist < 0) {
-			ctl_log_refused("probe for NFT_TABLE_F_PERSIST failed", &err);
-			return -1;
-		}
-	}
-	if (eff->own == RULESET_OWN_YES && !persist) {
-		log_warnx("own = yes, but the kernel lacks NFT_TABLE_F_PERSIST (Linux 6.9+): an "
-			  "owned table would die with every restart of nftarpitd");
-		return -1;
-	}
-	if (eff->own == RULESET_OWN_NO)
-		want = false;
-	else if (eff->own == RULESET_OWN_YES)
-		want = true;
-	else
-		want = t.exists ? have : persist == 1;
-	ruleset_table_describe(&t, desc, sizeof(desc));
-	if (t.exists && want != have) {
-		if (!filled) {
-			log_warnx(
-				"table inet %s is %s; own = %s would re-create it, which needs the "
-				"lists to fill it (no master list): left as it is",
-				RULESET_TABLE, desc, ruleset_own_name(eff->own));
-			want = have;
-		} else {
-			eff->recreate = true;
-			log_info("table inet %s is %s: re-created %s, lists and all, in one "
-				 "transaction",
-				 RULESET_TABLE, desc, want ? "owned and persistent" : "unowned");
-		}
-	} else if (eff->own == RULESET_OWN_AUTO && t.exists && !have) {
-		log_info("table inet %s is unowned (nftables.conf's include, or an older setup): "
-			 "left so; own = yes makes it owned",
-			 RULESET_TABLE);
-	}
-	eff->table_flags = want ? RULESET_TABLE_OWNED : 0;
-	return 0;
-}
-
 /*
  * Install or update the ruleset in one transaction. With o->expr AUTO, probe first; *used
  * tells which queue expression went in. With fill (SNAP_NSETS sets), the same transaction
@@ -181,7 +86,7 @@ static int ctl_install(struct nftx *x, const struct ruleset_opts *o, const struc
 		memset(err, 0, sizeof(*err));
 	}
 	*used = eff.expr;
-	if (ctl_own_decide(x, &eff, fill != NULL) < 0)
+	if (ruleset_own_decide(x, &eff, fill != NULL) < 0)
 		return -1;
 	memset(ops, 0, sizeof(ops));
 	for (i = 0; i < nops; i++) {
@@ -239,36 +144,6 @@ free_buf:
 	free(buf);
 	errno = saved;
 	return rc;
-}
-
-/*
- * Who owns the table now: nftarpitd (through its lease), nobody yet (an orphan), nobody.
- * 1 when it is ours until we exit (persistent, made directly), else 0.
- */
-static int ctl_log_owner(struct nftx *x)
-{
-	struct ruleset_table_info t;
-	char desc[96];
-
-	if (ruleset_table_get(x, &t) < 0)
-		return 0;
-	ruleset_table_describe(&t, desc, sizeof(desc));
-	if ((t.flags & RULESET_TABLE_F_OWNER) && nftx_leased(x) && t.owner == nftx_portid(x))
-		log_info("table inet %s %s: nftarpitd's, changed through its lease", RULESET_TABLE,
-			 desc);
-	else if ((t.flags & RULESET_TABLE_F_OWNER) && t.owner == nftx_portid(x)) {
-		log_info("table inet %s is persistent, ours until we exit: nftarpitd claims it "
-			 "when it starts",
-			 RULESET_TABLE);
-		return 1;
-	} else if (t.flags & RULESET_TABLE_F_OWNER)
-		log_info("table inet %s %s", RULESET_TABLE, desc);
-	else if (t.flags & RULESET_TABLE_F_PERSIST)
-		log_info("table inet %s %s: nftarpitd claims it when it starts", RULESET_TABLE,
-			 desc);
-	else
-		log_info("table inet %s %s", RULESET_TABLE, desc);
-	return 0;
 }
 
 /* Why the queue expression in use was chosen, for the one line setup prints. */
@@ -401,7 +276,7 @@ int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 	}
 	ruleset_describe(o, ctl_queue_how(o->expr, used), desc, sizeof(desc));
 	log_info("installed table inet %s: %s", RULESET_TABLE, desc);
-	orphan = ctl_log_owner(x);
+	orphan = ruleset_own_report(x);
 	if (filled) {
 		log_info("lists restored in the same transaction from %s: %s=%zu %s=%zu %s=%zu "
 			 "%s=%zu ranges",
