@@ -225,6 +225,26 @@ const char *conf_set(struct daemon_conf *c, const char *key, const char *v)
 	return "unknown key";
 }
 
+const char *conf_set_own(struct daemon_conf *c, const char *v)
+{
+	static char why[64];
+	struct ruleset_opts o;
+
+	if (ruleset_parse_own(&o, v, why, sizeof(why)) < 0)
+		return why;
+	c->own = o.own;
+	return NULL;
+}
+
+/*
+ * [ruleset]: own is ours too (setup and we must agree: it is not a [daemon] key); the other
+ * keys are setup's.
+ */
+static const char *conf_ruleset_cb(void *arg, const char *name, const char *value)
+{
+	return strcmp(name, "own") == 0 ? conf_set_own(arg, value) : NULL;
+}
+
 static const char *conf_set_cb(void *arg, const char *key, const char *value)
 {
 	return conf_set(arg, key, value);
@@ -233,5 +253,9 @@ static const char *conf_set_cb(void *arg, const char *key, const char *value)
 /* The shared reader (lib/conffile) names every bad line as file:line: key = value: reason. */
 int conf_load(const char *path, struct daemon_conf *c)
 {
-	return conffile_load(path, "daemon", conf_set_cb, c);
+	int errors = conffile_load(path, "daemon", conf_set_cb, c);
+
+	if (errors >= 0)
+		errors += conffile_load_more(path, "ruleset", conf_ruleset_cb, c);
+	return errors;
 }

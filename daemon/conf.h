@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "ruleset.h"
 
 #define CONF_DEFAULT_PATH  NFTARPIT_SYSCONFDIR "/nftarpit/nftarpit.conf"
 #define CONF_DEFAULT_CTL   "/run/nftarpit/ctl.sock"
@@ -47,12 +48,17 @@ struct daemon_conf {
 	uint32_t max_flows;	    /* per queue */
 	uint32_t flow_idle_s;	    /* no packet from the peer for this long: flow ended */
 	uint32_t flow_evict_idle_s; /* table full: evict a flow idle this long for a new one */
+	enum ruleset_own own;	    /* [ruleset] own (or --own): claim and lend the table */
 };
 
 void conf_defaults(struct daemon_conf *c);
 
+/* [ruleset] own (or --own): auto, yes or no; NULL, or the reason it is refused. */
+const char *conf_set_own(struct daemon_conf *c, const char *v);
+
 /*
- * Read the [daemon] section of path into c (other known sections are left to their
+ * Read the [daemon] section of path into c, and [ruleset]'s own (the rest of [ruleset] is
+ * nftarpitctl's) (other known sections are left to their
  * programs). Every bad line is logged as "path:line: key: reason"; returns the number of
  * errors, or -1 if the file cannot be read (errno set).
  */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Read-only status over a UNIX socket, served by the main thread, never by a packet thread. */
+/* Status and the table's lease over UNIX sockets, served by the main thread, never by a worker. */
 #include "ctl.h"
 
 #include <errno.h>
@@ -14,8 +14,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lease.h"
 #include "log.h"
 #include "strnum.h"
+
+/* CAP_NET_ADMIN, from linux/capability.h, without pulling libcap into this module. */
+#define CTL_CAP_NET_ADMIN 12
 
 static int ctl_addr(const char *path, struct sockaddr_un *sun)
 {
@@ -96,6 +100,84 @@ int ctl_listen(const char *path)
 	return fd;
 }
 
+/*
+ * Abstract: no file, so no directory or mode decides who connects; every peer's credentials
+ * are checked at its "lease" instead. Anyone may have bound the name first: then we lend
+ * nothing (and the tools check a lease's port against the table's owner anyway).
+ */
+int ctl_listen_lease(void)
+{
+	struct sockaddr_un sun;
+	socklen_t len = lease_addr(&sun);
+	int fd;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		log_warn("lease socket");
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, len) < 0 || listen(fd, SOMAXCONN) < 0) {
+		log_warn("lease socket @%s%s", LEASE_NAME,
+			 errno == EADDRINUSE ? " (another nftarpitd, or a squatter, has it)" : "");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+bool ctl_status_has_cap(const char *status, unsigned int cap)
+{
+	const char *p = strstr(status, "\nCapEff:");
+	unsigned long long v;
+	char *end;
+
+	if (p == NULL || cap > 63)
+		return false;
+	p += strlen("\nCapEff:");
+	while (*p == ' ' || *p == '\t')
+		p++;
+	errno = 0;
+	v = strtoull(p, &end, 16);
+	if (errno != 0 || end == p || (*end != '\n' && *end != '\0'))
+		return false;
+	return (v >> cap) & 1;
+}
+
+/*
+ * Root, or a process whose effective set has CAP_NET_ADMIN (nftarpit-sync runs as a dynamic
+ * user with it as an ambient capability). The kernel checks the sender's CAP_NET_ADMIN on
+ * every nf_tables message anyway; this keeps others from holding the lease (and so every
+ * change) up. A process that exits between connect() and this read fails the check.
+ */
+static bool ctl_peer_may_lease(int fd, char *why, size_t whylen)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	char path[64], buf[4096];
+	ssize_t n;
+	int pfd;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+		snprintf(why, whylen, "lease refused: no peer credentials");
+		return false;
+	}
+	if (cr.uid == 0)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)cr.pid);
+	pfd = open(path, O_RDONLY | O_CLOEXEC);
+	n = pfd < 0 ? -1 : read(pfd, buf, sizeof(buf) - 1);
+	if (pfd >= 0)
+		close(pfd);
+	if (n > 0) {
+		buf[n] = '\0';
+		if (ctl_status_has_cap(buf, CTL_CAP_NET_ADMIN))
+			return true;
+	}
+	snprintf(why, whylen, "lease refused: pid %d uid %u is not root and has no CAP_NET_ADMIN%s",
+		 (int)cr.pid, (unsigned int)cr.uid, n > 0 ? "" : " (its /proc status unreadable)");
+	return false;
+}
+
 uint64_t ctl_now_ms(void)
 {
 	struct timespec ts;
@@ -115,6 +197,8 @@ enum ctl_request ctl_parse(const char *req, size_t len, unsigned int *nflows, co
 	*err = NULL;
 	if (len == 4 && memcmp(req, "ping", 4) == 0)
 		return CTL_REQ_PING;
+	if (len == 5 && memcmp(req, "lease", 5) == 0)
+		return CTL_REQ_LEASE;
 	if (len == 5 && memcmp(req, "stats", 5) == 0)
 		return CTL_REQ_STATS;
 	if (len == 6 && memcmp(req, "status", 6) == 0) {
@@ -149,6 +233,7 @@ void ctl_init(struct ctl *c, int lfd, const struct ctl_ops *ops, void *arg)
 	c->ops = ops;
 	c->arg = arg;
 	c->lidx = -1;
+	c->holder = -1;
 	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
 		c->c[i].fd = -1;
 		c->c[i].pidx = -1;
@@ -157,6 +242,10 @@ void ctl_init(struct ctl *c, int lfd, const struct ctl_ops *ops, void *arg)
 
 static void ctl_drop(struct ctl *c, struct ctl_client *cl)
 {
+	if (c->holder >= 0 && cl == &c->c[c->holder]) {
+		c->holder = -1;
+		c->ops->lease_end(c->arg);
+	}
 	close(cl->fd);
 	free(cl->out);
 	memset(cl, 0, sizeof(*cl));
@@ -194,6 +283,7 @@ static void ctl_reply(struct ctl *c, struct ctl_client *cl, enum ctl_request r, 
 	case CTL_REQ_STATUS:
 		c->ops->status(f, cl->nflows, c->arg);
 		break;
+	case CTL_REQ_LEASE: /* answered by ctl_grant() */
 	case CTL_REQ_ERROR:
 		fprintf(f, "error %s\n", err);
 		c->errors++;
@@ -209,12 +299,110 @@ static void ctl_reply(struct ctl *c, struct ctl_client *cl, enum ctl_request r, 
 	c->served++;
 }
 
+/*
+ * Lend the socket to cl: one line and the descriptor in one sendmsg() (a fresh connection's
+ * buffer takes 30 bytes at once). Then cl holds it until it closes the connection.
+ */
+static void ctl_grant(struct ctl *c, struct ctl_client *cl, uint64_t now_ms)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	char why[256], line[64];
+	uint32_t portid = 0;
+	int fd = c->ops->lease(c->arg, &portid, why, sizeof(why));
+	int len;
+
+	if (fd < 0) {
+		ctl_reply(c, cl, CTL_REQ_ERROR, why, now_ms);
+		return;
+	}
+	len = snprintf(line, sizeof(line), "lease portid=%u\n", portid);
+	iov.iov_base = line;
+	iov.iov_len = (size_t)len;
+	memset(&msg, 0, sizeof(msg));
+	memset(&u, 0, sizeof(u));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	c->holder = (int)(cl - c->c);
+	if (sendmsg(cl->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) != len) {
+		ctl_drop(c, cl);
+		return;
+	}
+	cl->state = CTL_LEASED;
+	cl->got = 0;
+	cl->deadline_ms = now_ms + LEASE_HOLD_MS;
+	c->leases++;
+	c->served++;
+}
+
+/*
+ * The lease is free: the longest-waiting client gets it. One that left meanwhile (the
+ * descriptor cannot be sent) or is refused leaves the queue, and the next one is tried.
+ */
+static void ctl_grant_next(struct ctl *c, uint64_t now_ms)
+{
+	struct ctl_client *next;
+	unsigned int i;
+
+	while (c->holder < 0) {
+		next = NULL;
+		for (i = 0; i < CTL_MAX_CLIENTS; i++)
+			if (c->c[i].state == CTL_LEASE_WAIT &&
+			    (next == NULL || c->c[i].deadline_ms < next->deadline_ms))
+				next = &c->c[i];
+		if (next == NULL)
+			return;
+		ctl_grant(c, next, now_ms);
+	}
+}
+
+static void ctl_lease_request(struct ctl *c, struct ctl_client *cl, uint64_t now_ms)
+{
+	char why[160];
+
+	if (!c->lease_only) {
+		ctl_reply(c, cl, CTL_REQ_ERROR, "lease is served on @" LEASE_NAME, now_ms);
+		return;
+	}
+	if (!ctl_peer_may_lease(cl->fd, why, sizeof(why))) {
+		log_warnx("%s", why);
+		ctl_reply(c, cl, CTL_REQ_ERROR, why, now_ms);
+		return;
+	}
+	if (c->holder >= 0) {
+		cl->state = CTL_LEASE_WAIT;
+		cl->deadline_ms = now_ms + LEASE_WAIT_MS;
+		return;
+	}
+	ctl_grant(c, cl, now_ms);
+}
+
 /* A complete request line is in: answer now, or wait for the workers' snapshot. */
 static void ctl_request(struct ctl *c, struct ctl_client *cl, uint64_t now_ms)
 {
 	const char *err;
 	enum ctl_request r = ctl_parse(cl->req, cl->got, &cl->nflows, &err);
 
+	if (r == CTL_REQ_LEASE) {
+		ctl_lease_request(c, cl, now_ms);
+		return;
+	}
+	if (c->lease_only && r != CTL_REQ_PING && r != CTL_REQ_ERROR) {
+		r = CTL_REQ_ERROR;
+		err = "the lease socket serves lease and ping only";
+	}
 	if (r != CTL_REQ_STATUS || cl->nflows == 0 ||
 	    (!c->snap_busy && c->snap_taken_ms != 0 &&
 	     now_ms < c->snap_taken_ms + CTL_SNAP_FRESH_MS)) {
@@ -252,6 +440,18 @@ static void ctl_read(struct ctl *c, struct ctl_client *cl, uint64_t now_ms)
 	} else if (cl->got == sizeof(cl->req)) {
 		ctl_reply(c, cl, CTL_REQ_ERROR, "request too long", now_ms);
 	}
+}
+
+/* The holder writes nothing more: EOF (or an error) returns the lease; bytes are ignored. */
+static void ctl_read_leased(struct ctl *c, struct ctl_client *cl, uint64_t now_ms)
+{
+	char buf[64];
+	ssize_t n = read(cl->fd, buf, sizeof(buf));
+
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+		return;
+	ctl_drop(c, cl);
+	ctl_grant_next(c, now_ms);
 }
 
 static void ctl_write(struct ctl *c, struct ctl_client *cl)
@@ -306,13 +506,13 @@ unsigned int ctl_pollfds(struct ctl *c, struct pollfd *pfd, unsigned int max)
 		struct ctl_client *cl = &c->c[i];
 
 		cl->pidx = -1;
-		if (cl->state != CTL_READ && cl->state != CTL_WRITE)
+		if (cl->state != CTL_READ && cl->state != CTL_WRITE && cl->state != CTL_LEASED)
 			continue;
 		if (n == max)
 			break;
 		cl->pidx = (int)n;
 		pfd[n].fd = cl->fd;
-		pfd[n].events = cl->state == CTL_READ ? POLLIN : POLLOUT;
+		pfd[n].events = cl->state == CTL_WRITE ? POLLOUT : POLLIN;
 		pfd[n].revents = 0;
 		n++;
 	}
@@ -350,6 +550,8 @@ void ctl_handle(struct ctl *c, const struct pollfd *pfd, uint64_t now_ms)
 			ctl_read(c, cl, now_ms);
 		else if (cl->state == CTL_WRITE && (rev & (POLLOUT | POLLHUP | POLLERR)))
 			ctl_write(c, cl);
+		else if (cl->state == CTL_LEASED && (rev & (POLLIN | POLLHUP | POLLERR)))
+			ctl_read_leased(c, cl, now_ms);
 	}
 	if (c->snap_busy && (c->ops->snap_ready(c->arg) || now_ms >= c->snap_deadline_ms)) {
 		/* A worker that missed the deadline is left out and counted in the reply. */
@@ -362,14 +564,23 @@ void ctl_handle(struct ctl *c, const struct pollfd *pfd, uint64_t now_ms)
 	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
 		struct ctl_client *cl = &c->c[i];
 
-		if ((cl->state != CTL_READ && cl->state != CTL_WRITE) || now_ms < cl->deadline_ms)
+		if (cl->state == CTL_FREE || cl->state == CTL_WAIT || now_ms < cl->deadline_ms)
 			continue;
 		c->timeouts++;
-		if (cl->state == CTL_READ)
+		if (cl->state == CTL_READ) {
 			ctl_reply(c, cl, CTL_REQ_ERROR, "no request within 1 s", now_ms);
-		else
+		} else if (cl->state == CTL_LEASE_WAIT) {
+			ctl_reply(c, cl, CTL_REQ_ERROR, "busy: the lease stayed held", now_ms);
+		} else if (cl->state == CTL_LEASED) {
+			log_warnx("lease held over %d s: its holder is dropped (it keeps the "
+				  "socket, but no longer the turn)",
+				  LEASE_HOLD_MS / 1000);
 			ctl_drop(c, cl);
+		} else {
+			ctl_drop(c, cl);
+		}
 	}
+	ctl_grant_next(c, now_ms);
 	if (c->lidx >= 0 && (pfd[c->lidx].revents & POLLIN))
 		ctl_accept(c, now_ms);
 	c->lidx = -1;

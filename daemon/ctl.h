@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Read-only status over a UNIX socket, served by the main thread, never by a packet thread. */
+/* Status and the table's lease over UNIX sockets, served by the main thread, never by a worker. */
 #ifndef NFTARPIT_CTL_H
 #define NFTARPIT_CTL_H
 
@@ -22,6 +22,10 @@
  *                 "flow src= sport= dport= queue= state= held= idle= bytes= probes=",
  *                 longest held first, then "end"
  *
+ *   lease         only on the lease socket (lib/lease.h), only to root or a peer with
+ *                 CAP_NET_ADMIN: "lease portid=N" with our netlink socket attached, held
+ *                 until the client closes; one holder at a time, the others wait
+ *
  * Anything else, a line over CTL_MAX_REQUEST bytes, or no line within CTL_READ_MS gets one
  * "error TEXT" line. A client that does not take its reply within CTL_WRITE_MS is dropped.
  */
@@ -41,6 +45,7 @@ enum ctl_request {
 	CTL_REQ_PING,
 	CTL_REQ_STATS,
 	CTL_REQ_STATUS,
+	CTL_REQ_LEASE,
 };
 
 /* What the daemon provides; arg is passed back to each. */
@@ -52,13 +57,19 @@ struct ctl_ops {
 	bool (*snap_ready)(void *arg);
 	/* The stats lines, the snapshot's nflows longest-held flows, "end". */
 	void (*status)(FILE *f, unsigned int nflows, void *arg);
+	/* The socket to lend and its port id, or -1 with the reason (own_lend()). */
+	int (*lease)(void *arg, uint32_t *portid, char *why, size_t whylen);
+	/* The holder closed its connection (or was dropped). */
+	void (*lease_end)(void *arg);
 };
 
 enum ctl_state {
 	CTL_FREE = 0,
-	CTL_READ,  /* waiting for the request line */
-	CTL_WAIT,  /* waiting for the workers' snapshot */
-	CTL_WRITE, /* sending the reply */
+	CTL_READ,	/* waiting for the request line */
+	CTL_WAIT,	/* waiting for the workers' snapshot */
+	CTL_WRITE,	/* sending the reply */
+	CTL_LEASE_WAIT, /* waiting for the holder of the lease to let go */
+	CTL_LEASED,	/* holding the lease until it closes the connection */
 };
 
 struct ctl_client {
@@ -88,6 +99,9 @@ struct ctl {
 	uint64_t served;
 	uint64_t errors;
 	uint64_t timeouts;
+	bool lease_only; /* the lease socket: "lease" and "ping" only; the path socket: no lease */
+	int holder;	 /* the client holding the lease, -1 none */
+	uint64_t leases;
 };
 
 /*
@@ -96,6 +110,9 @@ struct ctl {
  * Returns the fd or -1 with a log line.
  */
 int ctl_listen(const char *path);
+
+/* The lease socket: the abstract name of lib/lease.h, in our network namespace. */
+int ctl_listen_lease(void);
 
 void ctl_init(struct ctl *c, int lfd, const struct ctl_ops *ops, void *arg);
 /* Close every client connection (the listening socket stays the caller's). */
@@ -115,6 +132,12 @@ void ctl_handle(struct ctl *c, const struct pollfd *pfd, uint64_t now_ms);
  * *nflows set for status, or CTL_REQ_ERROR with the reason in *err.
  */
 enum ctl_request ctl_parse(const char *req, size_t len, unsigned int *nflows, const char **err);
+
+/*
+ * Pure: whether the CapEff line of a /proc/PID/status text has capability cap. Anything
+ * unparsable is false.
+ */
+bool ctl_status_has_cap(const char *status, unsigned int cap);
 
 /* Monotonic milliseconds, for deadlines. */
 uint64_t ctl_now_ms(void);

@@ -24,6 +24,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
+#include "own.h"
 #include "notify.h"
 
 static void usage(FILE *f)
@@ -32,7 +33,7 @@ static void usage(FILE *f)
 		"usage: nftarpitd [-c FILE] [-q N|N-M] [-f] [-s PATH] [-v]\n"
 		"                 [--mark VALUE] [--syn-window N] [--fail-open] [--user NAME]\n"
 		"                 [--pidfile PATH] [--max-flows N] [--no-smtp]\n"
-		"                 [--cookie-key-file PATH]\n"
+		"                 [--cookie-key-file PATH] [--own auto|yes|no]\n"
 		"  -c, --config FILE     config file (default " CONF_DEFAULT_PATH " if present)\n"
 		"  -q, --queue N|N-M     NFQUEUE number or range, one thread each (default %d)\n"
 		"  -f, --foreground      stay in the foreground, log to stderr\n"
@@ -47,6 +48,8 @@ static void usage(FILE *f)
 		"65536)\n"
 		"      --no-smtp         zero window only: no SMTP greeting and drip\n"
 		"      --cookie-key-file PATH  keep the SYN-cookie key there across restarts\n"
+		"      --own auto|yes|no  own table inet nftarpit and lend it to our tools\n"
+		"                        (default auto: where the kernel has NFT_TABLE_F_PERSIST)\n"
 		"  -h, --help, -V, --version\n",
 		CONF_DEFAULT_QUEUE, CONF_DEFAULT_MARK);
 }
@@ -88,6 +91,7 @@ static void parse_cmdline(int argc, char **argv, struct cmdline *cl)
 		{"max-flows", required_argument, NULL, 'F'},
 		{"no-smtp", no_argument, NULL, 'N'},
 		{"cookie-key-file", required_argument, NULL, 'K'},
+		{"own", required_argument, NULL, 'O'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -138,6 +142,9 @@ static void parse_cmdline(int argc, char **argv, struct cmdline *cl)
 		case 'K':
 			cmdline_set(cl, "cookie_key_file", optarg);
 			break;
+		case 'O':
+			cmdline_set(cl, "own", optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -174,7 +181,9 @@ static int load_conf(const struct cmdline *cl, struct daemon_conf *c)
 		return -1;
 	}
 	for (i = 0; i < cl->n; i++) {
-		const char *err = conf_set(c, cl->keys[i], cl->values[i]);
+		const char *err = strcmp(cl->keys[i], "own") == 0
+					  ? conf_set_own(c, cl->values[i])
+					  : conf_set(c, cl->keys[i], cl->values[i]);
 
 		if (err != NULL) {
 			log_warnx("option %s %s: %s", cl->keys[i], cl->values[i], err);
@@ -369,10 +378,12 @@ static void reload(struct daemon *d, const struct cmdline *cl, const struct cook
 	    strcmp(c.user, d->conf.user) != 0 || strcmp(c.ctl_group, d->conf.ctl_group) != 0 ||
 	    c.fail_open != d->conf.fail_open || c.queue_maxlen != d->conf.queue_maxlen ||
 	    c.batch != d->conf.batch || c.budget_buckets != d->conf.budget_buckets ||
-	    c.max_flows != d->conf.max_flows || c.reply_link != d->conf.reply_link) {
+	    c.max_flows != d->conf.max_flows || c.reply_link != d->conf.reply_link ||
+	    c.own != d->conf.own) {
 		log_warnx("reload: queue, mark, ctl_socket, ctl_group, user, fail_open, "
-			  "queue_maxlen, batch, budget_buckets, max_flows and reply_path take "
+			  "queue_maxlen, batch, budget_buckets, max_flows, reply_path and own take "
 			  "effect at the next restart");
+		c.own = d->conf.own;
 		c.queue_first = d->conf.queue_first;
 		c.queue_last = d->conf.queue_last;
 		c.mark = d->conf.mark;
@@ -396,11 +407,28 @@ static void reload(struct daemon *d, const struct cmdline *cl, const struct cook
 		 c.syn_window, c.prefix_rate, c.global_rate, c.log_flows);
 }
 
+/* The table's owner and its lease socket (issue 20); main-thread only. */
+static struct own main_own;
+static struct ctl main_lease;
+static int main_lease_fd = -1;
+
+static int main_lease_lend(void *arg, uint32_t *portid, char *why, size_t whylen)
+{
+	return own_lend(&main_own, portid, why, whylen);
+}
+
+static void main_lease_end(void *arg)
+{
+	own_return(&main_own);
+}
+
 static const struct ctl_ops main_ctl_ops = {
 	.stats = daemon_write_stats,
 	.snap_start = daemon_snap_start,
 	.snap_ready = daemon_snap_ready,
 	.status = daemon_write_status,
+	.lease = main_lease_lend,
+	.lease_end = main_lease_end,
 };
 
 static int main_signal(struct daemon *d, int sfd, const struct cmdline *cl,
@@ -437,7 +465,7 @@ static int main_signal(struct daemon *d, int sfd, const struct cmdline *cl,
  */
 static int main_loop(struct daemon *d, const struct cmdline *cl, const struct cookie_key *key)
 {
-	struct pollfd pfd[2 + 1 + CTL_MAX_CLIENTS];
+	struct pollfd pfd[2 + 2 * (1 + CTL_MAX_CLIENTS)];
 	sigset_t set;
 	uint64_t ev;
 	int sfd;
@@ -451,15 +479,27 @@ static int main_loop(struct daemon *d, const struct cmdline *cl, const struct co
 	if (sfd < 0)
 		fatal("signalfd");
 	ctl_init(&d->ctl, d->ctl_fd, &main_ctl_ops, d);
+	ctl_init(&main_lease, main_lease_fd, &main_ctl_ops, d);
+	main_lease.lease_only = true;
 	for (;;) {
-		unsigned int n;
+		unsigned int n, nl = 0;
+		int timeout;
 
 		pfd[0].fd = sfd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = d->snap_efd;
 		pfd[1].events = POLLIN;
 		n = ctl_pollfds(&d->ctl, pfd + 2, CTL_MAX_CLIENTS + 1);
-		if (poll(pfd, 2 + n, notify_timeout(ctl_timeout(&d->ctl, ctl_now_ms()))) < 0) {
+		if (main_lease_fd >= 0)
+			nl = ctl_pollfds(&main_lease, pfd + 2 + n, CTL_MAX_CLIENTS + 1);
+		timeout = ctl_timeout(&d->ctl, ctl_now_ms());
+		if (main_lease_fd >= 0) {
+			int lt = ctl_timeout(&main_lease, ctl_now_ms());
+
+			if (lt >= 0 && (timeout < 0 || lt < timeout))
+				timeout = lt;
+		}
+		if (poll(pfd, 2 + n + nl, notify_timeout(timeout)) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -468,10 +508,13 @@ static int main_loop(struct daemon *d, const struct cmdline *cl, const struct co
 		if ((pfd[1].revents & POLLIN) && read(d->snap_efd, &ev, sizeof(ev)) < 0)
 			log_debug("reading the snapshot eventfd: %s", strerror(errno));
 		ctl_handle(&d->ctl, pfd + 2, ctl_now_ms());
+		if (main_lease_fd >= 0)
+			ctl_handle(&main_lease, pfd + 2 + n, ctl_now_ms());
 		if ((pfd[0].revents & POLLIN) && main_signal(d, sfd, cl, key) != 0)
 			break;
 	}
 	ctl_close_clients(&d->ctl);
+	ctl_close_clients(&main_lease);
 	close(sfd);
 	return 0;
 }
@@ -516,6 +559,20 @@ int main(int argc, char **argv)
 	if (d.snap_efd < 0)
 		fatal("eventfd");
 	open_workers(&d, &key);
+	/*
+	 * The table's owner: its socket now, like every privileged handle. Without the lease
+	 * socket we could not lend, and an owned table nobody can lend would refuse our own
+	 * tools: then we own nothing.
+	 */
+	if (own_open(&main_own, d.conf.own) < 0)
+		fatalx("cannot open the netlink socket for table inet %s", RULESET_TABLE);
+	if (main_own.x != NULL) {
+		main_lease_fd = ctl_listen_lease();
+		if (main_lease_fd < 0) {
+			log_warnx("table ownership off: no lease socket to lend the table with");
+			own_close(&main_own);
+		}
+	}
 	drop_privileges(d.conf.user);
 
 	if (!cl.foreground) {
@@ -523,6 +580,12 @@ int main(int argc, char **argv)
 		log_init("nftarpitd", false, cl.verbose);
 	}
 	d.started = time(NULL);
+	if (main_own.x != NULL) {
+		char why[256];
+
+		/* Claim an orphan now; other states are looked at again at each lease. */
+		(void)own_check(&main_own, why, sizeof(why));
+	}
 	start_workers(&d);
 	notify_init();
 	notify_ready("tarpitting on queues %u-%u", d.conf.queue_first, d.conf.queue_last);
@@ -538,6 +601,9 @@ int main(int argc, char **argv)
 	stop_workers(&d);
 	inject_close(&d.inject);
 	close(d.ctl_fd);
+	if (main_lease_fd >= 0)
+		close(main_lease_fd);
+	own_close(&main_own);
 	close(d.snap_efd);
 	/* As an unprivileged user the socket's directory may not be ours: say so. */
 	if (unlink(d.conf.ctl_socket) < 0)

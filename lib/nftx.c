@@ -16,10 +16,17 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
+#include "lease.h"
+#include "ruleset.h"
+
 struct nftx {
 	struct mnl_socket *nl;
 	uint32_t portid;
 	uint32_t seq;
+	bool direct;	      /* never ask for nftarpitd's lease */
+	uint32_t lent_portid; /* nftarpitd's port: the table's owner when we opened, or the
+				 lease our last transaction used; 0 none */
+	bool leased;	      /* our last transaction went through the lease */
 };
 
 /*
@@ -27,7 +34,7 @@ struct nftx {
  * NETLINK_CAP_ACK: an error ack would otherwise echo the whole refused message; we find it
  * in our own buffer by sequence number instead, so acks stay small and many fit the buffer.
  */
-struct nftx *nftx_open(void)
+static struct nftx *nftx_open_mode(bool direct)
 {
 	struct nftx *x;
 	int one = 1;
@@ -36,6 +43,7 @@ struct nftx *nftx_open(void)
 	x = calloc(1, sizeof(*x));
 	if (x == NULL)
 		return NULL;
+	x->direct = direct;
 	x->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	if (x->nl == NULL)
 		goto err_free;
@@ -62,9 +70,48 @@ err_free:
 	return NULL;
 }
 
+struct nftx *nftx_open_direct(void)
+{
+	return nftx_open_mode(true);
+}
+
+/*
+ * Before any transaction, the port of nftarpitd's socket if it owns the table: a caller
+ * filtering its own notifications (nftarpit-sync --follow) needs it from the start.
+ */
+struct nftx *nftx_open(void)
+{
+	struct ruleset_table_info t;
+	struct nftx *x = nftx_open_mode(false);
+
+	if (x != NULL && ruleset_table_get(x, &t) == 0 && t.owner != 0 && t.owner != x->portid)
+		x->lent_portid = t.owner;
+	return x;
+}
+
 uint32_t nftx_portid(const struct nftx *x)
 {
-	return x->portid;
+	return x->lent_portid != 0 ? x->lent_portid : x->portid;
+}
+
+bool nftx_leased(const struct nftx *x)
+{
+	return x->leased;
+}
+
+int nftx_fd(const struct nftx *x)
+{
+	return mnl_socket_get_fd(x->nl);
+}
+
+void nftx_drain(struct nftx *x)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	ssize_t n;
+
+	do
+		n = recv(mnl_socket_get_fd(x->nl), buf, sizeof(buf), MSG_DONTWAIT);
+	while (n > 0 || (n < 0 && errno == EINTR));
 }
 
 void nftx_close(struct nftx *x)
@@ -326,7 +373,7 @@ static void nftx_size_sndbuf(struct nftx *x, size_t len)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
-int nftx_send(struct nftx *x, struct mnl_nlmsg_batch *b, struct nftx_error *err)
+static int nftx_send_on(struct nftx *x, struct mnl_nlmsg_batch *b, struct nftx_error *err)
 {
 	char rbuf[MNL_SOCKET_BUFFER_SIZE];
 	const void *buf = mnl_nlmsg_batch_head(b);
@@ -414,6 +461,83 @@ out:
 	free(acked);
 	if (saved != 0)
 		errno = saved;
+	return rc;
+}
+
+/*
+ * nftarpitd's socket as an nftx of its own in *lent. 0 with the lease held, 1 when there is
+ * none (err->note says why, "" when no daemon listens), -1 when the daemon failed to answer
+ * (note too).
+ */
+static int nftx_lease_open(struct nftx *x, struct lease *l, struct nftx *lent,
+			   struct nftx_error *err)
+{
+	struct ruleset_table_info t;
+	int rc = lease_take(l);
+
+	if (rc != 0) {
+		snprintf(err->note, sizeof(err->note), "%s", l->why);
+		return rc;
+	}
+	/*
+	 * Anyone may bind an abstract name before nftarpitd does: a lease is used only from the
+	 * table's owner (or while there is no owner, when it can do no harm).
+	 */
+	if (ruleset_table_get(x, &t) < 0 || (t.owner != 0 && t.owner != l->portid)) {
+		snprintf(err->note, sizeof(err->note),
+			 "lease of netlink port %u not used: the table's owner is port %u",
+			 l->portid, t.owner);
+		lease_return(l);
+		return 1;
+	}
+	memset(lent, 0, sizeof(*lent));
+	lent->nl = mnl_socket_fdopen(l->fd);
+	if (lent->nl == NULL) {
+		snprintf(err->note, sizeof(err->note), "lent socket: %s", strerror(errno));
+		lease_return(l);
+		return -1;
+	}
+	l->fd = -1; /* closed with lent->nl */
+	lent->portid = l->portid;
+	lent->seq = x->seq;
+	lent->direct = true;
+	nftx_drain(lent);
+	return 0;
+}
+
+/*
+ * Through nftarpitd's lease when it owns the table, else directly. A direct batch refused
+ * with EPERM is tried once more: nftarpitd may have claimed the table in between.
+ */
+int nftx_send(struct nftx *x, struct mnl_nlmsg_batch *b, struct nftx_error *err)
+{
+	char note[sizeof(err->note)] = "";
+	struct nftx lent;
+	struct lease l;
+	int attempt, rc = -1;
+	int saved;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		memset(err, 0, sizeof(*err));
+		if (!x->direct && nftx_lease_open(x, &l, &lent, err) == 0) {
+			rc = nftx_send_on(&lent, b, err);
+			saved = errno;
+			x->seq = lent.seq;
+			x->lent_portid = lent.portid;
+			x->leased = true;
+			mnl_socket_close(lent.nl);
+			lease_return(&l);
+			errno = saved;
+			return rc;
+		}
+		snprintf(note, sizeof(note), "%s", err->note);
+		x->lent_portid = 0;
+		x->leased = false;
+		rc = nftx_send_on(x, b, err);
+		snprintf(err->note, sizeof(err->note), "%s", note);
+		if (rc == 0 || x->direct || err->count == 0 || err->error != EPERM)
+			break;
+	}
 	return rc;
 }
 

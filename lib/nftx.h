@@ -24,17 +24,35 @@ struct nftx_error {
 	char what[128];	    /* e.g. "set blocklist4", "rule 2 of chain prerouting" */
 	uint32_t attr_off;  /* extended ack: offset of the refused attribute in that message,
 			       0 if the kernel did not say */
+	char note[192];	    /* why the batch went without nftarpitd's lease, "" if it did not */
 };
 
-/* Open the socket; NULL with errno on failure. */
+/*
+ * Open the socket; NULL with errno on failure. Its transactions (nftx_send()) go through
+ * nftarpitd's socket when nftarpitd owns table inet nftarpit (lib/lease.h: one lease per
+ * transaction), else through this one; reads (nftx_dump()) always through this one, since
+ * the kernel lets anyone read an owned table.
+ */
 struct nftx *nftx_open(void);
+/* The same, but never leased: nftarpitd's own socket. */
+struct nftx *nftx_open_direct(void);
 void nftx_close(struct nftx *x);
 
 /*
- * The socket's netlink port id: nf_tables notifications of the transactions sent through
- * it carry it as nlmsg_pid, which tells our own changes from anyone else's.
+ * The netlink port id our transactions' nf_tables notifications carry as nlmsg_pid, which
+ * tells our own changes from anyone else's: nftarpitd's when the last transaction went
+ * through its lease (or, before the first, when it owns the table now), else our socket's.
  */
 uint32_t nftx_portid(const struct nftx *x);
+
+/* Whether our last transaction went through nftarpitd's lease. */
+bool nftx_leased(const struct nftx *x);
+
+/* The socket's descriptor (nftarpitd lends it). */
+int nftx_fd(const struct nftx *x);
+
+/* Read and drop whatever waits on the socket: acks a former holder left unread. */
+void nftx_drain(struct nftx *x);
 
 /* A sequence number to start a batch with (the socket's running counter). */
 uint32_t nftx_seq(const struct nftx *x);

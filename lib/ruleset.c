@@ -535,8 +535,13 @@ static struct nlmsghdr *ruleset_hdr(struct mnl_nlmsg_batch *b, uint16_t type, ui
 				     flags | NLM_F_ACK, (*seq)++);
 }
 
+/*
+ * tflags goes on NEWTABLE: 0, or owner and persist. The kernel refuses a change of
+ * PERSIST on an existing table (EOPNOTSUPP), so setup picks them to match what is there,
+ * or deletes the table in the same transaction (o->recreate).
+ */
 static int ruleset_put_table(struct mnl_nlmsg_batch *b, const char *name, uint16_t type,
-			     uint16_t flags, uint32_t *seq)
+			     uint16_t flags, uint32_t tflags, uint32_t *seq)
 {
 	struct nftnl_table *t = nftnl_table_alloc();
 
@@ -545,7 +550,7 @@ static int ruleset_put_table(struct mnl_nlmsg_batch *b, const char *name, uint16
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
 	if (type == NFT_MSG_NEWTABLE)
-		nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, 0);
+		nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, tflags);
 	nftnl_table_nlmsg_build_payload(ruleset_hdr(b, type, flags, seq), t);
 	nftnl_table_free(t);
 	return nftx_batch_next(b);
@@ -741,7 +746,10 @@ int ruleset_build_msgs(struct mnl_nlmsg_batch *b, const struct ruleset_opts *o, 
 		errno = EINVAL;
 		return -1;
 	}
-	if (ruleset_put_table(b, RULESET_TABLE, NFT_MSG_NEWTABLE, NLM_F_CREATE, seq) < 0)
+	if (o->recreate && ruleset_put_table(b, RULESET_TABLE, NFT_MSG_DELTABLE, 0, 0, seq) < 0)
+		return -1;
+	if (ruleset_put_table(b, RULESET_TABLE, NFT_MSG_NEWTABLE, NLM_F_CREATE, o->table_flags,
+			      seq) < 0)
 		return -1;
 	for (i = 0; i < RULESET_NSETS; i++) {
 		def = ruleset_set_def(i);
@@ -794,7 +802,7 @@ int ruleset_build_teardown(struct mnl_nlmsg_batch *b, uint32_t *seq)
 {
 	if (nftx_batch_begin(b, seq) < 0)
 		return -1;
-	if (ruleset_put_table(b, RULESET_TABLE, NFT_MSG_DELTABLE, 0, seq) < 0)
+	if (ruleset_put_table(b, RULESET_TABLE, NFT_MSG_DELTABLE, 0, 0, seq) < 0)
 		return -1;
 	return nftx_batch_end(b, seq);
 }
@@ -815,12 +823,35 @@ int ruleset_build_probe(struct mnl_nlmsg_batch *b, uint32_t *seq, uint32_t *rule
 	o.expr = RULESET_QUEUE_NATIVE;
 	if (nftx_batch_begin(b, seq) < 0)
 		return -1;
-	if (ruleset_put_table(b, RULESET_PROBE_TABLE, NFT_MSG_NEWTABLE, NLM_F_CREATE, seq) < 0)
+	if (ruleset_put_table(b, RULESET_PROBE_TABLE, NFT_MSG_NEWTABLE, NLM_F_CREATE, 0, seq) < 0)
 		return -1;
 	if (ruleset_put_chain(b, RULESET_PROBE_TABLE, "probe", NF_INET_PRE_ROUTING, seq) < 0)
 		return -1;
 	*rule_seq = *seq;
 	return ruleset_put_rule(b, RULESET_PROBE_TABLE, &probe, &o, seq);
+}
+
+/* Never committed either (see ruleset_build_probe()). */
+int ruleset_build_persist_probe(struct mnl_nlmsg_batch *b, uint32_t *seq, uint32_t *table_seq)
+{
+	if (nftx_batch_begin(b, seq) < 0)
+		return -1;
+	*table_seq = *seq;
+	return ruleset_put_table(b, RULESET_PROBE_TABLE, NFT_MSG_NEWTABLE, NLM_F_CREATE,
+				 RULESET_TABLE_OWNED, seq);
+}
+
+/*
+ * Adoption (Linux 6.9+): flags owner on an orphan make the sender its owner; PERSIST must be
+ * given again, since the kernel refuses any change of it.
+ */
+int ruleset_build_claim(struct mnl_nlmsg_batch *b, uint32_t *seq)
+{
+	if (nftx_batch_begin(b, seq) < 0)
+		return -1;
+	if (ruleset_put_table(b, RULESET_TABLE, NFT_MSG_NEWTABLE, 0, RULESET_TABLE_OWNED, seq) < 0)
+		return -1;
+	return nftx_batch_end(b, seq);
 }
 
 /* --- nft text emitter ------------------------------------------------------------------ */

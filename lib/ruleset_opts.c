@@ -184,6 +184,33 @@ int ruleset_parse_queue_expr(struct ruleset_opts *o, const char *s, char *err, s
 	return 0;
 }
 
+int ruleset_parse_own(struct ruleset_opts *o, const char *s, char *err, size_t errlen)
+{
+	if (strcmp(s, "auto") == 0)
+		o->own = RULESET_OWN_AUTO;
+	else if (strcmp(s, "yes") == 0)
+		o->own = RULESET_OWN_YES;
+	else if (strcmp(s, "no") == 0)
+		o->own = RULESET_OWN_NO;
+	else {
+		snprintf(err, errlen, "not auto, yes or no");
+		return -1;
+	}
+	return 0;
+}
+
+const char *ruleset_own_name(enum ruleset_own own)
+{
+	switch (own) {
+	case RULESET_OWN_YES:
+		return "yes";
+	case RULESET_OWN_NO:
+		return "no";
+	default:
+		return "auto";
+	}
+}
+
 const char *ruleset_queue_expr_name(enum ruleset_queue_expr e)
 {
 	switch (e) {

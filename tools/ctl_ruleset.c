@@ -13,6 +13,7 @@
 #include <libmnl/libmnl.h>
 
 #include "conffile.h"
+#include "lease.h"
 #include "log.h"
 #include "nftx.h"
 #include "sync_admin.h"
@@ -83,6 +84,7 @@ static int ctl_install(struct nftx *x, const struct ruleset_opts *o, const struc
 	char *buf;
 	uint32_t seq;
 	int saved = ENOMEM;
+	bool all;
 	int have;
 	int rc = -1;
 
@@ -95,6 +97,16 @@ static int ctl_install(struct nftx *x, const struct ruleset_opts *o, const struc
 		memset(err, 0, sizeof(*err));
 	}
 	*used = eff.expr;
+	/*
+	 * A change of ownership re-creates the table (lib/ruleset_own.c), so it needs every
+	 * list set filled: a migration from the legacy sets' own contents fills the blocklists
+	 * only, and waits for a setup with the sync's files.
+	 */
+	all = l->fill != NULL;
+	for (i = 0; all && i < LISTSET_COUNT; i++)
+		all = l->only[i];
+	if (ruleset_own_decide(x, &eff, all) < 0)
+		return -1;
 	memset(ops, 0, sizeof(ops));
 	for (i = 0; l->fill != NULL && i < LISTSET_COUNT; i++) {
 		if (!l->only[i])
@@ -115,7 +127,7 @@ static int ctl_install(struct nftx *x, const struct ruleset_opts *o, const struc
 	seq = nftx_seq(x);
 	if (nftx_batch_begin(b, &seq) < 0 || ruleset_build_msgs(b, &eff, &seq) < 0)
 		goto stop;
-	for (i = 0; i < LISTSET_LEGACY_N; i++)
+	for (i = 0; !eff.recreate && i < LISTSET_LEGACY_N; i++)
 		if (l->drop[i] && ruleset_build_delset(b, listset_legacy[i], &seq) < 0)
 			goto stop;
 	if (kset_build_msgs(b, &seq, ops, nops, (int64_t)time(NULL)) == 0 &&
@@ -176,9 +188,10 @@ static void ctl_log_refused(const char *doing, const struct nftx_error *err)
 		log_warn("%s", doing);
 		return;
 	}
-	log_warnx("%s: %s: %s%s%s", doing, err->what, strerror(err->error),
+	log_warnx("%s: %s: %s%s%s%s%s", doing, err->what, strerror(err->error),
 		  err->count > 1 ? " (and more errors after it)" : "",
-		  err->error == EPERM ? " (CAP_NET_ADMIN is needed)" : "");
+		  err->error == EPERM && err->note[0] == '\0' ? " (CAP_NET_ADMIN is needed)" : "",
+		  err->note[0] != '\0' ? "; without nftarpitd's lease: " : "", err->note);
 }
 
 const char *ctl_ruleset_conf_set(struct ruleset_opts *o, const char *key, const char *value)
@@ -197,6 +210,8 @@ const char *ctl_ruleset_conf_set(struct ruleset_opts *o, const char *key, const 
 		rc = ruleset_parse_queue_expr(o, value, err, sizeof(err));
 	else if (strcmp(key, "lists_include") == 0)
 		rc = ruleset_parse_lists(o, value, err, sizeof(err));
+	else if (strcmp(key, "own") == 0)
+		rc = ruleset_parse_own(o, value, err, sizeof(err));
 	else if (strcmp(key, "fail_open") == 0)
 		return conffile_bool(value, &o->fail_open);
 	else if (strcmp(key, "rpf") == 0)
@@ -327,6 +342,7 @@ int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 	uint32_t gen = 0;
 	int filled, migrating, i;
 	int rc = CTL_EXIT_FAIL;
+	int orphan = 0;
 
 	memset(&l, 0, sizeof(l));
 	for (i = 0; i < LISTSET_COUNT; i++)
@@ -361,6 +377,7 @@ int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 	}
 	ruleset_describe(o, ctl_queue_how(o->expr, used), desc, sizeof(desc));
 	log_info("installed table inet %s: %s", RULESET_TABLE, desc);
+	orphan = ruleset_own_report(x);
 	counts[0] = '\0';
 	for (i = 0; l.fill != NULL && i < LISTSET_COUNT && len < sizeof(counts); i++)
 		if (l.only[i])
@@ -386,6 +403,13 @@ int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 out:
 	if (x != NULL)
 		nftx_close(x);
+	/*
+	 * A persistent table we made directly (nftarpitd refused the lease: the table was not
+	 * its to lend) is an orphan once our socket is closed: a running nftarpitd claims it at
+	 * the next lease request, so make one now.
+	 */
+	if (orphan && lease_nudge() == 0)
+		log_info("table inet %s: nftarpitd asked to claim it", RULESET_TABLE);
 	for (i = 0; i < LISTSET_COUNT; i++)
 		cidr_set_free(&sets[i]);
 	return rc;

@@ -19,7 +19,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: nftarpitctl setup [-c FILE] [--queue N|N-M] [--ports LIST] [--fail-open]\n"
 		"                         [--mark VALUE] [--queue-expr auto|native|xt] [--no-rpf]\n"
-		"                         [--state PATH | --no-restore]\n"
+		"                         [--state PATH | --no-restore] [--own auto|yes|no]\n"
 		"       nftarpitctl teardown\n"
 		"       nftarpitctl print-ruleset [setup's options] [--lists-include PATH|none]\n"
 		"       nftarpitctl status [--json] [-s PATH] [--flows N] [--no-sets]\n"
@@ -41,7 +41,11 @@ static void usage(FILE *f)
 		"  --state PATH       nftarpit-sync's master list (default [sync] state, "
 		"else " SYNC_DEFAULT_STATE ");\n"
 		"                     setup fills the lists from it in its own transaction\n"
-		"  --no-restore       setup keeps the lists' contents as they are\n");
+		"  --no-restore       setup keeps the lists' contents as they are\n"
+		"  --own auto|yes|no  a table owned by nftarpitd (survives flush ruleset) or not;\n"
+		"                     auto: owned where the kernel has NFT_TABLE_F_PERSIST, an\n"
+		"                     unowned table stays so; yes/no convert it (default [ruleset] "
+		"own)\n");
 }
 
 enum {
@@ -54,6 +58,7 @@ enum {
 	OPT_STATE,
 	OPT_NO_RESTORE,
 	OPT_LISTS_INCLUDE,
+	OPT_OWN,
 };
 
 static const struct option long_opts[] = {
@@ -66,6 +71,7 @@ static const struct option long_opts[] = {
 	{"state", required_argument, NULL, OPT_STATE},
 	{"no-restore", no_argument, NULL, OPT_NO_RESTORE},
 	{"lists-include", required_argument, NULL, OPT_LISTS_INCLUDE},
+	{"own", required_argument, NULL, OPT_OWN},
 	{"config", required_argument, NULL, 'c'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -201,6 +207,9 @@ int main(int argc, char *argv[])
 			break;
 		case OPT_LISTS_INCLUDE:
 			rc = ruleset_parse_lists(&o, optarg, err, sizeof(err));
+			break;
+		case OPT_OWN:
+			rc = ruleset_parse_own(&o, optarg, err, sizeof(err));
 			break;
 		case 'h':
 			usage(stdout);

@@ -23,6 +23,7 @@
 struct watch {
 	struct mnl_socket *nl;
 	struct watch_txn txn; /* see watch_feed() */
+	uint32_t ignored;     /* the port the socket filter drops, 0 none */
 	char buf[64 * 1024];  /* a notification skb is at most a page or two; room to spare */
 };
 
@@ -161,8 +162,11 @@ int watch_ignore_port(struct watch *w, uint32_t portid)
 	};
 	struct sock_fprog prog = {sizeof(code) / sizeof(code[0]), code};
 
-	return setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-			  sizeof(prog));
+	if (setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+		       sizeof(prog)) < 0)
+		return -1;
+	w->ignored = portid;
+	return 0;
 }
 
 void watch_close(struct watch *w)
@@ -214,6 +218,13 @@ int watch_drain(struct watch *w, uint32_t portid, uint32_t *gen, struct watch_ne
 	ssize_t n;
 
 	memset(news, 0, sizeof(*news));
+	/*
+	 * Our port moves when our transactions start or stop going through nftarpitd's lease
+	 * (its socket owns the table): the filter follows. What came before is told apart by
+	 * portid below.
+	 */
+	if (w->ignored != 0 && portid != w->ignored)
+		(void)watch_ignore_port(w, portid);
 	for (;;) {
 		n = mnl_socket_recvfrom(w->nl, w->buf, sizeof(w->buf));
 		if (n < 0 && errno == EINTR)

@@ -17,7 +17,8 @@
 #   which succeeds under its sandbox;
 # - nftarpit-sync-follow.service bans a client the real Postfix (postfix.service)
 #   rejected, from Postfix's lines in the journal, and that client's next connection is
-#   held by nftarpitd: greeted by it, not Postfix, behind a zero window.
+#   held by nftarpitd: greeted by it, not Postfix, behind a zero window; on Linux 6.9+ the
+#   table is nftarpitd's (owned), so that ban went through the daemon's lease.
 # The client lives in a network namespace of its own joined to the container's by a veth
 # pair; documentation addresses only, nothing reaches the host's network or ruleset.
 # Everything is removed on exit: the container is powered off (killed if it hangs), its
@@ -288,6 +289,18 @@ wait_until 20 banned || {
 	in_ct journalctl -b -u nftarpit-sync-follow -u postfix@- --no-pager | tail -n 20 >&2
 	pkg_fail "$SPAM not banned 20 s after Postfix rejected it"
 }
+# Owned mode (issue 20) where the kernel has NFT_TABLE_F_PERSIST: nftarpitd owns the table,
+# so the ban above went through its lease, lent to the sync's dynamic user.
+if in_ct journalctl -b -u nftarpitd -o cat --no-pager | grep -q 'lacks NFT_TABLE_F_PERSIST'; then
+	pkg_log "the kernel lacks NFT_TABLE_F_PERSIST: table unowned, the sync changed it directly"
+else
+	table=$(in_ctnet nft list table inet nftarpit 2>/dev/null || true)
+	grep -q '^[[:space:]]*flags owner' <<<"$table" || {
+		in_ct journalctl -b -u nftarpitd -u nftarpit-sync-follow --no-pager | tail -n 20 >&2
+		pkg_fail "nftarpitd does not own table inet nftarpit"
+	}
+	pkg_log "table owned by nftarpitd ($(in_ct journalctl -b -u nftarpitd -o cat --no-pager | grep -o 'table inet nftarpit: claimed[^;]*' | tail -n 1)): follow's ban went through its lease"
+fi
 line=$(in_ct journalctl -b -t postfix/smtpd -o cat --no-pager | grep -m1 "reject: .*\[$SPAM\]" | cut -c1-110)
 pkg_log "Postfix's journal line '$line...' -> $(in_ct journalctl -b -u nftarpit-sync-follow -o cat --no-pager | grep -m1 "ban src=$SPAM" | sed 's/^nftarpit-sync: //')"
 

@@ -8,7 +8,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -136,7 +139,36 @@ static void stub_status(FILE *f, unsigned int nflows, void *arg)
 	fprintf(f, "packets=42\nflows=%u\nend\n", nflows);
 }
 
-static const struct ctl_ops stub_ops = {stub_stats, stub_snap_start, stub_snap_ready, stub_status};
+/* The lease: a pipe's end stands for the netlink socket; lends and returns are counted. */
+struct stub_lease {
+	int fd;
+	int lent;
+	int ended;
+	bool refuse;
+};
+
+static struct stub_lease stub_lease_state;
+
+static int stub_lease(void *arg, uint32_t *portid, char *why, size_t whylen)
+{
+	struct stub_lease *l = &stub_lease_state;
+
+	if (l->refuse) {
+		snprintf(why, whylen, "table inet nftarpit is not persistent");
+		return -1;
+	}
+	l->lent++;
+	*portid = 4242;
+	return l->fd;
+}
+
+static void stub_lease_end(void *arg)
+{
+	stub_lease_state.ended++;
+}
+
+static const struct ctl_ops stub_ops = {stub_stats,  stub_snap_start, stub_snap_ready,
+					stub_status, stub_lease,      stub_lease_end};
 
 static int connect_to(const char *path)
 {
@@ -242,12 +274,154 @@ static void test_server(void **state)
 	free(c);
 }
 
+static void test_has_cap(void **state)
+{
+	assert_true(ctl_status_has_cap("Name:\tx\nCapEff:\t0000000000001000\n", 12));
+	assert_false(ctl_status_has_cap("Name:\tx\nCapEff:\t0000000000000800\n", 12));
+	assert_true(ctl_status_has_cap("Name:\tx\nCapEff:\t000001ffffffffff\nCapBnd:\t0\n", 12));
+	assert_false(ctl_status_has_cap("Name:\tx\nCapPrm:\t0000000000001000\n", 12));
+	assert_false(ctl_status_has_cap("Name:\tx\nCapEff:\tzz\n", 12));
+	assert_false(ctl_status_has_cap("Name:\tx\nCapEff:\t1000 junk\n", 12));
+	assert_false(ctl_status_has_cap("CapEff:\t0000000000001000\n", 12)); /* never first */
+}
+
+/* One line and at most one descriptor, as lib/lease.c reads them; fd -1 when none came. */
+static ssize_t recv_lease(int conn, char *buf, size_t size, int *fd)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {buf, size - 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	msg.msg_control = u.b;
+	msg.msg_controllen = sizeof(u.b);
+	*fd = -1;
+	n = recvmsg(conn, &msg, MSG_DONTWAIT);
+	if (n < 0)
+		return n;
+	buf[n] = '\0';
+	c = CMSG_FIRSTHDR(&msg);
+	if (c != NULL && c->cmsg_type == SCM_RIGHTS)
+		memcpy(fd, CMSG_DATA(c), sizeof(*fd));
+	return n;
+}
+
+static bool may_lease(void)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	if (getuid() == 0)
+		return true;
+	fd = open("/proc/self/status", O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return ctl_status_has_cap(buf, 12);
+}
+
+/*
+ * Two clients ask for the lease: the first gets the socket, the second waits until the
+ * first closes its connection; the lease socket answers nothing but lease and ping; a
+ * refusal is one error line. Without root or CAP_NET_ADMIN, the refusal is checked instead.
+ */
+static void test_lease(void **state)
+{
+	char path[] = "/tmp/test_ctl.XXXXXX";
+	char sock[64], buf[256];
+	struct stub stub = {0, 0};
+	struct ctl *c = calloc(1, sizeof(*c));
+	struct stat a, b;
+	int pipefd[2], lfd, first, second, other, fd;
+
+	assert_int_equal(pipe(pipefd), 0);
+	memset(&stub_lease_state, 0, sizeof(stub_lease_state));
+	stub_lease_state.fd = pipefd[0];
+	assert_non_null(mkdtemp(path));
+	snprintf(sock, sizeof(sock), "%s/lease.sock", path);
+	lfd = ctl_listen(sock);
+	assert_true(lfd >= 0);
+	ctl_init(c, lfd, &stub_ops, &stub);
+	c->lease_only = true;
+
+	first = connect_to(sock);
+	assert_int_equal(write(first, "lease\n", 6), 6);
+	serve(c, 100);
+	second = connect_to(sock);
+	assert_int_equal(write(second, "lease\n", 6), 6);
+	other = connect_to(sock);
+	assert_int_equal(write(other, "status\n", 7), 7);
+	serve(c, 100);
+	read_all(other, buf, sizeof(buf));
+	assert_string_equal(buf, "error the lease socket serves lease and ping only\n");
+	if (!may_lease()) {
+		assert_true(recv_lease(first, buf, sizeof(buf), &fd) > 0);
+		assert_int_equal(strncmp(buf, "error lease refused: pid ", 25), 0);
+		assert_int_equal(fd, -1);
+		assert_int_equal(stub_lease_state.lent, 0);
+		goto out;
+	}
+	assert_true(recv_lease(first, buf, sizeof(buf), &fd) > 0);
+	assert_string_equal(buf, "lease portid=4242\n");
+	/* The very socket lent: same inode as ours. */
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &a), 0);
+	assert_int_equal(fstat(pipefd[0], &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	close(fd);
+	assert_true(recv_lease(second, buf, sizeof(buf), &fd) < 0); /* still waiting */
+	assert_int_equal(stub_lease_state.lent, 1);
+	assert_int_equal(stub_lease_state.ended, 0);
+
+	close(first);
+	serve(c, 100);
+	assert_int_equal(stub_lease_state.ended, 1);
+	assert_true(recv_lease(second, buf, sizeof(buf), &fd) > 0);
+	assert_string_equal(buf, "lease portid=4242\n");
+	assert_true(fd >= 0);
+	close(fd);
+	close(second);
+	serve(c, 100);
+	assert_int_equal(stub_lease_state.ended, 2);
+	assert_int_equal(c->holder, -1);
+
+	/* A refusal: one error line, nothing lent, nothing to return. */
+	stub_lease_state.refuse = true;
+	second = connect_to(sock);
+	assert_int_equal(write(second, "lease\n", 6), 6);
+	serve(c, 100);
+	read_all(second, buf, sizeof(buf));
+	assert_string_equal(buf, "error table inet nftarpit is not persistent\n");
+	assert_int_equal(stub_lease_state.ended, 2);
+	first = -1;
+out:
+	if (first >= 0)
+		close(first);
+	close(second);
+	close(other);
+	ctl_close_clients(c);
+	close(lfd);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	unlink(sock);
+	rmdir(path);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_oldest),
-		cmocka_unit_test(test_server),
+		cmocka_unit_test(test_parse),  cmocka_unit_test(test_oldest),
+		cmocka_unit_test(test_server), cmocka_unit_test(test_has_cap),
+		cmocka_unit_test(test_lease),
 	};
 
 	log_init("test_ctl", true, 0);

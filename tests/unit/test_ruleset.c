@@ -567,6 +567,98 @@ static void test_teardown_and_probe(void **state)
 	mnl_nlmsg_batch_stop(b);
 }
 
+/* The table message of a batch message m: its flags, and whether it may create. */
+static uint32_t table_flags_of(const struct nlmsghdr *m)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+	uint32_t flags;
+
+	assert_int_equal(nftnl_table_nlmsg_parse(m, t), 0);
+	assert_string_equal(nftnl_table_get_str(t, NFTNL_TABLE_NAME), "nftarpit");
+	assert_true(nftnl_table_is_set(t, NFTNL_TABLE_FLAGS));
+	flags = nftnl_table_get_u32(t, NFTNL_TABLE_FLAGS);
+	nftnl_table_free(t);
+	return flags;
+}
+
+/*
+ * Ownership (issue 20): setup's table carries the flags it was given; a conversion deletes
+ * the table first, in the same batch; the claim is the table alone with owner and persist,
+ * without NLM_F_CREATE; the PERSIST probe has no BATCH_END; own parses strictly.
+ */
+static void test_own(void **state)
+{
+	struct ruleset_opts o = opts(RULESET_QUEUE_NATIVE);
+	struct built *bt;
+	struct mnl_nlmsg_batch *b;
+	const struct nlmsghdr *m;
+	char buf[NFTX_BATCH_SIZE];
+	char err[64];
+	uint32_t seq = 70, table_seq = 0;
+	int left;
+
+	(void)state;
+	bt = build(&o);
+	assert_int_equal(bt->msg[1]->nlmsg_type, nft_type(NFT_MSG_NEWTABLE));
+	assert_int_equal(table_flags_of(bt->msg[1]), 0);
+	built_free(bt);
+
+	o.table_flags = RULESET_TABLE_OWNED;
+	o.recreate = true;
+	bt = build(&o);
+	assert_int_equal(bt->msg[1]->nlmsg_type, nft_type(NFT_MSG_DELTABLE));
+	assert_int_equal(bt->msg[2]->nlmsg_type, nft_type(NFT_MSG_NEWTABLE));
+	assert_int_equal(table_flags_of(bt->msg[2]), NFT_TABLE_F_OWNER | 0x4);
+	assert_int_equal(bt->msg[bt->n - 1]->nlmsg_type, NFNL_MSG_BATCH_END);
+	built_free(bt);
+
+	b = mnl_nlmsg_batch_start(buf, sizeof(buf) / 2);
+	assert_int_equal(ruleset_build_claim(b, &seq), 0);
+	m = mnl_nlmsg_batch_head(b);
+	left = (int)mnl_nlmsg_batch_size(b);
+	assert_int_equal(m->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
+	m = mnl_nlmsg_next(m, &left);
+	assert_int_equal(m->nlmsg_type, nft_type(NFT_MSG_NEWTABLE));
+	assert_false(m->nlmsg_flags & NLM_F_CREATE);
+	assert_true(m->nlmsg_flags & NLM_F_ACK);
+	assert_int_equal(table_flags_of(m), RULESET_TABLE_OWNED);
+	m = mnl_nlmsg_next(m, &left);
+	assert_int_equal(m->nlmsg_type, NFNL_MSG_BATCH_END);
+	m = mnl_nlmsg_next(m, &left);
+	assert_int_equal(left, 0);
+	mnl_nlmsg_batch_stop(b);
+
+	b = mnl_nlmsg_batch_start(buf, sizeof(buf) / 2);
+	assert_int_equal(ruleset_build_persist_probe(b, &seq, &table_seq), 0);
+	m = mnl_nlmsg_batch_head(b);
+	left = (int)mnl_nlmsg_batch_size(b);
+	m = mnl_nlmsg_next(m, &left);
+	assert_int_equal(m->nlmsg_type, nft_type(NFT_MSG_NEWTABLE));
+	assert_int_equal(m->nlmsg_seq, table_seq);
+	{
+		struct nftnl_table *t = nftnl_table_alloc();
+
+		assert_int_equal(nftnl_table_nlmsg_parse(m, t), 0);
+		assert_string_equal(nftnl_table_get_str(t, NFTNL_TABLE_NAME), RULESET_PROBE_TABLE);
+		assert_int_equal(nftnl_table_get_u32(t, NFTNL_TABLE_FLAGS), RULESET_TABLE_OWNED);
+		nftnl_table_free(t);
+	}
+	m = mnl_nlmsg_next(m, &left);
+	assert_int_equal(left, 0); /* no BATCH_END */
+	mnl_nlmsg_batch_stop(b);
+
+	assert_int_equal(ruleset_parse_own(&o, "no", err, sizeof(err)), 0);
+	assert_int_equal(o.own, RULESET_OWN_NO);
+	assert_string_equal(ruleset_own_name(o.own), "no");
+	assert_int_equal(ruleset_parse_own(&o, "yes", err, sizeof(err)), 0);
+	assert_int_equal(o.own, RULESET_OWN_YES);
+	assert_int_equal(ruleset_parse_own(&o, "Yes", err, sizeof(err)), -1);
+	assert_string_equal(err, "not auto, yes or no");
+	assert_int_equal(o.own, RULESET_OWN_YES);
+	assert_int_equal(ruleset_parse_own(&o, "auto", err, sizeof(err)), 0);
+	assert_int_equal(o.own, RULESET_OWN_AUTO);
+}
+
 /* Error attribution names the object of the refused message. */
 static void test_describe(void **state)
 {
@@ -927,6 +1019,7 @@ int main(void)
 		cmocka_unit_test(test_batch_rpf),
 		cmocka_unit_test(test_batch_rejects),
 		cmocka_unit_test(test_teardown_and_probe),
+		cmocka_unit_test(test_own),
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_text_default_is_checked_in),
 		cmocka_unit_test(test_text_variants),
