@@ -431,10 +431,10 @@ static void worker_drip(struct worker *w, struct flow *f)
 	}
 }
 
-bool worker_tick(struct worker *w, uint32_t now_ms)
+bool worker_tick(struct worker *w, uint32_t now_ms, uint32_t max)
 {
 	uint32_t mean_age = UINT32_MAX;
-	uint32_t left = WORKER_TICK_MAX;
+	uint32_t left = max;
 	uint32_t behind = 0;
 	struct flow *f;
 
@@ -583,7 +583,13 @@ void *worker_run(void *arg)
 		w->now_s = worker_now_s();
 		for (i = 0; i < n; i++)
 			worker_handle(w, &w->pkts[i], now);
-		more = worker_tick(w, now);
+		/*
+		 * A full batch means a busy queue: no more drips than packets this turn, for
+		 * every drip brings an ACK back through the queue; with 64 packets against
+		 * 2,048 drips a turn the queue overflowed at 500,000 flows (450,000 drops in
+		 * 20 s) with a core to spare.
+		 */
+		more = worker_tick(w, now, n == w->batch ? w->batch : WORKER_TICK_MAX);
 		inject_flush(w->inject, w->out, &w->stats.inj);
 		queue_verdict_drop_all(w->queue, &w->stats.q);
 		/* After the verdict: a status request never delays a packet of this batch. */

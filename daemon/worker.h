@@ -138,17 +138,17 @@ void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms
 /* The longest a worker with dripping flows blocks on an empty queue. */
 #define WORKER_DRIP_WAIT_MS 20
 
-/* Drips handled per loop turn at most, so the queue is read between two bunches. */
+/* Drips handled per loop turn at most while the queue is quiet. */
 #define WORKER_TICK_MAX 2048
 
 /*
  * Feed the held flows whose drip is due: one byte each (or the unacknowledged byte
  * again), end the flows that went idle; when behind (a drip late_ms late), the flows held
  * longer than average are passed over for one interval (drip_decide). Queues the segments
- * in w->out. At most WORKER_TICK_MAX flows: returns true when it stopped there (more may
- * be due: the caller should not wait for packets before the next tick).
+ * in w->out. At most max flows: returns true when it stopped there (more may be due: the
+ * caller should not wait for packets before the next tick).
  */
-bool worker_tick(struct worker *w, uint32_t now_ms);
+bool worker_tick(struct worker *w, uint32_t now_ms, uint32_t max);
 
 /* Take the status snapshot if the main thread asked for one (worker thread only). */
 void worker_snapshot(struct worker *w);

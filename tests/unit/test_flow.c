@@ -395,20 +395,20 @@ static void test_smtp_flow_path(void **state)
 	/* Tick: one byte of the endless reply. */
 	l->n = 0;
 	w->now_s = 1;
-	worker_tick(w, 1000);
+	worker_tick(w, 1000, WORKER_TICK_MAX);
 	assert_int_equal(l->n, 1);
 	assert_int_equal(l->iov[0].iov_len, 41);
 	assert_int_equal(l->buf[0][40], '2');
 	assert_int_equal(rd32(l->buf[0] + 24), isn + 1 + glen);
 	/* Not acknowledged by the next tick: the same byte again, not the next one. */
 	l->n = 0;
-	worker_tick(w, 2000);
+	worker_tick(w, 2000, WORKER_TICK_MAX);
 	assert_int_equal(l->n, 1);
 	assert_int_equal(rd32(l->buf[0] + 24), isn + 1 + glen);
 	/* Acknowledged: the next byte. */
 	feed(w, PKT_TCP_ACK, peer + 1, isn + 2 + (uint32_t)glen, 0, 2100);
 	l->n = 0;
-	worker_tick(w, 3000);
+	worker_tick(w, 3000, WORKER_TICK_MAX);
 	assert_int_equal(l->buf[0][40], '5');
 	assert_int_equal(rd32(l->buf[0] + 24), isn + 2 + glen);
 	assert_int_equal(w->stats.smtp_bytes, glen + 3);
@@ -451,7 +451,7 @@ static void test_smtp_budget_and_idle(void **state)
 		feed(w, PKT_TCP_ACK, peer + 1, acked, 0, t * 1000 - 1);
 		w->now_s = t;
 		l->n = 0;
-		worker_tick(w, t * 1000);
+		worker_tick(w, t * 1000, WORKER_TICK_MAX);
 		if (l->n == 1 && l->iov[0].iov_len == 41)
 			acked++;
 	}
@@ -470,7 +470,7 @@ static void test_smtp_budget_and_idle(void **state)
 	assert_int_equal(w->flows->count, 1);
 	/* Nothing from the peer for flow_idle_s: ended at the next tick. */
 	w->now_s = 60 + 100;
-	worker_tick(w, 200000);
+	worker_tick(w, 200000, WORKER_TICK_MAX);
 	assert_int_equal(w->flows->count, 0);
 	worker_free(w);
 }
@@ -512,7 +512,7 @@ static void test_reply_lanes(void **state)
 	assert_int_equal(o->v4.n, 0);
 	/* The drip answers no packet: routed. */
 	w->now_s = 1;
-	worker_tick(w, 1000);
+	worker_tick(w, 1000, WORKER_TICK_MAX);
 	assert_int_equal(o->link.n, 2);
 	assert_int_equal(o->v4.n, 1);
 	assert_int_equal(o->v4.addr[0].in.sin_family, AF_INET);
@@ -550,7 +550,7 @@ static void drip_one(struct worker *w, uint32_t isn, uint32_t peer, uint8_t *got
 
 	w->now_s = t;
 	l->n = 0;
-	worker_tick(w, t * 1000 + 600);
+	worker_tick(w, t * 1000 + 600, WORKER_TICK_MAX);
 	assert_int_equal(l->n, 1);
 	assert_int_equal(l->iov[0].iov_len, 41);
 	assert_int_equal(rd32(l->buf[0] + 24), isn + 1 + (uint32_t)*ngot);
@@ -617,7 +617,7 @@ static void test_smtp_readopt(void **state)
 	assert_int_equal(w->flows->count, 1);
 	w->now_s = 1;
 	l->n = 0;
-	worker_tick(w, 1500);
+	worker_tick(w, 1500, WORKER_TICK_MAX);
 	assert_int_equal(l->n, 0);
 	assert_int_equal(w->flows->by_state[FLOW_QUIET], 1);
 	worker_free(w);
@@ -665,9 +665,9 @@ static void test_drip_behind(void **state)
 		flow_schedule(w->flows, f, due);
 	}
 	/* 5 s late (late_ms is 100 at a 1 s interval): behind. */
-	assert_true(worker_tick(w, due + 5000));
+	assert_true(worker_tick(w, due + 5000, WORKER_TICK_MAX));
 	assert_int_equal(w->stats.drip_stretched + w->stats.drip_late, WORKER_TICK_MAX);
-	assert_false(worker_tick(w, due + 5000));
+	assert_false(worker_tick(w, due + 5000, WORKER_TICK_MAX));
 	assert_int_equal(w->stats.drip_stretched, N / 2);
 	assert_int_equal(w->stats.drip_late, N / 2);
 	assert_int_equal(w->stats.drip_behind_ms, 5000);
@@ -679,18 +679,18 @@ static void test_drip_behind(void **state)
 		assert_int_equal(w->flows->flows[i].due_ms, due + 6000);
 		w->flows->flows[i].lag = 0;
 	}
-	while (worker_tick(w, due + 6500))
+	while (worker_tick(w, due + 6500, WORKER_TICK_MAX))
 		;
 	assert_int_equal(w->stats.drip_stretched, N);
 	/* A third time: sent however late. */
-	while (worker_tick(w, due + 7500))
+	while (worker_tick(w, due + 7500, WORKER_TICK_MAX))
 		;
 	assert_int_equal(w->stats.drip_stretched, N);
 	assert_int_equal(w->flows->flows[0].sent, 15);
 	assert_int_equal(w->flows->flows[0].stretch, 0);
 	/* On time: nobody is put off, nothing counted late. */
 	w->stats.drip_late = 0;
-	while (worker_tick(w, due + 8000))
+	while (worker_tick(w, due + 8000, WORKER_TICK_MAX))
 		;
 	assert_int_equal(w->stats.drip_stretched, N);
 	assert_int_equal(w->stats.drip_late, 0);
