@@ -248,6 +248,7 @@ void flow_remove(struct flow_table *t, struct flow *f)
 	f->hnext = t->free_head;
 	t->free_head = i;
 	t->local[f->local].refs--;
+	flow_set_link(t, f, 0, NULL);
 	t->count--;
 }
 
@@ -321,7 +322,8 @@ struct flow *flow_insert(struct flow_table *t, const struct pkt *p, uint32_t isn
 	f->family = (uint8_t)p->family;
 	f->sport = p->sport;
 	f->dport = p->dport;
-	f->local = local;
+	f->local = (uint8_t)local;
+	f->link = FLOW_LINK_NONE;
 	t->local[local].refs++;
 	f->isn = isn;
 	f->peer_una = peer_una;
@@ -336,6 +338,47 @@ struct flow *flow_insert(struct flow_table *t, const struct pkt *p, uint32_t isn
 	t->buckets[h] = i;
 	t->count++;
 	return f;
+}
+
+void flow_set_link(struct flow_table *t, struct flow *f, int ifindex, const uint8_t *mac)
+{
+	struct flow_link *l;
+	uint32_t free_slot = FLOW_LINK_NONE;
+	uint32_t i;
+
+	if (f->link != FLOW_LINK_NONE) {
+		l = &t->links[f->link];
+		if (mac != NULL && l->ifindex == ifindex && memcmp(l->mac, mac, 6) == 0)
+			return; /* the usual case: the same router as before */
+		l->refs--;
+		f->link = FLOW_LINK_NONE;
+	}
+	if (mac == NULL)
+		return;
+	for (i = 0; i < t->nlinks; i++) {
+		l = &t->links[i];
+		if (l->ifindex == ifindex && memcmp(l->mac, mac, 6) == 0)
+			break;
+		if (l->refs == 0 && free_slot == FLOW_LINK_NONE)
+			free_slot = i;
+	}
+	if (i == t->nlinks) {
+		if (free_slot != FLOW_LINK_NONE)
+			i = free_slot;
+		else if (t->nlinks < FLOW_MAX_LINKS)
+			t->nlinks++;
+		else
+			return; /* full: routed */
+		t->links[i].ifindex = ifindex;
+		memcpy(t->links[i].mac, mac, 6);
+	}
+	t->links[i].refs++;
+	f->link = (uint8_t)i;
+}
+
+const struct flow_link *flow_link_of(const struct flow_table *t, const struct flow *f)
+{
+	return f->link == FLOW_LINK_NONE ? NULL : &t->links[f->link];
 }
 
 const struct flow_local *flow_local_addr(const struct flow_table *t, const struct flow *f)

@@ -20,6 +20,14 @@
 #define FLOW_MAX_LOCAL 256
 
 /*
+ * Links a table remembers at once: an interface and the hardware address of the previous
+ * hop that a flow's peer was last seen through (usually one router, so one or two entries
+ * in all). FLOW_LINK_NONE: the flow's segments are routed.
+ */
+#define FLOW_MAX_LINKS 255
+#define FLOW_LINK_NONE 255
+
+/*
  * The drip wheel: slots of FLOW_WHEEL_MS, FLOW_WHEEL_SLOTS of them (65.5 s around). A slot is
  * visited once its whole time has passed, so a drip is at most FLOW_WHEEL_MS late by the
  * wheel; a flow due more than a turn ahead stays in its slot until its round comes.
@@ -58,7 +66,8 @@ struct flow {
 	uint32_t due_ms;   /* next drip */
 	uint16_t sport;
 	uint16_t dport;
-	uint16_t local;	 /* index into the table's local addresses */
+	uint8_t local;	 /* index into the table's local addresses */
+	uint8_t link;	 /* index into the table's links, or FLOW_LINK_NONE */
 	uint16_t probes; /* probes and data segments answered, saturating */
 	uint8_t family;
 	uint8_t state;
@@ -70,6 +79,12 @@ struct flow_local {
 	int family;
 	uint8_t addr[16];
 	uint32_t refs; /* live flows on this address; at 0 the entry may be reused */
+};
+
+struct flow_link {
+	int ifindex;
+	uint8_t mac[6];
+	uint32_t refs; /* live flows through it; at 0 the entry may be reused */
 };
 
 struct flow_table {
@@ -92,6 +107,8 @@ struct flow_table {
 	uint32_t evict_cursor;
 	struct flow_local local[FLOW_MAX_LOCAL];
 	uint32_t nlocal;
+	struct flow_link links[FLOW_MAX_LINKS];
+	uint32_t nlinks;
 	struct cookie_key key;
 	uint64_t by_state[FLOW_STATE_MAX];
 };
@@ -139,6 +156,15 @@ void flow_schedule(struct flow_table *t, struct flow *f, uint32_t due_ms);
  * FLOW_WHEEL_MS). Flows come in slot order; the caller schedules each again or ends it.
  */
 struct flow *flow_next_due(struct flow_table *t, uint32_t now_ms);
+
+/*
+ * The link f's peer was last seen through: interface ifindex, previous hop mac (6 bytes);
+ * mac NULL: none, f's segments are routed. A full link table routes f too.
+ */
+void flow_set_link(struct flow_table *t, struct flow *f, int ifindex, const uint8_t *mac);
+
+/* The link of f, or NULL when its segments are routed. */
+const struct flow_link *flow_link_of(const struct flow_table *t, const struct flow *f);
 
 /* Our local address of f. */
 const struct flow_local *flow_local_addr(const struct flow_table *t, const struct flow *f);

@@ -182,6 +182,30 @@ static const struct inject_link *worker_link(struct worker *w, const struct queu
 	return &w->link;
 }
 
+/*
+ * Remember the link f's peer was just seen through (NULL: routed), so its drip goes back
+ * the same way as the answers to its packets, in the same packet-socket batches.
+ */
+static void worker_flow_link_set(struct worker *w, struct flow *f, const struct inject_link *link)
+{
+	if (link == NULL)
+		flow_set_link(w->flows, f, 0, NULL);
+	else
+		flow_set_link(w->flows, f, link->ifindex, link->mac);
+}
+
+/* The link to send f's drip through, or NULL to route it. */
+static const struct inject_link *worker_flow_link(struct worker *w, const struct flow *f)
+{
+	const struct flow_link *fl = flow_link_of(w->flows, f);
+
+	if (fl == NULL || w->inject == NULL || w->inject->fdl < 0)
+		return NULL;
+	w->drip_link.ifindex = fl->ifindex;
+	memcpy(w->drip_link.mac, fl->mac, sizeof(w->drip_link.mac));
+	return &w->drip_link;
+}
+
 /* A slot in the reply lanes; when they are full, send what is there first. */
 static uint8_t *worker_slot(struct worker *w, int family, const struct inject_link *link)
 {
@@ -196,7 +220,8 @@ static uint8_t *worker_slot(struct worker *w, int family, const struct inject_li
 
 /*
  * Queue a segment of held flow f: window 0, ack = the peer's una, with payload if any;
- * through link when it answers a packet that came with one, routed otherwise (the drip).
+ * through link when not NULL (the answer to a packet that came with one, or the drip of
+ * a flow whose peer was last seen through one), routed otherwise.
  */
 static void worker_flow_send(struct worker *w, const struct flow *f, uint32_t offset,
 			     const uint8_t *payload, uint16_t paylen,
@@ -319,6 +344,7 @@ static struct flow *worker_flow_open(struct worker *w, const struct pkt *p,
 	}
 	w->stats.sum_first_s += w->now_s;
 	f->sent = a.offset;
+	worker_flow_link_set(w, f, link);
 	if (!worker_smtp_port(w, p->dport)) {
 		flow_set_state(w->flows, f, FLOW_QUIET);
 	} else if (a.offset == 0 && !w->cfg.smtp_drip_greeting) {
@@ -348,8 +374,11 @@ static void worker_flow_held(struct worker *w, struct flow *f, const struct pkt 
 		worker_flow_end(w, f, tarpit_reason_name(r.reason), now_ms);
 		return;
 	}
-	if (step.accepted)
+	if (step.accepted) {
 		f->last_s = w->now_s;
+		/* Only the true peer's segments move the link (they carry its numbers). */
+		worker_flow_link_set(w, f, link);
+	}
 	f->lag = step.lag;
 	if (r.action == TARPIT_NONE) {
 		w->stats.silent[r.reason]++;
@@ -419,13 +448,13 @@ static void worker_drip(struct worker *w, struct flow *f)
 		uint32_t off = f->sent - f->lag;
 
 		smtp_stream(&w->cfg.smtp_text, off, &byte, 1);
-		worker_flow_send(w, f, off, &byte, 1, NULL);
+		worker_flow_send(w, f, off, &byte, 1, worker_flow_link(w, f));
 		w->stats.drip_resent++;
 	} else if (f->sent >= w->cfg.smtp_max_bytes) {
 		flow_set_state(w->flows, f, FLOW_QUIET);
 	} else {
 		smtp_stream(&w->cfg.smtp_text, f->sent, &byte, 1);
-		worker_flow_send(w, f, f->sent, &byte, 1, NULL);
+		worker_flow_send(w, f, f->sent, &byte, 1, worker_flow_link(w, f));
 		f->sent++;
 		f->lag = 1;
 	}

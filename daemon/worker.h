@@ -100,7 +100,8 @@ struct worker {
 	uint16_t queue_num;
 	struct queue *queue;
 	const struct inject *inject;
-	struct inject_link link; /* scratch: the link of the packet being answered */
+	struct inject_link link;      /* scratch: the link of the packet being answered */
+	struct inject_link drip_link; /* scratch: the link of the flow being dripped */
 	uint32_t batch;		 /* packets per receive at most */
 	struct budget *budget;
 	struct flow_table *flows;

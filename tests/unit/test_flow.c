@@ -477,12 +477,14 @@ static void test_smtp_budget_and_idle(void **state)
 
 /*
  * reply_path = link: replies to a packet that came with a hardware address go back out of
- * its interface to that address (the SYN-ACK, the greeting, probe ACKs); the drip, which
- * answers no packet, is routed; a packet without one is routed too.
+ * its interface to that address (the SYN-ACK, the greeting, probe ACKs), and so does the
+ * drip of a flow whose peer was last seen that way, in the same lane (the same sendmmsg);
+ * a packet without one is routed, and so is the drip after it.
  */
 static void test_reply_lanes(void **state)
 {
 	static const uint8_t mac[6] = {0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee};
+	static const uint8_t other[6] = {0x02, 0x66, 0x66, 0x66, 0x66, 0x66};
 	struct inject fake = {.fd4 = -1, .fd6 = -1, .fdl = 99};
 	struct worker *w = smtp_worker();
 	struct inject_batch *o = w->out;
@@ -490,6 +492,7 @@ static void test_reply_lanes(void **state)
 	const uint32_t peer = 5000;
 	uint8_t b[128];
 	uint32_t isn;
+	size_t glen = w->cfg.smtp_text.greeting_len;
 
 	memcpy(qp.hwaddr, mac, 6);
 	w->inject = &fake;
@@ -510,36 +513,98 @@ static void test_reply_lanes(void **state)
 	worker_handle(w, &qp, 0);
 	assert_int_equal(o->link.n, 2);
 	assert_int_equal(o->v4.n, 0);
-	/* The drip answers no packet: routed. */
+	/* The drip: the way the peer was last seen, in the same lane as the replies. */
 	w->now_s = 1;
 	worker_tick(w, 1000, WORKER_TICK_MAX);
-	assert_int_equal(o->link.n, 2);
-	assert_int_equal(o->v4.n, 1);
-	assert_int_equal(o->v4.addr[0].in.sin_family, AF_INET);
+	assert_int_equal(o->link.n, 3);
+	assert_int_equal(o->v4.n, 0);
+	assert_int_equal(o->link.addr[2].ll.sll_ifindex, 7);
+	assert_memory_equal(o->link.addr[2].ll.sll_addr, mac, 6);
+	assert_int_equal(o->link.iov[2].iov_len, 41);
 	/*
-	 * An off-path RST (wrong number) from some hardware address: its challenge ACK is
-	 * routed to the flow's peer, never handed back to whoever sent the RST.
+	 * An off-path RST (wrong number) from some other hardware address: its challenge ACK
+	 * is routed to the flow's peer, never handed back to whoever sent the RST, and the
+	 * flow's link stays the peer's.
 	 */
+	memcpy(qp.hwaddr, other, 6);
 	qp.caplen = qp.origlen = segment(b, PKT_TCP_RST, peer + 4242, 0, 0);
 	worker_handle(w, &qp, 1050);
-	assert_int_equal(o->link.n, 2);
-	assert_int_equal(o->v4.n, 2);
+	assert_int_equal(o->link.n, 3);
+	assert_int_equal(o->v4.n, 1);
 	assert_int_equal(w->stats.challenge_acks, 1);
-	o->v4.n = 1;
-	/* A probe from a packet without a hardware address (a tunnel): routed. */
+	o->v4.n = 0;
+	o->link.n = 0;
+	w->now_s = 2;
+	worker_tick(w, 2000, WORKER_TICK_MAX);
+	assert_int_equal(o->link.n, 1);
+	assert_memory_equal(o->link.addr[0].ll.sll_addr, mac, 6);
+	/* The peer acknowledges through a tunnel (no hardware address): routed from now on. */
 	qp.has_hw = false;
+	qp.caplen = qp.origlen = segment(b, PKT_TCP_ACK, peer + 1, isn + 2 + (uint32_t)glen, 0);
+	worker_handle(w, &qp, 2100);
+	o->link.n = 0;
+	w->now_s = 3;
+	worker_tick(w, 3000, WORKER_TICK_MAX);
+	assert_int_equal(o->link.n, 0);
+	assert_int_equal(o->v4.n, 1);
+	assert_int_equal(o->v4.addr[0].in.sin_family, AF_INET);
+	/* A probe from a packet without a hardware address: routed. */
 	qp.caplen = qp.origlen = segment(b, PKT_TCP_ACK, peer, isn + 1, 0);
-	worker_handle(w, &qp, 1100);
-	assert_int_equal(o->link.n, 2);
+	worker_handle(w, &qp, 3100);
+	assert_int_equal(o->link.n, 0);
 	assert_int_equal(o->v4.n, 2);
-	/* reply_path = route (no packet socket): never the link lane. */
+	/* reply_path = route (no packet socket): never the link lane, drip included. */
 	fake.fdl = -1;
 	qp.has_hw = true;
-	worker_handle(w, &qp, 1200);
-	assert_int_equal(o->link.n, 2);
-	assert_int_equal(o->v4.n, 3);
+	memcpy(qp.hwaddr, mac, 6);
+	worker_handle(w, &qp, 3200);
+	o->v4.n = 0;
+	w->now_s = 4;
+	worker_tick(w, 4000, WORKER_TICK_MAX);
+	assert_int_equal(o->link.n, 0);
+	assert_int_equal(o->v4.n, 1);
 	w->inject = NULL;
 	worker_free(w);
+}
+
+/* Links: one entry per interface and hardware address, shared and released with flows. */
+static void test_links(void **state)
+{
+	static const uint8_t m1[6] = {2, 1, 1, 1, 1, 1};
+	static const uint8_t m2[6] = {2, 2, 2, 2, 2, 2};
+	struct cookie_key key = {{5}};
+	struct flow_table *t = flow_table_alloc(16, &key);
+	struct flow *f[3];
+	struct flow ev;
+	bool did;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct pkt p = mkpkt((uint32_t)i, 1000);
+
+		f[i] = flow_insert(t, &p, 0, 0, 0, 60, &ev, &did);
+		assert_null(flow_link_of(t, f[i]));
+	}
+	flow_set_link(t, f[0], 3, m1);
+	flow_set_link(t, f[1], 3, m1);
+	flow_set_link(t, f[2], 3, m2);
+	assert_int_equal(t->nlinks, 2);
+	assert_ptr_equal(flow_link_of(t, f[0]), flow_link_of(t, f[1]));
+	assert_int_equal(flow_link_of(t, f[0])->refs, 2);
+	assert_memory_equal(flow_link_of(t, f[2])->mac, m2, 6);
+	/* Another interface with the same address is another link. */
+	flow_set_link(t, f[1], 4, m1);
+	assert_int_equal(t->nlinks, 3);
+	assert_int_equal(flow_link_of(t, f[1])->ifindex, 4);
+	assert_int_equal(flow_link_of(t, f[0])->refs, 1);
+	/* Released with the flow; an unused entry is taken over. */
+	flow_remove(t, f[2]);
+	flow_set_link(t, f[0], 0, NULL);
+	assert_null(flow_link_of(t, f[0]));
+	flow_set_link(t, f[0], 9, m2);
+	assert_int_equal(t->nlinks, 3);
+	assert_int_equal(flow_link_of(t, f[0])->ifindex, 9);
+	flow_table_free(t);
 }
 
 /* One drip tick: the byte sent (at the expected sequence number) is appended to got. */
@@ -705,6 +770,7 @@ int main(void)
 		cmocka_unit_test(test_local_addresses),	     cmocka_unit_test(test_wheel_order),
 		cmocka_unit_test(test_wheel_random),
 		cmocka_unit_test(test_drip_behind),
+		cmocka_unit_test(test_links),
 		cmocka_unit_test(test_smtp_stream),	     cmocka_unit_test(test_smtp_flow_path),
 		cmocka_unit_test(test_smtp_budget_and_idle), cmocka_unit_test(test_reply_lanes),
 		cmocka_unit_test(test_smtp_readopt),
