@@ -60,8 +60,8 @@ static void bench_tcp(uint8_t *t, uint16_t sport, uint16_t dport, uint8_t flags,
 	t[23] = (uint8_t)mss;
 }
 
-void bench_seg6(uint8_t *b, const uint8_t *src, const uint8_t *dst, uint16_t sport,
-		uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack)
+void bench_seg6(uint8_t *b, const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
+		uint8_t flags, uint32_t seq, uint32_t ack)
 {
 	uint16_t ck;
 

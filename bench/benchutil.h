@@ -32,7 +32,7 @@ void bench_seg4(uint8_t *b, uint32_t src, uint32_t dst, uint16_t sport, uint16_t
  * The same segment over IPv6, BENCH_SEG6_LEN bytes: src and dst 16 bytes each (network
  * order), hop limit 64, an MSS option of 1440.
  */
-void bench_seg6(uint8_t *b, const uint8_t *src, const uint8_t *dst, uint16_t sport,
-		uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack);
+void bench_seg6(uint8_t *b, const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
+		uint8_t flags, uint32_t seq, uint32_t ack);
 
 #endif

@@ -100,10 +100,9 @@ static void die(const char *what)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: holdclient -s SRC -d DST [-p PORT] -n COUNT [-k KEEPALIVE_S]\n"
-		"                  [-c PENDING] [-w WAIT_S] [-l LIMIT_S] [-P FIRST_PORT]\n"
-		"                  [-S SAMPLE_EVERY -I INTERVAL_FILE]\n");
+	fprintf(stderr, "usage: holdclient -s SRC -d DST [-p PORT] -n COUNT [-k KEEPALIVE_S]\n"
+			"                  [-c PENDING] [-w WAIT_S] [-l LIMIT_S] [-P FIRST_PORT]\n"
+			"                  [-S SAMPLE_EVERY -I INTERVAL_FILE]\n");
 	exit(2);
 }
 

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Benchmark load generator: bounded bursts of TCP segments from many spoofed sources to one
- * address, IPv4 from 198.18.0.0/15 or IPv6 from 2001:db8:18::/48 (the family of -d), over a raw socket with sendmmsg, at a steady rate or
- * as fast as it can. Kinds: SYNs (a flood of new connections), ACKs with random numbers
- * (junk), and window probes of held connections: with the tarpit's cookie key (-K), each
- * of the 8,192 tuples sends what a Linux client's kernel sends while our window is zero
- * (seq = its ISN, ack = our cookie + 1), so the tarpit answers every one from a flow
- * record. Stops at -n packets or -t seconds, whichever comes first, and prints what it
- * sent. Only for bench/, in network namespaces the benchmark creates.
+ * address, IPv4 from 198.18.0.0/15 or IPv6 from 2001:db8:18::/48 (the family of -d), over a raw
+ * socket with sendmmsg, at a steady rate or as fast as it can. Kinds: SYNs (a flood of new
+ * connections), ACKs with random numbers (junk), and window probes of held connections: with the
+ * tarpit's cookie key (-K), each of the 8,192 tuples sends what a Linux client's kernel sends while
+ * our window is zero (seq = its ISN, ack = our cookie + 1), so the tarpit answers every one from a
+ * flow record. Stops at -n packets or -t seconds, whichever comes first, and prints what it sent.
+ * Only for bench/, in network namespaces the benchmark creates.
  */
 #include <arpa/inet.h>
 #include <errno.h>

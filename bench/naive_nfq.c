@@ -144,7 +144,8 @@ int main(int argc, char **argv)
 				size_t len = reply_build(rb, &p, &r);
 
 				memcpy(&to.sin6_addr, p.saddr, 16);
-				if (sendto(raw6, rb, len, 0, (struct sockaddr *)&to, sizeof(to)) > 0)
+				if (sendto(raw6, rb, len, 0, (struct sockaddr *)&to, sizeof(to)) >
+				    0)
 					replies++;
 			}
 		}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Fixed-size flow table allocated at start: O(1) lookup, sampled idlest eviction, drip timer wheel. */
+/* Fixed-size flow table allocated at start: O(1) lookup, sampled idlest eviction, drip timer wheel.
+ */
 #ifndef NFTARPIT_FLOW_H
 #define NFTARPIT_FLOW_H
 

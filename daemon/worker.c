@@ -479,9 +479,10 @@ bool worker_tick(struct worker *w, uint32_t now_ms, uint32_t max)
 		if (f->state == FLOW_HELD) {
 			if (late >= w->drip.late_ms && mean_age == UINT32_MAX)
 				mean_age = worker_mean_age(w);
-			if (drip_decide(&w->drip, late, w->now_s - f->first_s, mean_age, f->stretch) ==
-			    DRIP_STRETCH) {
-				/* Behind: an old flow waits one more interval; its byte is not lost. */
+			if (drip_decide(&w->drip, late, w->now_s - f->first_s, mean_age,
+					f->stretch) == DRIP_STRETCH) {
+				/* Behind: an old flow waits one more interval; its byte is not
+				 * lost. */
 				f->stretch++;
 				w->stats.drip_stretched++;
 			} else {

@@ -102,7 +102,7 @@ struct worker {
 	const struct inject *inject;
 	struct inject_link link;      /* scratch: the link of the packet being answered */
 	struct inject_link drip_link; /* scratch: the link of the flow being dripped */
-	uint32_t batch;		 /* packets per receive at most */
+	uint32_t batch;		      /* packets per receive at most */
 	struct budget *budget;
 	struct flow_table *flows;
 	uint8_t *syn_seen; /* TARPIT_SYN_SEEN_BITS: tuples this run sent a SYN-ACK */

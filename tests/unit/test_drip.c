@@ -83,13 +83,13 @@ static void test_decide(void **state)
 		uint8_t stretched;
 		enum drip_action want;
 	} cases[] = {
-		{0, 3600, 60, 0, DRIP_SEND},	  /* on time, however old */
-		{999, 3600, 60, 0, DRIP_SEND},	  /* within a tenth of the interval */
+		{0, 3600, 60, 0, DRIP_SEND},	   /* on time, however old */
+		{999, 3600, 60, 0, DRIP_SEND},	   /* within a tenth of the interval */
 		{1000, 3600, 60, 0, DRIP_STRETCH}, /* behind, old: waits */
 		{1000, 3600, 60, 1, DRIP_STRETCH}, /* a second time */
-		{1000, 3600, 60, 2, DRIP_SEND},	  /* but not a third: sent however late */
-		{5000, 60, 60, 0, DRIP_SEND},	  /* behind, at the mean: young enough */
-		{5000, 10, 60, 0, DRIP_SEND},	  /* behind, young: keeps its cadence */
+		{1000, 3600, 60, 2, DRIP_SEND},	   /* but not a third: sent however late */
+		{5000, 60, 60, 0, DRIP_SEND},	   /* behind, at the mean: young enough */
+		{5000, 10, 60, 0, DRIP_SEND},	   /* behind, young: keeps its cadence */
 	};
 	struct drip_cfg c;
 	size_t i;

@@ -766,13 +766,17 @@ static void test_drip_behind(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_insert_lookup_remove), cmocka_unit_test(test_memory_fixed),
-		cmocka_unit_test(test_local_addresses),	     cmocka_unit_test(test_wheel_order),
+		cmocka_unit_test(test_insert_lookup_remove),
+		cmocka_unit_test(test_memory_fixed),
+		cmocka_unit_test(test_local_addresses),
+		cmocka_unit_test(test_wheel_order),
 		cmocka_unit_test(test_wheel_random),
 		cmocka_unit_test(test_drip_behind),
 		cmocka_unit_test(test_links),
-		cmocka_unit_test(test_smtp_stream),	     cmocka_unit_test(test_smtp_flow_path),
-		cmocka_unit_test(test_smtp_budget_and_idle), cmocka_unit_test(test_reply_lanes),
+		cmocka_unit_test(test_smtp_stream),
+		cmocka_unit_test(test_smtp_flow_path),
+		cmocka_unit_test(test_smtp_budget_and_idle),
+		cmocka_unit_test(test_reply_lanes),
 		cmocka_unit_test(test_smtp_readopt),
 	};
 
