@@ -29,7 +29,8 @@
 #   ZW (1, the default; 0 leaves the zero-window ladder out of MODE=smtp, for a quick look),
 #   PLOT_OUT (default doc/bench-held.png, doc/bench-held-smtp.png with MODE=smtp,
 #   doc/bench-held-smtp6.png with MODE=smtp FAMILY=6),
-#   DATA_OUT (default PLOT_OUT with .dat), KEEPALIVE (seconds, default 60),
+#   DATA_OUT (default PLOT_OUT with .dat), REPORT_FROM (a kept data file: print the tables
+#   and draw the plot again from it, measuring nothing), KEEPALIVE (seconds, default 60),
 #   SOCKPIT_STEPS (default 1000,5000,10000,19000), SOCKPIT_PROCS (default 4, at most 8),
 #   QUEUES (1 or 2, default 1)
 #
@@ -371,7 +372,7 @@ clients_wave() {
 		# Ports handed out: process NPROC is the (NPROC / NSRC)-th on its address and
 		# takes the next 19,000 ports there (holdclient -P), so no connect() searches.
 		# shellcheck disable=SC2086 # CLIENT_ARGS is a list of options
-		nice -n 10 ip netns exec $NS_CLI "$B/bench/holdclient" -s "$(src_addr $((NPROC % NSRC)))" -d $SRV \
+		nice -n "$CLIENT_NICE" ip netns exec $NS_CLI "$B/bench/holdclient" -s "$(src_addr $((NPROC % NSRC)))" -d $SRV \
 			-p "$port" -n $k -c 256 -w 150 -l $HOLD_LIMIT $CLIENT_ARGS \
 			${CLIENT_SAMPLE:+-S $CLIENT_SAMPLE -I $WORK/hold-$NPROC.ivl} \
 			-P $((1024 + (NPROC / NSRC % 3) * PER_PROC)) <"$fifo" >"$out" 2>&1 &
@@ -472,216 +473,9 @@ echo "held: load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CP
 	"kernel $(uname -r)" >&2
 OOM0=$(oom_lines)
 
-# ---- sockpit: a socket per connection ---------------------------------------------------
-# It runs first: its at most 152,000 sockets are freed before nftarpitd's ladder takes its
-# own baseline, whereas a million sockets freed first could leave half-empty slabs behind
-# for the small contender to refill unseen.
-CLIENT_ARGS="-k $KA"
-CLIENT_SAMPLE=
-if [ "$MODE" = zw ] && [ "$FAMILY" = 4 ]; then
-topo
-sleep 1
-read -r SLAB0 SUNR0 <<<"$(kmem)"
-MEM0=$(tcp_mem_pages)
-slab_snap "$WORK/slab-sp0"
-SP_PORT=$PORT
-ip netns exec $NS_SRV "$B/bench/sockpit" -p $SP_PORT -i $SP_INTERVAL -m $PER_PROC \
-	>"$WORK/sockpit-0.out" 2>&1 &
-SERVER_PIDS+=($!)
-for ((i = 0; i < 50; i++)); do
-	in_srv ss -tlnH "sport = :$SP_PORT" | grep -q . && break
-	sleep 0.1
-done
-# sp_sum KEY: KEY (held, bytes) summed over all sockpit processes' last report lines.
-sp_sum() {
-	local f s=0 n
-	for f in "$WORK"/sockpit-*.out; do
-		n=$(grep '^sockpit held=' "$f" | tail -1 | sed -n "s/.*[ ]$1=\([0-9]*\).*/\1/p" || true)
-		s=$((s + ${n:-0}))
-	done
-	echo $s
-}
-sp_held() { sp_sum held; }
-sp_bytes() { sp_sum bytes; }
-# sp_measure PROCS: one row for sockpit, once every process holds its connections; the
-# bytes it sent over one interval are its replies per second (every connection once).
-sp_measure() {
-	local procs=$1 target=$2 b0 b1 t0 t1 rate slab sunr
-	for ((i = 0; i < 300; i++)); do
-		[ "$(sp_held)" -ge "$target" ] && break
-		sleep 0.1
-	done
-	sleep 1.5
-	b0=$(sp_bytes)
-	t0=$(date +%s.%N)
-	sleep $SP_INTERVAL
-	sleep 1.1 # the last line of each sockpit is at most a second old
-	b1=$(sp_bytes)
-	t1=$(date +%s.%N)
-	rate=$(awk -v a="$b0" -v b="$b1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }')
-	clients_alive
-	read -r slab sunr <<<"$(kmem)"
-	echo "sockpit $ALIVE $procs $(status_sum VmRSS "${SERVER_PIDS[@]}") $(status_sum VmHWM "${SERVER_PIDS[@]}") $(($(tcp_inuse $NS_SRV) - procs)) $(ct_count $NS_SRV) $rate - $(status_sum VmRSS "${CLIENT_PIDS[@]}") $((slab - SLAB0)) $((sunr - SUNR0)) $(($(tcp_mem_pages) - MEM0)) $ADDED_SECONDS $LOST $ADDED_FAILED $(ct_count $NS_CLI) 0 - -" >>"$DATA"
-	echo "held: sockpit $(tail -1 "$DATA" | cut -d' ' -f2-)" >&2
-}
-held=0
-for s in ${SP_STEPS//,/ }; do
-	clients_add $((s - held)) $SP_PORT
-	held=$s
-	sp_measure 1 "$s"
-done
-# More processes, each with its own port and its own 19,000 connections.
-if [ "$SP_PROCS" -gt 1 ]; then
-	[ "$held" -lt $PER_PROC ] && clients_add $((PER_PROC - held)) $SP_PORT
-	for ((k = 1; k < SP_PROCS; k++)); do
-		ip netns exec $NS_SRV "$B/bench/sockpit" -p $((SP_PORT + k)) -i $SP_INTERVAL -m $PER_PROC \
-			>"$WORK/sockpit-$k.out" 2>&1 &
-		SERVER_PIDS+=($!)
-	done
-	sleep 0.5
-	for ((k = 1; k < SP_PROCS; k++)); do
-		clients_add $PER_PROC $((SP_PORT + k))
-	done
-	sp_measure "$SP_PROCS" $((SP_PROCS * PER_PROC))
-fi
-slab_snap "$WORK/slab-sp1"
-clients_stop
-servers_stop
-topo_down
-sleep 3 # sockets are freed after an RCU grace period; let the slabs settle
-fi
-
-# ---- nftarpitd: no socket per connection -------------------------------------------------
-MAXSTEP=${STEPS##*,}
-# Per queue, 5% headroom: with two queues each may see every connection (see the top).
-MAXFLOWS=$((MAXSTEP + MAXSTEP / 20 + 1024))
-QSPEC=25
-[ "$QUEUES" = 2 ] && QSPEC=25-26
-QLAST=${QSPEC#*-}
-HZ=$(getconf CLK_TCK)
-cpu_ticks() { # utime + stime of a process, all threads, in clock ticks
-	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
-}
-# ivl_stats: the pooled drip intervals of the sample files: count, median, 99th percentile
-# and maximum, in ms ("0 - - -" when none).
-ivl_stats() {
-	cat "$WORK"/hold-*.ivl 2>/dev/null | sort -n | awk '{ v[NR] = $1 }
-		END { if (NR == 0) { print "0 - - -"; exit }
-		      m = int((NR + 1) / 2); p = int(NR * 0.99); if (p < 1) p = 1
-		      print NR, v[m], v[p], v[NR] }'
-}
-
-# nt_ladder KIND: nftarpitd's ladder, KIND zw (port 2525, the zero window alone; the
-# clients' keepalive is measured over KEEPALIVE s) or smtp (port 25, the drip on; the
-# clients' reads over SMTP_WINDOW s). Rows named nftarpitd and smtp.
-nt_ladder() {
-	local kind=$1 port row window s0 s1 c0 c1 q0 q1 held s i
-	if [ "$kind" = zw ]; then
-		port=$PORT
-		row=nftarpitd
-		window=$KA
-		CLIENT_ARGS="-k $KA"
-		CLIENT_SAMPLE=
-	else
-		port=$SMTP_PORT
-		row=smtp
-		window=$SMTP_WINDOW
-		CLIENT_ARGS="-k 0"
-		CLIENT_SAMPLE=$SAMPLE
-	fi
-	NPROC=0
-	rm -f "$WORK"/hold-*
-	topo
-	in_srv "$B/tools/nftarpitctl" setup --queue $QSPEC --ports $port >"$WORK/ctl.log" 2>&1 ||
-		die "nftarpitctl setup: $(cat "$WORK/ctl.log")"
-	if [ "$FAMILY" = 4 ]; then
-		in_srv nft add element inet nftarpit blocklist4 '{ 198.18.0.0/15 }'
-	else
-		in_srv nft add element inet nftarpit blocklist6 '{ 2001:db8:18::/48 }'
-	fi
-	# Budgets raised: by default a /24 gets 100 replies/s, and every client address here is
-	# a /24 of its own with up to 38,000 connections. Port 2525 is not in smtp_ports: the
-	# zero-window flows are held by the window alone.
-	cat >"$WORK/d.conf" <<-CONF
-	[daemon]
-	max_flows = $MAXFLOWS
-	queue_maxlen = 65536
-	smtp_ports = $SMTP_PORT
-	reply_rate_per_prefix = 1000000
-	reply_burst_per_prefix = 1000000
-	reply_rate = 4000000
-	reply_burst = 4000000
-	log_flows_per_second = 0
-	CONF
-	rm -f "$WORK/ctl.sock"
-	ip netns exec $NS_SRV "$B/daemon/nftarpitd" -f -c "$WORK/d.conf" -q $QSPEC -s "$WORK/ctl.sock" \
-		>"$WORK/nftarpitd.log" 2>&1 &
-	DAEMON_PID=$!
-	for ((i = 0; i < 100; i++)); do
-		[ -S "$WORK/ctl.sock" ] && in_srv grep -q "^ *$QLAST " /proc/net/netfilter/nfnetlink_queue && break
-		kill -0 $DAEMON_PID 2>/dev/null || die "nftarpitd exited: $(cat "$WORK/nftarpitd.log")"
-		sleep 0.1
-	done
-	[ -S "$WORK/ctl.sock" ] || die "nftarpitd has no control socket after 10 s"
-	sleep 1
-	read -r SLAB0 SUNR0 <<<"$(kmem)"
-	MEM0=$(tcp_mem_pages)
-	slab_snap "$WORK/slab-$row-0"
-	held=0
-	for s in ${STEPS//,/ }; do
-		clients_add $((s - held)) $port
-		held=$s
-		# zw: replies over one keepalive interval: each connection sends one probe per
-		# interval, at a phase of its own (holdclient draws its first idle time), so the
-		# rate is steady from the first second. (A 60 s timer fires up to 2 s late at
-		# HZ 250, so the true period is a little longer than the interval.)
-		# smtp: the clients' intervals recorded so far are thrown away first.
-		[ "$kind" = smtp ] && clients_alive
-		stats >"$WORK/s0"
-		p0=$(ka_probes)
-		d0=$(backlog_drops)
-		c0=$(cpu_ticks $DAEMON_PID)
-		q0=$(queue_lost)
-		t0=$(date +%s.%N)
-		sleep "$window"
-		stats >"$WORK/s1"
-		p1=$(ka_probes)
-		d1=$(backlog_drops)
-		c1=$(cpu_ticks $DAEMON_PID)
-		q1=$(queue_lost)
-		t1=$(date +%s.%N)
-		rate=$(awk -v a="$(stat_of "$WORK/s0" replies_sent)" -v b="$(stat_of "$WORK/s1" replies_sent)" \
-			-v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }')
-		clients_alive
-		read -r slab sunr <<<"$(kmem)"
-		per_s() { # per_s KEY: the counter's rate over the window
-			awk -v a="$(stat_of "$WORK/s0" "$1")" -v b="$(stat_of "$WORK/s1" "$1")" \
-				-v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }'
-		}
-		delta() { echo $(($(stat_of "$WORK/s1" "$1") - $(stat_of "$WORK/s0" "$1"))); }
-		if [ "$kind" = smtp ]; then
-			drip="$(per_s smtp_segments) $(ivl_stats | awk '{ print $1, $2, $3 }') $(delta drip_stretched) $(delta drip_late) $(ivl_stats | awk '{ print $4 }')"
-		else
-			drip="- - - - - - -"
-		fi
-		echo "$row $ALIVE 1 $(status_kb $DAEMON_PID VmRSS) $(status_kb $DAEMON_PID VmHWM) $(tcp_inuse $NS_SRV) $(ct_count $NS_SRV) $rate $(stat_of "$WORK/s1" flows_now) $(status_sum VmRSS "${CLIENT_PIDS[@]}") $((slab - SLAB0)) $((sunr - SUNR0)) $(($(tcp_mem_pages) - MEM0)) $ADDED_SECONDS $LOST $ADDED_FAILED $(ct_count $NS_CLI) $((q1 - q0)) $(awk -v a="$p0" -v b="$p1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }') $((d1 - d0)) $(awk -v a="$c0" -v b="$c1" -v hz="$HZ" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / hz / (e - s) }') $drip" >>"$DATA"
-		echo "held: $row $(tail -1 "$DATA" | cut -d' ' -f2-)" >&2
-	done
-	slab_snap "$WORK/slab-$row-1"
-	stats >"$WORK/s-end-$row"
-	clients_stop
-	servers_stop
-	topo_down
-	sleep 3 # sockets are freed after an RCU grace period; let the slabs settle
-}
-
-[ "$MODE" = smtp ] && nt_ladder smtp
-[ "$MODE" = zw ] || [ "${ZW:-1}" != 0 ] && nt_ladder zw
-OOM1=$(oom_lines)
-T_END=$(date +%s)
-
-cp "$DATA" "$DATA_OUT"
-"$PY" - "$DATA" "$WORK" "$((OOM1 - OOM0))" "$KA" "$SP_INTERVAL" "$((T_END - T_START))" \
+# report OOM_LINES SECONDS: the tables, the goal check and the plot, from $DATA.
+report() {
+"$PY" - "$DATA" "$WORK" "$1" "$KA" "$SP_INTERVAL" "$2" \
 	"$(cut -d' ' -f1-3 /proc/loadavg)" "$QUEUES" "$FAMILY" <<'PY'
 import sys
 data, work, oom, ka, spi, secs, load, nq, fam = sys.argv[1:10]
@@ -804,7 +598,8 @@ for name in ("smtp", "nftarpitd"):
           f" recv_enobufs {st.get('recv_enobufs')}")
 print(f"kernel log: {oom} new 'TCP: out of memory' / 'too many orphaned' lines;"
       f" client namespace conntrack entries {nt[-1][16] if nt else '-'}")
-print(f"run: {secs} s; load average at the end: {load}")
+if secs != "-":
+    print(f"run: {secs} s; load average at the end: {load}")
 PY
 
 if command -v gnuplot >/dev/null && [ "$MODE" = smtp ]; then
@@ -829,7 +624,9 @@ if command -v gnuplot >/dev/null && [ "$MODE" = smtp ]; then
 	set y2label "RSS, MB"
 	set y2tics
 	set ytics nomirror
-	set y2range [0:*]
+	set y2range [0:160]
+	set yrange [0:*]
+	set key top left
 	plot "$WORK/sm.plot" using 1:4 with linespoints lw 2 pt 7 title "CPU, drip on (port 25)", \
 	     "$WORK/nt.plot" using 1:2 with linespoints lw 2 pt 5 title "CPU, zero window only (port 2525)", \
 	     "$WORK/sm.plot" using 1:5 axes x1y2 with linespoints dt 2 pt 6 title "RSS, drip on", \
@@ -858,3 +655,231 @@ elif command -v gnuplot >/dev/null; then
 else
 	echo "no gnuplot: no plot; data: $DATA_OUT"
 fi
+}
+
+if [ -n "${REPORT_FROM:-}" ]; then
+	# The tables and the plot again from a kept data file, measuring nothing.
+	DATA=$REPORT_FROM
+	DATA_OUT=$REPORT_FROM
+	report - -
+	exit 0
+fi
+
+# ---- sockpit: a socket per connection ---------------------------------------------------
+# It runs first: its at most 152,000 sockets are freed before nftarpitd's ladder takes its
+# own baseline, whereas a million sockets freed first could leave half-empty slabs behind
+# for the small contender to refill unseen.
+CLIENT_ARGS="-k $KA"
+CLIENT_SAMPLE=
+CLIENT_NICE=10
+if [ "$MODE" = zw ] && [ "$FAMILY" = 4 ]; then
+topo
+sleep 1
+read -r SLAB0 SUNR0 <<<"$(kmem)"
+MEM0=$(tcp_mem_pages)
+slab_snap "$WORK/slab-sp0"
+SP_PORT=$PORT
+ip netns exec $NS_SRV "$B/bench/sockpit" -p $SP_PORT -i $SP_INTERVAL -m $PER_PROC \
+	>"$WORK/sockpit-0.out" 2>&1 &
+SERVER_PIDS+=($!)
+for ((i = 0; i < 50; i++)); do
+	in_srv ss -tlnH "sport = :$SP_PORT" | grep -q . && break
+	sleep 0.1
+done
+# sp_sum KEY: KEY (held, bytes) summed over all sockpit processes' last report lines.
+sp_sum() {
+	local f s=0 n
+	for f in "$WORK"/sockpit-*.out; do
+		n=$(grep '^sockpit held=' "$f" | tail -1 | sed -n "s/.*[ ]$1=\([0-9]*\).*/\1/p" || true)
+		s=$((s + ${n:-0}))
+	done
+	echo $s
+}
+sp_held() { sp_sum held; }
+sp_bytes() { sp_sum bytes; }
+# sp_measure PROCS: one row for sockpit, once every process holds its connections; the
+# bytes it sent over one interval are its replies per second (every connection once).
+sp_measure() {
+	local procs=$1 target=$2 b0 b1 t0 t1 rate slab sunr
+	for ((i = 0; i < 300; i++)); do
+		[ "$(sp_held)" -ge "$target" ] && break
+		sleep 0.1
+	done
+	sleep 1.5
+	b0=$(sp_bytes)
+	t0=$(date +%s.%N)
+	sleep $SP_INTERVAL
+	sleep 1.1 # the last line of each sockpit is at most a second old
+	b1=$(sp_bytes)
+	t1=$(date +%s.%N)
+	rate=$(awk -v a="$b0" -v b="$b1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }')
+	clients_alive
+	read -r slab sunr <<<"$(kmem)"
+	echo "sockpit $ALIVE $procs $(status_sum VmRSS "${SERVER_PIDS[@]}") $(status_sum VmHWM "${SERVER_PIDS[@]}") $(($(tcp_inuse $NS_SRV) - procs)) $(ct_count $NS_SRV) $rate - $(status_sum VmRSS "${CLIENT_PIDS[@]}") $((slab - SLAB0)) $((sunr - SUNR0)) $(($(tcp_mem_pages) - MEM0)) $ADDED_SECONDS $LOST $ADDED_FAILED $(ct_count $NS_CLI) 0 - -" >>"$DATA"
+	echo "held: sockpit $(tail -1 "$DATA" | cut -d' ' -f2-)" >&2
+}
+held=0
+for s in ${SP_STEPS//,/ }; do
+	clients_add $((s - held)) $SP_PORT
+	held=$s
+	sp_measure 1 "$s"
+done
+# More processes, each with its own port and its own 19,000 connections.
+if [ "$SP_PROCS" -gt 1 ]; then
+	[ "$held" -lt $PER_PROC ] && clients_add $((PER_PROC - held)) $SP_PORT
+	for ((k = 1; k < SP_PROCS; k++)); do
+		ip netns exec $NS_SRV "$B/bench/sockpit" -p $((SP_PORT + k)) -i $SP_INTERVAL -m $PER_PROC \
+			>"$WORK/sockpit-$k.out" 2>&1 &
+		SERVER_PIDS+=($!)
+	done
+	sleep 0.5
+	for ((k = 1; k < SP_PROCS; k++)); do
+		clients_add $PER_PROC $((SP_PORT + k))
+	done
+	sp_measure "$SP_PROCS" $((SP_PROCS * PER_PROC))
+fi
+slab_snap "$WORK/slab-sp1"
+clients_stop
+servers_stop
+topo_down
+sleep 3 # sockets are freed after an RCU grace period; let the slabs settle
+fi
+
+# ---- nftarpitd: no socket per connection -------------------------------------------------
+MAXSTEP=${STEPS##*,}
+# Per queue, 5% headroom: with two queues each may see every connection (see the top).
+MAXFLOWS=$((MAXSTEP + MAXSTEP / 20 + 1024))
+QSPEC=25
+[ "$QUEUES" = 2 ] && QSPEC=25-26
+QLAST=${QSPEC#*-}
+HZ=$(getconf CLK_TCK)
+cpu_ticks() { # utime + stime of a process, all threads, in clock ticks
+	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+# ivl_stats: the pooled drip intervals of the sample files: count, median, 99th percentile
+# and maximum, in ms ("0 - - -" when none).
+ivl_stats() {
+	cat "$WORK"/hold-*.ivl 2>/dev/null | sort -n | awk '{ v[NR] = $1 }
+		END { if (NR == 0) { print "0 - - -"; exit }
+		      m = int((NR + 1) / 2); p = int(NR * 0.99); if (p < 1) p = 1
+		      print NR, v[m], v[p], v[NR] }'
+}
+
+# nt_ladder KIND: nftarpitd's ladder, KIND zw (port 2525, the zero window alone; the
+# clients' keepalive is measured over KEEPALIVE s) or smtp (port 25, the drip on; the
+# clients' reads over SMTP_WINDOW s). Rows named nftarpitd and smtp.
+nt_ladder() {
+	local kind=$1 port row window s0 s1 c0 c1 q0 q1 held s i
+	if [ "$kind" = zw ]; then
+		port=$PORT
+		row=nftarpitd
+		window=$KA
+		CLIENT_ARGS="-k $KA"
+		CLIENT_SAMPLE=
+		CLIENT_NICE=10
+	else
+		port=$SMTP_PORT
+		row=smtp
+		window=$SMTP_WINDOW
+		CLIENT_ARGS="-k 0"
+		CLIENT_SAMPLE=$SAMPLE
+		# The clients read 100,000 bytes a second at a million: at nice 10 their 53
+		# processes outweighed nftarpitd's one thread (53 x 110 against 1024 in the
+		# scheduler's weights: it got 0.66 of a core at 1,000,000, 0.86 at 500,000), a
+		# share a server does not give the machines that connect to it. At 19, their
+		# sampled read times may lag: the intervals measured err on the long side.
+		CLIENT_NICE=19
+	fi
+	NPROC=0
+	rm -f "$WORK"/hold-*
+	topo
+	in_srv "$B/tools/nftarpitctl" setup --queue $QSPEC --ports $port >"$WORK/ctl.log" 2>&1 ||
+		die "nftarpitctl setup: $(cat "$WORK/ctl.log")"
+	if [ "$FAMILY" = 4 ]; then
+		in_srv nft add element inet nftarpit blocklist4 '{ 198.18.0.0/15 }'
+	else
+		in_srv nft add element inet nftarpit blocklist6 '{ 2001:db8:18::/48 }'
+	fi
+	# Budgets raised: by default a /24 gets 100 replies/s, and every client address here is
+	# a /24 of its own with up to 38,000 connections. Port 2525 is not in smtp_ports: the
+	# zero-window flows are held by the window alone.
+	cat >"$WORK/d.conf" <<-CONF
+	[daemon]
+	max_flows = $MAXFLOWS
+	queue_maxlen = 65536
+	smtp_ports = $SMTP_PORT
+	reply_rate_per_prefix = 1000000
+	reply_burst_per_prefix = 1000000
+	reply_rate = 4000000
+	reply_burst = 4000000
+	log_flows_per_second = 0
+	CONF
+	rm -f "$WORK/ctl.sock"
+	ip netns exec $NS_SRV "$B/daemon/nftarpitd" -f -c "$WORK/d.conf" -q $QSPEC -s "$WORK/ctl.sock" \
+		>"$WORK/nftarpitd.log" 2>&1 &
+	DAEMON_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$WORK/ctl.sock" ] && in_srv grep -q "^ *$QLAST " /proc/net/netfilter/nfnetlink_queue && break
+		kill -0 $DAEMON_PID 2>/dev/null || die "nftarpitd exited: $(cat "$WORK/nftarpitd.log")"
+		sleep 0.1
+	done
+	[ -S "$WORK/ctl.sock" ] || die "nftarpitd has no control socket after 10 s"
+	sleep 1
+	read -r SLAB0 SUNR0 <<<"$(kmem)"
+	MEM0=$(tcp_mem_pages)
+	slab_snap "$WORK/slab-$row-0"
+	held=0
+	for s in ${STEPS//,/ }; do
+		clients_add $((s - held)) $port
+		held=$s
+		# zw: replies over one keepalive interval: each connection sends one probe per
+		# interval, at a phase of its own (holdclient draws its first idle time), so the
+		# rate is steady from the first second. (A 60 s timer fires up to 2 s late at
+		# HZ 250, so the true period is a little longer than the interval.)
+		# smtp: the clients' intervals recorded so far are thrown away first.
+		[ "$kind" = smtp ] && clients_alive
+		stats >"$WORK/s0"
+		p0=$(ka_probes)
+		d0=$(backlog_drops)
+		c0=$(cpu_ticks $DAEMON_PID)
+		q0=$(queue_lost)
+		t0=$(date +%s.%N)
+		sleep "$window"
+		stats >"$WORK/s1"
+		p1=$(ka_probes)
+		d1=$(backlog_drops)
+		c1=$(cpu_ticks $DAEMON_PID)
+		q1=$(queue_lost)
+		t1=$(date +%s.%N)
+		rate=$(awk -v a="$(stat_of "$WORK/s0" replies_sent)" -v b="$(stat_of "$WORK/s1" replies_sent)" \
+			-v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }')
+		clients_alive
+		read -r slab sunr <<<"$(kmem)"
+		per_s() { # per_s KEY: the counter's rate over the window
+			awk -v a="$(stat_of "$WORK/s0" "$1")" -v b="$(stat_of "$WORK/s1" "$1")" \
+				-v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }'
+		}
+		delta() { echo $(($(stat_of "$WORK/s1" "$1") - $(stat_of "$WORK/s0" "$1"))); }
+		if [ "$kind" = smtp ]; then
+			drip="$(per_s smtp_segments) $(ivl_stats | awk '{ print $1, $2, $3 }') $(delta drip_stretched) $(delta drip_late) $(ivl_stats | awk '{ print $4 }')"
+		else
+			drip="- - - - - - -"
+		fi
+		echo "$row $ALIVE 1 $(status_kb $DAEMON_PID VmRSS) $(status_kb $DAEMON_PID VmHWM) $(tcp_inuse $NS_SRV) $(ct_count $NS_SRV) $rate $(stat_of "$WORK/s1" flows_now) $(status_sum VmRSS "${CLIENT_PIDS[@]}") $((slab - SLAB0)) $((sunr - SUNR0)) $(($(tcp_mem_pages) - MEM0)) $ADDED_SECONDS $LOST $ADDED_FAILED $(ct_count $NS_CLI) $((q1 - q0)) $(awk -v a="$p0" -v b="$p1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }') $((d1 - d0)) $(awk -v a="$c0" -v b="$c1" -v hz="$HZ" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / hz / (e - s) }') $drip" >>"$DATA"
+		echo "held: $row $(tail -1 "$DATA" | cut -d' ' -f2-)" >&2
+	done
+	slab_snap "$WORK/slab-$row-1"
+	stats >"$WORK/s-end-$row"
+	clients_stop
+	servers_stop
+	topo_down
+	sleep 3 # sockets are freed after an RCU grace period; let the slabs settle
+}
+
+[ "$MODE" = smtp ] && nt_ladder smtp
+[ "$MODE" = zw ] || [ "${ZW:-1}" != 0 ] && nt_ladder zw
+OOM1=$(oom_lines)
+T_END=$(date +%s)
+
+cp "$DATA" "$DATA_OUT"
+report "$((OOM1 - OOM0))" "$((T_END - T_START))"
