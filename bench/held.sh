@@ -503,6 +503,8 @@ hdr = (f"{'held':>9} {'procs':>5} {'RSS MB':>8} {'peak MB':>8} {'srv TCP':>8} {'
        f" {'unrecl MB':>9} {'tcp_mem pg':>10} {'KB/conn':>8} {'open s':>7} {'lost':>5} {'failed':>6}"
        f" {'bl drops':>8} {'CPU':>5}")
 def table(name, title):
+    if not any(r[0] == name for r in rows):
+        return
     print(f"\n{title}")
     print(hdr)
     for r in rows:
