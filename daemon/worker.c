@@ -481,8 +481,7 @@ bool worker_tick(struct worker *w, uint32_t now_ms, uint32_t max)
 				mean_age = worker_mean_age(w);
 			if (drip_decide(&w->drip, late, w->now_s - f->first_s, mean_age,
 					f->stretch) == DRIP_STRETCH) {
-				/* Behind: an old flow waits one more interval; its byte is not
-				 * lost. */
+				/* Behind: an old flow waits an interval, losing no byte. */
 				f->stretch++;
 				w->stats.drip_stretched++;
 			} else {
@@ -590,7 +589,6 @@ void worker_snapshot(struct worker *w)
 void *worker_run(void *arg)
 {
 	struct worker *w = arg;
-
 	bool more = false;
 
 	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
