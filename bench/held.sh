@@ -32,7 +32,8 @@
 #   DATA_OUT (default PLOT_OUT with .dat), REPORT_FROM (a kept data file: print the tables
 #   and draw the plot again from it, measuring nothing), KEEPALIVE (seconds, default 60),
 #   SOCKPIT_STEPS (default 1000,5000,10000,19000), SOCKPIT_PROCS (default 4, at most 8),
-#   QUEUES (1 or 2, default 1)
+#   QUEUES (1 or 2, default 1), MAX_FLOWS (records per queue; default the largest step
+#   plus 5%, which each queue gets even with two: see below)
 #
 # How the clients are kept alive: SO_KEEPALIVE with TCP_KEEPINTVL = 60 s (TCP_KEEPIDLE
 # drawn from 1..60 s per connection, so that the probes are spread evenly over the interval
@@ -750,7 +751,8 @@ fi
 # ---- nftarpitd: no socket per connection -------------------------------------------------
 MAXSTEP=${STEPS##*,}
 # Per queue, 5% headroom: with two queues each may see every connection (see the top).
-MAXFLOWS=$((MAXSTEP + MAXSTEP / 20 + 1024))
+MAXFLOWS=${MAX_FLOWS:-$((MAXSTEP + MAXSTEP / 20 + 1024))}
+case $MAXFLOWS in '' | *[!0-9]* | 0*) die "MAX_FLOWS: a number" ;; esac
 QSPEC=25
 [ "$QUEUES" = 2 ] && QSPEC=25-26
 QLAST=${QSPEC#*-}
