@@ -40,6 +40,43 @@ static void bench_put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/* The TCP header and MSS option at t, of a segment without payload. */
+static void bench_tcp(uint8_t *t, uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
+		      uint32_t ack, uint16_t mss)
+{
+	t[0] = (uint8_t)(sport >> 8);
+	t[1] = (uint8_t)sport;
+	t[2] = (uint8_t)(dport >> 8);
+	t[3] = (uint8_t)dport;
+	bench_put32(t + 4, seq);
+	bench_put32(t + 8, ack);
+	t[12] = 0x60; /* 24 bytes of TCP header */
+	t[13] = flags;
+	t[14] = 0xfa; /* window 64240 */
+	t[15] = 0xf0;
+	t[20] = 2; /* MSS */
+	t[21] = 4;
+	t[22] = (uint8_t)(mss >> 8);
+	t[23] = (uint8_t)mss;
+}
+
+void bench_seg6(uint8_t *b, const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
+		uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	uint16_t ck;
+
+	memset(b, 0, BENCH_SEG6_LEN);
+	b[0] = 0x60;
+	b[5] = BENCH_SEG6_LEN - 40; /* payload length */
+	b[6] = IPPROTO_TCP;
+	b[7] = 64;
+	memcpy(b + 8, src, 16);
+	memcpy(b + 24, dst, 16);
+	bench_tcp(b + 40, sport, dport, flags, seq, ack, 1440);
+	ck = csum_tcp6(b + 8, b + 24, b + 40, BENCH_SEG6_LEN - 40);
+	memcpy(b + 56, &ck, 2);
+}
+
 void bench_seg4(uint8_t *b, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
 		uint8_t flags, uint32_t seq, uint32_t ack)
 {
@@ -55,20 +92,7 @@ void bench_seg4(uint8_t *b, uint32_t src, uint32_t dst, uint16_t sport, uint16_t
 	memcpy(b + 16, &dst, 4);
 	ck = csum_fold(csum_add(0, b, 20));
 	memcpy(b + 10, &ck, 2);
-	b[20] = (uint8_t)(sport >> 8);
-	b[21] = (uint8_t)sport;
-	b[22] = (uint8_t)(dport >> 8);
-	b[23] = (uint8_t)dport;
-	bench_put32(b + 24, seq);
-	bench_put32(b + 28, ack);
-	b[32] = 0x60; /* 24 bytes of TCP header */
-	b[33] = flags;
-	b[34] = 0xfa; /* window 64240 */
-	b[35] = 0xf0;
-	b[40] = 2; /* MSS 1460 */
-	b[41] = 4;
-	b[42] = 0x05;
-	b[43] = 0xb4;
+	bench_tcp(b + 20, sport, dport, flags, seq, ack, 1460);
 	ck = csum_tcp4(b + 12, b + 16, b + 20, BENCH_SEG4_LEN - 20);
 	memcpy(b + 36, &ck, 2);
 }

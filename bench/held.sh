@@ -21,10 +21,19 @@
 #   usage: bench/held.sh [STEPS]   (comma list, ascending, default
 #                                   10000,100000,250000,500000,1000000; each 1000..1000000)
 #   environment: NFTARPIT_BUILD (default ./build, made by ./quickstart build),
-#   PLOT_OUT (default doc/bench-held.png),
-#   DATA_OUT (default PLOT_OUT with .dat), KEEPALIVE (seconds, default 60),
+#   MODE (zw, the default: sockpit and the zero-window ladder above; smtp: the SMTP drip
+#   ladder on port 25 and the zero-window ladder beside it, no sockpit),
+#   FAMILY (4, the default, or 6: clients from 2001:db8:18:K::1 to 2001:db8:1::1; sockpit
+#   is left out over IPv6), SMTP_WINDOW (seconds each SMTP step is measured, default 30),
+#   SAMPLE (every SAMPLE-th client connection records its drip intervals, default 100),
+#   ZW (1, the default; 0 leaves the zero-window ladder out of MODE=smtp, for a quick look),
+#   PLOT_OUT (default doc/bench-held.png, doc/bench-held-smtp.png with MODE=smtp,
+#   doc/bench-held-smtp6.png with MODE=smtp FAMILY=6),
+#   DATA_OUT (default PLOT_OUT with .dat), REPORT_FROM (a kept data file: print the tables
+#   and draw the plot again from it, measuring nothing), KEEPALIVE (seconds, default 60),
 #   SOCKPIT_STEPS (default 1000,5000,10000,19000), SOCKPIT_PROCS (default 4, at most 8),
-#   QUEUES (1 or 2, default 1)
+#   QUEUES (1 or 2, default 1), MAX_FLOWS (records per queue; default the largest step
+#   plus 5%, which each queue gets even with two: see below)
 #
 # How the clients are kept alive: SO_KEEPALIVE with TCP_KEEPINTVL = 60 s (TCP_KEEPIDLE
 # drawn from 1..60 s per connection, so that the probes are spread evenly over the interval
@@ -41,6 +50,18 @@
 # well inside nftarpitd's flow_idle_timeout (600 s), so the flows stay held, and a
 # 60 s window of nftarpitd's counters sees every connection about once.
 #
+# MODE=smtp: nftarpitd holds port 25 with the SMTP drip on (one byte per flow every
+# smtp_interval, 10 s): the clients set no keepalive (the drip keeps their connections
+# busy) and write nothing (an EHLO stuck in our window would cost each socket an skb of
+# unsent data: the tcp_mem argument above), and read every byte. Every SAMPLE-th
+# connection records the time between its reads from the second drip byte on
+# (bench/holdclient -S/-I); per step the intervals of one SMTP_WINDOW are pooled: their
+# median and 99th percentile against the configured 10 s say whether the cadence held.
+# Also per step: drip segments per second (smtp_segments), drips late and stretched
+# (nftarpitd put the longest-held flows off an interval because it was behind), the
+# kernel's queue drops and nftarpitd's CPU (utime + stime over the window, in cores).
+# Then the zero-window ladder of MODE=zw (port 2525, keepalive 60 s) in the same run.
+#
 # One queue by default: one thread answers 17,000 probes a second with ease, and the
 # flow table is then the one of a single worker. (QUEUES=2 splits the connections
 # between two workers by address hash. It once showed 41,000 records for 40,000
@@ -50,18 +71,31 @@ export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 . "$(dirname "$0")/lib.sh"
 bench_build
 STEPS=${1:-10000,100000,250000,500000,1000000}
+MODE=${MODE:-zw}
+FAMILY=${FAMILY:-4}
+SMTP_WINDOW=${SMTP_WINDOW:-30}
+SAMPLE=${SAMPLE:-100}
 SP_STEPS=${SOCKPIT_STEPS:-1000,5000,10000,19000}
 SP_PROCS=${SOCKPIT_PROCS:-4}
 KA=${KEEPALIVE:-60}
 QUEUES=${QUEUES:-1}
-PLOT_OUT=${PLOT_OUT:-$SRC/doc/bench-held.png}
+case $MODE/$FAMILY in
+zw/4) PLOT_DEFAULT=$SRC/doc/bench-held.png ;;
+zw/6) PLOT_DEFAULT=$SRC/doc/bench-held6.png ;;
+smtp/4) PLOT_DEFAULT=$SRC/doc/bench-held-smtp.png ;;
+*) PLOT_DEFAULT=$SRC/doc/bench-held-smtp6.png ;;
+esac
+PLOT_OUT=${PLOT_OUT:-$PLOT_DEFAULT}
 DATA_OUT=${DATA_OUT:-${PLOT_OUT%.png}.dat}
 PY=/usr/bin/python3
 PER_PROC=19000 # connections per client process: a process may hold 20,000 files here
 NSRC=40        # source addresses: at most 2 processes (38,000 ports) on each
 SRV4=192.0.2.1
 CLI4=192.0.2.2
+SRV6=2001:db8:1::1
+CLI6=2001:db8:1::2
 PORT=2525
+SMTP_PORT=25
 SP_INTERVAL=10 # sockpit: one byte per connection this often (endlessh's default delay)
 HOLD_LIMIT=1500 # seconds: a client left behind by a killed run still ends by itself
 
@@ -84,6 +118,25 @@ check_steps STEPS "$STEPS" 1000 1000000
 check_steps SOCKPIT_STEPS "$SP_STEPS" 100 $PER_PROC
 case $SP_PROCS in [1-8]) ;; *) die "SOCKPIT_PROCS: 1..8" ;; esac
 case $QUEUES in 1 | 2) ;; *) die "QUEUES: 1 or 2" ;; esac
+case $MODE in zw | smtp) ;; *) die "MODE: zw or smtp" ;; esac
+case $FAMILY in 4 | 6) ;; *) die "FAMILY: 4 or 6" ;; esac
+case $SMTP_WINDOW in '' | *[!0-9]* | 0*) die "SMTP_WINDOW: a number of seconds" ;; esac
+[ "$SMTP_WINDOW" -ge 20 ] && [ "$SMTP_WINDOW" -le 300 ] || die "SMTP_WINDOW: 20..300"
+case $SAMPLE in '' | *[!0-9]* | 0*) die "SAMPLE: a number" ;; esac
+[ "$SAMPLE" -le $PER_PROC ] || die "SAMPLE: 1..$PER_PROC"
+if [ "$FAMILY" = 4 ]; then
+	SRV=$SRV4
+else
+	SRV=$SRV6
+fi
+# src_addr K: the K-th client source address.
+src_addr() {
+	if [ "$FAMILY" = 4 ]; then
+		echo "198.18.$1.1"
+	else
+		printf '2001:db8:18:%x::1\n' "$1"
+	fi
+}
 case $KA in '' | *[!0-9]* | 0*) die "KEEPALIVE: a number of seconds" ;; esac
 [ "$KA" -ge 10 ] && [ "$KA" -le 300 ] || die "KEEPALIVE: 10..300"
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
@@ -201,14 +254,29 @@ topo() {
 	ip -n $NS_SRV link set lo up
 	ip -n $NS_CLI link set lo up
 	ip -n $NS_SRV link add veth0 type veth peer name veth0 netns $NS_CLI
-	ip -n $NS_SRV addr add $SRV4/24 dev veth0
-	ip -n $NS_CLI addr add $CLI4/24 dev veth0
-	for ((k = 0; k < NSRC; k++)); do
-		ip -n $NS_CLI addr add 198.18.$k.1/32 dev veth0
-	done
+	if [ "$FAMILY" = 4 ]; then
+		ip -n $NS_SRV addr add $SRV4/24 dev veth0
+		ip -n $NS_CLI addr add $CLI4/24 dev veth0
+		for ((k = 0; k < NSRC; k++)); do
+			ip -n $NS_CLI addr add "$(src_addr $k)/32" dev veth0
+		done
+	else
+		# nodad: usable at once (duplicate address detection would hold them 1-2 s).
+		ip -n $NS_SRV addr add $SRV6/64 dev veth0 nodad
+		ip -n $NS_CLI addr add $CLI6/64 dev veth0 nodad
+		for ((k = 0; k < NSRC; k++)); do
+			ip -n $NS_CLI addr add "$(src_addr $k)/128" dev veth0 nodad
+		done
+	fi
 	ip -n $NS_SRV link set veth0 up
 	ip -n $NS_CLI link set veth0 up
-	ip -n $NS_SRV route add 198.18.0.0/15 via $CLI4
+	if [ "$FAMILY" = 4 ]; then
+		ip -n $NS_SRV route add 198.18.0.0/15 via $CLI4
+	else
+		ip -n $NS_SRV -6 route add 2001:db8:18::/48 via $CLI6
+		# A million neighbours are one: the client namespace's router address.
+		in_srv sysctl -qw net.ipv6.route.max_size=1048576 2>/dev/null || true
+	fi
 	in_cli sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 	# Full checksums, as packets from a real network have (veth would leave them partial).
 	in_cli ethtool -K veth0 tx off >/dev/null
@@ -272,7 +340,8 @@ oom_lines() {
 	dmesg 2>/dev/null | grep -c -E 'TCP: out of memory|too many orphaned' || true
 }
 
-# clients_add N PORT: N more connections to PORT, in processes of at most PER_PROC, each
+# clients_add N PORT: N more connections to PORT (CLIENT_ARGS: holdclient's keepalive and
+# sampling options), in processes of at most PER_PROC, each
 # from the next source address; waits for their "established" lines (at most 180 s).
 # Sets ADDED_EST, ADDED_FAILED, ADDED_SECONDS. The clients connect in waves of WAVE
 # processes, niced: with 27 processes connecting at once (the step to a million), the one
@@ -303,8 +372,10 @@ clients_wave() {
 		mkfifo "$fifo"
 		# Ports handed out: process NPROC is the (NPROC / NSRC)-th on its address and
 		# takes the next 19,000 ports there (holdclient -P), so no connect() searches.
-		nice -n 10 ip netns exec $NS_CLI "$B/bench/holdclient" -s 198.18.$((NPROC % NSRC)).1 -d $SRV4 \
-			-p "$port" -n $k -k "$KA" -c 256 -w 150 -l $HOLD_LIMIT \
+		# shellcheck disable=SC2086 # CLIENT_ARGS is a list of options
+		nice -n "$CLIENT_NICE" ip netns exec $NS_CLI "$B/bench/holdclient" -s "$(src_addr $((NPROC % NSRC)))" -d $SRV \
+			-p "$port" -n $k -c 256 -w 150 -l $HOLD_LIMIT $CLIENT_ARGS \
+			${CLIENT_SAMPLE:+-S $CLIENT_SAMPLE -I $WORK/hold-$NPROC.ivl} \
 			-P $((1024 + (NPROC / NSRC % 3) * PER_PROC)) <"$fifo" >"$out" 2>&1 &
 		CLIENT_PIDS+=($!)
 		exec {fd}>"$fifo"
@@ -387,9 +458,12 @@ queue_lost() {
 
 # Rows of the data file: contender held procs server_rss_kb server_hwm_kb srv_tcp
 # srv_conntrack replies_per_s flows_now client_rss_kb slab_kb sunreclaim_kb tcp_mem_pages
-# open_s lost failed cli_conntrack queue_lost cli_probes_per_s backlog_drops
+# open_s lost failed cli_conntrack queue_lost cli_probes_per_s backlog_drops, then for
+# nftarpitd's ladders: cpu (cores over the window), and for the smtp rows drip_per_s
+# ivl_n ivl_p50_ms ivl_p99_ms stretched late ivl_max_ms ("-" elsewhere). queue_lost is
+# the kernel's queue drops during the window.
 DATA=$WORK/held.dat
-echo "# contender held procs server_rss_kb server_hwm_kb srv_tcp srv_conntrack replies_per_s flows_now client_rss_kb slab_delta_kb sunreclaim_delta_kb tcp_mem_pages_delta open_s lost failed cli_conntrack queue_lost cli_probes_per_s backlog_drops" >"$DATA"
+echo "# contender held procs server_rss_kb server_hwm_kb srv_tcp srv_conntrack replies_per_s flows_now client_rss_kb slab_delta_kb sunreclaim_delta_kb tcp_mem_pages_delta open_s lost failed cli_conntrack queue_lost cli_probes_per_s backlog_drops cpu drip_per_s ivl_n ivl_p50_ms ivl_p99_ms stretched late ivl_max_ms family=$FAMILY" >"$DATA"
 
 slab_snap() { # slab_snap FILE: bytes per cache (allocated slabs)
 	awk 'NR > 2 { print $1, $15 * $6 * 4096 }' /proc/slabinfo >"$1" 2>/dev/null || true
@@ -400,10 +474,208 @@ echo "held: load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CP
 	"kernel $(uname -r)" >&2
 OOM0=$(oom_lines)
 
+# report OOM_LINES SECONDS: the tables, the goal check and the plot, from $DATA.
+report() {
+"$PY" - "$DATA" "$WORK" "$1" "$KA" "$SP_INTERVAL" "$2" \
+	"$(cut -d' ' -f1-3 /proc/loadavg)" "$QUEUES" "$FAMILY" <<'PY'
+import sys
+data, work, oom, ka, spi, secs, load, nq, fam = sys.argv[1:10]
+rows = [l.split() for l in open(data) if not l.startswith("#")]
+for r in rows:
+    while len(r) < 28:
+        r.append("-")
+def mb(kb): return int(kb) / 1024.0
+def slab(name):
+    d = {}
+    try:
+        for l in open(f"{work}/{name}"):
+            k, v = l.split()
+            d[k] = int(v)
+    except OSError:
+        pass
+    return d
+def breakdown(a, b, n):
+    s0, s1 = slab(a), slab(b)
+    d = sorted(((s1.get(k, 0) - s0.get(k, 0), k) for k in s1), reverse=True)[:6]
+    return ", ".join(f"{k} {v / n:.0f}" for v, k in d if v > 0)
+
+hdr = (f"{'held':>9} {'procs':>5} {'RSS MB':>8} {'peak MB':>8} {'srv TCP':>8} {'srv ct':>7}"
+       f" {'replies/s':>10} {'cli probes/s':>12} {'flows_now':>10} {'cli RSS MB':>10} {'slab MB':>8}"
+       f" {'unrecl MB':>9} {'tcp_mem pg':>10} {'KB/conn':>8} {'open s':>7} {'lost':>5} {'failed':>6}"
+       f" {'bl drops':>8} {'CPU':>5}")
+def table(name, title):
+    if not any(r[0] == name for r in rows):
+        return
+    print(f"\n{title}")
+    print(hdr)
+    for r in rows:
+        if r[0] != name:
+            continue
+        held = int(r[1])
+        per = int(r[10]) / held if held else 0
+        print(f"{held:>9} {r[2]:>5} {mb(r[3]):>8.1f} {mb(r[4]):>8.1f} {r[5]:>8} {r[6]:>7}"
+              f" {r[7]:>10} {r[18]:>12} {r[8]:>10} {mb(r[9]):>10.1f} {mb(r[10]):>8.1f}"
+              f" {mb(r[11]):>9.1f} {r[12]:>10} {per:>8.2f} {r[13]:>7} {r[14]:>5} {r[15]:>6}"
+              f" {r[19]:>8} {r[20]:>5}")
+
+table("sockpit", f"sockpit: a socket per connection (endlessh style, 1 byte every {spi} s), "
+      "19,000 per process at most")
+table("smtp", f"nftarpitd: {nq} queue(s), SMTP drip on port 25 (one byte per flow every 10 s), IPv{fam}")
+table("nftarpitd", f"nftarpitd: {nq} queue(s), zero window on port 2525, clients' keepalive every {ka} s, IPv{fam}")
+sm = [r for r in rows if r[0] == "smtp"]
+if sm:
+    print("\nthe drip, per step (intervals between drip bytes seen by every sampled client connection;"
+          "\nconfigured 10 s; stretched: drips nftarpitd put off an interval, being behind; late: drips"
+          "\nsent a tenth of an interval or more after their time; q drops: the kernel's queue drops)")
+    print(f"{'held':>9} {'drips/s':>8} {'samples':>8} {'median s':>9} {'p99 s':>7} {'max s':>7}"
+          f" {'stretched':>9} {'late':>8} {'q drops':>8} {'CPU':>6} {'RSS MB':>7} {'srv TCP':>7} {'srv ct':>6}")
+    def sec(v): return "-" if v == "-" else f"{int(v) / 1000:.2f}"
+    for r in sm:
+        print(f"{int(r[1]):>9} {r[21]:>8} {r[22]:>8} {sec(r[23]):>9} {sec(r[24]):>7} {sec(r[27]):>7}"
+              f" {r[25]:>9} {r[26]:>8} {r[17]:>8} {r[20]:>6} {mb(r[3]):>7.1f} {r[5]:>7} {r[6]:>6}")
+print("  RSS, peak: the server's VmRSS and VmHWM (sockpit: summed over its processes); srv TCP,"
+      "\n  srv ct: TCP sockets and conntrack entries in the server namespace; slab, unrecl,"
+      "\n  tcp_mem: kernel Slab, SUnreclaim and TCP buffer pages since the contender's baseline"
+      "\n  (both sides' sockets: one kernel); KB/conn: slab per held connection; replies/s: the"
+      "\n  tarpit's packets over one interval (nftarpitd: its replies_sent; sockpit: its bytes, one"
+      "\n  per segment); cli probes/s: the client kernel's keepalive probes (TcpExt TCPKeepAlive),"
+      "\n  retries included; bl drops: the client veth's drops for a full input backlog during"
+      "\n  the interval (the kernel sends a probe dropped there again 0.5 s later).")
+
+sp = [r for r in rows if r[0] == "sockpit"]
+nt = [r for r in rows if r[0] == "nftarpitd"]
+print("\nper held connection, at each contender's largest step:")
+if sp:
+    r = sp[-1]; n = int(r[1])
+    print(f"  sockpit   {n:>8}: server RSS {int(r[3]) * 1024 / n:.0f} B, kernel slab {int(r[10]) * 1024 / n:.0f} B"
+          f" (client and server sockets), {int(r[5]) / n:.2f} server sockets, {int(r[6]) / n:.2f} conntrack entries")
+    print(f"    slab caches, bytes per connection: {breakdown('slab-sp0', 'slab-sp1', n)}")
+if nt:
+    r = nt[-1]; n = int(r[1])
+    print(f"  nftarpitd {n:>8}: server RSS {int(r[3]) * 1024 / n:.0f} B (a fixed table, allocated at start),"
+          f" kernel slab {int(r[10]) * 1024 / n:.0f} B (client sockets only), {int(r[5])} server sockets,"
+          f" {int(r[6])} conntrack entries")
+    print(f"    slab caches, bytes per connection: {breakdown('slab-nftarpitd-0', 'slab-nftarpitd-1', n)}")
+if sp and nt:
+    s = int(sp[-1][10]) * 1024 / int(sp[-1][1]); c = int(nt[-1][10]) * 1024 / int(nt[-1][1])
+    print(f"  server-side kernel memory of a socket tarpit: about {s - c:.0f} B per connection"
+          f" (sockpit's slab per connection minus nftarpitd's, which is the client's alone)")
+
+print("\ngoal: 1,000,000 connections held by nftarpitd under 128 MB RSS, with no conntrack entry"
+      "\n      and no socket on the server side (each ladder's largest step)")
+ok = False
+for r in ([sm[-1]] if sm else []) + ([nt[-1]] if nt else []):
+    print(f"  {r[0]}:")
+    held, rss, hwm, tcp, ct = int(r[1]), mb(r[3]), mb(r[4]), int(r[5]), int(r[6])
+    checks = [(held >= 1000000, f"held {held}"), (hwm < 128, f"peak RSS {hwm:.1f} MB (RSS {rss:.1f} MB)"),
+              (ct == 0, f"conntrack entries {ct}"), (tcp == 0, f"server TCP sockets {tcp}")]
+    if r[0] == "smtp":
+        p50 = int(r[23]) if r[23] != "-" else 0
+        p99 = int(r[24]) if r[24] != "-" else 0
+        checks.append((9500 <= p50 <= 10500 and 0 < p99 <= 11000,
+                       f"drip cadence: median {p50 / 1000:.2f} s, 99th percentile {p99 / 1000:.2f} s"
+                       " (held: median 10 s +- 0.5, p99 at most 11 s)"))
+    ok = all(c for c, _ in checks)
+    for c, t in checks:
+        print(f"  {'ok  ' if c else 'MISS'} {t}")
+    if r[0] == "smtp":
+        print(f"  {'PASS' if ok else 'FAIL'}; {r[21]} drip segments/s, {r[7]} replies/s in all,"
+              f" nftarpitd CPU {r[20]} cores, flows_now {r[8]}")
+    else:
+        print(f"  {'PASS' if ok else 'FAIL'}; keeping them costs {r[7]} replies/s"
+              f" (the clients sent {r[18]} keepalive probes/s: one per connection every"
+              f" {held / max(int(r[7]), 1):.1f} s), nftarpitd CPU {r[20]} cores, flows_now {r[8]}")
+for name in ("smtp", "nftarpitd"):
+    st = {}
+    try:
+        for l in open(f"{work}/s-end-{name}"):
+            if "=" in l:
+                k, v = l.strip().split("=", 1); st[k] = v
+    except OSError:
+        continue
+    print(f"{name} totals: packets {st.get('packets')}, synack {st.get('synack_sent')}, probes {st.get('probes')},"
+          f" replies {st.get('replies_sent')}, smtp_segments {st.get('smtp_segments')}, drip_late {st.get('drip_late')},"
+          f" drip_stretched {st.get('drip_stretched')}, drip_resent {st.get('drip_resent')},"
+          f" flows_new {st.get('flows_new')}, flows_stateless {st.get('flows_stateless')},"
+          f" evicted {st.get('flows_evicted')}, budget_drops {st.get('budget_drops')}, send_errors {st.get('send_errors')},"
+          f" recv_enobufs {st.get('recv_enobufs')}")
+print(f"kernel log: {oom} new 'TCP: out of memory' / 'too many orphaned' lines;"
+      f" client namespace conntrack entries {nt[-1][16] if nt else '-'}")
+if secs != "-":
+    print(f"run: {secs} s; load average at the end: {load}")
+PY
+
+if command -v gnuplot >/dev/null && [ "$MODE" = smtp ]; then
+	awk '$1 == "smtp" && $24 != "-" { print $2, $24 / 1000, $25 / 1000, $21, $4 / 1024 }' "$DATA" >"$WORK/sm.plot"
+	awk '$1 == "nftarpitd" { print $2, $21, $4 / 1024 }' "$DATA" >"$WORK/nt.plot"
+	gnuplot <<-GP
+	set terminal pngcairo size 1100,480 font "sans,10"
+	set output "$PLOT_OUT"
+	set multiplot layout 1,2 title "SMTP drip at scale, IPv$FAMILY, real client sockets ($(nproc) CPUs)"
+	set xlabel "connections held"
+	set logscale x
+	set grid
+	set key top left
+	set title "interval between drip bytes seen by the clients"
+	set ylabel "seconds"
+	set yrange [0:*]
+	plot "$WORK/sm.plot" using 1:2 with linespoints lw 2 pt 7 title "median", \
+	     "$WORK/sm.plot" using 1:3 with linespoints lw 2 pt 5 title "99th percentile", \
+	     10 with lines dt 2 lc rgb "gray" title "configured (10 s)"
+	set title "nftarpitd: CPU and RSS"
+	set ylabel "CPU, cores"
+	set y2label "RSS, MB"
+	set y2tics
+	set ytics nomirror
+	set y2range [0:160]
+	set yrange [0:*]
+	set key top left
+	plot "$WORK/sm.plot" using 1:4 with linespoints lw 2 pt 7 title "CPU, drip on (port 25)", \
+	     "$WORK/nt.plot" using 1:2 with linespoints lw 2 pt 5 title "CPU, zero window only (port 2525)", \
+	     "$WORK/sm.plot" using 1:5 axes x1y2 with linespoints dt 2 pt 6 title "RSS, drip on", \
+	     "$WORK/nt.plot" using 1:3 axes x1y2 with linespoints dt 2 pt 4 title "RSS, zero window only"
+	unset multiplot
+	GP
+	echo "plot: $PLOT_OUT; data: $DATA_OUT"
+elif command -v gnuplot >/dev/null; then
+	awk '$1 == "nftarpitd" { print $2, $4 / 1024, $11 / 1024 }' "$DATA" >"$WORK/nt.plot"
+	awk '$1 == "sockpit" { print $2, $4 / 1024, $11 / 1024 }' "$DATA" >"$WORK/sp.plot"
+	gnuplot <<-GP
+	set terminal pngcairo size 900,560 font "sans,10"
+	set output "$PLOT_OUT"
+	set title "Held connections: server RSS and kernel slab memory (both sides' sockets)"
+	set xlabel "connections held (real client sockets)"
+	set ylabel "MB"
+	set logscale xy
+	set grid
+	set key top left
+	plot "$WORK/nt.plot" using 1:2 with linespoints lw 2 pt 7 title "nftarpitd RSS ($QUEUES queue(s))", \
+	     "$WORK/sp.plot" using 1:2 with linespoints lw 2 pt 5 title "sockpit RSS (19,000 per process)", \
+	     "$WORK/nt.plot" using 1:3 with linespoints dt 2 pt 6 title "kernel slab, nftarpitd run (client sockets only)", \
+	     "$WORK/sp.plot" using 1:3 with linespoints dt 2 pt 4 title "kernel slab, sockpit run (client + server sockets)"
+	GP
+	echo "plot: $PLOT_OUT; data: $DATA_OUT"
+else
+	echo "no gnuplot: no plot; data: $DATA_OUT"
+fi
+}
+
+if [ -n "${REPORT_FROM:-}" ]; then
+	# The tables and the plot again from a kept data file, measuring nothing.
+	DATA=$REPORT_FROM
+	DATA_OUT=$REPORT_FROM
+	report - -
+	exit 0
+fi
+
 # ---- sockpit: a socket per connection ---------------------------------------------------
 # It runs first: its at most 152,000 sockets are freed before nftarpitd's ladder takes its
 # own baseline, whereas a million sockets freed first could leave half-empty slabs behind
 # for the small contender to refill unseen.
+CLIENT_ARGS="-k $KA"
+CLIENT_SAMPLE=
+CLIENT_NICE=10
+if [ "$MODE" = zw ] && [ "$FAMILY" = 4 ]; then
 topo
 sleep 1
 read -r SLAB0 SUNR0 <<<"$(kmem)"
@@ -474,192 +746,144 @@ clients_stop
 servers_stop
 topo_down
 sleep 3 # sockets are freed after an RCU grace period; let the slabs settle
+fi
 
 # ---- nftarpitd: no socket per connection -------------------------------------------------
 MAXSTEP=${STEPS##*,}
 # Per queue, 5% headroom: with two queues each may see every connection (see the top).
-MAXFLOWS=$((MAXSTEP + MAXSTEP / 20 + 1024))
+MAXFLOWS=${MAX_FLOWS:-$((MAXSTEP + MAXSTEP / 20 + 1024))}
+case $MAXFLOWS in '' | *[!0-9]* | 0*) die "MAX_FLOWS: a number" ;; esac
 QSPEC=25
 [ "$QUEUES" = 2 ] && QSPEC=25-26
 QLAST=${QSPEC#*-}
-topo
-in_srv "$B/tools/nftarpitctl" setup --queue $QSPEC --ports $PORT >"$WORK/ctl.log" 2>&1 ||
-	die "nftarpitctl setup: $(cat "$WORK/ctl.log")"
-in_srv nft add element inet nftarpit blocklist4 '{ 198.18.0.0/15 }'
-# Budgets raised: by default a /24 gets 100 replies/s, and every client address here is a
-# /24 of its own with up to 38,000 connections. Port 2525 is not in smtp_ports, so the
-# flows are held by the zero window alone: with SMTP holding each would also get one byte
-# every 10 s, 100,000 packets a second for a million, a different benchmark.
-cat >"$WORK/d.conf" <<-CONF
-[daemon]
-max_flows = $MAXFLOWS
-queue_maxlen = 65536
-smtp_ports = 25
-reply_rate_per_prefix = 1000000
-reply_burst_per_prefix = 1000000
-reply_rate = 4000000
-reply_burst = 4000000
-log_flows_per_second = 0
-CONF
-ip netns exec $NS_SRV "$B/daemon/nftarpitd" -f -c "$WORK/d.conf" -q $QSPEC -s "$WORK/ctl.sock" \
-	>"$WORK/nftarpitd.log" 2>&1 &
-DAEMON_PID=$!
-for ((i = 0; i < 100; i++)); do
-	[ -S "$WORK/ctl.sock" ] && in_srv grep -q "^ *$QLAST " /proc/net/netfilter/nfnetlink_queue && break
-	kill -0 $DAEMON_PID 2>/dev/null || die "nftarpitd exited: $(cat "$WORK/nftarpitd.log")"
-	sleep 0.1
-done
-[ -S "$WORK/ctl.sock" ] || die "nftarpitd has no control socket after 10 s"
-sleep 1
-read -r SLAB0 SUNR0 <<<"$(kmem)"
-MEM0=$(tcp_mem_pages)
-slab_snap "$WORK/slab-nt0"
-held=0
-for s in ${STEPS//,/ }; do
-	clients_add $((s - held)) $PORT
-	held=$s
-	# Replies over one keepalive interval: each connection sends one probe per interval,
-	# at a phase of its own (holdclient draws its first idle time), so the rate is steady
-	# from the first second. (A 60 s timer fires up to 2 s late at HZ 250, so the true
-	# period is a little longer than the interval.)
-	stats >"$WORK/s0"
-	p0=$(ka_probes)
-	d0=$(backlog_drops)
-	t0=$(date +%s.%N)
-	sleep "$KA"
-	stats >"$WORK/s1"
-	p1=$(ka_probes)
-	d1=$(backlog_drops)
-	t1=$(date +%s.%N)
-	rate=$(awk -v a="$(stat_of "$WORK/s0" replies_sent)" -v b="$(stat_of "$WORK/s1" replies_sent)" \
-		-v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }')
-	clients_alive
-	read -r slab sunr <<<"$(kmem)"
-	echo "nftarpitd $ALIVE 1 $(status_kb $DAEMON_PID VmRSS) $(status_kb $DAEMON_PID VmHWM) $(tcp_inuse $NS_SRV) $(ct_count $NS_SRV) $rate $(stat_of "$WORK/s1" flows_now) $(status_sum VmRSS "${CLIENT_PIDS[@]}") $((slab - SLAB0)) $((sunr - SUNR0)) $(($(tcp_mem_pages) - MEM0)) $ADDED_SECONDS $LOST $ADDED_FAILED $(ct_count $NS_CLI) $(queue_lost) $(awk -v a="$p0" -v b="$p1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }') $((d1 - d0))" >>"$DATA"
-	echo "held: nftarpitd $(tail -1 "$DATA" | cut -d' ' -f2-)" >&2
-done
-slab_snap "$WORK/slab-nt1"
-stats >"$WORK/s-end"
+HZ=$(getconf CLK_TCK)
+cpu_ticks() { # utime + stime of a process, all threads, in clock ticks
+	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+# ivl_stats: the pooled drip intervals of the sample files: count, median, 99th percentile
+# and maximum, in ms ("0 - - -" when none).
+ivl_stats() {
+	cat "$WORK"/hold-*.ivl 2>/dev/null | sort -n | awk '{ v[NR] = $1 }
+		END { if (NR == 0) { print "0 - - -"; exit }
+		      m = int((NR + 1) / 2); p = int(NR * 0.99); if (p < 1) p = 1
+		      print NR, v[m], v[p], v[NR] }'
+}
+
+# nt_ladder KIND: nftarpitd's ladder, KIND zw (port 2525, the zero window alone; the
+# clients' keepalive is measured over KEEPALIVE s) or smtp (port 25, the drip on; the
+# clients' reads over SMTP_WINDOW s). Rows named nftarpitd and smtp.
+nt_ladder() {
+	local kind=$1 port row window s0 s1 c0 c1 q0 q1 held s i
+	if [ "$kind" = zw ]; then
+		port=$PORT
+		row=nftarpitd
+		window=$KA
+		CLIENT_ARGS="-k $KA"
+		CLIENT_SAMPLE=
+		CLIENT_NICE=10
+	else
+		port=$SMTP_PORT
+		row=smtp
+		window=$SMTP_WINDOW
+		CLIENT_ARGS="-k 0"
+		CLIENT_SAMPLE=$SAMPLE
+		# The clients read 100,000 bytes a second at a million: at nice 10 their 53
+		# processes outweighed nftarpitd's one thread (53 x 110 against 1024 in the
+		# scheduler's weights: it got 0.66 of a core at 1,000,000, 0.86 at 500,000), a
+		# share a server does not give the machines that connect to it. At 19, their
+		# sampled read times may lag: the intervals measured err on the long side.
+		CLIENT_NICE=19
+	fi
+	NPROC=0
+	rm -f "$WORK"/hold-*
+	topo
+	in_srv "$B/tools/nftarpitctl" setup --queue $QSPEC --ports $port >"$WORK/ctl.log" 2>&1 ||
+		die "nftarpitctl setup: $(cat "$WORK/ctl.log")"
+	if [ "$FAMILY" = 4 ]; then
+		in_srv nft add element inet nftarpit blocklist4 '{ 198.18.0.0/15 }'
+	else
+		in_srv nft add element inet nftarpit blocklist6 '{ 2001:db8:18::/48 }'
+	fi
+	# Budgets raised: by default a /24 gets 100 replies/s, and every client address here is
+	# a /24 of its own with up to 38,000 connections. Port 2525 is not in smtp_ports: the
+	# zero-window flows are held by the window alone.
+	cat >"$WORK/d.conf" <<-CONF
+	[daemon]
+	max_flows = $MAXFLOWS
+	queue_maxlen = 65536
+	smtp_ports = $SMTP_PORT
+	reply_rate_per_prefix = 1000000
+	reply_burst_per_prefix = 1000000
+	reply_rate = 4000000
+	reply_burst = 4000000
+	log_flows_per_second = 0
+	CONF
+	rm -f "$WORK/ctl.sock"
+	ip netns exec $NS_SRV "$B/daemon/nftarpitd" -f -c "$WORK/d.conf" -q $QSPEC -s "$WORK/ctl.sock" \
+		>"$WORK/nftarpitd.log" 2>&1 &
+	DAEMON_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$WORK/ctl.sock" ] && in_srv grep -q "^ *$QLAST " /proc/net/netfilter/nfnetlink_queue && break
+		kill -0 $DAEMON_PID 2>/dev/null || die "nftarpitd exited: $(cat "$WORK/nftarpitd.log")"
+		sleep 0.1
+	done
+	[ -S "$WORK/ctl.sock" ] || die "nftarpitd has no control socket after 10 s"
+	sleep 1
+	read -r SLAB0 SUNR0 <<<"$(kmem)"
+	MEM0=$(tcp_mem_pages)
+	slab_snap "$WORK/slab-$row-0"
+	held=0
+	for s in ${STEPS//,/ }; do
+		clients_add $((s - held)) $port
+		held=$s
+		# zw: replies over one keepalive interval: each connection sends one probe per
+		# interval, at a phase of its own (holdclient draws its first idle time), so the
+		# rate is steady from the first second. (A 60 s timer fires up to 2 s late at
+		# HZ 250, so the true period is a little longer than the interval.)
+		# smtp: the clients' intervals recorded so far are thrown away first.
+		[ "$kind" = smtp ] && clients_alive
+		stats >"$WORK/s0"
+		p0=$(ka_probes)
+		d0=$(backlog_drops)
+		c0=$(cpu_ticks $DAEMON_PID)
+		q0=$(queue_lost)
+		t0=$(date +%s.%N)
+		sleep "$window"
+		stats >"$WORK/s1"
+		p1=$(ka_probes)
+		d1=$(backlog_drops)
+		c1=$(cpu_ticks $DAEMON_PID)
+		q1=$(queue_lost)
+		t1=$(date +%s.%N)
+		rate=$(awk -v a="$(stat_of "$WORK/s0" replies_sent)" -v b="$(stat_of "$WORK/s1" replies_sent)" \
+			-v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }')
+		clients_alive
+		read -r slab sunr <<<"$(kmem)"
+		per_s() { # per_s KEY: the counter's rate over the window
+			awk -v a="$(stat_of "$WORK/s0" "$1")" -v b="$(stat_of "$WORK/s1" "$1")" \
+				-v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }'
+		}
+		delta() { echo $(($(stat_of "$WORK/s1" "$1") - $(stat_of "$WORK/s0" "$1"))); }
+		if [ "$kind" = smtp ]; then
+			drip="$(per_s smtp_segments) $(ivl_stats | awk '{ print $1, $2, $3 }') $(delta drip_stretched) $(delta drip_late) $(ivl_stats | awk '{ print $4 }')"
+		else
+			drip="- - - - - - -"
+		fi
+		echo "$row $ALIVE 1 $(status_kb $DAEMON_PID VmRSS) $(status_kb $DAEMON_PID VmHWM) $(tcp_inuse $NS_SRV) $(ct_count $NS_SRV) $rate $(stat_of "$WORK/s1" flows_now) $(status_sum VmRSS "${CLIENT_PIDS[@]}") $((slab - SLAB0)) $((sunr - SUNR0)) $(($(tcp_mem_pages) - MEM0)) $ADDED_SECONDS $LOST $ADDED_FAILED $(ct_count $NS_CLI) $((q1 - q0)) $(awk -v a="$p0" -v b="$p1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.0f", (b - a) / (e - s) }') $((d1 - d0)) $(awk -v a="$c0" -v b="$c1" -v hz="$HZ" -v s="$t0" -v e="$t1" 'BEGIN { printf "%.3f", (b - a) / hz / (e - s) }') $drip" >>"$DATA"
+		echo "held: $row $(tail -1 "$DATA" | cut -d' ' -f2-)" >&2
+	done
+	slab_snap "$WORK/slab-$row-1"
+	stats >"$WORK/s-end-$row"
+	clients_stop
+	servers_stop
+	topo_down
+	sleep 3 # sockets are freed after an RCU grace period; let the slabs settle
+}
+
+[ "$MODE" = smtp ] && nt_ladder smtp
+[ "$MODE" = zw ] || [ "${ZW:-1}" != 0 ] && nt_ladder zw
 OOM1=$(oom_lines)
-clients_stop
-servers_stop
-topo_down
 T_END=$(date +%s)
 
 cp "$DATA" "$DATA_OUT"
-"$PY" - "$DATA" "$WORK" "$((OOM1 - OOM0))" "$KA" "$SP_INTERVAL" "$((T_END - T_START))" \
-	"$(cut -d' ' -f1-3 /proc/loadavg)" "$WORK/s-end" "$QUEUES" <<'PY'
-import sys
-data, work, oom, ka, spi, secs, load, send, nq = sys.argv[1:10]
-rows = [l.split() for l in open(data) if not l.startswith("#")]
-def mb(kb): return int(kb) / 1024.0
-def slab(name):
-    d = {}
-    try:
-        for l in open(f"{work}/{name}"):
-            k, v = l.split()
-            d[k] = int(v)
-    except OSError:
-        pass
-    return d
-def breakdown(a, b, n):
-    s0, s1 = slab(a), slab(b)
-    d = sorted(((s1.get(k, 0) - s0.get(k, 0), k) for k in s1), reverse=True)[:6]
-    return ", ".join(f"{k} {v / n:.0f}" for v, k in d if v > 0)
-
-hdr = (f"{'held':>9} {'procs':>5} {'RSS MB':>8} {'peak MB':>8} {'srv TCP':>8} {'srv ct':>7}"
-       f" {'replies/s':>10} {'cli probes/s':>12} {'flows_now':>10} {'cli RSS MB':>10} {'slab MB':>8}"
-       f" {'unrecl MB':>9} {'tcp_mem pg':>10} {'KB/conn':>8} {'open s':>7} {'lost':>5} {'failed':>6}"
-       f" {'bl drops':>8}")
-def table(name, title):
-    print(f"\n{title}")
-    print(hdr)
-    for r in rows:
-        if r[0] != name:
-            continue
-        held = int(r[1])
-        per = int(r[10]) / held if held else 0
-        print(f"{held:>9} {r[2]:>5} {mb(r[3]):>8.1f} {mb(r[4]):>8.1f} {r[5]:>8} {r[6]:>7}"
-              f" {r[7]:>10} {r[18]:>12} {r[8]:>10} {mb(r[9]):>10.1f} {mb(r[10]):>8.1f}"
-              f" {mb(r[11]):>9.1f} {r[12]:>10} {per:>8.2f} {r[13]:>7} {r[14]:>5} {r[15]:>6}"
-              f" {r[19]:>8}")
-
-table("sockpit", f"sockpit: a socket per connection (endlessh style, 1 byte every {spi} s), "
-      "19,000 per process at most")
-table("nftarpitd", f"nftarpitd: {nq} queue(s), zero window on port 2525, clients' keepalive every {ka} s")
-print("  RSS, peak: the server's VmRSS and VmHWM (sockpit: summed over its processes); srv TCP,"
-      "\n  srv ct: TCP sockets and conntrack entries in the server namespace; slab, unrecl,"
-      "\n  tcp_mem: kernel Slab, SUnreclaim and TCP buffer pages since the contender's baseline"
-      "\n  (both sides' sockets: one kernel); KB/conn: slab per held connection; replies/s: the"
-      "\n  tarpit's packets over one interval (nftarpitd: its replies_sent; sockpit: its bytes, one"
-      "\n  per segment); cli probes/s: the client kernel's keepalive probes (TcpExt TCPKeepAlive),"
-      "\n  retries included; bl drops: the client veth's drops for a full input backlog during"
-      "\n  the interval (the kernel sends a probe dropped there again 0.5 s later).")
-
-sp = [r for r in rows if r[0] == "sockpit"]
-nt = [r for r in rows if r[0] == "nftarpitd"]
-print("\nper held connection, at each contender's largest step:")
-if sp:
-    r = sp[-1]; n = int(r[1])
-    print(f"  sockpit   {n:>8}: server RSS {int(r[3]) * 1024 / n:.0f} B, kernel slab {int(r[10]) * 1024 / n:.0f} B"
-          f" (client and server sockets), {int(r[5]) / n:.2f} server sockets, {int(r[6]) / n:.2f} conntrack entries")
-    print(f"    slab caches, bytes per connection: {breakdown('slab-sp0', 'slab-sp1', n)}")
-if nt:
-    r = nt[-1]; n = int(r[1])
-    print(f"  nftarpitd {n:>8}: server RSS {int(r[3]) * 1024 / n:.0f} B (a fixed table, allocated at start),"
-          f" kernel slab {int(r[10]) * 1024 / n:.0f} B (client sockets only), {int(r[5])} server sockets,"
-          f" {int(r[6])} conntrack entries")
-    print(f"    slab caches, bytes per connection: {breakdown('slab-nt0', 'slab-nt1', n)}")
-if sp and nt:
-    s = int(sp[-1][10]) * 1024 / int(sp[-1][1]); c = int(nt[-1][10]) * 1024 / int(nt[-1][1])
-    print(f"  server-side kernel memory of a socket tarpit: about {s - c:.0f} B per connection"
-          f" (sockpit's slab per connection minus nftarpitd's, which is the client's alone)")
-
-print("\ngoal: 1,000,000 connections held by nftarpitd under 128 MB RSS, with no conntrack entry"
-      "\n      and no socket on the server side")
-ok = False
-if nt:
-    r = nt[-1]
-    held, rss, hwm, tcp, ct = int(r[1]), mb(r[3]), mb(r[4]), int(r[5]), int(r[6])
-    checks = [(held >= 1000000, f"held {held}"), (hwm < 128, f"peak RSS {hwm:.1f} MB (RSS {rss:.1f} MB)"),
-              (ct == 0, f"conntrack entries {ct}"), (tcp == 0, f"server TCP sockets {tcp}")]
-    ok = all(c for c, _ in checks)
-    for c, t in checks:
-        print(f"  {'ok  ' if c else 'MISS'} {t}")
-    print(f"  {'PASS' if ok else 'FAIL'}; keeping them costs {r[7]} replies/s"
-          f" (the clients sent {r[18]} keepalive probes/s: one per connection every"
-          f" {held / max(int(r[7]), 1):.1f} s), nftarpitd flows_now {r[8]}")
-st = {}
-for l in open(send):
-    if "=" in l:
-        k, v = l.strip().split("=", 1); st[k] = v
-print(f"nftarpitd totals: packets {st.get('packets')}, synack {st.get('synack_sent')}, probes {st.get('probes')},"
-      f" replies {st.get('replies_sent')}, flows_new {st.get('flows_new')}, flows_stateless {st.get('flows_stateless')},"
-      f" evicted {st.get('flows_evicted')}, budget_drops {st.get('budget_drops')}, send_errors {st.get('send_errors')},"
-      f" recv_enobufs {st.get('recv_enobufs')}; kernel queue drops {nt[-1][17] if nt else '-'}")
-print(f"kernel log: {oom} new 'TCP: out of memory' / 'too many orphaned' lines;"
-      f" client namespace conntrack entries {nt[-1][16] if nt else '-'}")
-print(f"run: {secs} s; load average at the end: {load}")
-PY
-
-if command -v gnuplot >/dev/null; then
-	awk '$1 == "nftarpitd" { print $2, $4 / 1024, $11 / 1024 }' "$DATA" >"$WORK/nt.plot"
-	awk '$1 == "sockpit" { print $2, $4 / 1024, $11 / 1024 }' "$DATA" >"$WORK/sp.plot"
-	gnuplot <<-GP
-	set terminal pngcairo size 900,560 font "sans,10"
-	set output "$PLOT_OUT"
-	set title "Held connections: server RSS and kernel slab memory (both sides' sockets)"
-	set xlabel "connections held (real client sockets)"
-	set ylabel "MB"
-	set logscale xy
-	set grid
-	set key top left
-	plot "$WORK/nt.plot" using 1:2 with linespoints lw 2 pt 7 title "nftarpitd RSS ($QUEUES queue(s))", \
-	     "$WORK/sp.plot" using 1:2 with linespoints lw 2 pt 5 title "sockpit RSS (19,000 per process)", \
-	     "$WORK/nt.plot" using 1:3 with linespoints dt 2 pt 6 title "kernel slab, nftarpitd run (client sockets only)", \
-	     "$WORK/sp.plot" using 1:3 with linespoints dt 2 pt 4 title "kernel slab, sockpit run (client + server sockets)"
-	GP
-	echo "plot: $PLOT_OUT; data: $DATA_OUT"
-else
-	echo "no gnuplot: no plot; data: $DATA_OUT"
-fi
+report "$((OOM1 - OOM0))" "$((T_END - T_START))"

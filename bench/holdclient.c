@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Benchmark client for bench/held.sh: opens COUNT real TCP connections from one source
- * address to one server (non-blocking connects, at most PENDING in flight), prints one
- * key=value line when they are all established (or WAIT seconds passed), then holds them
- * until stdin closes or LIMIT seconds passed. Every line read on stdin asks for a report
- * line (alive=, lost=). Only for bench/, in network namespaces the benchmark creates.
+ * address to one server, IPv4 or IPv6 (non-blocking connects, at most PENDING in flight),
+ * prints one key=value line when they are all established (or WAIT seconds passed), then
+ * holds them until stdin closes or LIMIT seconds passed. Every line read on stdin asks for
+ * a report line (alive=, lost=). Only for bench/, in network namespaces the benchmark
+ * creates.
+ *
+ * With -S N -I FILE (an SMTP tarpit's drip), every N-th connection is a sample: the time
+ * between two reads that brought bytes is recorded (milliseconds), from its third read
+ * on (the first brings the greeting, the second the first drip byte, which a tarpit may
+ * send early to spread its flows). Each report request first writes the intervals
+ * recorded since the last one to FILE (replaced), one per line, then forgets them.
  *
  * The connections are kept alive by their kernel, not by this process: SO_KEEPALIVE makes
  * the kernel send a probe (seq = snd_una - 1, no data) after TCP_KEEPIDLE seconds without
@@ -45,9 +52,19 @@ enum hold_state {
 	HOLD_UP,
 };
 
+union hold_addr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
+#define IVL_MAX 262144 /* intervals kept between two reports at most; more are counted */
+
 struct hold {
-	struct sockaddr_in src;
-	struct sockaddr_in dst;
+	union hold_addr src;
+	union hold_addr dst;
+	int family;
+	socklen_t alen;
 	long long count;
 	long long pending_max;
 	long long keepalive_s;
@@ -65,6 +82,14 @@ struct hold {
 	long long noport; /* EADDRNOTAVAIL: the source address ran out of ports */
 	int open_errno;	  /* socket() or bind() failed: stop opening, hold what we have */
 	long long bytes_in;
+	long long sample_every; /* -S: 0 for no samples */
+	const char *ivl_path;	/* -I */
+	double *last_read;	/* per fd: when a sample last read bytes, seconds */
+	uint8_t *reads;		/* per fd: reads that brought bytes, saturating at 3 */
+	uint8_t *sampled;	/* per fd */
+	uint32_t *ivl;		/* IVL_MAX intervals, ms */
+	size_t nivl;
+	long long ivl_over; /* intervals that did not fit */
 };
 
 static void die(const char *what)
@@ -75,9 +100,9 @@ static void die(const char *what)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: holdclient -s SRC -d DST [-p PORT] -n COUNT [-k KEEPALIVE_S]\n"
-		"                  [-c PENDING] [-w WAIT_S] [-l LIMIT_S] [-P FIRST_PORT]\n");
+	fprintf(stderr, "usage: holdclient -s SRC -d DST [-p PORT] -n COUNT [-k KEEPALIVE_S]\n"
+			"                  [-c PENDING] [-w WAIT_S] [-l LIMIT_S] [-P FIRST_PORT]\n"
+			"                  [-S SAMPLE_EVERY -I INTERVAL_FILE]\n");
 	exit(2);
 }
 
@@ -86,13 +111,28 @@ static long long opt_num(const char *name, const char *v, long long min, long lo
 	return bench_opt_num("holdclient", name, v, min, max);
 }
 
-static void opt_addr(const char *name, const char *v, struct sockaddr_in *sin)
+/* An IPv4 or IPv6 address; the port is set apart. */
+static void opt_addr(const char *name, const char *v, union hold_addr *a)
 {
-	sin->sin_family = AF_INET;
-	if (inet_pton(AF_INET, v, &sin->sin_addr) != 1) {
-		fprintf(stderr, "holdclient: %s %s: not an IPv4 address\n", name, v);
-		exit(2);
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, v, &a->in.sin_addr) == 1) {
+		a->in.sin_family = AF_INET;
+		return;
 	}
+	if (inet_pton(AF_INET6, v, &a->in6.sin6_addr) == 1) {
+		a->in6.sin6_family = AF_INET6;
+		return;
+	}
+	fprintf(stderr, "holdclient: %s %s: not an IPv4 or IPv6 address\n", name, v);
+	exit(2);
+}
+
+static void addr_set_port(union hold_addr *a, uint16_t port)
+{
+	if (a->sa.sa_family == AF_INET)
+		a->in.sin_port = htons(port);
+	else
+		a->in6.sin6_port = htons(port);
 }
 
 /*
@@ -121,7 +161,7 @@ static int hold_open(struct hold *h)
 	int cnt = 3;
 	int fd;
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(h->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd >= 0 && (size_t)fd >= h->nstate) {
 		close(fd);
 		fd = -1;
@@ -133,7 +173,7 @@ static int hold_open(struct hold *h)
 		return -1;
 	}
 	if (h->first_port > 0)
-		h->src.sin_port = htons((uint16_t)(h->first_port + h->opened));
+		addr_set_port(&h->src, (uint16_t)(h->first_port + h->opened));
 	else if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) < 0)
 		die("IP_BIND_ADDRESS_NO_PORT");
 	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0)
@@ -145,14 +185,16 @@ static int hold_open(struct hold *h)
 		    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) < 0)
 			die("keepalive options");
 	}
-	if (bind(fd, (struct sockaddr *)&h->src, sizeof(h->src)) < 0) {
+	if (bind(fd, &h->src.sa, h->alen) < 0) {
 		h->open_errno = errno;
 		fprintf(stderr, "holdclient: bind: %s\n", strerror(errno));
 		close(fd);
 		return -1;
 	}
+	h->sampled[fd] = h->sample_every > 0 && h->opened % h->sample_every == 0;
+	h->reads[fd] = 0;
 	h->opened++;
-	if (connect(fd, (struct sockaddr *)&h->dst, sizeof(h->dst)) < 0 && errno != EINPROGRESS) {
+	if (connect(fd, &h->dst.sa, h->alen) < 0 && errno != EINPROGRESS) {
 		if (errno == EADDRNOTAVAIL)
 			h->noport++;
 		else
@@ -182,6 +224,22 @@ static void hold_drop(struct hold *h, int fd)
 	close(fd);
 }
 
+/* A sampled connection read bytes: the interval since its last read, from its third on. */
+static void hold_sample(struct hold *h, int fd)
+{
+	double t = bench_now_s();
+
+	if (h->reads[fd] >= 2) {
+		if (h->nivl < IVL_MAX)
+			h->ivl[h->nivl++] = (uint32_t)((t - h->last_read[fd]) * 1000.0 + 0.5);
+		else
+			h->ivl_over++;
+	}
+	if (h->reads[fd] < 3)
+		h->reads[fd]++;
+	h->last_read[fd] = t;
+}
+
 /* Events on a connection: the end of its connect(), bytes to throw away, or its end. */
 static void hold_event(struct hold *h, int fd, uint32_t events)
 {
@@ -208,11 +266,18 @@ static void hold_event(struct hold *h, int fd, uint32_t events)
 		hold_drop(h, fd);
 		return;
 	}
-	/* A server that sends (sockpit's byte) is read, so nothing piles up in our buffer. */
+	/*
+	 * A server that sends (sockpit's byte, a drip) is read, so nothing piles up in our
+	 * buffer. A short read took all there was: no second read for its EAGAIN.
+	 */
 	for (;;) {
 		n = read(fd, buf, sizeof(buf));
 		if (n > 0) {
 			h->bytes_in += n;
+			if (h->sampled[fd])
+				hold_sample(h, fd);
+			if ((size_t)n < sizeof(buf))
+				return;
 			continue;
 		}
 		if (n == 0 || (errno != EAGAIN && errno != EINTR))
@@ -221,15 +286,39 @@ static void hold_event(struct hold *h, int fd, uint32_t events)
 	}
 }
 
-static void hold_report(const struct hold *h)
+/* The intervals since the last report to the -I file (replaced, then forgotten). */
+static void hold_write_intervals(struct hold *h)
 {
-	printf("alive=%lld lost=%lld failed=%lld connecting=%lld bytes_in=%lld\n", h->up, h->lost,
-	       h->failed, h->connecting, h->bytes_in);
+	char tmp[4096];
+	FILE *f;
+	size_t i;
+
+	if (h->ivl_path == NULL)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", h->ivl_path);
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		die("interval file");
+	for (i = 0; i < h->nivl; i++)
+		fprintf(f, "%u\n", h->ivl[i]);
+	if (fclose(f) != 0 || rename(tmp, h->ivl_path) != 0)
+		die("interval file");
+	h->nivl = 0;
+}
+
+static void hold_report(struct hold *h)
+{
+	long long n = (long long)h->nivl;
+
+	hold_write_intervals(h);
+	printf("alive=%lld lost=%lld failed=%lld connecting=%lld bytes_in=%lld intervals=%lld "
+	       "intervals_over=%lld\n",
+	       h->up, h->lost, h->failed, h->connecting, h->bytes_in, n, h->ivl_over);
 	fflush(stdout);
 }
 
 /* Reads stdin: each line asks for a report; end of file (or an error) ends the hold. */
-static int hold_stdin(const struct hold *h)
+static int hold_stdin(struct hold *h)
 {
 	char buf[256];
 	ssize_t n;
@@ -250,7 +339,8 @@ int main(int argc, char **argv)
 	struct epoll_event sev = {.events = EPOLLIN, .data.fd = STDIN_FILENO};
 	struct rlimit rl;
 	struct hold h;
-	char src[INET_ADDRSTRLEN];
+	char src[INET6_ADDRSTRLEN];
+	uint16_t port = 2525;
 	bool have_src = false;
 	bool have_dst = false;
 	bool reported = false;
@@ -258,12 +348,11 @@ int main(int argc, char **argv)
 	int c;
 
 	memset(&h, 0, sizeof(h));
-	h.dst.sin_port = htons(2525);
 	h.pending_max = 1024;
 	h.keepalive_s = 60;
 	h.wait_s = 120;
 	h.limit_s = 1800;
-	while ((c = getopt(argc, argv, "s:d:p:n:k:c:w:l:P:")) != -1) {
+	while ((c = getopt(argc, argv, "s:d:p:n:k:c:w:l:P:S:I:")) != -1) {
 		switch (c) {
 		case 's':
 			opt_addr("-s", optarg, &h.src);
@@ -274,7 +363,7 @@ int main(int argc, char **argv)
 			have_dst = true;
 			break;
 		case 'p':
-			h.dst.sin_port = htons((uint16_t)opt_num("-p", optarg, 1, 65535));
+			port = (uint16_t)opt_num("-p", optarg, 1, 65535);
 			break;
 		case 'n':
 			h.count = opt_num("-n", optarg, 1, MAX_CONN);
@@ -294,18 +383,35 @@ int main(int argc, char **argv)
 		case 'P':
 			h.first_port = opt_num("-P", optarg, 1024, 65535);
 			break;
+		case 'S':
+			h.sample_every = opt_num("-S", optarg, 1, MAX_CONN);
+			break;
+		case 'I':
+			h.ivl_path = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (!have_src || !have_dst || h.count == 0 || optind != argc)
+	if (!have_src || !have_dst || h.count == 0 || optind != argc ||
+	    (h.sample_every > 0) != (h.ivl_path != NULL))
 		usage();
+	if (h.src.sa.sa_family != h.dst.sa.sa_family) {
+		fprintf(stderr, "holdclient: -s and -d are not of one family\n");
+		exit(2);
+	}
+	h.family = h.dst.sa.sa_family;
+	h.alen = h.family == AF_INET ? sizeof(h.src.in) : sizeof(h.src.in6);
+	addr_set_port(&h.dst, port);
 	if (h.first_port > 0 && h.first_port + h.count - 1 > 65535) {
 		fprintf(stderr, "holdclient: -P %lld + -n %lld passes port 65535\n", h.first_port,
 			h.count);
 		exit(2);
 	}
-	inet_ntop(AF_INET, &h.src.sin_addr, src, sizeof(src));
+	if (h.family == AF_INET)
+		inet_ntop(AF_INET, &h.src.in.sin_addr, src, sizeof(src));
+	else
+		inet_ntop(AF_INET6, &h.src.in6.sin6_addr, src, sizeof(src));
 	srandom((unsigned int)getpid() ^ (unsigned int)time(NULL));
 
 	rl.rlim_cur = rl.rlim_max = (rlim_t)h.count + 64;
@@ -313,7 +419,12 @@ int main(int argc, char **argv)
 		die("setrlimit RLIMIT_NOFILE");
 	h.nstate = (size_t)rl.rlim_cur;
 	h.state = calloc(h.nstate, 1);
-	if (h.state == NULL)
+	h.sampled = calloc(h.nstate, 1);
+	h.reads = calloc(h.nstate, 1);
+	h.last_read = calloc(h.nstate, sizeof(*h.last_read));
+	h.ivl = h.sample_every > 0 ? calloc(IVL_MAX, sizeof(*h.ivl)) : NULL;
+	if (h.state == NULL || h.sampled == NULL || h.reads == NULL || h.last_read == NULL ||
+	    (h.sample_every > 0 && h.ivl == NULL))
 		die("calloc");
 	h.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (h.ep < 0)
@@ -360,5 +471,9 @@ int main(int argc, char **argv)
 done:
 	/* exit() closes every socket; SO_LINGER 0 turns each close into a reset. */
 	free(h.state);
+	free(h.sampled);
+	free(h.reads);
+	free(h.last_read);
+	free(h.ivl);
 	return 0;
 }

@@ -65,6 +65,7 @@ int main(int argc, char **argv)
 	int rcvbuf = 8 << 20;
 	uint32_t mark;
 	int raw;
+	int raw6;
 
 	if (argc != 3 && argc != 4) {
 		fprintf(stderr, "usage: naive_nfq QUEUE MARK [KEYFILE]\n");
@@ -88,8 +89,10 @@ int main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 	nl = mnl_socket_open(NETLINK_NETFILTER);
 	raw = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
-	if (nl == NULL || raw < 0 || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    setsockopt(raw, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0) {
+	raw6 = socket(AF_INET6, SOCK_RAW, IPPROTO_RAW);
+	if (nl == NULL || raw < 0 || raw6 < 0 || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    setsockopt(raw, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0 ||
+	    setsockopt(raw6, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) < 0) {
 		perror("naive_nfq: sockets");
 		return 1;
 	}
@@ -133,6 +136,16 @@ int main(int argc, char **argv)
 
 				memcpy(&to.sin_addr, p.saddr, 4);
 				if (sendto(raw, rb, len, 0, (struct sockaddr *)&to, sizeof(to)) > 0)
+					replies++;
+			} else if (r.action != TARPIT_NONE) {
+				uint8_t rb[REPLY_MAX_LEN];
+				/* sin6_port 0: IPPROTO_RAW refuses anything else. */
+				struct sockaddr_in6 to = {.sin6_family = AF_INET6};
+				size_t len = reply_build(rb, &p, &r);
+
+				memcpy(&to.sin6_addr, p.saddr, 16);
+				if (sendto(raw6, rb, len, 0, (struct sockaddr *)&to, sizeof(to)) >
+				    0)
 					replies++;
 			}
 		}

@@ -24,6 +24,8 @@
 #   env:   RATES="50000 100000 200000 300000 400000 500000 0"
 #            offered packets/s in steps; 0 = as fast as the two generators go
 #          KINDS="syn probe"  MODES="kernel-drop naive nftarpitd-1q nftarpitd-2q"
+#          FAMILIES="4" (or "4 6": the same over IPv6 too, sources in 2001:db8:18::/48 to
+#            2001:db8:1::1; its rows are the kinds syn6 and probe6)
 #          NFTARPIT_BUILD (default: ./build, made by ./quickstart build)
 #          PLOT_OUT (default doc/bench-pps.png)
 #          RESULTS_OUT (default: none) to keep the raw rows; REPORT_FROM=ROWS prints the
@@ -34,6 +36,8 @@ STEP=${1:-3}
 RATES=${RATES:-50000 100000 200000 300000 400000 500000 0}
 KINDS=${KINDS:-syn probe}
 MODES=${MODES:-kernel-drop naive nftarpitd-1q nftarpitd-2q}
+FAMILIES=${FAMILIES:-4}
+FAMILY=4
 case $STEP in '' | *[!0-9]*) echo "SECONDS_PER_STEP: a number" >&2; exit 2 ;; esac
 [ "$STEP" -ge 1 ] && [ "$STEP" -le 20 ] || { echo "SECONDS_PER_STEP: 1..20" >&2; exit 2; }
 for r in $RATES; do
@@ -43,6 +47,13 @@ done
 for k in $KINDS; do
 	case $k in syn | probe) ;; *) echo "KINDS: syn and/or probe" >&2; exit 2 ;; esac
 done
+for f in $FAMILIES; do
+	case $f in 4 | 6) ;; *) echo "FAMILIES: 4 and/or 6" >&2; exit 2 ;; esac
+done
+# dst: the server's address in the family being measured.
+dst() {
+	[ "$FAMILY" = 4 ] && echo 192.0.2.1 || echo 2001:db8:1::1
+}
 bench_build
 for f in bench/loadgen bench/naive_nfq daemon/nftarpitd tools/nftarpitctl; do
 	[ -x "$B/$f" ] || { echo "$B/$f missing: build first" >&2; exit 2; }
@@ -74,6 +85,8 @@ topo() {
 	ip link add veth0 netns $SRV type veth peer name veth0 netns $GEN
 	ip -n $SRV addr add 192.0.2.1/24 dev veth0
 	ip -n $GEN addr add 192.0.2.2/24 dev veth0
+	ip -n $SRV addr add 2001:db8:1::1/64 dev veth0 nodad
+	ip -n $GEN addr add 2001:db8:1::2/64 dev veth0 nodad
 	ip -n $SRV link set veth0 up
 	ip -n $GEN link set veth0 up
 	ip -n $SRV link set lo up
@@ -84,11 +97,21 @@ topo() {
 	# responder's CPU: drop replies at the generator's ingress hook, before its IP stack,
 	# as a real NIC would take them off the responder's hands.
 	ip -n $SRV route add 198.18.0.0/15 via 192.0.2.2
+	ip -n $SRV -6 route add 2001:db8:18::/48 via 2001:db8:1::2
+	# The neighbours resolved before the first step (IPv6 waits for its link-local
+	# addresses' duplicate detection first): a burst would otherwise be dropped by the
+	# few packets a neighbour entry queues while it resolves.
+	for ((i = 0; i < 50; i++)); do
+		ip netns exec $GEN ping -6 -c 1 -W 1 2001:db8:1::1 >/dev/null 2>&1 &&
+			ip netns exec $SRV ping -6 -c 1 -W 1 2001:db8:1::2 >/dev/null 2>&1 && break
+		sleep 0.1
+	done
 	ip netns exec $GEN nft -f - <<-'NFT'
 	table netdev benchsink {
 		chain in {
 			type filter hook ingress device "veth0" priority 0; policy accept;
 			ip daddr 198.18.0.0/15 counter drop
+			ip6 daddr 2001:db8:18::/48 counter drop
 		}
 	}
 	NFT
@@ -112,7 +135,7 @@ ctl_stat() {
 counters() {
 	case $1 in
 	kernel-drop)
-		echo "$(ip netns exec $SRV nft list chain inet benchdrop pre | sed -n 's/.*counter packets \([0-9]*\).*/\1/p') 0"
+		echo "$(ip netns exec $SRV nft list chain inet benchdrop pre | sed -n 's/.*counter packets \([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }') 0"
 		;;
 	naive)
 		local before
@@ -142,6 +165,7 @@ start() {
 	topo
 	ip netns exec $SRV "$B/tools/nftarpitctl" setup $(two_queues $mode && echo --queue 25-26) >/dev/null
 	ip netns exec $SRV nft add element inet nftarpit blocklist4 '{ 198.18.0.0/15 }'
+	ip netns exec $SRV nft add element inet nftarpit blocklist6 '{ 2001:db8:18::/48 }'
 	RESP_PID=
 	case $mode in
 	kernel-drop)
@@ -150,6 +174,7 @@ start() {
 			chain pre {
 				type filter hook prerouting priority -350; policy accept;
 				ip saddr 198.18.0.0/15 tcp dport 25 counter drop
+				ip6 saddr 2001:db8:18::/48 tcp dport 25 counter drop
 			}
 		}
 		NFT
@@ -213,10 +238,10 @@ step() {
 	count=$MAX_PER_STEP
 	[ "$rate" -gt 0 ] && count=$((rate * STEP))
 	# Two generator processes, one per core, each half of the rate.
-	ip netns exec $GEN taskset -c 0 "$B/bench/loadgen" -d 192.0.2.1 -n $((count / 2)) \
+	ip netns exec $GEN taskset -c 0 "$B/bench/loadgen" -d "$(dst)" -n $((count / 2)) \
 		-t $((STEP + 2)) -r $((rate / 2)) -k $kind -K "$WORK/key" >"$WORK/gen0" &
 	local g0=$!
-	ip netns exec $GEN taskset -c 1 "$B/bench/loadgen" -d 192.0.2.1 -n $((count / 2)) \
+	ip netns exec $GEN taskset -c 1 "$B/bench/loadgen" -d "$(dst)" -n $((count / 2)) \
 		-t $((STEP + 2)) -r $((rate / 2)) -k $kind -K "$WORK/key" >"$WORK/gen1" &
 	local g1=$!
 	wait $g0 $g1
@@ -234,8 +259,8 @@ step() {
 	c1=$(counters $mode)
 	sent=$(cat "$WORK/gen0" "$WORK/gen1" | /usr/bin/python3 -c 'import json,sys; print(sum(json.loads(l)["sent"] for l in sys.stdin))')
 	elapsed=$(cat "$WORK/gen0" "$WORK/gen1" | /usr/bin/python3 -c 'import json,sys; print(max(json.loads(l)["seconds"] for l in sys.stdin))')
-	echo "$kind $mode $rate $sent $elapsed $c0 $c1 $t0 $t1 $m0 $m1 $l0 $l1 $sys" >>"$WORK/results"
-	printf '  %-6s %-13s offered %7s/s: sent %s in %ss\n' $kind $mode \
+	echo "$kind$([ "$FAMILY" = 6 ] && echo 6) $mode $rate $sent $elapsed $c0 $c1 $t0 $t1 $m0 $m1 $l0 $l1 $sys" >>"$WORK/results"
+	printf '  %-6s IPv%s %-13s offered %7s/s: sent %s in %ss\n' $kind $FAMILY $mode \
 		"$([ $rate = 0 ] && echo max || echo $rate)" "$sent" "$elapsed" >&2
 }
 
@@ -245,13 +270,15 @@ if [ -n "${REPORT_FROM:-}" ]; then
 	cp "$REPORT_FROM" "$WORK/results" # the tables and plot again, from kept rows
 else
 	echo "pps.sh: $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); $STEP s per step" >&2
-	for kind in $KINDS; do
-		for mode in $MODES; do
-			start $mode $kind
-			for rate in $RATES; do
-				step $mode $kind $rate
+	for FAMILY in $FAMILIES; do
+		for kind in $KINDS; do
+			for mode in $MODES; do
+				start $mode $kind
+				for rate in $RATES; do
+					step $mode $kind $rate
+				done
+				stop
 			done
-			stop
 		done
 	done
 fi
@@ -283,6 +310,8 @@ for k, _ in order:
         kinds.append(k)
 names = {"syn": "SYNs (new connections, each answered with a SYN-ACK)",
          "probe": "window probes of 8,192 held connections (each answered with an ACK)"}
+names["syn6"] = names["syn"] + ", IPv6"
+names["probe6"] = names["probe"] + ", IPv6"
 plot = open(sys.argv[2], "w")
 for kind in kinds:
     print(f"\n{names[kind]}")
@@ -309,9 +338,9 @@ for kind in kinds:
                 continue
             head = f"{('max' if rate == 0 else rate):>8} {mode}: "
             parts = []
-            if k:
+            if k and k['handled'] > 0:
                 parts.append(f"rate {d['handled'] / k['handled']:.2f} x kernel-drop")
-            if n:
+            if n and n['handled'] > 0 and d['handled'] > 0:
                 parts.append(f"rate {d['handled'] / n['handled']:.2f} x naive, "
                              f"own CPU/pkt {d['own'] / n['own']:.2f} x naive, "
                              f"syscalls/pkt {d['sys'] / n['sys']:.3f} x naive")
@@ -320,9 +349,11 @@ for kind in kinds:
 plot.close()
 PY
 
+# The kinds of the rows, in their order (syn, probe, then syn6, probe6 over IPv6).
+PKINDS=$(awk '!seen[$1]++ { print $1 }' "$WORK/results" | tr '\n' ' ')
 if command -v gnuplot >/dev/null; then
 	cd "$WORK"
-	for kind in $KINDS; do
+	for kind in $PKINDS; do
 		for mode in $MODES; do
 			awk -v k=$kind -v m=$mode '$1 == k && $2 == m { print $3, $4, $5 }' plot.dat >"$kind-$mode.dat"
 		done
@@ -330,9 +361,9 @@ if command -v gnuplot >/dev/null; then
 	{
 		echo "set terminal pngcairo size 1200,800 font ',10'"
 		echo "set output '$PLOT_OUT'"
-		echo "set multiplot layout 2,$(echo $KINDS | wc -w) title 'nftarpitd packet rate on $(nproc) CPUs (bench/pps.sh)'"
+		echo "set multiplot layout 2,$(echo $PKINDS | wc -w) title 'nftarpitd packet rate on $(nproc) CPUs (bench/pps.sh)'"
 		echo "set key top left; set grid"
-		for kind in $KINDS; do
+		for kind in $PKINDS; do
 			echo "set title '$kind: packets handled per second (paced steps)'; set xlabel 'offered packets/s'; set ylabel 'handled/s'"
 			printf "plot x / 2 with lines dt 2 lc 'gray' title 'half the offered rate'"
 			lt=0
@@ -342,7 +373,7 @@ if command -v gnuplot >/dev/null; then
 			done
 			echo
 		done
-		for kind in $KINDS; do
+		for kind in $PKINDS; do
 			echo "set title '$kind: responder CPU seconds per million packets'; set xlabel 'offered packets/s'; set ylabel 's/Mpkt'; set yrange [0:*]; set key bottom right"
 			printf "plot "
 			sep=

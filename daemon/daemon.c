@@ -147,6 +147,11 @@ void daemon_write_stats(FILE *f, void *arg)
 	fprintf(f, "attacker_seconds=%llu\n", (unsigned long long)(t.held_s_ended + held_now));
 	fprintf(f, "smtp_bytes=%llu\n", (unsigned long long)t.smtp_bytes);
 	fprintf(f, "smtp_segments=%llu\n", (unsigned long long)t.smtp_segments);
+	fprintf(f, "drip_late=%llu\n", (unsigned long long)t.drip_late);
+	fprintf(f, "drip_stretched=%llu\n", (unsigned long long)t.drip_stretched);
+	fprintf(f, "drip_resent=%llu\n", (unsigned long long)t.drip_resent);
+	/* Summed over workers like the counters: the worst is at most this. */
+	fprintf(f, "drip_behind_ms=%llu\n", (unsigned long long)t.drip_behind_ms);
 	fprintf(f, "flow_table_bytes=%llu\n", (unsigned long long)table_bytes);
 	fprintf(f, "verdict_batches=%llu\n", (unsigned long long)t.q.verdict_batches);
 	fprintf(f, "verdict_errors=%llu\n", (unsigned long long)t.q.verdict_errors);

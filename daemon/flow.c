@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Fixed-size flow table allocated at start: O(1) lookup, sampled idlest eviction, drip FIFO. */
+/* Fixed-size flow table allocated at start: O(1) lookup, sampled idlest eviction, drip timer wheel.
+ */
 #include "flow.h"
 
 #include <stdlib.h>
@@ -26,7 +27,10 @@ struct flow_table *flow_table_alloc(uint32_t max, const struct cookie_key *key)
 		return NULL;
 	t->flows = malloc((size_t)max * sizeof(*t->flows));
 	t->buckets = malloc((size_t)nb * sizeof(*t->buckets));
-	if (t->flows == NULL || t->buckets == NULL) {
+	t->wheel_head = malloc(FLOW_WHEEL_SLOTS * sizeof(*t->wheel_head));
+	t->wheel_tail = malloc(FLOW_WHEEL_SLOTS * sizeof(*t->wheel_tail));
+	if (t->flows == NULL || t->buckets == NULL || t->wheel_head == NULL ||
+	    t->wheel_tail == NULL) {
 		flow_table_free(t);
 		return NULL;
 	}
@@ -40,8 +44,11 @@ struct flow_table *flow_table_alloc(uint32_t max, const struct cookie_key *key)
 	for (i = 0; i < max; i++)
 		t->flows[i].hnext = i + 1 < max ? i + 1 : FLOW_NONE;
 	t->free_head = 0;
-	t->fifo_head = FLOW_NONE;
-	t->fifo_tail = FLOW_NONE;
+	for (i = 0; i < FLOW_WHEEL_SLOTS; i++) {
+		t->wheel_head[i] = FLOW_NONE;
+		t->wheel_tail[i] = FLOW_NONE;
+	}
+	t->scan = FLOW_NONE;
 	t->by_state[FLOW_FREE] = max;
 	return t;
 }
@@ -52,13 +59,16 @@ void flow_table_free(struct flow_table *t)
 		return;
 	free(t->flows);
 	free(t->buckets);
+	free(t->wheel_head);
+	free(t->wheel_tail);
 	free(t);
 }
 
 size_t flow_table_bytes(const struct flow_table *t)
 {
 	return sizeof(*t) + (size_t)t->max * sizeof(*t->flows) +
-	       (size_t)t->nbuckets * sizeof(*t->buckets);
+	       (size_t)t->nbuckets * sizeof(*t->buckets) +
+	       2 * FLOW_WHEEL_SLOTS * sizeof(*t->wheel_head);
 }
 
 uint32_t flow_index(const struct flow_table *t, const struct flow *f)
@@ -136,20 +146,45 @@ void flow_set_state(struct flow_table *t, struct flow *f, enum flow_state st)
 	f->state = (uint8_t)st;
 }
 
-static void flow_fifo_unlink(struct flow_table *t, struct flow *f)
+static uint32_t flow_slot(uint32_t ms)
+{
+	return (ms / FLOW_WHEEL_MS) % FLOW_WHEEL_SLOTS;
+}
+
+void flow_wheel_begin(struct flow_table *t, uint32_t now_ms)
+{
+	t->wheel_started = true;
+	t->wheel_ms = now_ms - now_ms % FLOW_WHEEL_MS - FLOW_WHEEL_MS;
+	t->scan = FLOW_NONE;
+}
+
+static void flow_wheel_start(struct flow_table *t, uint32_t ms)
+{
+	if (!t->wheel_started)
+		flow_wheel_begin(t, ms);
+}
+
+/*
+ * Take f out of its slot list, if it is in one: a record off the wheel has no neighbours and
+ * is no slot's head. The scan moves past it.
+ */
+static void flow_wheel_unlink(struct flow_table *t, struct flow *f)
 {
 	uint32_t i = flow_index(t, f);
+	uint32_t s = flow_slot(f->due_ms);
 
-	if (f->tprev == FLOW_NONE && t->fifo_head != i)
-		return; /* not in the FIFO */
+	if (f->tprev == FLOW_NONE && t->wheel_head[s] != i)
+		return;
+	if (t->scan == i)
+		t->scan = f->tnext;
 	if (f->tprev != FLOW_NONE)
 		t->flows[f->tprev].tnext = f->tnext;
 	else
-		t->fifo_head = f->tnext;
+		t->wheel_head[s] = f->tnext;
 	if (f->tnext != FLOW_NONE)
 		t->flows[f->tnext].tprev = f->tprev;
 	else
-		t->fifo_tail = f->tprev;
+		t->wheel_tail[s] = f->tprev;
 	f->tnext = FLOW_NONE;
 	f->tprev = FLOW_NONE;
 }
@@ -157,29 +192,46 @@ static void flow_fifo_unlink(struct flow_table *t, struct flow *f)
 void flow_schedule(struct flow_table *t, struct flow *f, uint32_t due_ms)
 {
 	uint32_t i = flow_index(t, f);
+	uint32_t s;
 
-	flow_fifo_unlink(t, f);
+	flow_wheel_start(t, due_ms);
+	flow_wheel_unlink(t, f);
+	if ((int32_t)(due_ms - t->wheel_ms) < 0)
+		due_ms = t->wheel_ms;
+	s = flow_slot(due_ms);
 	f->due_ms = due_ms;
+	/* At the tail: a flow added to the slot being scanned is still looked at. */
 	f->tnext = FLOW_NONE;
-	f->tprev = t->fifo_tail;
-	if (t->fifo_tail != FLOW_NONE)
-		t->flows[t->fifo_tail].tnext = i;
+	f->tprev = t->wheel_tail[s];
+	if (f->tprev != FLOW_NONE)
+		t->flows[f->tprev].tnext = i;
 	else
-		t->fifo_head = i;
-	t->fifo_tail = i;
+		t->wheel_head[s] = i;
+	t->wheel_tail[s] = i;
+	if (s == flow_slot(t->wheel_ms) && t->scan == FLOW_NONE)
+		t->scan = i;
 }
 
 struct flow *flow_next_due(struct flow_table *t, uint32_t now_ms)
 {
-	struct flow *f;
+	flow_wheel_start(t, now_ms);
+	for (;;) {
+		while (t->scan != FLOW_NONE) {
+			struct flow *f = &t->flows[t->scan];
 
-	if (t->fifo_head == FLOW_NONE)
-		return NULL;
-	f = &t->flows[t->fifo_head];
-	if ((int32_t)(now_ms - f->due_ms) < 0)
-		return NULL;
-	flow_fifo_unlink(t, f);
-	return f;
+			t->scan = f->tnext;
+			/* Not due: a flow a whole turn (or more) ahead, left for its round. */
+			if ((int32_t)(now_ms - f->due_ms) < 0)
+				continue;
+			flow_wheel_unlink(t, f);
+			return f;
+		}
+		/* The next slot is visited once all of its time has passed. */
+		if ((int32_t)(now_ms - (t->wheel_ms + 2 * FLOW_WHEEL_MS - 1)) < 0)
+			return NULL;
+		t->wheel_ms += FLOW_WHEEL_MS;
+		t->scan = t->wheel_head[flow_slot(t->wheel_ms)];
+	}
 }
 
 void flow_remove(struct flow_table *t, struct flow *f)
@@ -188,7 +240,7 @@ void flow_remove(struct flow_table *t, struct flow *f)
 	uint32_t *link =
 		&t->buckets[flow_hash(t, f->family, f->saddr, f->local, f->sport, f->dport)];
 
-	flow_fifo_unlink(t, f);
+	flow_wheel_unlink(t, f);
 	while (*link != FLOW_NONE && *link != i)
 		link = &t->flows[*link].hnext;
 	if (*link == i)
@@ -197,6 +249,7 @@ void flow_remove(struct flow_table *t, struct flow *f)
 	f->hnext = t->free_head;
 	t->free_head = i;
 	t->local[f->local].refs--;
+	flow_set_link(t, f, 0, NULL);
 	t->count--;
 }
 
@@ -270,7 +323,8 @@ struct flow *flow_insert(struct flow_table *t, const struct pkt *p, uint32_t isn
 	f->family = (uint8_t)p->family;
 	f->sport = p->sport;
 	f->dport = p->dport;
-	f->local = local;
+	f->local = (uint8_t)local;
+	f->link = FLOW_LINK_NONE;
 	t->local[local].refs++;
 	f->isn = isn;
 	f->peer_una = peer_una;
@@ -285,6 +339,47 @@ struct flow *flow_insert(struct flow_table *t, const struct pkt *p, uint32_t isn
 	t->buckets[h] = i;
 	t->count++;
 	return f;
+}
+
+void flow_set_link(struct flow_table *t, struct flow *f, int ifindex, const uint8_t *mac)
+{
+	struct flow_link *l;
+	uint32_t free_slot = FLOW_LINK_NONE;
+	uint32_t i;
+
+	if (f->link != FLOW_LINK_NONE) {
+		l = &t->links[f->link];
+		if (mac != NULL && l->ifindex == ifindex && memcmp(l->mac, mac, 6) == 0)
+			return; /* the usual case: the same router as before */
+		l->refs--;
+		f->link = FLOW_LINK_NONE;
+	}
+	if (mac == NULL)
+		return;
+	for (i = 0; i < t->nlinks; i++) {
+		l = &t->links[i];
+		if (l->ifindex == ifindex && memcmp(l->mac, mac, 6) == 0)
+			break;
+		if (l->refs == 0 && free_slot == FLOW_LINK_NONE)
+			free_slot = i;
+	}
+	if (i == t->nlinks) {
+		if (free_slot != FLOW_LINK_NONE)
+			i = free_slot;
+		else if (t->nlinks < FLOW_MAX_LINKS)
+			t->nlinks++;
+		else
+			return; /* full: routed */
+		t->links[i].ifindex = ifindex;
+		memcpy(t->links[i].mac, mac, 6);
+	}
+	t->links[i].refs++;
+	f->link = (uint8_t)i;
+}
+
+const struct flow_link *flow_link_of(const struct flow_table *t, const struct flow *f)
+{
+	return f->link == FLOW_LINK_NONE ? NULL : &t->links[f->link];
 }
 
 const struct flow_local *flow_local_addr(const struct flow_table *t, const struct flow *f)
@@ -305,27 +400,39 @@ const char *flow_state_name(enum flow_state st)
 	return flow_state_names[st];
 }
 
+/* Insert f into out (k of n used, longest held first); returns the new k. */
+static uint32_t flow_oldest_add(const struct flow *f, struct flow *out, uint32_t k, uint32_t n)
+{
+	uint32_t j;
+
+	/* first_s is monotonic: the smaller, the longer held (differences wrap-safe). */
+	if (k == n && (n == 0 || (int32_t)(f->first_s - out[k - 1].first_s) >= 0))
+		return k;
+	j = k < n ? k++ : k - 1;
+	while (j > 0 && (int32_t)(f->first_s - out[j - 1].first_s) < 0) {
+		out[j] = out[j - 1];
+		j--;
+	}
+	out[j] = *f;
+	return k;
+}
+
 uint32_t flow_oldest(const struct flow_table *t, struct flow *out, uint32_t n)
 {
-	uint32_t i = t->fifo_head;
-	uint32_t k = 0;
 	uint32_t walked = 0;
+	uint32_t k = 0;
+	uint32_t s;
 
-	while (i != FLOW_NONE && walked < t->max) {
-		const struct flow *f = &t->flows[i];
-		uint32_t j;
+	for (s = 0; s < FLOW_WHEEL_SLOTS; s++) {
+		uint32_t i = t->wheel_head[s];
 
-		i = f->tnext;
-		walked++;
-		/* first_s is monotonic: the smaller, the longer held (differences wrap-safe). */
-		if (k == n && (n == 0 || (int32_t)(f->first_s - out[k - 1].first_s) >= 0))
-			continue;
-		j = k < n ? k++ : k - 1;
-		while (j > 0 && (int32_t)(f->first_s - out[j - 1].first_s) < 0) {
-			out[j] = out[j - 1];
-			j--;
+		while (i != FLOW_NONE && walked < t->max) {
+			const struct flow *f = &t->flows[i];
+
+			i = f->tnext;
+			walked++;
+			k = flow_oldest_add(f, out, k, n);
 		}
-		out[j] = *f;
 	}
 	return k;
 }

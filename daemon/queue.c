@@ -24,6 +24,7 @@ struct queue {
 	uint8_t *slots; /* batch * QUEUE_SLOT_SIZE bytes, allocated once */
 	struct mmsghdr msgs[QUEUE_MAX_BATCH];
 	struct iovec iov[QUEUE_MAX_BATCH];
+	int timeout_ms;	  /* the receive timeout now (cfg.timeout_ms, or a worker's shorter one) */
 	bool pending;	  /* packets received that have no verdict yet */
 	uint32_t last_id; /* ids rise by one per packet: the last one covers all before it */
 };
@@ -229,6 +230,7 @@ struct queue *queue_open(const struct queue_cfg *cfg)
 		log_warn("queue %u: SO_RCVTIMEO", cfg->num);
 		goto err_close;
 	}
+	q->timeout_ms = cfg->timeout_ms;
 	if (mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		log_warn("queue %u: netlink bind", cfg->num);
 		goto err_close;
@@ -279,14 +281,29 @@ void queue_close(struct queue *q)
 	free(q);
 }
 
-unsigned int queue_recv(struct queue *q, struct queue_pkt *pkts, struct queue_counters *c)
+void queue_set_timeout(struct queue *q, int timeout_ms)
+{
+	struct timeval tv;
+
+	if (timeout_ms < 0)
+		timeout_ms = q->cfg.timeout_ms;
+	if (timeout_ms == q->timeout_ms)
+		return;
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	if (setsockopt(q->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0)
+		q->timeout_ms = timeout_ms;
+}
+
+unsigned int queue_recv(struct queue *q, struct queue_pkt *pkts, struct queue_counters *c,
+			bool wait)
 {
 	unsigned int npkt = 0;
 	int n;
 	int i;
 
 	/* MSG_WAITFORONE: block for the first message only, then take what is already there. */
-	n = recvmmsg(q->fd, q->msgs, q->cfg.batch, MSG_WAITFORONE, NULL);
+	n = recvmmsg(q->fd, q->msgs, q->cfg.batch, wait ? MSG_WAITFORONE : MSG_DONTWAIT, NULL);
 	if (n < 0) {
 		if (errno == ENOBUFS)
 			c->recv_enobufs++;

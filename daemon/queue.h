@@ -57,10 +57,19 @@ struct queue *queue_open(const struct queue_cfg *cfg);
 void queue_close(struct queue *q);
 
 /*
- * Receive up to cfg->batch packets, blocking for the first at most timeout_ms.
+ * Receive up to cfg->batch packets, blocking for the first at most the receive timeout
+ * (cfg->timeout_ms, or what queue_set_timeout set) when wait, not at all otherwise.
  * Returns the number stored in pkts (0 on timeout or EINTR), never fails: errors are counted.
  */
-unsigned int queue_recv(struct queue *q, struct queue_pkt *pkts, struct queue_counters *c);
+unsigned int queue_recv(struct queue *q, struct queue_pkt *pkts, struct queue_counters *c,
+			bool wait);
+
+/*
+ * Block at most timeout_ms for a packet from now on, -1 for cfg->timeout_ms again (a
+ * system call only when it changes): a worker with drips to send cannot sleep through
+ * their time.
+ */
+void queue_set_timeout(struct queue *q, int timeout_ms);
 
 /* Drop every packet received so far with one NFQNL_MSG_VERDICT_BATCH. */
 void queue_verdict_drop_all(struct queue *q, struct queue_counters *c);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "budget.h"
+#include "drip.h"
 #include "flow.h"
 #include "inject.h"
 #include "pkt.h"
@@ -67,6 +68,10 @@ struct worker_stats {
 	uint64_t sum_first_s; /* sum of first_s over live flows: count * now - this = held now */
 	uint64_t smtp_bytes;  /* SMTP payload bytes sent (greetings and drips) */
 	uint64_t smtp_segments;
+	uint64_t drip_late;	 /* drip bytes sent at least late_ms after their time */
+	uint64_t drip_stretched; /* drips put off one interval: the worker was behind */
+	uint64_t drip_resent;	 /* drip bytes sent again (the last one was not acknowledged) */
+	uint64_t drip_behind_ms; /* gauge: how late the last drip of the last turn was */
 	struct queue_counters q;
 	struct inject_counters inj;
 };
@@ -95,13 +100,15 @@ struct worker {
 	uint16_t queue_num;
 	struct queue *queue;
 	const struct inject *inject;
-	struct inject_link link; /* scratch: the link of the packet being answered */
-	uint32_t batch;		 /* packets per receive at most */
+	struct inject_link link;      /* scratch: the link of the packet being answered */
+	struct inject_link drip_link; /* scratch: the link of the flow being dripped */
+	uint32_t batch;		      /* packets per receive at most */
 	struct budget *budget;
 	struct flow_table *flows;
 	uint8_t *syn_seen; /* TARPIT_SYN_SEEN_BITS: tuples this run sent a SYN-ACK */
 	uint32_t now_s;	   /* monotonic seconds of the batch being handled */
 	struct worker_cfg cfg;
+	struct drip_cfg drip; /* from cfg.smtp_interval_ms */
 	struct worker_stats stats;
 	struct inject_batch *out; /* allocated once */
 	struct queue_pkt *pkts;
@@ -129,11 +136,20 @@ void *worker_run(void *arg);
  */
 void worker_handle(struct worker *w, const struct queue_pkt *qp, uint32_t now_ms);
 
+/* The longest a worker with dripping flows blocks on an empty queue. */
+#define WORKER_DRIP_WAIT_MS 20
+
+/* Drips handled per loop turn at most while the queue is quiet. */
+#define WORKER_TICK_MAX 2048
+
 /*
- * Feed every held flow whose drip is due: one byte each (or the unacknowledged byte
- * again), end the flows that went idle. Queues the segments in w->out.
+ * Feed the held flows whose drip is due: one byte each (or the unacknowledged byte
+ * again), end the flows that went idle; when behind (a drip late_ms late), the flows held
+ * longer than average are passed over for one interval (drip_decide). Queues the segments
+ * in w->out. At most max flows: returns true when it stopped there (more may be due: the
+ * caller should not wait for packets before the next tick).
  */
-void worker_tick(struct worker *w, uint32_t now_ms);
+bool worker_tick(struct worker *w, uint32_t now_ms, uint32_t max);
 
 /* Take the status snapshot if the main thread asked for one (worker thread only). */
 void worker_snapshot(struct worker *w);

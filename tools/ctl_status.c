@@ -444,6 +444,11 @@ void status_print(FILE *f, const struct status *st, int64_t now)
 	fprintf(f, "  re-adopted     %-12" PRIu64 " (held before a restart, record made again)\n",
 		status_u64(st, "flows_readopted"));
 	fprintf(f,
+		"  drip late      %-12" PRIu64 " stretched   %-10" PRIu64 " behind     %" PRIu64
+		" ms\n",
+		status_u64(st, "drip_late"), status_u64(st, "drip_stretched"),
+		status_u64(st, "drip_behind_ms"));
+	fprintf(f,
 		"  verdicts       %-12" PRIu64 " batches     (errors %" PRIu64
 		", receive overruns %" PRIu64 ")\n",
 		status_u64(st, "verdict_batches"), status_u64(st, "verdict_errors"),

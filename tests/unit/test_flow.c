@@ -165,32 +165,108 @@ static void test_memory_fixed(void **state)
 	flow_table_free(t);
 }
 
-static void test_fifo_order(void **state)
+/* A flow comes due within FLOW_WHEEL_MS of its time, never before, in time order. */
+static void test_wheel_order(void **state)
 {
 	struct cookie_key key = {{3}};
 	struct flow_table *t = flow_table_alloc(16, &key);
-	struct flow *f[3];
+	const uint32_t W = FLOW_WHEEL_MS;
+	const uint32_t turn = FLOW_WHEEL_MS * FLOW_WHEEL_SLOTS;
+	struct flow *f[4];
 	struct flow ev;
 	bool did;
 	int i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		struct pkt p = mkpkt((uint32_t)i, 1000);
 
 		f[i] = flow_insert(t, &p, 0, 0, 0, 60, &ev, &did);
-		flow_schedule(t, f[i], 1000u + (uint32_t)i * 10);
 	}
-	/* Removing the middle one unlinks it from the FIFO in O(1). */
+	flow_wheel_begin(t, 900);
+	flow_schedule(t, f[0], 1000);
+	flow_schedule(t, f[1], 1010);
+	flow_schedule(t, f[2], 1020);
+	/* Any order of scheduling: f[3] is due before the others (a wheel, not a FIFO). */
+	flow_schedule(t, f[3], 990);
+	/* Removing one unlinks it from its slot in O(1). */
 	flow_remove(t, f[1]);
+	assert_null(flow_next_due(t, 989));
+	assert_ptr_equal(flow_next_due(t, 990 + W - 1), f[3]);
 	assert_null(flow_next_due(t, 999));
-	assert_ptr_equal(flow_next_due(t, 1000), f[0]);
+	assert_ptr_equal(flow_next_due(t, 1000 + W - 1), f[0]);
 	assert_null(flow_next_due(t, 1019));
-	assert_ptr_equal(flow_next_due(t, 1020), f[2]);
+	assert_ptr_equal(flow_next_due(t, 1020 + W - 1), f[2]);
 	assert_null(flow_next_due(t, 5000));
+	/* More than a turn ahead: its slot comes round first, the flow stays for its round. */
+	flow_schedule(t, f[0], 5000 + turn + 100);
+	assert_null(flow_next_due(t, 5000 + turn));
+	assert_ptr_equal(flow_next_due(t, 5000 + turn + 100 + W), f[0]);
+	/* A time the wheel has passed: due at once. */
+	flow_schedule(t, f[2], 10);
+	assert_ptr_equal(flow_next_due(t, 5000 + turn + 100 + W), f[2]);
+	assert_null(flow_next_due(t, 5000 + turn + 100 + W));
+	flow_table_free(t);
+
 	/* Wrap-around of the millisecond clock. */
+	t = flow_table_alloc(16, &key);
+	{
+		struct pkt p = mkpkt(1, 1000);
+
+		f[0] = flow_insert(t, &p, 0, 0, 0, 60, &ev, &did);
+	}
+	flow_schedule(t, f[0], 0xfffffff0u);
+	assert_null(flow_next_due(t, 0xffffffe0u));
 	flow_schedule(t, f[0], 5);
 	assert_null(flow_next_due(t, 0xfffffff0u));
-	assert_ptr_equal(flow_next_due(t, 6), f[0]);
+	assert_null(flow_next_due(t, 4));
+	assert_ptr_equal(flow_next_due(t, 5 + W), f[0]);
+	flow_table_free(t);
+}
+
+/*
+ * Many flows at random times, the clock stepped unevenly: each comes due exactly once per
+ * schedule, never early and at most FLOW_WHEEL_MS + one step late; one removed while the
+ * scan is on its slot never comes.
+ */
+static void test_wheel_random(void **state)
+{
+	enum { N = 500 };
+	struct cookie_key key = {{4}};
+	struct flow_table *t = flow_table_alloc(N, &key);
+	uint32_t due[N];
+	int seen[N];
+	uint32_t now = 100000;
+	uint32_t step = 0;
+	struct flow ev;
+	bool did;
+	int i;
+
+	srandom(7);
+	flow_wheel_begin(t, now);
+	for (i = 0; i < N; i++) {
+		struct pkt p = mkpkt((uint32_t)i, (uint16_t)(2000 + i));
+		struct flow *f = flow_insert(t, &p, 0, 0, 0, 60, &ev, &did);
+
+		due[i] = now + (uint32_t)(random() % 20000);
+		flow_schedule(t, f, due[i]);
+		seen[i] = 0;
+	}
+	flow_remove(t, &t->flows[17]);
+	while (now < 100000 + 20000 + 100) {
+		struct flow *f;
+
+		step = 1 + (uint32_t)(random() % 37);
+		now += step;
+		while ((f = flow_next_due(t, now)) != NULL) {
+			uint32_t k = flow_index(t, f);
+
+			assert_true((int32_t)(now - due[k]) >= 0);
+			assert_true(now - due[k] < FLOW_WHEEL_MS + step);
+			seen[k]++;
+		}
+	}
+	for (i = 0; i < N; i++)
+		assert_int_equal(seen[i], i == 17 ? 0 : 1);
 	flow_table_free(t);
 }
 
@@ -272,6 +348,7 @@ static struct worker *smtp_worker(void)
 	w = worker_alloc(25, &wc, 64, 64, 64);
 	assert_non_null(w);
 	w->now_s = 0; /* the tests drive the clock */
+	flow_wheel_begin(w->flows, 0);
 	return w;
 }
 
@@ -318,20 +395,20 @@ static void test_smtp_flow_path(void **state)
 	/* Tick: one byte of the endless reply. */
 	l->n = 0;
 	w->now_s = 1;
-	worker_tick(w, 1000);
+	worker_tick(w, 1000, WORKER_TICK_MAX);
 	assert_int_equal(l->n, 1);
 	assert_int_equal(l->iov[0].iov_len, 41);
 	assert_int_equal(l->buf[0][40], '2');
 	assert_int_equal(rd32(l->buf[0] + 24), isn + 1 + glen);
 	/* Not acknowledged by the next tick: the same byte again, not the next one. */
 	l->n = 0;
-	worker_tick(w, 2000);
+	worker_tick(w, 2000, WORKER_TICK_MAX);
 	assert_int_equal(l->n, 1);
 	assert_int_equal(rd32(l->buf[0] + 24), isn + 1 + glen);
 	/* Acknowledged: the next byte. */
 	feed(w, PKT_TCP_ACK, peer + 1, isn + 2 + (uint32_t)glen, 0, 2100);
 	l->n = 0;
-	worker_tick(w, 3000);
+	worker_tick(w, 3000, WORKER_TICK_MAX);
 	assert_int_equal(l->buf[0][40], '5');
 	assert_int_equal(rd32(l->buf[0] + 24), isn + 2 + glen);
 	assert_int_equal(w->stats.smtp_bytes, glen + 3);
@@ -374,7 +451,7 @@ static void test_smtp_budget_and_idle(void **state)
 		feed(w, PKT_TCP_ACK, peer + 1, acked, 0, t * 1000 - 1);
 		w->now_s = t;
 		l->n = 0;
-		worker_tick(w, t * 1000);
+		worker_tick(w, t * 1000, WORKER_TICK_MAX);
 		if (l->n == 1 && l->iov[0].iov_len == 41)
 			acked++;
 	}
@@ -393,19 +470,21 @@ static void test_smtp_budget_and_idle(void **state)
 	assert_int_equal(w->flows->count, 1);
 	/* Nothing from the peer for flow_idle_s: ended at the next tick. */
 	w->now_s = 60 + 100;
-	worker_tick(w, 200000);
+	worker_tick(w, 200000, WORKER_TICK_MAX);
 	assert_int_equal(w->flows->count, 0);
 	worker_free(w);
 }
 
 /*
  * reply_path = link: replies to a packet that came with a hardware address go back out of
- * its interface to that address (the SYN-ACK, the greeting, probe ACKs); the drip, which
- * answers no packet, is routed; a packet without one is routed too.
+ * its interface to that address (the SYN-ACK, the greeting, probe ACKs), and so does the
+ * drip of a flow whose peer was last seen that way, in the same lane (the same sendmmsg);
+ * a packet without one is routed, and so is the drip after it.
  */
 static void test_reply_lanes(void **state)
 {
 	static const uint8_t mac[6] = {0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee};
+	static const uint8_t other[6] = {0x02, 0x66, 0x66, 0x66, 0x66, 0x66};
 	struct inject fake = {.fd4 = -1, .fd6 = -1, .fdl = 99};
 	struct worker *w = smtp_worker();
 	struct inject_batch *o = w->out;
@@ -413,6 +492,7 @@ static void test_reply_lanes(void **state)
 	const uint32_t peer = 5000;
 	uint8_t b[128];
 	uint32_t isn;
+	size_t glen = w->cfg.smtp_text.greeting_len;
 
 	memcpy(qp.hwaddr, mac, 6);
 	w->inject = &fake;
@@ -433,36 +513,98 @@ static void test_reply_lanes(void **state)
 	worker_handle(w, &qp, 0);
 	assert_int_equal(o->link.n, 2);
 	assert_int_equal(o->v4.n, 0);
-	/* The drip answers no packet: routed. */
+	/* The drip: the way the peer was last seen, in the same lane as the replies. */
 	w->now_s = 1;
-	worker_tick(w, 1000);
-	assert_int_equal(o->link.n, 2);
-	assert_int_equal(o->v4.n, 1);
-	assert_int_equal(o->v4.addr[0].in.sin_family, AF_INET);
+	worker_tick(w, 1000, WORKER_TICK_MAX);
+	assert_int_equal(o->link.n, 3);
+	assert_int_equal(o->v4.n, 0);
+	assert_int_equal(o->link.addr[2].ll.sll_ifindex, 7);
+	assert_memory_equal(o->link.addr[2].ll.sll_addr, mac, 6);
+	assert_int_equal(o->link.iov[2].iov_len, 41);
 	/*
-	 * An off-path RST (wrong number) from some hardware address: its challenge ACK is
-	 * routed to the flow's peer, never handed back to whoever sent the RST.
+	 * An off-path RST (wrong number) from some other hardware address: its challenge ACK
+	 * is routed to the flow's peer, never handed back to whoever sent the RST, and the
+	 * flow's link stays the peer's.
 	 */
+	memcpy(qp.hwaddr, other, 6);
 	qp.caplen = qp.origlen = segment(b, PKT_TCP_RST, peer + 4242, 0, 0);
 	worker_handle(w, &qp, 1050);
-	assert_int_equal(o->link.n, 2);
-	assert_int_equal(o->v4.n, 2);
+	assert_int_equal(o->link.n, 3);
+	assert_int_equal(o->v4.n, 1);
 	assert_int_equal(w->stats.challenge_acks, 1);
-	o->v4.n = 1;
-	/* A probe from a packet without a hardware address (a tunnel): routed. */
+	o->v4.n = 0;
+	o->link.n = 0;
+	w->now_s = 2;
+	worker_tick(w, 2000, WORKER_TICK_MAX);
+	assert_int_equal(o->link.n, 1);
+	assert_memory_equal(o->link.addr[0].ll.sll_addr, mac, 6);
+	/* The peer acknowledges through a tunnel (no hardware address): routed from now on. */
 	qp.has_hw = false;
+	qp.caplen = qp.origlen = segment(b, PKT_TCP_ACK, peer + 1, isn + 2 + (uint32_t)glen, 0);
+	worker_handle(w, &qp, 2100);
+	o->link.n = 0;
+	w->now_s = 3;
+	worker_tick(w, 3000, WORKER_TICK_MAX);
+	assert_int_equal(o->link.n, 0);
+	assert_int_equal(o->v4.n, 1);
+	assert_int_equal(o->v4.addr[0].in.sin_family, AF_INET);
+	/* A probe from a packet without a hardware address: routed. */
 	qp.caplen = qp.origlen = segment(b, PKT_TCP_ACK, peer, isn + 1, 0);
-	worker_handle(w, &qp, 1100);
-	assert_int_equal(o->link.n, 2);
+	worker_handle(w, &qp, 3100);
+	assert_int_equal(o->link.n, 0);
 	assert_int_equal(o->v4.n, 2);
-	/* reply_path = route (no packet socket): never the link lane. */
+	/* reply_path = route (no packet socket): never the link lane, drip included. */
 	fake.fdl = -1;
 	qp.has_hw = true;
-	worker_handle(w, &qp, 1200);
-	assert_int_equal(o->link.n, 2);
-	assert_int_equal(o->v4.n, 3);
+	memcpy(qp.hwaddr, mac, 6);
+	worker_handle(w, &qp, 3200);
+	o->v4.n = 0;
+	w->now_s = 4;
+	worker_tick(w, 4000, WORKER_TICK_MAX);
+	assert_int_equal(o->link.n, 0);
+	assert_int_equal(o->v4.n, 1);
 	w->inject = NULL;
 	worker_free(w);
+}
+
+/* Links: one entry per interface and hardware address, shared and released with flows. */
+static void test_links(void **state)
+{
+	static const uint8_t m1[6] = {2, 1, 1, 1, 1, 1};
+	static const uint8_t m2[6] = {2, 2, 2, 2, 2, 2};
+	struct cookie_key key = {{5}};
+	struct flow_table *t = flow_table_alloc(16, &key);
+	struct flow *f[3];
+	struct flow ev;
+	bool did;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct pkt p = mkpkt((uint32_t)i, 1000);
+
+		f[i] = flow_insert(t, &p, 0, 0, 0, 60, &ev, &did);
+		assert_null(flow_link_of(t, f[i]));
+	}
+	flow_set_link(t, f[0], 3, m1);
+	flow_set_link(t, f[1], 3, m1);
+	flow_set_link(t, f[2], 3, m2);
+	assert_int_equal(t->nlinks, 2);
+	assert_ptr_equal(flow_link_of(t, f[0]), flow_link_of(t, f[1]));
+	assert_int_equal(flow_link_of(t, f[0])->refs, 2);
+	assert_memory_equal(flow_link_of(t, f[2])->mac, m2, 6);
+	/* Another interface with the same address is another link. */
+	flow_set_link(t, f[1], 4, m1);
+	assert_int_equal(t->nlinks, 3);
+	assert_int_equal(flow_link_of(t, f[1])->ifindex, 4);
+	assert_int_equal(flow_link_of(t, f[0])->refs, 1);
+	/* Released with the flow; an unused entry is taken over. */
+	flow_remove(t, f[2]);
+	flow_set_link(t, f[0], 0, NULL);
+	assert_null(flow_link_of(t, f[0]));
+	flow_set_link(t, f[0], 9, m2);
+	assert_int_equal(t->nlinks, 3);
+	assert_int_equal(flow_link_of(t, f[0])->ifindex, 9);
+	flow_table_free(t);
 }
 
 /* One drip tick: the byte sent (at the expected sequence number) is appended to got. */
@@ -473,7 +615,7 @@ static void drip_one(struct worker *w, uint32_t isn, uint32_t peer, uint8_t *got
 
 	w->now_s = t;
 	l->n = 0;
-	worker_tick(w, t * 1000 + 600);
+	worker_tick(w, t * 1000 + 600, WORKER_TICK_MAX);
 	assert_int_equal(l->n, 1);
 	assert_int_equal(l->iov[0].iov_len, 41);
 	assert_int_equal(rd32(l->buf[0] + 24), isn + 1 + (uint32_t)*ngot);
@@ -540,7 +682,7 @@ static void test_smtp_readopt(void **state)
 	assert_int_equal(w->flows->count, 1);
 	w->now_s = 1;
 	l->n = 0;
-	worker_tick(w, 1500);
+	worker_tick(w, 1500, WORKER_TICK_MAX);
 	assert_int_equal(l->n, 0);
 	assert_int_equal(w->flows->by_state[FLOW_QUIET], 1);
 	worker_free(w);
@@ -555,13 +697,86 @@ static void test_smtp_readopt(void **state)
 	worker_free(w);
 }
 
+/*
+ * Behind (drips found late): the flows held longer than average are put off an interval,
+ * twice at most, while the young keep their cadence; each turn handles WORKER_TICK_MAX
+ * flows at most and says when more are due.
+ */
+static void test_drip_behind(void **state)
+{
+	enum { N = 3000 };
+	struct worker *w = smtp_worker();
+	struct worker *big;
+	struct worker_cfg wc = w->cfg;
+	uint32_t due = 1000000;
+	struct flow ev;
+	bool did;
+	int i;
+
+	worker_free(w);
+	big = worker_alloc(25, &wc, 64, 64, N);
+	assert_non_null(big);
+	w = big;
+	flow_wheel_begin(w->flows, due - 1000);
+	w->now_s = 1000;
+	for (i = 0; i < N; i++) {
+		struct pkt p = mkpkt((uint32_t)i, (uint16_t)(3000 + i));
+		struct flow *f = flow_insert(w->flows, &p, 1, 2, i % 2 ? 990 : 100, 60, &ev, &did);
+
+		assert_non_null(f);
+		f->last_s = w->now_s;
+		f->sent = 14;
+		w->stats.sum_first_s += f->first_s;
+		flow_schedule(w->flows, f, due);
+	}
+	/* 5 s late (late_ms is 100 at a 1 s interval): behind. */
+	assert_true(worker_tick(w, due + 5000, WORKER_TICK_MAX));
+	assert_int_equal(w->stats.drip_stretched + w->stats.drip_late, WORKER_TICK_MAX);
+	assert_false(worker_tick(w, due + 5000, WORKER_TICK_MAX));
+	assert_int_equal(w->stats.drip_stretched, N / 2);
+	assert_int_equal(w->stats.drip_late, N / 2);
+	assert_int_equal(w->stats.drip_behind_ms, 5000);
+	/* The young half got its byte; the old half did not, and lost nothing (offset kept). */
+	for (i = 0; i < N; i++)
+		assert_int_equal(w->flows->flows[i].sent, i % 2 ? 15 : 14);
+	/* On its phase: due + 6 s (5 s of it skipped). Behind again: old put off a second time. */
+	for (i = 0; i < N; i++) {
+		assert_int_equal(w->flows->flows[i].due_ms, due + 6000);
+		w->flows->flows[i].lag = 0;
+	}
+	while (worker_tick(w, due + 6500, WORKER_TICK_MAX))
+		;
+	assert_int_equal(w->stats.drip_stretched, N);
+	/* A third time: sent however late. */
+	while (worker_tick(w, due + 7500, WORKER_TICK_MAX))
+		;
+	assert_int_equal(w->stats.drip_stretched, N);
+	assert_int_equal(w->flows->flows[0].sent, 15);
+	assert_int_equal(w->flows->flows[0].stretch, 0);
+	/* On time: nobody is put off, nothing counted late. */
+	w->stats.drip_late = 0;
+	while (worker_tick(w, due + 8000, WORKER_TICK_MAX))
+		;
+	assert_int_equal(w->stats.drip_stretched, N);
+	assert_int_equal(w->stats.drip_late, 0);
+	assert_int_equal(w->stats.drip_behind_ms, 0);
+	worker_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_insert_lookup_remove), cmocka_unit_test(test_memory_fixed),
-		cmocka_unit_test(test_local_addresses),	     cmocka_unit_test(test_fifo_order),
-		cmocka_unit_test(test_smtp_stream),	     cmocka_unit_test(test_smtp_flow_path),
-		cmocka_unit_test(test_smtp_budget_and_idle), cmocka_unit_test(test_reply_lanes),
+		cmocka_unit_test(test_insert_lookup_remove),
+		cmocka_unit_test(test_memory_fixed),
+		cmocka_unit_test(test_local_addresses),
+		cmocka_unit_test(test_wheel_order),
+		cmocka_unit_test(test_wheel_random),
+		cmocka_unit_test(test_drip_behind),
+		cmocka_unit_test(test_links),
+		cmocka_unit_test(test_smtp_stream),
+		cmocka_unit_test(test_smtp_flow_path),
+		cmocka_unit_test(test_smtp_budget_and_idle),
+		cmocka_unit_test(test_reply_lanes),
 		cmocka_unit_test(test_smtp_readopt),
 	};
 
