@@ -800,9 +800,9 @@ nt_ladder() {
 	in_srv "$B/tools/nftarpitctl" setup --queue $QSPEC --ports $port >"$WORK/ctl.log" 2>&1 ||
 		die "nftarpitctl setup: $(cat "$WORK/ctl.log")"
 	if [ "$FAMILY" = 4 ]; then
-		in_srv nft add element inet nftarpit blocklist4 '{ 198.18.0.0/15 }'
+		in_srv nft add element inet nftarpit blocknet4 '{ 198.18.0.0/15 }'
 	else
-		in_srv nft add element inet nftarpit blocklist6 '{ 2001:db8:18::/48 }'
+		in_srv nft add element inet nftarpit blocknet6 '{ 2001:db8:18::/48 }'
 	fi
 	# Budgets raised: by default a /24 gets 100 replies/s, and every client address here is
 	# a /24 of its own with up to 38,000 connections. Port 2525 is not in smtp_ports: the

@@ -164,8 +164,8 @@ start() {
 	local mode=$1 kind=$2
 	topo
 	ip netns exec $SRV "$B/tools/nftarpitctl" setup $(two_queues $mode && echo --queue 25-26) >/dev/null
-	ip netns exec $SRV nft add element inet nftarpit blocklist4 '{ 198.18.0.0/15 }'
-	ip netns exec $SRV nft add element inet nftarpit blocklist6 '{ 2001:db8:18::/48 }'
+	ip netns exec $SRV nft add element inet nftarpit blocknet4 '{ 198.18.0.0/15 }'
+	ip netns exec $SRV nft add element inet nftarpit blocknet6 '{ 2001:db8:18::/48 }'
 	RESP_PID=
 	case $mode in
 	kernel-drop)
