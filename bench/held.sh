@@ -466,7 +466,7 @@ DATA=$WORK/held.dat
 echo "# contender held procs server_rss_kb server_hwm_kb srv_tcp srv_conntrack replies_per_s flows_now client_rss_kb slab_delta_kb sunreclaim_delta_kb tcp_mem_pages_delta open_s lost failed cli_conntrack queue_lost cli_probes_per_s backlog_drops cpu drip_per_s ivl_n ivl_p50_ms ivl_p99_ms stretched late ivl_max_ms family=$FAMILY" >"$DATA"
 
 slab_snap() { # slab_snap FILE: bytes per cache (allocated slabs)
-	awk 'NR > 2 { print $1, $15 * $6 * 4096 }' /proc/slabinfo >"$1" 2>/dev/null || true
+	awk 'NR > 2 { printf "%s %.0f\n", $1, $15 * $6 * 4096 }' /proc/slabinfo >"$1" 2>/dev/null || true
 }
 
 echo "held: load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs;" \
