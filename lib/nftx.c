@@ -580,3 +580,35 @@ err_free:
 	errno = saved;
 	return -1;
 }
+
+int nftx_probe(struct nftx *x,
+	       int (*build)(struct mnl_nlmsg_batch *b, uint32_t *seq, uint32_t *probe_seq),
+	       int absent, struct nftx_error *err)
+{
+	struct mnl_nlmsg_batch *b;
+	char *buf;
+	uint32_t seq = nftx_seq(x);
+	uint32_t probe_seq = 0;
+	int saved = ENOMEM;
+	int rc = -1;
+
+	buf = calloc(1, NFTX_BATCH_SIZE);
+	if (buf == NULL)
+		return -1;
+	b = mnl_nlmsg_batch_start(buf, NFTX_BATCH_SIZE / 2);
+	if (b == NULL)
+		goto free_buf;
+	if (build(b, &seq, &probe_seq) < 0)
+		goto stop_batch;
+	if (nftx_send(x, b, err) == 0)
+		rc = 1;
+	else if (err->count > 0 && err->seq == probe_seq && err->error == absent)
+		rc = 0;
+stop_batch:
+	saved = errno;
+	mnl_nlmsg_batch_stop(b);
+free_buf:
+	free(buf);
+	errno = saved;
+	return rc;
+}

@@ -75,6 +75,16 @@ int nftx_batch_end(struct mnl_nlmsg_batch *b, uint32_t *seq);
 int nftx_send(struct nftx *x, struct mnl_nlmsg_batch *b, struct nftx_error *err);
 
 /*
+ * Ask the kernel whether it has a feature: build() puts a batch that is never committed
+ * (no BATCH_END) and sets *probe_seq to the message that tests the feature. 1 when the
+ * kernel accepts it, 0 when it refuses that message with errno absent (what a kernel without
+ * the feature answers), -1 with errno and *err when the probe itself failed (e.g. EPERM).
+ */
+int nftx_probe(struct nftx *x,
+	       int (*build)(struct mnl_nlmsg_batch *b, uint32_t *seq, uint32_t *probe_seq),
+	       int absent, struct nftx_error *err);
+
+/*
  * Describe message nlh of the batch starting at buf (len bytes) for an error message:
  * "table inet nftarpit", "set ports", "elements of set ports", "flush chain output",
  * "rule 2 of chain prerouting". Pure; used by nftx_send() and the tests.

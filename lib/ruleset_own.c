@@ -76,32 +76,7 @@ void ruleset_table_describe(const struct ruleset_table_info *t, char *out, size_
 /* Does the kernel have NFT_TABLE_F_PERSIST? 1 yes, 0 no (EOPNOTSUPP), -1 with *err. */
 static int ruleset_probe_persist(struct nftx *x, struct nftx_error *err)
 {
-	struct mnl_nlmsg_batch *b;
-	char *buf;
-	uint32_t seq = nftx_seq(x);
-	uint32_t table_seq = 0;
-	int saved = ENOMEM;
-	int rc = -1;
-
-	buf = calloc(1, NFTX_BATCH_SIZE);
-	if (buf == NULL)
-		return -1;
-	b = mnl_nlmsg_batch_start(buf, NFTX_BATCH_SIZE / 2);
-	if (b == NULL)
-		goto free_buf;
-	if (ruleset_build_persist_probe(b, &seq, &table_seq) < 0)
-		goto stop_batch;
-	if (nftx_send(x, b, err) == 0)
-		rc = 1;
-	else if (err->count > 0 && err->seq == table_seq && err->error == EOPNOTSUPP)
-		rc = 0;
-stop_batch:
-	saved = errno;
-	mnl_nlmsg_batch_stop(b);
-free_buf:
-	free(buf);
-	errno = saved;
-	return rc;
+	return nftx_probe(x, ruleset_build_persist_probe, EOPNOTSUPP, err);
 }
 
 /*

@@ -30,32 +30,7 @@
  */
 static int ctl_probe_native_queue(struct nftx *x, struct nftx_error *err)
 {
-	struct mnl_nlmsg_batch *b;
-	char *buf;
-	uint32_t seq = nftx_seq(x);
-	uint32_t rule_seq = 0;
-	int saved = ENOMEM;
-	int rc = -1;
-
-	buf = calloc(1, NFTX_BATCH_SIZE);
-	if (buf == NULL)
-		return -1;
-	b = mnl_nlmsg_batch_start(buf, NFTX_BATCH_SIZE / 2);
-	if (b == NULL)
-		goto free_buf;
-	if (ruleset_build_probe(b, &seq, &rule_seq) < 0)
-		goto stop_batch;
-	if (nftx_send(x, b, err) == 0)
-		rc = 1;
-	else if (err->count > 0 && err->seq == rule_seq && err->error == ENOENT)
-		rc = 0;
-stop_batch:
-	saved = errno;
-	mnl_nlmsg_batch_stop(b);
-free_buf:
-	free(buf);
-	errno = saved;
-	return rc;
+	return nftx_probe(x, ruleset_build_probe, ENOENT, err);
 }
 
 /* What setup puts in its transaction besides the ruleset. */

@@ -21,6 +21,7 @@ NFTARPIT_BUILD=${NFTARPIT_BUILD:-$NFTARPIT_SRC/build}
 NFTARPITD=${NFTARPITD:-$NFTARPIT_BUILD/daemon/nftarpitd}
 NFTARPITCTL=${NFTARPITCTL:-$NFTARPIT_BUILD/tools/nftarpitctl}
 CLIENT_PY=$NFTARPIT_SRC/tests/integration/client.py
+LISTS_TEXT_PY=$NFTARPIT_SRC/tests/integration/lists_text.py
 # Debian's python packages are importable only from this interpreter.
 PY=/usr/bin/python3
 
@@ -86,6 +87,15 @@ wait_until() {
 
 in_srv() {
 	ip netns exec "$NS_SRV" "$@"
+}
+
+# list_sets_text: the list sets of table inet nftarpit in the server namespace, as the text
+# of lists_text.py ("NAME:" then its sorted elements), one `nft -j list set` each.
+LIST_SETS="blockhost4 blocknet4 blockhost6 blocknet6 allowlist4 allowlist6"
+list_sets_text() {
+	# shellcheck disable=SC2016
+	in_srv sh -c 'for s in $1; do nft -j list set inet nftarpit $s; done' sets "$LIST_SETS" |
+		"$PY" "$LISTS_TEXT_PY"
 }
 
 in_cli() {

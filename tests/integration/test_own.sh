@@ -52,35 +52,8 @@ allow = $WORK/allow.txt
 EOF2
 SYNC=(-c "$WORK/nftarpit.conf")
 
-# The four list sets as sorted text, from one `nft -j list set` line each: nft 1.0.6 knows
-# no NFT_TABLE_F_PERSIST and prints an orphaned table's flags as garbage, in JSON too, so
-# the table itself is never listed as JSON here.
-cat >"$WORK/lists_text.py" <<'PY'
-import json, sys
-def text(v):
-    if isinstance(v, str):
-        return v
-    if "prefix" in v:
-        return "%s/%d" % (v["prefix"]["addr"], v["prefix"]["len"])
-    if "range" in v:
-        return "%s-%s" % tuple(v["range"])
-    if "elem" in v:
-        return text(v["elem"]["val"])
-    raise SystemExit("unknown element %r" % (v,))
-sets = {}
-for line in sys.stdin:
-    for o in json.loads(line)["nftables"]:
-        if "set" in o and o["set"]["name"] != "ports":
-            sets[o["set"]["name"]] = sorted(text(e) for e in o["set"].get("elem", []))
-for name in ("blockhost4", "blocknet4", "blockhost6", "blocknet6", "allowlist4",
-             "allowlist6"):
-    sys.stdout.write(name + ":\n" + "\n".join(sets[name]) + "\n")
-PY
-SETS="blockhost4 blocknet4 blockhost6 blocknet6 allowlist4 allowlist6"
 all_elems() {
-	# shellcheck disable=SC2016
-	in_srv sh -c 'for s in $1; do nft -j list set inet nftarpit $s; done' sets "$SETS" |
-		"$PY" "$WORK/lists_text.py"
+	list_sets_text
 }
 # owner: "owned" when the kernel says the table has an owner, else "unowned".
 owner() {
@@ -159,10 +132,10 @@ for ((i = 1; i <= $1; i++)); do
 	"$2" setup -c "$3/nftarpit.conf" >"$3/setup$i.log" 2>&1 || exit 1
 	for s in $4; do nft -j list set inet nftarpit $s; done >"$3/round$i.json"
 	sleep 0.2
-done' rounds "$ROUNDS" "$NFTARPITCTL" "$WORK" "$SETS" || fail "flush + setup rounds: $(cat "$WORK"/setup*.log)"
+done' rounds "$ROUNDS" "$NFTARPITCTL" "$WORK" "$LIST_SETS" || fail "flush + setup rounds: $(cat "$WORK"/setup*.log)"
 for ((i = 1; i <= ROUNDS; i++)); do
-	"$PY" "$WORK/lists_text.py" <"$WORK/round$i.json" | cmp -s - "$WORK/want" ||
-		{ "$PY" "$WORK/lists_text.py" <"$WORK/round$i.json" | diff "$WORK/want" - >&2; fail "round $i: the sets are not the master list"; }
+	"$PY" "$LISTS_TEXT_PY" <"$WORK/round$i.json" | cmp -s - "$WORK/want" ||
+		{ "$PY" "$LISTS_TEXT_PY" <"$WORK/round$i.json" | diff "$WORK/want" - >&2; fail "round $i: the sets are not the master list"; }
 	grep -q "nftarpitd's, changed through its lease" "$WORK/setup$i.log" ||
 		fail "round $i: setup did not go through nftarpitd's lease: $(cat "$WORK/setup$i.log")"
 done

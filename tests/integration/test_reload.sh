@@ -48,54 +48,11 @@ allow = $WORK/allow.txt
 EOF
 SYNC=(-c "$WORK/nftarpit.conf")
 
-# lists_text: the four list sets, one `nft -j list set inet nftarpit NAME` line each on
-# stdin, as text: "NAME:" then its elements one per line, sorted; timeouts and expiries
-# left out (they tick). Never the table as JSON: nft 1.0.6 does not know the persist flag
-# setup gives the table on Linux 6.9+, and prints an orphan's flags as garbage. With arguments T0_NS WANT: poll the kernel every 10 ms, up to 10 s, until that
-# text equals WANT's, and print the ms since T0_NS (exit 1 on time out).
-cat >"$WORK/lists_text.py" <<'PY'
-import json, subprocess, sys, time
-def text(v):
-    if isinstance(v, str):
-        return v
-    if "prefix" in v:
-        return "%s/%d" % (v["prefix"]["addr"], v["prefix"]["len"])
-    if "range" in v:
-        return "%s-%s" % tuple(v["range"])
-    if "elem" in v:
-        return text(v["elem"]["val"])
-    raise SystemExit("unknown element %r" % (v,))
-NAMES = ("blockhost4", "blocknet4", "blockhost6", "blocknet6", "allowlist4", "allowlist6")
-def lists(doc):
-    sets = {}
-    for line in doc.splitlines():
-        for o in json.loads(line)["nftables"]:
-            if "set" in o and o["set"]["name"] != "ports":
-                sets[o["set"]["name"]] = sorted(text(e) for e in o["set"].get("elem", []))
-    out = ""
-    for name in NAMES:
-        out += name + ":\n" + "\n".join(sets[name]) + "\n"
-    return out
-if len(sys.argv) == 1:
-    sys.stdout.write(lists(sys.stdin.read()))
-    sys.exit(0)
-t0, want = int(sys.argv[1]), open(sys.argv[2]).read()
-end = time.time() + 10
-while time.time() < end:
-    rs = [subprocess.run(["nft", "-j", "list", "set", "inet", "nftarpit", n], capture_output=True, text=True) for n in NAMES]
-    if all(r.returncode == 0 for r in rs) and lists("".join(r.stdout for r in rs)) == want:
-        print((time.time_ns() - t0) // 1000000)
-        sys.exit(0)
-    time.sleep(0.01)
-sys.exit(1)
-PY
 lists_text() {
-	"$PY" "$WORK/lists_text.py"
+	"$PY" "$LISTS_TEXT_PY"
 }
-SETS="blockhost4 blocknet4 blockhost6 blocknet6 allowlist4 allowlist6"
 all_elems() {
-	# shellcheck disable=SC2016
-	in_srv sh -c 'for s in $1; do nft -j list set inet nftarpit $s; done' sets "$SETS" | lists_text
+	list_sets_text
 }
 lists_are() {
 	all_elems 2>/dev/null | cmp -s - "$1"
@@ -158,7 +115,7 @@ for ((i = 1; i <= $1; i++)); do
 	echo "$t0 $t1" >>"$3/gaps"
 	for s in $4; do nft -j list set inet nftarpit $s; done >"$3/round$i.json"
 	sleep 0.1
-done' rounds "$ROUNDS" "$NFTARPITCTL" "$WORK" "$SETS" || fail "flush + setup rounds: $(cat "$WORK"/setup*.log)"
+done' rounds "$ROUNDS" "$NFTARPITCTL" "$WORK" "$LIST_SETS" || fail "flush + setup rounds: $(cat "$WORK"/setup*.log)"
 for ((i = 1; i <= ROUNDS; i++)); do
 	lists_text <"$WORK/round$i.json" | cmp -s - "$WORK/want" ||
 		{ lists_text <"$WORK/round$i.json" | diff "$WORK/want" - >&2; fail "round $i: the sets are not the master list after setup"; }
@@ -239,7 +196,7 @@ wait_until 10 grep -qs 'follow started' "$WORK/follow.log" || fail "sync did not
 # back_ms T0 WANT: ms from T0 (date +%s%N) until the sets equal WANT, polled from inside the
 # server namespace; fail after 10 s.
 back_ms() {
-	in_srv "$PY" "$WORK/lists_text.py" "$1" "$2" || { all_elems | diff "$2" - >&2; return 1; }
+	in_srv "$PY" "$LISTS_TEXT_PY" "$1" "$2" || { all_elems | diff "$2" - >&2; return 1; }
 }
 times=()
 for what in "flush set blockhost4" "flush set blocknet4" "flush set allowlist6" "delete table"; do
