@@ -5,9 +5,11 @@
 # from one namespace over veth to another, in batches of BATCH, by each method in turn,
 # ROUNDS times; the receiver's veth rx_packets proves every frame arrived. Prints per round
 # the sender's CPU per million frames and frames/s, the ratio ring/mmsg, then the medians.
-# The peer drops them at its netdev ingress hook (nft, in its namespace) (rx_packets counts them first), the same work
-# for every method. tcpdump on the sender's veth counts a
-# short run of ring frames (taps see them). Run as root, under flock /work/wt/bench.lock.
+# First 1,000 frames of each method and family go to the peer's own addresses, whose TCP
+# must take each as a valid segment (it answers a reset); tcpdump on the sender's veth must
+# see a run of the ring's frames. Then the peer drops every frame at its netdev ingress
+# hook (nft, in its namespace; rx_packets counts them first), the same work for every
+# method. Run as root, under flock /work/wt/bench.lock.
 #   COUNT=2000000 ROUNDS=3 FAMILIES="4 6" METHODS="mmsg ring mmsg-q ring-q" bench/txring.sh
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -32,27 +34,48 @@ trap cleanup EXIT
 ip netns add $TX
 ip netns add $RX
 ip -n $TX link add vt type veth peer name vr netns $RX
-# No IPv6 of their own on the veths: no router solicitations or MLD in the count (the
+# No IPv6 of the sender's own on its veth: no router solicitations or MLD in the count (the
 # packet socket sends IPv6 frames all the same).
 ip netns exec $TX sysctl -qw net.ipv6.conf.vt.disable_ipv6=1
-ip netns exec $RX sysctl -qw net.ipv6.conf.vr.disable_ipv6=1
 ip -n $TX link set vt up
 ip -n $RX link set vr up
-# The peer drops every frame at its netdev ingress hook, before IP: what veth runs of the receive
-# inside our send stays small and the same for both families and methods.
+MAC=$(ip netns exec $RX cat /sys/class/net/vr/address)
+rxc() { ip netns exec $RX cat /sys/class/net/vr/statistics/"$1"; }
+# The sender runs on CPU $CPU: the peer's receive (softirq, perhaps ksoftirqd) runs there
+# too, so that CPU's busy time (/proc/stat) counts all the work, whoever is billed for it.
+CPU=${CPU:-1}
+busy() { awk -v c="cpu$CPU" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+snmp() { ip netns exec $RX nstat -az "$1" | awk -v k="$1" '$1 == k { print $2 }'; }
+
+# The frames are right: with the peer's addresses on it, its IPv4 and IPv6 stacks take
+# 1,000 of each method and family, no checksum error, and answer each with a reset.
+ip -n $RX addr add 192.0.2.2/24 dev vr
+ip -n $RX addr add 2001:db8::2/64 dev vr nodad
+sleep 0.5
+i4=$(snmp IpInReceives)
+i6=$(snmp Ip6InReceives)
+rst=$(snmp TcpOutRsts)
+for m in mmsg ring; do
+	for f in 4 6; do
+		ip netns exec $TX "$B/bench/txring" -m $m -i vt -d "$MAC" -f $f -n 1000 >/dev/null
+	done
+done
+sleep 0.3
+i4=$(($(snmp IpInReceives) - i4))
+i6=$(($(snmp Ip6InReceives) - i6))
+rst=$(($(snmp TcpOutRsts) - rst))
+echo "# check: the peer's IPv4 took $i4, IPv6 $i6 (of 2000 each), answered $rst (of 4000) with RST, TCP checksum errors $(snmp TcpInCsumErrors)"
+[ "$i4" -ge 2000 ] && [ "$i6" -ge 2000 ] && [ "$rst" -eq 4000 ] && [ "$(snmp TcpInCsumErrors)" -eq 0 ] ||
+	{ echo "txring.sh: the peer did not take every frame as a valid TCP segment" >&2; exit 1; }
+ip -n $RX addr flush dev vr
+
+# Then the peer drops every frame at its netdev ingress hook: what veth runs of the
+# receive inside our send stays small and the same for both families and methods.
 ip netns exec $RX nft -f - <<'NFT'
 table netdev txring {
 	chain in { type filter hook ingress device "vr" priority 0; policy drop; }
 }
 NFT
-ip -n $TX link set lo up
-sleep 0.5
-MAC=$(ip netns exec $RX cat /sys/class/net/vr/address)
-# The sender runs on CPU $CPU: the peer's receive (softirq, perhaps ksoftirqd) runs there
-# too, so that CPU's busy time (/proc/stat) counts all the work, whoever is billed for it.
-CPU=${CPU:-1}
-busy() { awk -v c="cpu$CPU" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-rxc() { ip netns exec $RX cat /sys/class/net/vr/statistics/"$1"; }
 echo "# $(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/') count=$COUNT batch=$BATCH rounds=$ROUNDS"
 
 # Taps see the ring's frames: tcpdump on the sender's veth counts a run of 1,000.
