@@ -8,9 +8,11 @@
  *   ring  AF_PACKET SOCK_RAW bound to one interface with a PACKET_TX_RING (TPACKET_V2):
  *         the Ethernet header written into the frame from the peer's hardware address,
  *         the reply built in place, one send() per batch; the ring's frames reused.
- * -q adds PACKET_QDISC_BYPASS. Prints one key=value line: the sender's CPU (getrusage,
- * user + system, which on veth includes the peer's receive run inside our send) per
- * million frames and frames per second. The receiving side is counted by bench/txring.sh.
+ * -q adds PACKET_QDISC_BYPASS; -u leaves the ring's socket unbound and names the interface
+ * in each send instead (what one ring socket per worker for every interface would do). Prints one
+ * key=value line: the sender's CPU (getrusage, user + system, which on veth includes the peer's
+ * receive run inside our send) per million frames and frames per second. The receiving side is
+ * counted by bench/txring.sh.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,6 +54,7 @@ struct txr_opts {
 	long long count;
 	unsigned int batch;
 	int bypass;
+	int unbound; /* ring: no bind, the interface named in each send's sockaddr_ll */
 };
 
 struct txr_result {
@@ -63,7 +66,7 @@ struct txr_result {
 static void txr_usage(void)
 {
 	fprintf(stderr, "usage: " PROG " -m mmsg|ring -i IFNAME -d PEER_MAC [-f 4|6] [-n COUNT] "
-			"[-b BATCH] [-q]\n");
+			"[-b BATCH] [-q] [-u]\n");
 	exit(2);
 }
 
@@ -158,6 +161,8 @@ struct txr_ring {
 	uint8_t *map;
 	size_t maplen;
 	uint8_t src[6];
+	struct sockaddr_ll to; /* the interface of each send when the socket is not bound */
+	bool unbound;
 };
 
 static int txr_ring_open(struct txr_ring *r, const struct txr_opts *o, int ifindex)
@@ -202,11 +207,17 @@ static int txr_ring_open(struct txr_ring *r, const struct txr_opts *o, int ifind
 		log_warn("mmap of the TX ring");
 		goto err_fd;
 	}
-	/* One socket, one interface: the ring's send has no per-frame destination. */
+	/*
+	 * The ring's send has no per-frame destination: either the socket is bound to one
+	 * interface, or each send names one (protocol 0: the kernel reads each frame's
+	 * EtherType, so IPv4 and IPv6 share a call).
+	 */
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_ifindex = ifindex;
-	if (bind(r->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+	r->to = sll;
+	r->unbound = o->unbound != 0;
+	if (!r->unbound && bind(r->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		log_warn("bind to %s", o->ifname);
 		goto err_map;
 	}
@@ -221,7 +232,14 @@ err_fd:
 /* Hand the frames marked so far to the kernel; the ring is never waited on in the call. */
 static void txr_ring_kick(const struct txr_ring *r, struct txr_result *res)
 {
-	if (send(r->fd, NULL, 0, MSG_DONTWAIT) < 0 && errno != EAGAIN && errno != EINTR)
+	ssize_t n;
+
+	if (r->unbound)
+		n = sendto(r->fd, NULL, 0, MSG_DONTWAIT, (const struct sockaddr *)&r->to,
+			   sizeof(r->to));
+	else
+		n = send(r->fd, NULL, 0, MSG_DONTWAIT);
+	if (n < 0 && errno != EAGAIN && errno != EINTR)
 		res->errors++;
 }
 
@@ -330,7 +348,7 @@ int main(int argc, char **argv)
 
 	log_init(PROG, true, 0);
 	memset(o.mac, 0, sizeof(o.mac));
-	while ((c = getopt(argc, argv, "m:i:d:f:n:b:q")) != -1) {
+	while ((c = getopt(argc, argv, "m:i:d:f:n:b:qu")) != -1) {
 		switch (c) {
 		case 'm':
 			o.method = optarg;
@@ -357,6 +375,9 @@ int main(int argc, char **argv)
 		case 'q':
 			o.bypass = 1;
 			break;
+		case 'u':
+			o.unbound = 1;
+			break;
 		default:
 			txr_usage();
 		}
@@ -376,9 +397,11 @@ int main(int argc, char **argv)
 	cpu = txr_cpu_s() - c0;
 	if (rc < 0)
 		return 1;
-	printf("method=%s bypass=%d family=%d frames=%lld sent=%llu errors=%llu waits=%llu "
+	printf("method=%s bypass=%d unbound=%d family=%d frames=%lld sent=%llu errors=%llu "
+	       "waits=%llu "
 	       "wall_s=%.3f cpu_s=%.3f cpu_s_per_M=%.3f fps=%.0f\n",
-	       o.method, o.bypass, o.family == AF_INET ? 4 : 6, o.count, res.sent, res.errors,
-	       res.waits, wall, cpu, cpu * 1e6 / (double)o.count, (double)o.count / wall);
+	       o.method, o.bypass, o.unbound, o.family == AF_INET ? 4 : 6, o.count, res.sent,
+	       res.errors, res.waits, wall, cpu, cpu * 1e6 / (double)o.count,
+	       (double)o.count / wall);
 	return 0;
 }

@@ -10,7 +10,9 @@
 # see a run of the ring's frames. Then the peer drops every frame at its netdev ingress
 # hook (nft, in its namespace; rx_packets counts them first), the same work for every
 # method. Run as root, under flock /work/wt/bench.lock.
-#   COUNT=2000000 ROUNDS=3 FAMILIES="4 6" METHODS="mmsg ring mmsg-q ring-q" bench/txring.sh
+# Methods: mmsg, ring (bound to the veth), ring-u (unbound, the veth named in each send),
+# and -q of each: PACKET_QDISC_BYPASS.
+#   COUNT=2000000 ROUNDS=3 FAMILIES="4 6" METHODS="mmsg ring ring-u mmsg-q ring-q" bench/txring.sh
 set -eu
 . "$(dirname "$0")/lib.sh"
 bench_build
@@ -18,7 +20,7 @@ COUNT=${COUNT:-2000000}
 ROUNDS=${ROUNDS:-3}
 BATCH=${BATCH:-64}
 FAMILIES=${FAMILIES:-4 6}
-METHODS=${METHODS:-mmsg ring mmsg-q ring-q}
+METHODS=${METHODS:-mmsg ring ring-u mmsg-q ring-q}
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] && [ "$COUNT" -ge 1000 ] && [ "$COUNT" -le 20000000 ] ||
 	{ echo "txring.sh: ROUNDS 1..20, COUNT 1000..20000000" >&2; exit 2; }
 TX=txr-tx-$$
@@ -55,17 +57,19 @@ sleep 0.5
 i4=$(snmp IpInReceives)
 i6=$(snmp Ip6InReceives)
 rst=$(snmp TcpOutRsts)
-for m in mmsg ring; do
+for m in mmsg ring ring-u; do
 	for f in 4 6; do
-		ip netns exec $TX "$B/bench/txring" -m $m -i vt -d "$MAC" -f $f -n 1000 >/dev/null
+		u=
+		case $m in *-u) u=-u ;; esac
+		ip netns exec $TX "$B/bench/txring" -m "${m%-u}" $u -i vt -d "$MAC" -f $f -n 1000 >/dev/null
 	done
 done
 sleep 0.3
 i4=$(($(snmp IpInReceives) - i4))
 i6=$(($(snmp Ip6InReceives) - i6))
 rst=$(($(snmp TcpOutRsts) - rst))
-echo "# check: the peer's IPv4 took $i4, IPv6 $i6 (of 2000 each), answered $rst (of 4000) with RST, TCP checksum errors $(snmp TcpInCsumErrors)"
-[ "$i4" -ge 2000 ] && [ "$i6" -ge 2000 ] && [ "$rst" -eq 4000 ] && [ "$(snmp TcpInCsumErrors)" -eq 0 ] ||
+echo "# check: the peer's IPv4 took $i4, IPv6 $i6 (of 3000 each), answered $rst (of 6000) with RST, TCP checksum errors $(snmp TcpInCsumErrors)"
+[ "$i4" -ge 3000 ] && [ "$i6" -ge 3000 ] && [ "$rst" -eq 6000 ] && [ "$(snmp TcpInCsumErrors)" -eq 0 ] ||
 	{ echo "txring.sh: the peer did not take every frame as a valid TCP segment" >&2; exit 1; }
 ip -n $RX addr flush dev vr
 
@@ -93,11 +97,11 @@ for f in $FAMILIES; do
 	for r in $(seq "$ROUNDS"); do
 		for m in $METHODS; do
 			q=
-			case $m in *-q) q=-q ;; esac
+			case $m in *-q) q=-q ;; *-u) q=-u ;; esac
 			r0=$(rxc rx_packets)
 			d0=$(rxc rx_dropped)
 			b0=$(busy)
-			ip netns exec $TX taskset -c "$CPU" "$B/bench/txring" -m "${m%-q}" $q -i vt -d "$MAC" -f "$f" \
+			ip netns exec $TX taskset -c "$CPU" "$B/bench/txring" -m "${m%-[qu]}" $q -i vt -d "$MAC" -f "$f" \
 				-n "$COUNT" -b "$BATCH" >"$W/out" 2>"$W/err" ||
 				{ echo "txring.sh: $m failed:" >&2; cat "$W/err" >&2; exit 1; }
 			b1=$(busy)
