@@ -489,6 +489,13 @@ in_blocklist() {
 		ip netns exec "$1" nft get element inet nftarpit "blocknet$f" "{ $2 }" >/dev/null 2>&1
 }
 
+# offender_line ADDR: a Postfix DNSBL reject of ADDR as smtpd logs it, stamped now: one
+# line nftarpit-sync bans ADDR for.
+offender_line() {
+	printf '%s mx postfix/smtpd[4242]: NOQUEUE: reject: RCPT from unknown[%s]: 554 5.7.1 Service unavailable; Client host [%s] blocked using zen.spamhaus.org; from=<a@example.net> to=<%s> proto=ESMTP helo=<x>\n' \
+		"$(date '+%b %e %H:%M:%S')" "$1" "$1" "$MAIL_RCPT"
+}
+
 # loop_connect SRC DST STOPFILE: from the client namespace, connect from SRC to DST:25 over
 # and over (0.1 s each attempt) until STOPFILE exists, then print {"tries", "reached"}:
 # how many attempts got Postfix's banner. Run in the background: `loop_connect ... >F &`.

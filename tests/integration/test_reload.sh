@@ -34,10 +34,6 @@ $SPAM4
 $BLOCK6
 EOF
 echo "$ALLOW6" >"$WORK/allow.txt"
-offender_line() {
-	printf '%s mx postfix/smtpd[4242]: NOQUEUE: reject: RCPT from unknown[%s]: 554 5.7.1 Service unavailable; Client host [%s] blocked using zen.spamhaus.org; from=<a@example.net> to=<%s> proto=ESMTP helo=<x>\n' \
-		"$(date '+%b %e %H:%M:%S')" "$1" "$1" "$MAIL_RCPT"
-}
 offender_line 198.51.100.9 >"$WORK/offenders.log"
 cat >"$WORK/nftarpit.conf" <<EOF
 [sync]

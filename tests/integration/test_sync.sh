@@ -249,28 +249,9 @@ blocked 198.18.4.1 && ! blocked 198.18.4.2 || fail "the cap let the wrong offend
 "$NFTARPIT_SRC/bench/gen_list.py" $((SET_SIZE - 1)) 7 |
 	grep -v -e '^192\.0\.2\.' -e '^198\.51\.100\.' -e '^203\.0\.113\.' >"$WORK/big.txt"
 echo "$BLOCK4" >>"$WORK/big.txt"
-cat >"$WORK/loop.py" <<'EOF'
-import json, os, socket, sys, time
-src, dst, stop = sys.argv[1], sys.argv[2], sys.argv[3]
-tries = reached = 0
-while not os.path.exists(stop):
-    tries += 1
-    s = socket.socket()
-    s.settimeout(0.1)
-    try:
-        s.bind((src, 0))
-        s.connect((dst, 25))
-        if b"ESMTP Postfix" in s.recv(200):
-            reached += 1
-    except OSError:
-        time.sleep(0.01)
-    finally:
-        s.close()
-print(json.dumps({"tries": tries, "reached": reached}))
-EOF
-ip netns exec "$NS_CLI" "$PY" "$WORK/loop.py" $SPAM4 $SRV4 "$WORK/stop" >"$WORK/loop-spam.json" &
+loop_connect $SPAM4 $SRV4 "$WORK/stop" >"$WORK/loop-spam.json" &
 SPAM_LOOP=$!
-ip netns exec "$NS_CLI" "$PY" "$WORK/loop.py" $CLEAN4 $SRV4 "$WORK/stop" >"$WORK/loop-clean.json" &
+loop_connect $CLEAN4 $SRV4 "$WORK/stop" >"$WORK/loop-clean.json" &
 CLEAN_LOOP=$!
 start=$(date +%s)
 for ((i = 1; i <= REPLACES; i++)); do
