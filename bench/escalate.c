@@ -39,7 +39,7 @@ static int bench_one(size_t n)
 		a.hi = 0x20010db800000000ull | ((uint64_t)(rand() % 20000) << 16) |
 		       (uint64_t)(rand() % 65536);
 		a.lo = (uint64_t)rand();
-		if (state_hit(&st, 6, &a, MLOG_RBL, 1000, &p) == NULL)
+		if (state_hit(&st, 6, &a, REASON_RBL, 1000, &p) == NULL)
 			goto out;
 	}
 	for (i = 0; i < st.n; i++) {

@@ -106,7 +106,7 @@ static double run(size_t n, int colliding, uint64_t *probes)
 	t0 = now_ms();
 	for (i = 0; i < n; i++) {
 		a = addr_of(i, colliding, &x);
-		if (state_hit(&st, 6, &a, MLOG_RBL, 1000, &p) == NULL) {
+		if (state_hit(&st, 6, &a, REASON_RBL, 1000, &p) == NULL) {
 			perror("state_hit");
 			exit(1);
 		}

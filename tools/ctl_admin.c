@@ -26,7 +26,7 @@
 #include "sync_conf.h"
 #include "sync_guard.h"
 #include "sync_kset.h"
-#include "sync_mlog.h"
+#include "reason.h"
 #include "sync_never.h"
 #include "sync_snap.h"
 #include "sync_state.h"
@@ -664,9 +664,9 @@ static void admin_why_offender(const struct state_entry *e, const char *label, i
 	printf("  %s first seen %s, last seen %s, hits %u, ban episodes %u, ban %s%s, sources",
 	       label, t1, t2, e->hits, e->bans, e->expires > now ? "expires " : "ended",
 	       e->expires > now ? exp : "");
-	for (i = 0; i < MLOG_NREASONS; i++)
+	for (i = 0; i < REASON_N; i++)
 		if (e->sources & (1u << i))
-			printf(" %s", mlog_reason_name((enum mlog_reason)i));
+			printf(" %s", reason_name((enum reason)i));
 	printf("; banned prefix %s, address seen %s\n", pfx, seen);
 }
 

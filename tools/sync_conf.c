@@ -82,7 +82,7 @@ static const char *sync_conf_threshold(struct sync_conf *c, const char *v)
 		return "not REASON:N[/WINDOW]";
 	memcpy(name, v, (size_t)(colon - v));
 	name[colon - v] = '\0';
-	if (mlog_parse_patterns(name, &mask, err, sizeof(err)) < 0)
+	if (reason_parse_list(name, &mask, err, sizeof(err)) < 0)
 		return err;
 	if (mask == 0 || (mask & (mask - 1)) != 0)
 		return "one pattern per threshold";
@@ -97,7 +97,7 @@ static const char *sync_conf_threshold(struct sync_conf *c, const char *v)
 		why = sync_conf_secs(slash + 1, &window);
 	if (why != NULL)
 		return why;
-	for (r = 0; r < MLOG_NREASONS; r++) {
+	for (r = 0; r < REASON_N; r++) {
 		if (mask == 1u << r) {
 			c->policy.threshold[r] = n;
 			c->policy.window[r] = window;
@@ -222,7 +222,7 @@ const char *sync_conf_set(struct sync_conf *c, const char *key, const char *v)
 		return why;
 	}
 	if (strcmp(key, "patterns") == 0) {
-		if (mlog_parse_patterns(v, &c->mlog.enabled, err, sizeof(err)) < 0)
+		if (reason_parse_list(v, &c->mlog.enabled, err, sizeof(err)) < 0)
 			return err;
 		return NULL;
 	}

@@ -19,7 +19,7 @@
 #define SYNC_MATCHES_MAX 16
 #define SYNC_NEVER_MAX	 64
 
-_Static_assert(MLOG_NREASONS <= STATE_REASONS, "a threshold per pattern");
+_Static_assert(REASON_N <= STATE_REASONS, "a threshold per pattern");
 #define SYNC_DEFAULT_STATE "/var/lib/nftarpit/sync.state"
 
 /* A list file and how to read it ("drop:/path" on the command line). */

@@ -246,7 +246,7 @@ static const struct exim_opts *exim_opts_of(const struct mlog_opts *o)
 	return &def;
 }
 
-static int exim_enabled(const struct mlog_opts *o, enum mlog_reason r)
+static int exim_enabled(const struct mlog_opts *o, enum reason r)
 {
 	return (o->enabled & (1u << r)) != 0;
 }
@@ -264,10 +264,10 @@ static int exim_reject(const char *p, const char *end, const char *a, size_t ale
 
 	q = slog_lit(p, end, " rejected connection in \"connect\" ACL: ");
 	if (q != NULL) {
-		if (!exim_enabled(o, MLOG_EXIM_DNSBL) ||
+		if (!exim_enabled(o, REASON_EXIM_DNSBL) ||
 		    !exim_marked(q, end, a, alen, exim_opts_of(o), hit))
 			return 0;
-		hit->reason = MLOG_EXIM_DNSBL;
+		hit->reason = REASON_EXIM_DNSBL;
 		return bad ? -1 : 1;
 	}
 	q = slog_lit(p, end, " F=<");
@@ -282,17 +282,17 @@ static int exim_reject(const char *p, const char *end, const char *a, size_t ale
 	p = slog_lit(q, end, ">: ");
 	if (p == NULL)
 		return 0;
-	if (exim_enabled(o, MLOG_TRAP) && o->traps != NULL &&
+	if (exim_enabled(o, REASON_TRAP) && o->traps != NULL &&
 	    trap_match(o->traps, rcpt, (size_t)(q - rcpt))) {
-		hit->reason = MLOG_TRAP;
+		hit->reason = REASON_TRAP;
 		hit->bantime = o->traps->bantime;
 		snprintf(hit->detail, sizeof(hit->detail), "%.*s", (int)(q - rcpt), rcpt);
 		return bad ? -1 : 1;
 	}
-	if (!exim_enabled(o, MLOG_EXIM_DNSBL) ||
+	if (!exim_enabled(o, REASON_EXIM_DNSBL) ||
 	    !exim_marked(p, end, a, alen, exim_opts_of(o), hit))
 		return 0;
-	hit->reason = MLOG_EXIM_DNSBL;
+	hit->reason = REASON_EXIM_DNSBL;
 	return bad ? -1 : 1;
 }
 
@@ -317,9 +317,9 @@ int exim_parse(const char *line, size_t len, const struct mlog_opts *o, struct m
 	if (q != NULL) {
 		q = exim_host(q, end, hit, &a, &alen, &bad, &helo);
 		if (helo || slog_lit(q, end, " input=\"") == NULL ||
-		    !exim_enabled(o, MLOG_EXIM_PREGREET))
+		    !exim_enabled(o, REASON_EXIM_PREGREET))
 			return 0;
-		hit->reason = MLOG_EXIM_PREGREET;
+		hit->reason = REASON_EXIM_PREGREET;
 		return bad ? -1 : 1;
 	}
 	p = exim_host(p, end, hit, &a, &alen, &bad, &helo);
@@ -344,11 +344,11 @@ size_t exim_needles(const struct mlog_opts *o, const char **needles, size_t max)
 {
 	size_t n = 0;
 
-	if ((exim_enabled(o, MLOG_EXIM_DNSBL) || exim_enabled(o, MLOG_TRAP)) && n < max)
+	if ((exim_enabled(o, REASON_EXIM_DNSBL) || exim_enabled(o, REASON_TRAP)) && n < max)
 		needles[n++] = " rejected RCPT <";
-	if (exim_enabled(o, MLOG_EXIM_DNSBL) && n < max)
+	if (exim_enabled(o, REASON_EXIM_DNSBL) && n < max)
 		needles[n++] = " rejected connection in \"connect\" ACL: ";
-	if (exim_enabled(o, MLOG_EXIM_PREGREET) && n < max)
+	if (exim_enabled(o, REASON_EXIM_PREGREET) && n < max)
 		needles[n++] = EXIM_PREGREET;
 	return n;
 }

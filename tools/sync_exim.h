@@ -36,7 +36,7 @@ const char *exim_opts_add(struct exim_opts *o, const char *marker);
 
 /*
  * One line of Exim's mainlog or rejectlog (len bytes, no newline needed). Returns 1 with
- * *hit filled (MLOG_EXIM_DNSBL, MLOG_EXIM_PREGREET, or MLOG_TRAP when the rejected
+ * *hit filled (REASON_EXIM_DNSBL, REASON_EXIM_PREGREET, or REASON_TRAP when the rejected
  * recipient is one of o->traps); 0 when it says nothing we act on (also when it is not an
  * Exim line); -1 when the structure matched but the address is malformed.
  */

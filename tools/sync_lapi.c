@@ -455,7 +455,7 @@ int lapi_push(struct lapi *l, const struct state *st, int64_t now)
 			bans[n].prefix = e->prefix;
 			bans[n].expires = e->expires;
 			snprintf(bans[n].reason, sizeof(bans[n].reason), "%s",
-				 mlog_reason_name(lapi_first_bit(e->sources)));
+				 reason_name(lapi_first_bit(e->sources)));
 			n++;
 		}
 		if (n == 0 || (n < LAPI_PUSH_BATCH && i < st->n))

@@ -11,59 +11,13 @@
 #include "sync_slog.h"
 #include "sync_trap.h"
 
-static const char *const mlog_names[] = {
-	"rbl",	  "access",	"dnsbl",	 "pregreet", "amavis",
-	"rspamd", "exim-dnsbl", "exim-pregreet", "trap",     "custom",
-};
-_Static_assert(sizeof(mlog_names) / sizeof(mlog_names[0]) == MLOG_NREASONS,
-	       "every mail log reason has a name");
-
-const char *mlog_reason_name(enum mlog_reason r)
-{
-	return r < MLOG_NREASONS ? mlog_names[r] : "?";
-}
-
 void mlog_opts_default(struct mlog_opts *o)
 {
-	o->enabled = MLOG_ALL;
+	o->enabled = REASON_ALL;
 	o->dnsbl_threshold = 3;
 	o->exim = NULL;
 	o->traps = NULL;
 	o->patterns = NULL;
-}
-
-int mlog_parse_patterns(const char *s, unsigned int *mask, char *err, size_t errlen)
-{
-	const char *p = s;
-	const char *end;
-	size_t n;
-	unsigned int i;
-	unsigned int m = 0;
-
-	while (*p != '\0') {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (*p == '\0')
-			break;
-		end = p + strcspn(p, ", ");
-		n = (size_t)(end - p);
-		for (i = 0; i < MLOG_NREASONS; i++) {
-			if (strlen(mlog_names[i]) == n && strncmp(p, mlog_names[i], n) == 0)
-				break;
-		}
-		if (i == MLOG_NREASONS) {
-			snprintf(err, errlen,
-				 "unknown pattern \"%.*s\" (rbl, access, dnsbl, "
-				 "pregreet, amavis, rspamd, exim-dnsbl, exim-pregreet, trap, "
-				 "custom)",
-				 (int)n, p);
-			return -1;
-		}
-		m |= 1u << i;
-		p = end;
-	}
-	*mask = m;
-	return 0;
 }
 
 /* The programs whose messages we read; the syslog tag says which wrote a line. */
@@ -263,9 +217,9 @@ static int mlog_noqueue(const char *p, const char *end, enum mlog_prog prog,
 		r = mlog_lit(r, end, " blocked using ");
 		if (r == NULL || a2len != alen || memcmp(a, a2, alen) != 0)
 			return 0;
-		if ((o->enabled & (1u << MLOG_RBL)) == 0)
+		if ((o->enabled & (1u << REASON_RBL)) == 0)
 			return 0;
-		hit->reason = MLOG_RBL;
+		hit->reason = REASON_RBL;
 		if (bad)
 			return -1;
 		mlog_detail(r, end, mlog_is_host, hit);
@@ -281,9 +235,9 @@ static int mlog_noqueue(const char *p, const char *end, enum mlog_prog prog,
 	if (r != NULL) {
 		r = mlog_bracket(r, end, &a2, &a2len, hit, &bad);
 		if (r == NULL || a2len != alen || memcmp(a, a2, alen) != 0 ||
-		    (o->enabled & (1u << MLOG_ACCESS)) == 0)
+		    (o->enabled & (1u << REASON_ACCESS)) == 0)
 			return 0;
-		hit->reason = MLOG_ACCESS;
+		hit->reason = REASON_ACCESS;
 		return bad ? -1 : 1;
 	}
 	/* "<NAME[ADDR]>" or "<NAME[ADDR]:PORT>": the client Postfix named at the start. */
@@ -297,7 +251,7 @@ static int mlog_noqueue(const char *p, const char *end, enum mlog_prog prog,
 	if (r != NULL)
 		q = r;
 	q = mlog_lit(q, end, ">: Client host rejected: ");
-	if (q == NULL || (o->enabled & (1u << MLOG_ACCESS)) == 0)
+	if (q == NULL || (o->enabled & (1u << REASON_ACCESS)) == 0)
 		return 0;
 	/*
 	 * A reject of a recipient, sender or HELO name starts its reply with that text, and
@@ -310,7 +264,7 @@ static int mlog_noqueue(const char *p, const char *end, enum mlog_prog prog,
 		hit->ignored = 1;
 		return 0;
 	}
-	hit->reason = MLOG_ACCESS;
+	hit->reason = REASON_ACCESS;
 	return bad ? -1 : 1;
 }
 
@@ -333,9 +287,9 @@ static int mlog_dnsbl(const char *p, const char *end, const struct mlog_opts *o,
 		return MLOG_NOSHAPE;
 	while (mlog_is_digit(*p))
 		rank = rank * 10 + (unsigned int)(*p++ - '0');
-	if (rank < o->dnsbl_threshold || (o->enabled & (1u << MLOG_DNSBL)) == 0)
+	if (rank < o->dnsbl_threshold || (o->enabled & (1u << REASON_DNSBL)) == 0)
 		return 0;
-	hit->reason = MLOG_DNSBL;
+	hit->reason = REASON_DNSBL;
 	if (bad)
 		return -1;
 	snprintf(hit->detail, sizeof(hit->detail), "rank=%u", rank);
@@ -368,9 +322,9 @@ static int mlog_pregreet(const char *p, const char *end, const struct mlog_opts 
 	p = mlog_run(p, end, mlog_is_digit, 1, 5);
 	if (p == NULL || (p != end && *p != ':'))
 		return MLOG_NOSHAPE;
-	if ((o->enabled & (1u << MLOG_PREGREET)) == 0)
+	if ((o->enabled & (1u << REASON_PREGREET)) == 0)
 		return 0;
-	hit->reason = MLOG_PREGREET;
+	hit->reason = REASON_PREGREET;
 	return bad ? -1 : 1;
 }
 
@@ -401,11 +355,11 @@ static int mlog_amavis(const char *p, const char *end, const struct mlog_opts *o
 	if (p == NULL)
 		return MLOG_NOSHAPE;
 	p = mlog_bracket(p, end, &a, &alen, hit, &bad);
-	if (p == NULL || (o->enabled & (1u << MLOG_AMAVIS)) == 0)
+	if (p == NULL || (o->enabled & (1u << REASON_AMAVIS)) == 0)
 		return 0;
 	if (p != end && *p != ':' && *p != ' ')
 		return 0;
-	hit->reason = MLOG_AMAVIS;
+	hit->reason = REASON_AMAVIS;
 	return bad ? -1 : 1;
 }
 
@@ -437,12 +391,13 @@ static int mlog_rspamd_task(const char *p, const char *end, const struct mlog_op
 	tail = memmem(p, (size_t)(end - p), "]), len: ", 9);
 	if (ip == NULL || !(ip < act && act < tail))
 		return MLOG_NOSHAPE;
-	if (mlog_lit(act, end, "T (reject): [") == NULL || (o->enabled & (1u << MLOG_RSPAMD)) == 0)
+	if (mlog_lit(act, end, "T (reject): [") == NULL ||
+	    (o->enabled & (1u << REASON_RSPAMD)) == 0)
 		return 0;
 	for (n = 0; ip + n < end && ip[n] != ',' && ip[n] != ' ' && n < sizeof(buf) - 1; n++)
 		buf[n] = ip[n];
 	buf[n] = '\0';
-	hit->reason = MLOG_RSPAMD;
+	hit->reason = REASON_RSPAMD;
 	if (ip + n == end || ip[n] != ',' || cidr_parse_addr(buf, &hit->family, &hit->addr) < 0) {
 		snprintf(hit->detail, sizeof(hit->detail), "bad client address \"%.40s\"", buf);
 		return -1;
@@ -594,15 +549,15 @@ static size_t mlog_builtin_needles(const struct mlog_opts *o, const char **needl
 {
 	size_t n = 0;
 
-	if ((o->enabled & ((1u << MLOG_RBL) | (1u << MLOG_ACCESS))) != 0 && n < max)
+	if ((o->enabled & ((1u << REASON_RBL) | (1u << REASON_ACCESS))) != 0 && n < max)
 		needles[n++] = "NOQUEUE: reject: ";
-	if ((o->enabled & (1u << MLOG_DNSBL)) != 0 && n < max)
+	if ((o->enabled & (1u << REASON_DNSBL)) != 0 && n < max)
 		needles[n++] = "DNSBL rank ";
-	if ((o->enabled & (1u << MLOG_PREGREET)) != 0 && n < max)
+	if ((o->enabled & (1u << REASON_PREGREET)) != 0 && n < max)
 		needles[n++] = "PREGREET ";
-	if ((o->enabled & (1u << MLOG_AMAVIS)) != 0 && n < max)
+	if ((o->enabled & (1u << REASON_AMAVIS)) != 0 && n < max)
 		needles[n++] = ") Blocked SPAM";
-	if ((o->enabled & (1u << MLOG_RSPAMD)) != 0 && n < max)
+	if ((o->enabled & (1u << REASON_RSPAMD)) != 0 && n < max)
 		needles[n++] = "rspamd_task_write_log: ";
 	return n;
 }
@@ -628,10 +583,11 @@ size_t mlog_needles(const struct mlog_opts *o, const char **needles, size_t max)
 {
 	size_t n = mlog_builtin_needles(o, needles, max);
 
-	if ((o->enabled & (1u << MLOG_TRAP)) != 0 && o->traps != NULL && o->traps->n > 0 && n < max)
+	if ((o->enabled & (1u << REASON_TRAP)) != 0 && o->traps != NULL && o->traps->n > 0 &&
+	    n < max)
 		needles[n++] = ">: Recipient address rejected: ";
 	n += exim_needles(o, needles + n, max - n);
-	if ((o->enabled & (1u << MLOG_CUSTOM)) != 0)
+	if ((o->enabled & (1u << REASON_CUSTOM)) != 0)
 		n += pattern_needles(o->patterns, needles + n, max - n);
 	return n;
 }
@@ -648,7 +604,7 @@ static int mlog_ext_msg(const char *tag, size_t taglen, const char *msg, const c
 
 	hit->bantime = 0;
 	rc = trap_postfix_parse_msg(tag, taglen, msg, (size_t)(end - msg), o, hit);
-	if (rc == 0 && (o->enabled & (1u << MLOG_CUSTOM)) != 0 && o->patterns != NULL)
+	if (rc == 0 && (o->enabled & (1u << REASON_CUSTOM)) != 0 && o->patterns != NULL)
 		rc = pattern_parse_msg(o->patterns, tag, taglen, msg, (size_t)(end - msg), hit,
 				       &which);
 	return rc;

@@ -12,24 +12,7 @@
 #include <stdint.h>
 
 #include "cidr.h"
-
-/* What a line said about its client; also the bit in mlog_opts.enabled. */
-enum mlog_reason {
-	MLOG_RBL,      /* smtpd/postscreen NOQUEUE: reject: ... 5xx ... blocked using ZONE */
-	MLOG_ACCESS,   /* smtpd NOQUEUE: reject: ... 5xx ... Client host rejected */
-	MLOG_DNSBL,    /* postscreen DNSBL rank N for [ip]:port, N >= threshold */
-	MLOG_PREGREET, /* postscreen PREGREET n after t from [ip]:port */
-	MLOG_AMAVIS,   /* amavisd Blocked SPAM ..., [client]:port [origin] */
-	MLOG_RSPAMD,   /* rspamd_task_write_log: ..., ip: X, ... T (reject) */
-	/* issue 19: Exim (sync_exim.c), spamtraps (sync_trap.c), own patterns (sync_pattern.c) */
-	MLOG_EXIM_DNSBL,    /* Exim rejected RCPT / connect ACL with a DNSBL marker */
-	MLOG_EXIM_PREGREET, /* Exim SMTP synchronization error before the greeting */
-	MLOG_TRAP,	    /* a rejected RCPT to a spamtrap (Postfix or Exim) */
-	MLOG_CUSTOM,	    /* one of the admin's own patterns; its name in detail */
-	MLOG_NREASONS,
-};
-
-#define MLOG_ALL ((1u << MLOG_NREASONS) - 1)
+#include "reason.h"
 
 struct exim_opts;
 struct trap_list;
@@ -47,7 +30,7 @@ struct mlog_opts {
 #define MLOG_NEEDLES_MAX 32
 
 struct mlog_hit {
-	enum mlog_reason reason;
+	enum reason reason;
 	int family;
 	struct cidr_addr addr;
 	char detail[64]; /* the DNSBL zone, the rank, the rspamd action; may be empty */
@@ -83,11 +66,5 @@ int mlog_parse_msg(const char *tag, size_t taglen, const char *msg, size_t len,
  * skip the lines that hold none of them.
  */
 size_t mlog_needles(const struct mlog_opts *o, const char **needles, size_t max);
-
-/* "rbl", "access", "dnsbl", "pregreet", "amavis", "rspamd", "exim-dnsbl", "exim-pregreet",
- * "trap", "custom". */
-const char *mlog_reason_name(enum mlog_reason r);
-/* Parse a comma-separated list of those names into a mask; 0 or -1 naming the bad one. */
-int mlog_parse_patterns(const char *s, unsigned int *mask, char *err, size_t errlen);
 
 #endif

@@ -138,7 +138,7 @@ int pattern_parse_msg(const struct pattern_set *s, const char *tag, size_t tagle
 		if (ov[2 * s->p[i].group] == PCRE2_UNSET)
 			continue;
 		*which = i;
-		hit->reason = MLOG_CUSTOM;
+		hit->reason = REASON_CUSTOM;
 		hit->bantime = s->p[i].bantime;
 		n = ov[2 * s->p[i].group + 1] - ov[2 * s->p[i].group];
 		if (n > 5 && strncmp(msg + ov[2 * s->p[i].group], "IPv6:", 5) == 0) {
@@ -223,9 +223,9 @@ long pattern_test_file(const char *path, const struct mlog_opts *o, int64_t bant
 		hits++;
 		cidr_addr_format(&hit.addr, hit.family, a, sizeof(a));
 		fprintf(out, "%s:%lu: ban %s reason=%s detail=%s bantime=%llds\n", path, lineno, a,
-			mlog_reason_name(hit.reason), hit.detail[0] != '\0' ? hit.detail : "-",
+			reason_name(hit.reason), hit.detail[0] != '\0' ? hit.detail : "-",
 			(long long)(hit.bantime > 0 ? hit.bantime : bantime));
-		for (i = 0; hit.reason == MLOG_CUSTOM && s != NULL && i < s->n; i++) {
+		for (i = 0; hit.reason == REASON_CUSTOM && s != NULL && i < s->n; i++) {
 			if (strcmp(s->p[i].name, hit.detail) == 0) {
 				per[i]++;
 				break;

@@ -40,7 +40,7 @@ const char *pattern_add(struct pattern_set *s, const char *spec, char *err, size
 void pattern_set_free(struct pattern_set *s);
 
 /*
- * Run the patterns over one syslog line (len bytes). 1 with *hit (MLOG_CUSTOM, the
+ * Run the patterns over one syslog line (len bytes). 1 with *hit (REASON_CUSTOM, the
  * pattern's name in detail, its ban time) and *which set to the pattern's index; 0 when
  * none applies; -1 when a pattern matched but its "addr" group is not an address.
  */

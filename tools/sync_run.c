@@ -208,13 +208,13 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 	if (!r->c->force && cidr_set_contains(&r->never[hit->family == 4 ? 0 : 1], &hit->addr)) {
 		r->never_hits++;
 		log_warnx("never_block src=%s reason=%s detail=%s source=log: not banned", a,
-			  mlog_reason_name(hit->reason), hit->detail);
+			  reason_name(hit->reason), hit->detail);
 		return 0;
 	}
 	if (!r->c->force && sync_exempt(r, hit->family, &hit->addr)) {
 		r->ignored++;
 		log_debug("hit ignored src=%s reason=%s (own or allowlisted)", a,
-			  mlog_reason_name(hit->reason));
+			  reason_name(hit->reason));
 		return 0;
 	}
 	if (cidr_addr_cmp(&x.first, &x.last) != 0 && sync_holds_own(r, hit->family, &x)) {
@@ -237,7 +237,7 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 			log_warnx("master list full max_offenders=%zu: new offender src=%s "
 				  "reason=%s not banned (active bans are kept; counted as "
 				  "capped=)",
-				  r->c->policy.max_entries, a, mlog_reason_name(hit->reason));
+				  r->c->policy.max_entries, a, reason_name(hit->reason));
 		return 0;
 	}
 	if (e == NULL)
@@ -245,18 +245,17 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 	if (e->expires <= r->now) {
 		/* Under its pattern's threshold (sync_state.h): counted, not banned yet. */
 		log_debug("hit src=%s reason=%s hits=%u below threshold=%u", a,
-			  mlog_reason_name(hit->reason), e->hits,
-			  r->c->policy.threshold[hit->reason]);
+			  reason_name(hit->reason), e->hits, r->c->policy.threshold[hit->reason]);
 		return 0;
 	}
 	if (!r->follow_phase) {
-		log_debug("hit src=%s reason=%s detail=%s hits=%u", a,
-			  mlog_reason_name(hit->reason), hit->detail, e->hits);
+		log_debug("hit src=%s reason=%s detail=%s hits=%u", a, reason_name(hit->reason),
+			  hit->detail, e->hits);
 		return 0;
 	}
 	cidr_range_format(&x, hit->family, pfx, sizeof(pfx));
 	log_info("ban src=%s reason=%s prefix=%s detail=%s hits=%u bans=%u expires_in=%llds", a,
-		 mlog_reason_name(hit->reason), pfx, hit->detail, e->hits, e->bans,
+		 reason_name(hit->reason), pfx, hit->detail, e->hits, e->bans,
 		 (long long)(e->expires - r->now));
 	if (!was_active && sync_pend(r, hit->family, &x, e->expires) < 0)
 		return -1;

@@ -15,7 +15,7 @@
 
 #include "safefile.h"
 #include "strnum.h"
-#include "sync_mlog.h"
+#include "reason.h"
 
 /* Version 2: bans are prefixes with the address seen, escalations. 1 is still read. */
 #define STATE_MAGIC    "# nftarpit-sync state 2"
@@ -563,7 +563,7 @@ static int state_parse_sources(const char *s, uint32_t *out)
 		*out = 0;
 		return 0;
 	}
-	if (mlog_parse_patterns(s, &m, err, sizeof(err)) < 0)
+	if (reason_parse_list(s, &m, err, sizeof(err)) < 0)
 		return -1;
 	*out = m;
 	return 0;
@@ -794,9 +794,9 @@ static void state_write_sources(FILE *f, uint32_t sources)
 	unsigned int i;
 	bool any = false;
 
-	for (i = 0; i < MLOG_NREASONS; i++) {
+	for (i = 0; i < REASON_N; i++) {
 		if (sources & (1u << i)) {
-			fprintf(f, "%s%s", any ? "," : "", mlog_reason_name(i));
+			fprintf(f, "%s%s", any ? "," : "", reason_name(i));
 			any = true;
 		}
 	}

@@ -25,7 +25,7 @@ struct state_entry {
 	int64_t expires;       /* ban ends; in the past: remembered for repeat offences only */
 	uint32_t hits;	       /* log lines naming it */
 	uint32_t bans;	       /* ban episodes: a hit after expiry starts a new, longer one */
-	uint32_t sources;      /* bit (1 << mlog_reason) per pattern that named it */
+	uint32_t sources;      /* bit (1 << enum reason, reason.h) per pattern that named it */
 };
 
 /* Where a log file was read up to. */
@@ -51,7 +51,7 @@ struct state_policy {
 	/* Cap on offenders remembered (state_hit); 0: none. */
 	size_t max_entries;
 	/*
-	 * Per pattern (mlog_reason): a first-time offender is banned at its threshold-th hit
+	 * Per pattern (enum reason): a first-time offender is banned at its threshold-th hit
 	 * within window seconds; 0 or 1: at the first hit. Repeat offenders at once.
 	 */
 	uint32_t threshold[STATE_REASONS];

@@ -76,7 +76,7 @@ int trap_postfix_parse_msg(const char *tag, size_t taglen, const char *msg, size
 	const char *p, *q, *rcpt, *to;
 	int bad = 0;
 
-	if (o->traps == NULL || o->traps->n == 0 || (o->enabled & (1u << MLOG_TRAP)) == 0)
+	if (o->traps == NULL || o->traps->n == 0 || (o->enabled & (1u << REASON_TRAP)) == 0)
 		return 0;
 	if (len > 0 && msg[len - 1] == '\n')
 		end--;
@@ -112,7 +112,7 @@ int trap_postfix_parse_msg(const char *tag, size_t taglen, const char *msg, size
 	    slog_lit(to + (q - rcpt), end, ">") == NULL ||
 	    !trap_match(o->traps, to, (size_t)(q - rcpt)))
 		return 0;
-	hit->reason = MLOG_TRAP;
+	hit->reason = REASON_TRAP;
 	hit->bantime = o->traps->bantime;
 	if (bad)
 		return -1;

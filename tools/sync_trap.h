@@ -29,7 +29,7 @@ bool trap_match(const struct trap_list *t, const char *p, size_t n);
 
 /*
  * Postfix smtpd's "NOQUEUE: reject: RCPT from NAME[ADDR]:PORT: 5XX X.Y.Z <TRAP>: Recipient
- * address rejected: ..." (syslog line, len bytes). 1 with *hit (MLOG_TRAP), 0, or -1 when
+ * address rejected: ..." (syslog line, len bytes). 1 with *hit (REASON_TRAP), 0, or -1 when
  * the address is malformed.
  */
 int trap_postfix_parse(const char *line, size_t len, const struct mlog_opts *o,

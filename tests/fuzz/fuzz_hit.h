@@ -23,13 +23,13 @@ static inline void fuzz_hit_check(int rc, const struct mlog_hit *hit)
 	}
 	if (rc != 1)
 		return;
-	if ((hit->family != 4 && hit->family != 6) || hit->reason >= MLOG_NREASONS ||
+	if ((hit->family != 4 && hit->family != 6) || hit->reason >= REASON_N ||
 	    (hit->family == 4 && (hit->addr.hi != 0 || hit->addr.lo > UINT32_MAX))) {
 		fprintf(stderr, "fuzz invariant broken: bad hit\n");
 		abort();
 	}
 	cidr_addr_format(&hit->addr, hit->family, text, sizeof(text));
-	mlog_reason_name(hit->reason);
+	reason_name(hit->reason);
 }
 
 /*

@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = fuzz_hit_parse(data, size, &o, &hit);
 	if (rc != 1)
 		return 0;
-	if (hit.reason == MLOG_CUSTOM) {
+	if (hit.reason == REASON_CUSTOM) {
 		for (i = 0; i < set.n; i++) {
 			if (strcmp(set.p[i].name, hit.detail) == 0 &&
 			    hit.bantime == set.p[i].bantime)
@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 	}
-	if (hit.reason == MLOG_TRAP &&
+	if (hit.reason == REASON_TRAP &&
 	    (hit.bantime != 3600 || strcasecmp(hit.detail, "trap@example.org") != 0)) {
 		fprintf(stderr, "fuzz invariant broken: trap hit not a trap\n");
 		abort();

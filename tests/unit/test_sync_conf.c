@@ -52,14 +52,14 @@ static void test_guards(void **state)
 static void test_threshold(void **state)
 {
 	sync_conf_defaults(&c);
-	assert_int_equal(c.policy.threshold[MLOG_PREGREET], 1);
+	assert_int_equal(c.policy.threshold[REASON_PREGREET], 1);
 	expect("threshold", "pregreet:3/10m", NULL);
-	assert_int_equal(c.policy.threshold[MLOG_PREGREET], 3);
-	assert_int_equal(c.policy.window[MLOG_PREGREET], 600);
+	assert_int_equal(c.policy.threshold[REASON_PREGREET], 3);
+	assert_int_equal(c.policy.window[REASON_PREGREET], 600);
 	expect("threshold", "rspamd:2", NULL);
-	assert_int_equal(c.policy.threshold[MLOG_RSPAMD], 2);
-	assert_int_equal(c.policy.window[MLOG_RSPAMD], 3600);
-	assert_int_equal(c.policy.threshold[MLOG_RBL], 1);
+	assert_int_equal(c.policy.threshold[REASON_RSPAMD], 2);
+	assert_int_equal(c.policy.window[REASON_RSPAMD], 3600);
+	assert_int_equal(c.policy.threshold[REASON_RBL], 1);
 	expect("threshold", "spf:3", "\"spf\"");
 	expect("threshold", "pregreet", "not REASON:N");
 	expect("threshold", "rbl,access:3", "one pattern");

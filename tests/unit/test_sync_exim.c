@@ -17,9 +17,9 @@
 #include "unit_data.h"
 #include "sync_trap.h"
 
-#define OURS                                                                        \
-	((1u << MLOG_EXIM_DNSBL) | (1u << MLOG_EXIM_PREGREET) | (1u << MLOG_TRAP) | \
-	 (1u << MLOG_CUSTOM))
+#define OURS                                                                              \
+	((1u << REASON_EXIM_DNSBL) | (1u << REASON_EXIM_PREGREET) | (1u << REASON_TRAP) | \
+	 (1u << REASON_CUSTOM))
 
 static struct trap_list traps;
 static struct exim_opts exim;
@@ -54,10 +54,10 @@ static void verdict(const char *input, const struct mlog_opts *o, char *got, siz
 		assert_true(hit.detail[0] != '\0');
 	} else {
 		cidr_addr_format(&hit.addr, hit.family, a, sizeof(a));
-		snprintf(got, len, "%s %s%s%s", mlog_reason_name(hit.reason), a,
+		snprintf(got, len, "%s %s%s%s", reason_name(hit.reason), a,
 			 hit.detail[0] != '\0' ? " " : "", hit.detail);
 		/* Traps carry their own ban time; the others the general one. */
-		assert_int_equal(hit.bantime, hit.reason == MLOG_TRAP ? 7 * 86400 : 0);
+		assert_int_equal(hit.bantime, hit.reason == REASON_TRAP ? 7 * 86400 : 0);
 	}
 }
 
@@ -102,7 +102,7 @@ static void test_exim_adversarial(void **state)
 	setup_opts(&o);
 	for (pass = 0; pass < 2; pass++) {
 		if (pass == 1)
-			o.enabled = MLOG_ALL;
+			o.enabled = REASON_ALL;
 		rewind(f);
 		lineno = 0;
 		while (fgets(line, sizeof(line), f) != NULL) {
@@ -150,7 +150,7 @@ static void test_exim_markers(void **state)
 	assert_string_equal(got, "none");
 	assert_non_null(exim_opts_add(&exim, ""));
 	/* Switched off one by one through patterns =. */
-	o.enabled = OURS & ~(1u << MLOG_EXIM_DNSBL);
+	o.enabled = OURS & ~(1u << REASON_EXIM_DNSBL);
 	verdict(own, &o, got, sizeof(got));
 	assert_string_equal(got, "none");
 }

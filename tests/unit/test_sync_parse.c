@@ -69,7 +69,7 @@ static unsigned int mlog_corpus(const char *name)
 				if (strcmp(a, victims[i]) == 0)
 					fail_msg("%s:%u: victim %s hit", name, input_line, a);
 			}
-			snprintf(got, sizeof(got), "%s %s%s%s", mlog_reason_name(hit.reason), a,
+			snprintf(got, sizeof(got), "%s %s%s%s", reason_name(hit.reason), a,
 				 hit.detail[0] != '\0' ? " " : "", hit.detail);
 		}
 		if (strcmp(got, want) != 0)
@@ -111,13 +111,13 @@ static void test_mlog_opts(void **state)
 
 	mlog_opts_default(&o);
 	assert_int_equal(mlog_parse(rbl, strlen(rbl), &o, &hit), 1);
-	assert_int_equal(mlog_parse_patterns("dnsbl, pregreet", &mask, err, sizeof(err)), 0);
+	assert_int_equal(reason_parse_list("dnsbl, pregreet", &mask, err, sizeof(err)), 0);
 	o.enabled = mask;
 	assert_int_equal(mlog_parse(rbl, strlen(rbl), &o, &hit), 0);
 	assert_int_equal(mlog_parse(rank, strlen(rank), &o, &hit), 0);
 	o.dnsbl_threshold = 2;
 	assert_int_equal(mlog_parse(rank, strlen(rank), &o, &hit), 1);
-	assert_int_equal(mlog_parse_patterns("rbl,spf", &mask, err, sizeof(err)), -1);
+	assert_int_equal(reason_parse_list("rbl,spf", &mask, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "\"spf\""));
 }
 

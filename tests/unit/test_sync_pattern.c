@@ -35,7 +35,7 @@ static const char *one(const struct pattern_set *s, const char *line, char *got,
 		snprintf(got, len, "bad");
 	} else {
 		cidr_addr_format(&hit.addr, hit.family, a, sizeof(a));
-		snprintf(got, len, "%s %s %s %lld #%u", mlog_reason_name(hit.reason), a, hit.detail,
+		snprintf(got, len, "%s %s %s %lld #%u", reason_name(hit.reason), a, hit.detail,
 			 (long long)hit.bantime, which);
 	}
 	return got;
@@ -150,11 +150,11 @@ static void test_pattern_journal(void **state)
 	assert_int_equal(mlog_parse_msg("smtpd", 5, msg, strlen(msg), &c.mlog, &hit), 1);
 	cidr_addr_format(&hit.addr, hit.family, a, sizeof(a));
 	assert_string_equal(a, "2001:db8::5");
-	assert_int_equal(hit.reason, MLOG_CUSTOM);
+	assert_int_equal(hit.reason, REASON_CUSTOM);
 	assert_int_equal(hit.bantime, 7200);
 	assert_int_equal(mlog_parse_msg("logger", 6, msg, strlen(msg), &c.mlog, &hit), 0);
 	assert_int_equal(mlog_parse_msg("postfix/smtpd", 13, trap, strlen(trap), &c.mlog, &hit), 1);
-	assert_int_equal(hit.reason, MLOG_TRAP);
+	assert_int_equal(hit.reason, REASON_TRAP);
 	assert_int_equal(mlog_parse_msg("postfix/cleanup", 15, trap, strlen(trap), &c.mlog, &hit),
 			 0);
 	pattern_set_free(&c.patterns);

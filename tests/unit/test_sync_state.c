@@ -69,21 +69,21 @@ static void test_episodes(void **state)
 
 	state_policy_default(&p);
 	state_init(&st);
-	e = state_hit(&st, 4, &a, MLOG_RBL, 1000, &p);
+	e = state_hit(&st, 4, &a, REASON_RBL, 1000, &p);
 	assert_non_null(e);
 	assert_int_equal(e->expires, 1000 + 86400);
 	/* More hits during the ban: same episode, ban runs from the latest hit. */
-	e = state_hit(&st, 4, &a, MLOG_PREGREET, 2000, &p);
+	e = state_hit(&st, 4, &a, REASON_PREGREET, 2000, &p);
 	assert_int_equal(e->bans, 1);
 	assert_int_equal(e->hits, 2);
 	assert_int_equal(e->expires, 2000 + 86400);
-	assert_int_equal(e->sources, (1u << MLOG_RBL) | (1u << MLOG_PREGREET));
+	assert_int_equal(e->sources, (1u << REASON_RBL) | (1u << REASON_PREGREET));
 	/* Back after expiry: a repeat offender, banned four times as long. */
-	e = state_hit(&st, 4, &a, MLOG_RBL, 200000, &p);
+	e = state_hit(&st, 4, &a, REASON_RBL, 200000, &p);
 	assert_int_equal(e->bans, 2);
 	assert_int_equal(e->expires, 200000 + 4 * 86400);
-	e = state_hit(&st, 4, &a, MLOG_RBL, 2000000, &p);
-	e = state_hit(&st, 4, &a, MLOG_RBL, 20000000, &p);
+	e = state_hit(&st, 4, &a, REASON_RBL, 2000000, &p);
+	e = state_hit(&st, 4, &a, REASON_RBL, 20000000, &p);
 	assert_int_equal(e->bans, 4);
 	assert_int_equal(e->expires, 20000000 + 30 * 86400);
 	assert_int_equal(st.n, 1);
@@ -107,11 +107,11 @@ static void fill(struct state *st, unsigned int n)
 	state_init(st);
 	for (i = 0; i < n; i++) {
 		a = addr4(0xc6336400 + i);
-		assert_non_null(state_hit(st, 4, &a, i % MLOG_NREASONS, 1000 + i, &p));
+		assert_non_null(state_hit(st, 4, &a, i % REASON_N, 1000 + i, &p));
 	}
 	a.hi = 0x20010db800000bad;
 	a.lo = 0x10;
-	assert_non_null(state_hit(st, 6, &a, MLOG_AMAVIS, 5000, &p));
+	assert_non_null(state_hit(st, 6, &a, REASON_AMAVIS, 5000, &p));
 	pos = state_pos_get(st, "/var/log/mail.log");
 	assert_non_null(pos);
 	pos->dev = 2049;
@@ -228,9 +228,9 @@ static void test_prefix_bans(void **state)
 
 	state_policy_default(&p);
 	state_init(&st);
-	e = state_hit(&st, 6, &a, MLOG_DNSBL, 1000, &p);
+	e = state_hit(&st, 6, &a, REASON_DNSBL, 1000, &p);
 	assert_int_equal(e->prefix, 64);
-	e = state_hit(&st, 6, &b, MLOG_RBL, 1100, &p);
+	e = state_hit(&st, 6, &b, REASON_RBL, 1100, &p);
 	assert_int_equal(st.n, 1);
 	assert_int_equal(e->hits, 2);
 	assert_int_equal(e->bans, 1);
@@ -239,17 +239,17 @@ static void test_prefix_bans(void **state)
 	cidr_range_format(&r, 6, text, sizeof(text));
 	assert_string_equal(text, "2001:db8:c::/64");
 	/* An older hit read late does not replace the latest address seen. */
-	e = state_hit(&st, 6, &a, MLOG_RBL, 1050, &p);
+	e = state_hit(&st, 6, &a, REASON_RBL, 1050, &p);
 	assert_memory_equal(&e->seen, &b, sizeof(b));
-	assert_non_null(state_hit(&st, 6, &c, MLOG_DNSBL, 1200, &p));
+	assert_non_null(state_hit(&st, 6, &c, REASON_DNSBL, 1200, &p));
 	assert_int_equal(st.n, 2);
 	assert_non_null(state_covering(&st, 6, &b, &i));
 	assert_null(state_covering(&st, 6, &b, &i));
-	e = state_hit(&st, 4, &v4, MLOG_RBL, 1000, &p);
+	e = state_hit(&st, 4, &v4, REASON_RBL, 1000, &p);
 	assert_int_equal(e->prefix, 32);
 	p.widen.ban_prefix4 = 24;
 	v4 = addr("198.51.100.9");
-	e = state_hit(&st, 4, &v4, MLOG_RBL, 1000, &p);
+	e = state_hit(&st, 4, &v4, REASON_RBL, 1000, &p);
 	assert_int_equal(e->prefix, 24);
 	assert_int_equal(st.n, 4);
 	state_free(&st);
@@ -340,7 +340,7 @@ static void test_escalation_kept(void **state)
 	state_init(&a);
 	for (i = 0; i < 3; i++) {
 		x = addr(hits[i]);
-		assert_non_null(state_hit(&a, 6, &x, MLOG_DNSBL, 1000 + (int64_t)i, &p));
+		assert_non_null(state_hit(&a, 6, &x, REASON_DNSBL, 1000 + (int64_t)i, &p));
 		assert_int_equal(state_escalate(&a, 1000 + (int64_t)i, &p.widen, on_fresh, NULL),
 				 0);
 	}
@@ -427,8 +427,8 @@ static void test_escalate_at(void **state)
 		x.hi = 0x20010db800000000ull | ((uint64_t)(rand() % 3) << 16) |
 		       (uint64_t)(rand() % 8);
 		x.lo = (uint64_t)(rand() % 3);
-		assert_non_null(state_hit(&a, 6, &x, MLOG_RBL, now, &p));
-		assert_non_null(state_hit(&b, 6, &x, MLOG_RBL, now, &p));
+		assert_non_null(state_hit(&a, 6, &x, REASON_RBL, now, &p));
+		assert_non_null(state_hit(&b, 6, &x, REASON_RBL, now, &p));
 		assert_int_equal(state_escalate_at(&a, now, &p.widen, 6, &x, on_fresh_count, &fa),
 				 0);
 		assert_int_equal(state_escalate(&b, now, &p.widen, on_fresh_count, &fb), 0);
@@ -477,7 +477,7 @@ static uint64_t insert_probes(struct cidr_addr (*gen)(uint64_t), size_t n)
 	state_init(&st);
 	for (i = 0; i < n; i++) {
 		a = gen(i);
-		assert_non_null(state_hit(&st, 6, &a, MLOG_RBL, 1000, &p));
+		assert_non_null(state_hit(&st, 6, &a, REASON_RBL, 1000, &p));
 	}
 	assert_int_equal(st.n, n);
 	for (i = 0; i < n; i += 97) {
@@ -549,20 +549,20 @@ static void test_cap(void **state)
 	state_init(&st);
 	for (i = 0; i < 10; i++) {
 		a = addr4(0xc0000200 + i);
-		assert_non_null(state_hit(&st, 4, &a, MLOG_RBL, 1000 + i, &p));
+		assert_non_null(state_hit(&st, 4, &a, REASON_RBL, 1000 + i, &p));
 	}
 	a = addr4(0xc0000264);
 	errno = 0;
-	assert_null(state_hit(&st, 4, &a, MLOG_RBL, 1050, &p));
+	assert_null(state_hit(&st, 4, &a, REASON_RBL, 1050, &p));
 	assert_int_equal(errno, ENOSPC);
 	assert_int_equal(st.n, 10);
 	assert_null(state_find(&st, 4, &a, 32));
 	/* A known address still counts its hit when the list is full. */
 	a = addr4(0xc0000203);
-	assert_non_null(state_hit(&st, 4, &a, MLOG_RBL, 1050, &p));
+	assert_non_null(state_hit(&st, 4, &a, REASON_RBL, 1050, &p));
 	/* All expired by 2000: the entry last hit at 1000 goes, the rest stay. */
 	a = addr4(0xc0000264);
-	assert_non_null(state_hit(&st, 4, &a, MLOG_RBL, 2000, &p));
+	assert_non_null(state_hit(&st, 4, &a, REASON_RBL, 2000, &p));
 	assert_int_equal(st.n, 10);
 	assert_int_equal(st.evicted, 1);
 	a = addr4(0xc0000200);
@@ -587,28 +587,28 @@ static void test_threshold(void **state)
 	struct cidr_addr a = addr4(0xc6336401), b = addr4(0xc6336402);
 
 	state_policy_default(&p);
-	p.threshold[MLOG_PREGREET] = 3;
-	p.window[MLOG_PREGREET] = 600;
+	p.threshold[REASON_PREGREET] = 3;
+	p.window[REASON_PREGREET] = 600;
 	p.bantime = 100;
 	state_init(&st);
-	e = state_hit(&st, 4, &a, MLOG_PREGREET, 1000, &p);
+	e = state_hit(&st, 4, &a, REASON_PREGREET, 1000, &p);
 	assert_true(e->expires <= 1000 && e->hits == 1 && e->bans == 0);
-	e = state_hit(&st, 4, &a, MLOG_PREGREET, 1100, &p);
+	e = state_hit(&st, 4, &a, REASON_PREGREET, 1100, &p);
 	assert_true(e->expires <= 1100 && e->hits == 2);
 	/* Over the window: the count starts again from this hit. */
-	e = state_hit(&st, 4, &a, MLOG_PREGREET, 2000, &p);
+	e = state_hit(&st, 4, &a, REASON_PREGREET, 2000, &p);
 	assert_true(e->expires <= 2000 && e->hits == 1 && e->first == 2000);
-	e = state_hit(&st, 4, &a, MLOG_PREGREET, 2100, &p);
+	e = state_hit(&st, 4, &a, REASON_PREGREET, 2100, &p);
 	assert_true(e->expires <= 2100);
-	e = state_hit(&st, 4, &a, MLOG_PREGREET, 2200, &p);
+	e = state_hit(&st, 4, &a, REASON_PREGREET, 2200, &p);
 	assert_int_equal(e->expires, 2300);
 	assert_int_equal(e->bans, 1);
 	assert_int_equal(e->hits, 3);
 	/* After the ban: one hit is a repeat offence. */
-	e = state_hit(&st, 4, &a, MLOG_PREGREET, 5000, &p);
+	e = state_hit(&st, 4, &a, REASON_PREGREET, 5000, &p);
 	assert_true(e->expires > 5000 && e->bans == 2);
 	/* Other patterns keep their threshold of 1. */
-	e = state_hit(&st, 4, &b, MLOG_RBL, 5000, &p);
+	e = state_hit(&st, 4, &b, REASON_RBL, 5000, &p);
 	assert_true(e->expires > 5000 && e->bans == 1);
 	state_free(&st);
 }
