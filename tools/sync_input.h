@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* nftarpit-sync's readers: log files from where they stopped, stdin, the journal, lists. */
+/* nftarpit-sync's log readers: files from where they stopped, stdin, the journal. */
 #ifndef NFTARPIT_SYNC_INPUT_H
 #define NFTARPIT_SYNC_INPUT_H
 
 #include <stdint.h>
 
 #include "cidr.h"
-#include "sync_blist.h"
 #include "sync_mlog.h"
 #include "sync_state.h"
 
@@ -15,8 +14,8 @@ struct input_counts {
 	uint64_t lines;	  /* log lines read */
 	uint64_t bytes;	  /* log bytes read */
 	uint64_t hits;	  /* lines naming a spam source */
-	uint64_t bad;	  /* rejected lines (logs and lists) */
-	uint64_t entries; /* list entries read */
+	uint64_t bad;	  /* rejected lines (logs and lists, listread.h) */
+	uint64_t entries; /* list entries read (listread.h) */
 	/* Lines holding a pattern's text outside its program's structure (ignored). */
 	uint64_t unstructured;
 };
@@ -54,30 +53,5 @@ int input_read_journal(struct input_journal **jp, const char *file, char matches
 		       size_t cursorlen, int wait_ms, const struct mlog_opts *o, input_hit_fn fn,
 		       void *arg, struct input_counts *n);
 void input_journal_close(struct input_journal *j);
-
-/*
- * Append the ranges of a list file to v4/v6 (tag 0; unmerged); rbldnsd '!' exclusions are
- * removed from this list's own entries only. Bad lines are reported as path:line and counted.
- * 0, or -1 when the file cannot be read (a missing list must not empty the set).
- */
-int input_read_list(const char *path, enum blist_format fmt, struct cidr_set *v4,
-		    struct cidr_set *v6, struct input_counts *n);
-
-/* What a blocklist file may hold (issue 13). */
-struct input_guard {
-	unsigned int limit4; /* an entry broader than /limit4 is refused (0: no limit) */
-	unsigned int limit6;
-	const struct cidr_set *never; /* [0] IPv4, [1] IPv6, merged: never blocked */
-	uint64_t refused;	      /* entries refused as too broad */
-	uint64_t never_hits;	      /* entries overlapping never_block (that part left out) */
-};
-
-/*
- * input_read_list() for a blocklist: entries broader than the limits are refused and
- * reported as path:line with the reason; entries overlapping never_block are reported as
- * path:line and counted (the caller takes the overlap out after merging).
- */
-int input_read_list_guarded(const char *path, enum blist_format fmt, struct cidr_set *v4,
-			    struct cidr_set *v6, struct input_counts *n, struct input_guard *g);
 
 #endif

@@ -11,7 +11,7 @@
 
 #include "log.h"
 #include "sync_guard.h"
-#include "sync_input.h"
+#include "listread.h"
 
 /* The host's own addresses (every interface, loopback ranges too): never blocked. */
 int never_own(struct cidr_set own[2])
@@ -94,7 +94,7 @@ static int never_mynetworks(struct cidr_set never[2])
 
 int never_load(const struct sync_conf *c, struct cidr_set never[2])
 {
-	struct input_counts n = {0};
+	struct listread_counts n = {0};
 	struct cidr_range r;
 	char err[128];
 	unsigned int i;
@@ -107,8 +107,8 @@ int never_load(const struct sync_conf *c, struct cidr_set never[2])
 			return -1;
 	}
 	for (i = 0; i < c->nnever_files; i++) {
-		if (input_read_list(c->never_files[i].path, c->never_files[i].fmt, &never[0],
-				    &never[1], &n) < 0)
+		if (listread_file(c->never_files[i].path, c->never_files[i].fmt, &never[0],
+				  &never[1], &n) < 0)
 			return -1;
 		if (n.bad > 0) {
 			log_warnx("never_block_file %s: %llu bad lines: refused",

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "listread.h"
 #include "log.h"
 #include "nftx.h"
 #include "sync_admin.h"
@@ -266,6 +267,18 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 	return rc;
 }
 
+/* One list file into v4/v6 (with g, guarded as a blocklist), its counts into the summary's. */
+static int sync_read_list(struct sync_run *r, const struct sync_list *l, struct cidr_set *v4,
+			  struct cidr_set *v6, struct listread_guard *g)
+{
+	struct listread_counts n = {0};
+	int rc = listread_guarded(l->path, l->fmt, v4, v6, &n, g);
+
+	r->in.entries += n.entries;
+	r->in.bad += n.bad;
+	return rc;
+}
+
 /*
  * Allowlists: an entry broader than the limit would switch the tarpit off for a large part
  * of the Internet by one typo, so it is refused (reported and counted) unless forced.
@@ -282,7 +295,7 @@ static int sync_read_allows(struct sync_run *r)
 	for (i = 0; i < c->nallows; i++) {
 		cidr_set_init(&t[0], 4);
 		cidr_set_init(&t[1], 6);
-		if (input_read_list(c->allows[i].path, c->allows[i].fmt, &t[0], &t[1], &r->in) < 0)
+		if (sync_read_list(r, &c->allows[i], &t[0], &t[1], NULL) < 0)
 			goto out;
 		for (f = 0; f < 2; f++) {
 			for (k = 0; k < t[f].n; k++) {
@@ -469,7 +482,7 @@ static int sync_build_want(struct sync_run *r)
 {
 	const struct sync_conf *c = r->c;
 	struct cidr_range x;
-	struct input_guard g = {0};
+	struct listread_guard g = {0};
 	size_t i;
 	int f;
 
@@ -483,8 +496,7 @@ static int sync_build_want(struct sync_run *r)
 	g.limit6 = c->force ? 0 : c->list_limit6;
 	g.never = r->never;
 	for (i = 0; i < c->nlists; i++) {
-		if (input_read_list_guarded(c->lists[i].path, c->lists[i].fmt, &r->raw[0],
-					    &r->raw[1], &r->in, &g) < 0)
+		if (sync_read_list(r, &c->lists[i], &r->raw[0], &r->raw[1], &g) < 0)
 			return -1;
 	}
 	r->refused += g.refused;
