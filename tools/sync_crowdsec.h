@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* CrowdSec Local API decisions: JSON -> decisions, the held list, alerts to push. Pure. */
+/* CrowdSec Local API: the [crowdsec] settings, decisions and the held list, the store. */
 #ifndef NFTARPIT_SYNC_CROWDSEC_H
 #define NFTARPIT_SYNC_CROWDSEC_H
 
@@ -76,17 +76,6 @@ void crowdsec_delta_free(struct crowdsec_delta *d);
 int crowdsec_duration(const char *s, int64_t *secs);
 
 /*
- * Parse one stream answer (len bytes of JSON) into d, with expiries from now. Decisions
- * of unwanted types, scopes or origins and expired ones are counted in d->ignored; a
- * decision with an unreadable value or duration is counted in d->bad and reported in err
- * (the last one), the others are kept. Returns 0, or -1 with the reason in err when the
- * answer is not the object the LAPI sends ("new"/"deleted" arrays of decision objects):
- * then d is empty and nothing may be applied.
- */
-int crowdsec_parse_stream(const char *json, size_t len, const struct crowdsec_conf *c, int64_t now,
-			  struct crowdsec_delta *d, char *err, size_t errlen);
-
-/*
  * Apply a delta to the held decisions: with startup, held becomes exactly d->add;
  * otherwise d->del leave (by id) and d->add join (replacing the same id). Decisions
  * expired at now leave too. Returns the number of changes, or -1 (ENOMEM).
@@ -112,15 +101,6 @@ struct crowdsec_ban {
 	char reason[24];
 	int64_t expires;
 };
-
-/*
- * The body of POST /v1/alerts for bans (one alert with one decision each, scenario
- * "nftarpit/REASON", origin "nftarpit", scope Ip for an address, Range for a wider prefix
- * such as an IPv6 /64, type ban, duration expires - now), as a
- * malloc'ed NUL-terminated string (the caller frees it), or NULL (ENOMEM).
- */
-char *crowdsec_alerts_json(const struct crowdsec_ban *bans, size_t n, const char *machine,
-			   int64_t now);
 
 /*
  * Parse "cscli machines add -f" credentials (YAML: url, login, password): 0, or -1 with

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "csjson.h"
 #include "log.h"
 #include "sync_mlog.h"
 
@@ -299,8 +300,7 @@ int lapi_pull(struct lapi *l, struct state *st, int64_t now)
 			 status == 401 || status == 403 ? " (bouncer key refused)" : "");
 		return lapi_failed(l, now, status >= 500 ? LAPI_DOWN : LAPI_REFUSED, "pull", err);
 	}
-	if (crowdsec_parse_stream(b.p != NULL ? b.p : "", b.n, l->c, now, &d, err, sizeof(err)) <
-	    0) {
+	if (csjson_parse_stream(b.p != NULL ? b.p : "", b.n, l->c, now, &d, err, sizeof(err)) < 0) {
 		free(b.p);
 		return lapi_failed(l, now, LAPI_REFUSED, "pull", err);
 	}
@@ -460,7 +460,7 @@ int lapi_push(struct lapi *l, const struct state *st, int64_t now)
 		}
 		if (n == 0 || (n < LAPI_PUSH_BATCH && i < st->n))
 			continue;
-		body = crowdsec_alerts_json(bans, n, l->login, now);
+		body = csjson_alerts(bans, n, l->login, now);
 		if (body == NULL || lapi_post_alerts(l, body, err, sizeof(err)) < 0) {
 			if (body == NULL)
 				snprintf(err, sizeof(err), "out of memory");

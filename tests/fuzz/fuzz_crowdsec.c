@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * libFuzzer target: one Local API stream answer through crowdsec_parse_stream(), then into
+ * libFuzzer target: one Local API stream answer through csjson_parse_stream(), then into
  * a held list. A refused answer leaves nothing; every decision kept is a valid range of
  * its family that ends after now; the held list stays sorted and free of expired entries.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sync_crowdsec.h"
+#include "csjson.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	crowdsec_conf_defaults(&c);
 	err[0] = '\0';
-	rc = crowdsec_parse_stream((const char *)data, size, &c, now, &d, err, sizeof(err));
+	rc = csjson_parse_stream((const char *)data, size, &c, now, &d, err, sizeof(err));
 	check(memchr(err, '\0', sizeof(err)) != NULL, "error text unterminated");
 	if (rc < 0) {
 		check(err[0] != '\0', "refused without a reason");

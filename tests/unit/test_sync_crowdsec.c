@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "sync_crowdsec.h"
+#include "csjson.h"
 
 #define NOW 1796187863LL
 
@@ -42,7 +42,7 @@ static int parse_file(const char *name, const struct crowdsec_conf *c, struct cr
 {
 	size_t len;
 	char *buf = slurp(name, &len);
-	int rc = crowdsec_parse_stream(buf, len, c, NOW, d, err, errlen);
+	int rc = csjson_parse_stream(buf, len, c, NOW, d, err, errlen);
 
 	free(buf);
 	return rc;
@@ -142,8 +142,8 @@ static void test_malformed(void **state)
 		assert_int_equal(d.add.n + d.del.n, 0);
 		crowdsec_delta_free(&d);
 	}
-	assert_int_equal(crowdsec_parse_stream("", 0, &c, NOW, &d, err, sizeof(err)), -1);
-	assert_int_equal(crowdsec_parse_stream("{} x", 4, &c, NOW, &d, err, sizeof(err)), -1);
+	assert_int_equal(csjson_parse_stream("", 0, &c, NOW, &d, err, sizeof(err)), -1);
+	assert_int_equal(csjson_parse_stream("{} x", 4, &c, NOW, &d, err, sizeof(err)), -1);
 }
 
 /* One unreadable decision is counted and named; the others are kept. */
@@ -261,7 +261,7 @@ static void test_alerts(void **state)
 	b[1].prefix = 64;
 	snprintf(b[1].reason, sizeof(b[1].reason), "pregreet");
 	b[1].expires = NOW + 60;
-	s = crowdsec_alerts_json(b, 2, "mx1", NOW);
+	s = csjson_alerts(b, 2, "mx1", NOW);
 	assert_non_null(s);
 	arr = json_tokener_parse(s);
 	assert_non_null(arr);
