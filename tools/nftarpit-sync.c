@@ -9,6 +9,7 @@
 #include "log.h"
 #include "strnum.h"
 #include "sync_conf.h"
+#include "sync_pattern.h"
 #include "sync_run.h"
 
 static void usage(FILE *f)

@@ -231,11 +231,11 @@ const char *sync_conf_set(struct sync_conf *c, const char *key, const char *v)
 	if (strcmp(key, "exim_dnsbl_marker") == 0)
 		return exim_opts_add(&c->exim, v);
 	if (strcmp(key, "trap") == 0)
-		return trap_add(&c->traps, v);
+		return trap_list_add(&c->traps, v);
 	if (strcmp(key, "trap_bantime") == 0)
 		return sync_conf_secs(v, &c->traps.bantime);
 	if (strcmp(key, "pattern") == 0)
-		return pattern_add(&c->patterns, v, err, sizeof(err));
+		return pattern_set_add(&c->patterns, v, err, sizeof(err));
 	if (strcmp(key, "allow_limit4") == 0)
 		return sync_conf_uint(v, 0, 32, &c->allow_limit4);
 	if (strcmp(key, "allow_limit6") == 0)

@@ -7,13 +7,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "exim_opts.h"
+#include "mlog_opts.h"
+#include "pattern_set.h"
 #include "sync_blist.h"
 #include "sync_crowdsec.h"
-#include "sync_exim.h"
-#include "sync_mlog.h"
-#include "sync_pattern.h"
 #include "sync_state.h"
-#include "sync_trap.h"
+#include "trap_list.h"
 
 #define SYNC_SOURCES_MAX 32
 #define SYNC_MATCHES_MAX 16

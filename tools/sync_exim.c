@@ -9,29 +9,6 @@
 #include "sync_slog.h"
 #include "sync_trap.h"
 
-#define EXIM_HOST_ADDR "$sender_host_address"
-
-void exim_opts_default(struct exim_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	snprintf(o->markers[0], sizeof(o->markers[0]), "%s is listed at ", EXIM_HOST_ADDR);
-	o->nmarkers = 1;
-}
-
-const char *exim_opts_add(struct exim_opts *o, const char *marker)
-{
-	if (!o->configured) {
-		o->nmarkers = 0;
-		o->configured = true;
-	}
-	if (o->nmarkers == EXIM_MARKERS_MAX)
-		return "too many exim_dnsbl_marker";
-	if (marker[0] == '\0' || strlen(marker) >= sizeof(o->markers[0]))
-		return "empty or too long";
-	memcpy(o->markers[o->nmarkers++], marker, strlen(marker) + 1);
-	return NULL;
-}
-
 static int exim_digit(int c)
 {
 	return c >= '0' && c <= '9';
@@ -283,7 +260,7 @@ static int exim_reject(const char *p, const char *end, const char *a, size_t ale
 	if (p == NULL)
 		return 0;
 	if (exim_enabled(o, REASON_TRAP) && o->traps != NULL &&
-	    trap_match(o->traps, rcpt, (size_t)(q - rcpt))) {
+	    trap_list_match(o->traps, rcpt, (size_t)(q - rcpt))) {
 		hit->reason = REASON_TRAP;
 		hit->bantime = o->traps->bantime;
 		snprintf(hit->detail, sizeof(hit->detail), "%.*s", (int)(q - rcpt), rcpt);

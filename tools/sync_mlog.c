@@ -11,15 +11,6 @@
 #include "sync_slog.h"
 #include "sync_trap.h"
 
-void mlog_opts_default(struct mlog_opts *o)
-{
-	o->enabled = REASON_ALL;
-	o->dnsbl_threshold = 3;
-	o->exim = NULL;
-	o->traps = NULL;
-	o->patterns = NULL;
-}
-
 /* The programs whose messages we read; the syslog tag says which wrote a line. */
 enum mlog_prog {
 	PROG_OTHER,

@@ -12,19 +12,8 @@
 #include <stdint.h>
 
 #include "cidr.h"
+#include "mlog_opts.h"
 #include "reason.h"
-
-struct exim_opts;
-struct trap_list;
-struct pattern_set;
-
-struct mlog_opts {
-	unsigned int enabled;		    /* bit (1 << reason) per pattern in use */
-	unsigned int dnsbl_threshold;	    /* postscreen rank at or above which we ban */
-	const struct exim_opts *exim;	    /* Exim's DNSBL markers; NULL: the default */
-	const struct trap_list *traps;	    /* spamtrap recipients; NULL: none */
-	const struct pattern_set *patterns; /* the admin's own; NULL: none */
-};
 
 /* Room a reader needs for mlog_needles(). */
 #define MLOG_NEEDLES_MAX 32
@@ -38,9 +27,6 @@ struct mlog_hit {
 			    program that owns the pattern writes it (counted, not searched) */
 	int64_t bantime; /* this hit's own first ban (traps, own patterns); 0: bantime */
 };
-
-/* All patterns, DNSBL rank threshold 3 (postscreen_dnsbl_threshold's usual setting). */
-void mlog_opts_default(struct mlog_opts *o);
 
 /*
  * Look at one syslog line ("Mmm dd hh:mm:ss host tag[pid]: message" or with an RFC 3339

@@ -8,34 +8,6 @@
 
 #include "sync_slog.h"
 
-const char *trap_add(struct trap_list *t, const char *addr)
-{
-	size_t n = strlen(addr);
-	const char *at = strchr(addr, '@');
-
-	if (n == 0 || n >= sizeof(t->addr[0]))
-		return "empty or too long";
-	if (strpbrk(addr, "<>\"()[]\\: \t,;") != NULL)
-		return "not a plain address local@domain";
-	if (at == NULL || at == addr || at[1] == '\0' || strchr(at + 1, '@') != NULL)
-		return "not a plain address local@domain";
-	if (t->n == TRAP_MAX)
-		return "too many traps";
-	memcpy(t->addr[t->n++], addr, n + 1);
-	return NULL;
-}
-
-bool trap_match(const struct trap_list *t, const char *p, size_t n)
-{
-	unsigned int i;
-
-	for (i = 0; i < t->n; i++) {
-		if (strlen(t->addr[i]) == n && strncasecmp(t->addr[i], p, n) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* p past a run of min..max bytes that pass cls, or NULL. */
 static const char *trap_run(const char *p, const char *end, const char *set, size_t min, size_t max)
 {
@@ -101,7 +73,7 @@ int trap_postfix_parse_msg(const char *tag, size_t taglen, const char *msg, size
 		return 0;
 	q = memchr(rcpt, '>', (size_t)(end - rcpt));
 	if (q == NULL || slog_lit(q, end, ">: Recipient address rejected: ") == NULL ||
-	    !trap_match(o->traps, rcpt, (size_t)(q - rcpt)))
+	    !trap_list_match(o->traps, rcpt, (size_t)(q - rcpt)))
 		return 0;
 	to = memmem(q, (size_t)(end - q), " to=<", 5);
 	if (to == NULL || memmem(to + 5, (size_t)(end - to - 5), " to=<", 5) != NULL ||
@@ -110,7 +82,7 @@ int trap_postfix_parse_msg(const char *tag, size_t taglen, const char *msg, size
 	to += 5;
 	if ((size_t)(end - to) < (size_t)(q - rcpt) ||
 	    slog_lit(to + (q - rcpt), end, ">") == NULL ||
-	    !trap_match(o->traps, to, (size_t)(q - rcpt)))
+	    !trap_list_match(o->traps, to, (size_t)(q - rcpt)))
 		return 0;
 	hit->reason = REASON_TRAP;
 	hit->bantime = o->traps->bantime;

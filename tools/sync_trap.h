@@ -11,21 +11,7 @@
 #include <stdint.h>
 
 #include "sync_mlog.h"
-
-#define TRAP_MAX 64
-#define TRAP_LEN 256
-
-struct trap_list {
-	unsigned int n;
-	int64_t bantime; /* 0: the general bantime */
-	char addr[TRAP_MAX][TRAP_LEN];
-};
-
-/* Add one trap address (local@domain, no '<', '>', space or quote); NULL or the reason. */
-const char *trap_add(struct trap_list *t, const char *addr);
-
-/* Whether the n bytes at p are exactly one of the traps (ASCII case-insensitive). */
-bool trap_match(const struct trap_list *t, const char *p, size_t n);
+#include "trap_list.h"
 
 /*
  * Postfix smtpd's "NOQUEUE: reject: RCPT from NAME[ADDR]:PORT: 5XX X.Y.Z <TRAP>: Recipient

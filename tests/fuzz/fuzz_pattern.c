@@ -34,11 +34,11 @@ static void fuzz_setup(void)
 	size_t i;
 
 	exim_opts_default(&exim);
-	if (trap_add(&traps, "trap@example.org") != NULL)
+	if (trap_list_add(&traps, "trap@example.org") != NULL)
 		abort();
 	traps.bantime = 3600;
 	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
-		if (pattern_add(&set, specs[i], err, sizeof(err)) != NULL) {
+		if (pattern_set_add(&set, specs[i], err, sizeof(err)) != NULL) {
 			fprintf(stderr, "fuzz setup: %s\n", err);
 			abort();
 		}

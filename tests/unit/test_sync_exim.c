@@ -27,8 +27,8 @@ static struct exim_opts exim;
 static void setup_opts(struct mlog_opts *o)
 {
 	memset(&traps, 0, sizeof(traps));
-	assert_null(trap_add(&traps, "trap@example.org"));
-	assert_null(trap_add(&traps, "Trap2@Example.org"));
+	assert_null(trap_list_add(&traps, "trap@example.org"));
+	assert_null(trap_list_add(&traps, "Trap2@Example.org"));
 	traps.bantime = 7 * 86400;
 	exim_opts_default(&exim);
 	mlog_opts_default(o);
@@ -160,15 +160,15 @@ static void test_trap_add(void **state)
 	struct trap_list t;
 
 	memset(&t, 0, sizeof(t));
-	assert_null(trap_add(&t, "trap@example.org"));
-	assert_non_null(trap_add(&t, "<trap@example.org>"));
-	assert_non_null(trap_add(&t, "trap"));
-	assert_non_null(trap_add(&t, "\"a b\"@example.org"));
-	assert_non_null(trap_add(&t, "a@b@c"));
-	assert_non_null(trap_add(&t, ""));
-	assert_true(trap_match(&t, "TRAP@example.ORG", 16));
-	assert_false(trap_match(&t, "trap@example.org.evil", 21));
-	assert_false(trap_match(&t, "trap@example.or", 15));
+	assert_null(trap_list_add(&t, "trap@example.org"));
+	assert_non_null(trap_list_add(&t, "<trap@example.org>"));
+	assert_non_null(trap_list_add(&t, "trap"));
+	assert_non_null(trap_list_add(&t, "\"a b\"@example.org"));
+	assert_non_null(trap_list_add(&t, "a@b@c"));
+	assert_non_null(trap_list_add(&t, ""));
+	assert_true(trap_list_match(&t, "TRAP@example.ORG", 16));
+	assert_false(trap_list_match(&t, "trap@example.org.evil", 21));
+	assert_false(trap_list_match(&t, "trap@example.or", 15));
 }
 
 /* The needles a reader filters on cover every golden hit. */

@@ -48,19 +48,19 @@ static void test_pattern_refused(void **state)
 
 	memset(&s, 0, sizeof(s));
 	/* Does not compile: PCRE2's message with the offset. */
-	assert_non_null(pattern_add(&s, "x smtpd 1h address=(?<addr>[0-9.+", err, sizeof(err)));
+	assert_non_null(pattern_set_add(&s, "x smtpd 1h address=(?<addr>[0-9.+", err, sizeof(err)));
 	assert_non_null(strstr(err, "does not compile at offset"));
 	/* No named group for the client. */
-	assert_non_null(pattern_add(&s, "x smtpd 1h address=([0-9.]+)", err, sizeof(err)));
+	assert_non_null(pattern_set_add(&s, "x smtpd 1h address=([0-9.]+)", err, sizeof(err)));
 	assert_non_null(strstr(err, "(?<addr>"));
-	assert_non_null(pattern_add(&s, "x smtpd 1h address=(?<ip>[0-9.]+)", err, sizeof(err)));
+	assert_non_null(pattern_set_add(&s, "x smtpd 1h address=(?<ip>[0-9.]+)", err, sizeof(err)));
 	/* Fields missing or wrong. */
-	assert_non_null(pattern_add(&s, "x smtpd", err, sizeof(err)));
-	assert_non_null(pattern_add(&s, "x smtpd 1h", err, sizeof(err)));
-	assert_non_null(pattern_add(&s, "x smtpd soon (?<addr>.*)", err, sizeof(err)));
+	assert_non_null(pattern_set_add(&s, "x smtpd", err, sizeof(err)));
+	assert_non_null(pattern_set_add(&s, "x smtpd 1h", err, sizeof(err)));
+	assert_non_null(pattern_set_add(&s, "x smtpd soon (?<addr>.*)", err, sizeof(err)));
 	assert_non_null(strstr(err, "BANTIME"));
 	assert_int_equal(s.n, 0);
-	assert_null(pattern_add(&s, "x smtpd - (?<addr>[0-9.]+)", err, sizeof(err)));
+	assert_null(pattern_set_add(&s, "x smtpd - (?<addr>[0-9.]+)", err, sizeof(err)));
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.p[0].bantime, 0);
 	pattern_set_free(&s);
@@ -93,9 +93,9 @@ static void test_pattern_match(void **state)
 	char err[160], got[256];
 
 	memset(&s, 0, sizeof(s));
-	assert_null(pattern_add(&s, SMTPD_FAIL, err, sizeof(err)));
-	assert_null(pattern_add(&s, "milter-rej my-milter 30m ^reject client=(?<addr>\\S+) ", err,
-				sizeof(err)));
+	assert_null(pattern_set_add(&s, SMTPD_FAIL, err, sizeof(err)));
+	assert_null(pattern_set_add(&s, "milter-rej my-milter 30m ^reject client=(?<addr>\\S+) ",
+				    err, sizeof(err)));
 	assert_string_equal(one(&s,
 				"Dec  2 05:00:00 mx smtpd[1]: 0123456789abcdef smtp failed-command "
 				"address=203.0.113.5 host=x command=\"AUTH LOGIN\" result=\"535\"",
@@ -146,7 +146,7 @@ static void test_pattern_journal(void **state)
 
 	sync_conf_defaults(&c);
 	assert_null(sync_conf_set(&c, "trap", "trap@example.org"));
-	assert_null(pattern_add(&c.patterns, SMTPD_FAIL, err, sizeof(err)));
+	assert_null(pattern_set_add(&c.patterns, SMTPD_FAIL, err, sizeof(err)));
 	assert_int_equal(mlog_parse_msg("smtpd", 5, msg, strlen(msg), &c.mlog, &hit), 1);
 	cidr_addr_format(&hit.addr, hit.family, a, sizeof(a));
 	assert_string_equal(a, "2001:db8::5");
@@ -184,7 +184,7 @@ static void test_pattern_test_file(void **state)
 	sync_conf_defaults(&c);
 	assert_null(sync_conf_set(&c, "trap", "trap@example.org"));
 	assert_null(sync_conf_set(&c, "trap_bantime", "30d"));
-	assert_null(pattern_add(&c.patterns, SMTPD_FAIL, err, sizeof(err)));
+	assert_null(pattern_set_add(&c.patterns, SMTPD_FAIL, err, sizeof(err)));
 	o = open_memstream(&out, &outlen);
 	assert_int_equal(pattern_test_file(path, &c.mlog, 86400, o), 2);
 	fclose(o);
