@@ -12,8 +12,8 @@
 #include <time.h>
 
 #include "strnum.h"
-#include "sync_mlog.h"
-#include "sync_state.h"
+#include "reason.h"
+#include "state.h"
 
 static double bench_ms(const struct timespec *a, const struct timespec *b)
 {

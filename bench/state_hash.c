@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "sync_mlog.h"
-#include "sync_state.h"
+#include "reason.h"
+#include "state.h"
 
 static uint64_t splitmix(uint64_t *x)
 {

@@ -40,7 +40,7 @@
  * network byte order. Blocklist hosts sit in hash sets, ranges and allowlists in interval
  * sets (listset.h says why); blocklist elements may expire (flags timeout). The list sets'
  * contents belong to nftarpit-sync and the admin: setup creates them when absent and only
- * fills them from the sync's files (ctl_ruleset.c).
+ * fills them from the sync's files (tools/ctl/setup.c).
  */
 struct ruleset_set {
 	const char *name;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sync_blist.h"
+#include "blist.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sync_mlog.h"
+#include "mlog.h"
 
 /* rc is 1, 0 or -1; detail is terminated; a hit names a valid address and reason. */
 static inline void fuzz_hit_check(int rc, const struct mlog_hit *hit)

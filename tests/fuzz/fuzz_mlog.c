@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz_hit.h"
-#include "sync_mlog.h"
+#include "mlog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sync_mlog.h"
+#include "mlog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,10 +11,10 @@
 #include <strings.h>
 
 #include "fuzz_hit.h"
-#include "sync_exim.h"
-#include "sync_mlog.h"
-#include "sync_pattern.h"
-#include "sync_trap.h"
+#include "exim.h"
+#include "mlog.h"
+#include "pattern.h"
+#include "trap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -88,8 +88,8 @@ section_keys() {
 	awk -v s="[$1]" '/^\[/ { in_s = ($0 == s); next } in_s' "$EX" |
 		sed -nE 's/^#?([a-z0-9_]+) =.*/\1/p' | sort -u
 }
-for pair in daemon:daemon/conf.c sync:tools/sync_conf.c ruleset:tools/ctl_ruleset.c \
-	crowdsec:tools/sync_crowdsec.c; do
+for pair in daemon:daemon/conf.c sync:tools/core/sync_conf.c ruleset:tools/ctl/setup.c \
+	crowdsec:tools/core/crowdsec.c; do
 	sec=${pair%%:*}
 	want=$(code_keys "$S/${pair#*:}")
 	[ -n "$want" ] || pkg_fail "no keys found in ${pair#*:}"

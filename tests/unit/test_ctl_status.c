@@ -11,9 +11,9 @@
 
 #include <netinet/in.h>
 
-#include "ctl_http.h"
-#include "ctl_metrics.h"
-#include "ctl_status.h"
+#include "http.h"
+#include "metrics.h"
+#include "status.h"
 
 static const char reply[] = "version=0.1.0\n"
 			    "uptime=11520\n"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ctl_status.h"
+#include "status.h"
 #include "daemon.h"
 
 /* A name is a non-empty [a-z0-9_] word, distinct from every other name of its table. */

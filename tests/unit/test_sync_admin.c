@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "sync_admin.h"
-#include "sync_state.h"
+#include "admin.h"
+#include "state.h"
 
 static struct cidr_range range(const char *s, int *family)
 {

@@ -12,10 +12,10 @@
 #include <cmocka.h>
 
 #include "cidr.h"
-#include "sync_exim.h"
-#include "sync_mlog.h"
+#include "exim.h"
+#include "mlog.h"
 #include "unit_data.h"
-#include "sync_trap.h"
+#include "trap.h"
 
 #define OURS                                                                              \
 	((1u << REASON_EXIM_DNSBL) | (1u << REASON_EXIM_PREGREET) | (1u << REASON_TRAP) | \

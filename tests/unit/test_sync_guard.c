@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "sync_guard.h"
+#include "guard.h"
 
 static struct cidr_range range(const char *s, int *family)
 {

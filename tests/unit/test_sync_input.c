@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "sync_input.h"
+#include "input.h"
 
 /* Warnings are captured so that tests can check the file:line they name. */
 #include "warned.h"

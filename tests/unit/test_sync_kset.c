@@ -16,7 +16,7 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "nftx.h"
-#include "sync_kset.h"
+#include "kset.h"
 
 static struct cidr_range rng(const char *s, uint64_t tag)
 {

@@ -13,7 +13,7 @@
 
 #include "ruleset.h"
 #include "sync_conf.h"
-#include "sync_listfile.h"
+#include "listfile.h"
 
 #define NOW 1800000000
 

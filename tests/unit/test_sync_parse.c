@@ -11,8 +11,8 @@
 #include <cmocka.h>
 
 #include "cidr.h"
-#include "sync_blist.h"
-#include "sync_mlog.h"
+#include "blist.h"
+#include "mlog.h"
 #include "unit_data.h"
 
 /* Addresses the adversarial corpus plants in attacker-written fields: never a hit. */

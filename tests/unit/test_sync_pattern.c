@@ -13,8 +13,8 @@
 
 #include "cidr.h"
 #include "sync_conf.h"
-#include "sync_mlog.h"
-#include "sync_pattern.h"
+#include "mlog.h"
+#include "pattern.h"
 
 #define SMTPD_FAIL                                                                             \
 	"authfail smtpd 2h ^[0-9a-f]{16} smtp failed-command address=(?<addr>[0-9a-fA-F.:]+) " \

@@ -13,10 +13,10 @@
 
 #include <cmocka.h>
 
-#include "sync_admin.h"
-#include "sync_restore.h"
-#include "sync_snap.h"
-#include "sync_state.h"
+#include "admin.h"
+#include "restore.h"
+#include "snap.h"
+#include "state.h"
 
 #define NOW 1800000000
 

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "sync_snap.h"
+#include "snap.h"
 
 #include "warned.h"
 

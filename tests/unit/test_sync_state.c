@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "sync_mlog.h"
-#include "sync_state.h"
+#include "reason.h"
+#include "state.h"
 
 int __wrap_fsync(int fd);
 int __real_fsync(int fd);

@@ -13,7 +13,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include "sync_watch.h"
+#include "watch.h"
 
 #define OURS 7
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "sync_widen.h"
+#include "widen.h"
 
 #define NOW 1000
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The admin's entries in nftarpit-sync's master list: block, unblock, allow; the file lock. */
-#include "sync_admin.h"
+#include "admin.h"
 
 #include <errno.h>
 #include <fcntl.h>

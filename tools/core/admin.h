@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The admin's entries in nftarpit-sync's master list: block, unblock, allow; the file lock. */
-#ifndef NFTARPIT_SYNC_ADMIN_H
-#define NFTARPIT_SYNC_ADMIN_H
+#ifndef NFTARPIT_ADMIN_H
+#define NFTARPIT_ADMIN_H
 
 #include <stdbool.h>
 #include <stddef.h>

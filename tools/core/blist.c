@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Block and allow list lines: plain, Spamhaus DROP text and NDJSON, rbldnsd ip4set/ip6tset. Pure.
  */
-#include "sync_blist.h"
+#include "blist.h"
 
 #include <stdio.h>
 #include <string.h>

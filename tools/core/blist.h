@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Block and allow list lines: plain, Spamhaus DROP text and NDJSON, rbldnsd ip4set/ip6tset. Pure.
  */
-#ifndef NFTARPIT_SYNC_BLIST_H
-#define NFTARPIT_SYNC_BLIST_H
+#ifndef NFTARPIT_BLIST_H
+#define NFTARPIT_BLIST_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* CrowdSec Local API: the [crowdsec] settings, decisions and the held list, the store. */
-#include "sync_crowdsec.h"
+#include "crowdsec.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,7 +14,7 @@
 #include "conffile.h"
 #include "log.h"
 #include "strnum.h"
-#include "sync_export.h"
+#include "export.h"
 
 void crowdsec_conf_defaults(struct crowdsec_conf *c)
 {
@@ -483,7 +483,7 @@ static int crowdsec_store_body(FILE *f, void *arg)
 	return 0;
 }
 
-/* The shared writer (sync_export.h): temporary file, fsync, rename. */
+/* The shared writer (export.h): temporary file, fsync, rename. */
 int crowdsec_store_save(const char *path, const struct crowdsec_list *held,
 			const struct crowdsec_list *pushed, const char *status)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* CrowdSec Local API: the [crowdsec] settings, decisions and the held list, the store. */
-#ifndef NFTARPIT_SYNC_CROWDSEC_H
-#define NFTARPIT_SYNC_CROWDSEC_H
+#ifndef NFTARPIT_CROWDSEC_H
+#define NFTARPIT_CROWDSEC_H
 
 #include <limits.h>
 #include <stdbool.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Share the blocklist: a plain list and rbldnsd zones written atomically; the dry-run diff. */
-#include "sync_export.h"
+#include "export.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -9,7 +9,7 @@
 
 #include "log.h"
 #include "safefile.h"
-#include "sync_kset.h"
+#include "kset.h"
 
 struct export_ctx {
 	FILE *f;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Share the blocklist: a plain list and rbldnsd zones written atomically; the dry-run diff. */
-#ifndef NFTARPIT_SYNC_EXPORT_H
-#define NFTARPIT_SYNC_EXPORT_H
+#ifndef NFTARPIT_EXPORT_H
+#define NFTARPIT_EXPORT_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Guards on what may enter the blocklist: entry breadth, total share, never_block. Pure. */
-#include "sync_guard.h"
+#include "guard.h"
 
 #include <string.h>
 

@@ -3,8 +3,8 @@
  * Guards on what may enter the blocklist (issue 13): how broad one entry may be, what share
  * of an address family a whole run may cover, and the never_block ranges. Pure.
  */
-#ifndef NFTARPIT_SYNC_GUARD_H
-#define NFTARPIT_SYNC_GUARD_H
+#ifndef NFTARPIT_GUARD_H
+#define NFTARPIT_GUARD_H
 
 #include <stdbool.h>
 #include <stddef.h>

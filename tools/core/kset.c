@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The kernel's interval sets: read them back, diff against the wanted ranges, one batch. */
-#include "sync_kset.h"
+#include "kset.h"
 
 #include <arpa/inet.h>
 #include <endian.h>
@@ -18,7 +18,7 @@
 #include "log.h"
 #include "nftx.h"
 #include "ruleset.h"
-#include "sync_snap.h"
+#include "snap.h"
 
 void kset_diff_init(struct kset_diff *d, int family)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The kernel's interval sets: read them back, diff against the wanted ranges, one batch. */
-#ifndef NFTARPIT_SYNC_KSET_H
-#define NFTARPIT_SYNC_KSET_H
+#ifndef NFTARPIT_KSET_H
+#define NFTARPIT_KSET_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -122,7 +122,7 @@ int kset_commit(struct nftx *x, const struct kset_op *ops, size_t nops, int64_t 
 		struct kset_refusal *ref);
 
 /*
- * What the kernel's list sets hold: the snapshot (sync_snap.h) when its generation is the
+ * What the kernel's list sets hold: the snapshot (snap.h) when its generation is the
  * kernel's, else every set read back. gen gets the kernel's generation (0 unknown),
  * *from_snap whether the snapshot served. Sets must be initialised with their families.
  * 0, or -1 with errno (ENOENT: *missing names the absent set; logged by the caller).

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The lists as nft text, for nftarpit.nft to include: a reload brings them back with it. */
-#include "sync_listfile.h"
+#include "listfile.h"
 
 #include <inttypes.h>
 
 #include "ruleset.h"
-#include "sync_export.h"
+#include "export.h"
 
 int listfile_format(FILE *f, const struct cidr_set sets[LISTSET_COUNT], int64_t now)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The lists as nft text, for nftarpit.nft to include: a reload brings them back with it. */
-#ifndef NFTARPIT_SYNC_LISTFILE_H
-#define NFTARPIT_SYNC_LISTFILE_H
+#ifndef NFTARPIT_LISTFILE_H
+#define NFTARPIT_LISTFILE_H
 
 #include <stdint.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "log.h"
-#include "sync_guard.h"
+#include "guard.h"
 
 static int listread_append(struct cidr_set *to, const struct cidr_set *from)
 {

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "cidr.h"
-#include "sync_blist.h"
+#include "blist.h"
 
 /* What a reader found; the sync adds them to its summary line. */
 struct listread_counts {

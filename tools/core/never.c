@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* never_block: the ranges no source may put in the blocklist, read from the configuration. */
-#include "sync_never.h"
+#include "never.h"
 
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 
 #include "log.h"
-#include "sync_guard.h"
+#include "guard.h"
 #include "listread.h"
 
 /* The host's own addresses (every interface, loopback ranges too): never blocked. */

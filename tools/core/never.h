@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* never_block: the ranges no source may put in the blocklist, read from the configuration. */
-#ifndef NFTARPIT_SYNC_NEVER_H
-#define NFTARPIT_SYNC_NEVER_H
+#ifndef NFTARPIT_NEVER_H
+#define NFTARPIT_NEVER_H
 
 #include "cidr.h"
 #include "sync_conf.h"

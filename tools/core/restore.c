@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The lists as last applied, rebuilt from nftarpit-sync's files, for a table made anew. */
-#include "sync_restore.h"
+#include "restore.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sync_admin.h"
-#include "sync_state.h"
+#include "admin.h"
+#include "state.h"
 
 /* Drop ranges whose expiry has passed: the kernel would refuse nothing, but hold nothing. */
 static void restore_drop_expired(struct cidr_set *s, int64_t now)

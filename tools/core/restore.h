@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The lists as last applied, rebuilt from nftarpit-sync's files, for a table made anew. */
-#ifndef NFTARPIT_SYNC_RESTORE_H
-#define NFTARPIT_SYNC_RESTORE_H
+#ifndef NFTARPIT_RESTORE_H
+#define NFTARPIT_RESTORE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "cidr.h"
-#include "sync_snap.h"
+#include "snap.h"
 
 /*
  * What the list sets should hold when the table comes back (after `flush ruleset`, a

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* What the last transaction left in the kernel's sets, tied to the ruleset generation. */
-#include "sync_snap.h"
+#include "snap.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the last transaction left in the kernel's sets, tied to the ruleset generation. */
-#ifndef NFTARPIT_SYNC_SNAP_H
-#define NFTARPIT_SYNC_SNAP_H
+#ifndef NFTARPIT_SNAP_H
+#define NFTARPIT_SNAP_H
 
 #include <stdint.h>
 

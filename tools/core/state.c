@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* nftarpit-sync's master list and reader positions: one text file, written atomically. */
-#include "sync_state.h"
+#include "state.h"
 
 #include <errno.h>
 #include <fcntl.h>

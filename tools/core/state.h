@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nftarpit-sync's master list and reader positions: one text file, written atomically. */
-#ifndef NFTARPIT_SYNC_STATE_H
-#define NFTARPIT_SYNC_STATE_H
+#ifndef NFTARPIT_STATE_H
+#define NFTARPIT_STATE_H
 
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "cidr.h"
-#include "sync_admin.h"
-#include "sync_widen.h"
+#include "admin.h"
+#include "widen.h"
 
 /*
  * One offender seen in the logs: the prefix banned (addr/prefix, the key) and the address
@@ -56,7 +56,7 @@ struct state_policy {
 	 */
 	uint32_t threshold[STATE_REASONS];
 	int64_t window[STATE_REASONS];
-	struct widen_policy widen; /* how wide a ban is (sync_widen.h) */
+	struct widen_policy widen; /* how wide a ban is (widen.h) */
 };
 
 struct state {

@@ -10,9 +10,9 @@
 #include "exim_opts.h"
 #include "mlog_opts.h"
 #include "pattern_set.h"
-#include "sync_blist.h"
-#include "sync_crowdsec.h"
-#include "sync_state.h"
+#include "blist.h"
+#include "crowdsec.h"
+#include "state.h"
 #include "trap_list.h"
 
 #define SYNC_SOURCES_MAX 32
@@ -52,7 +52,7 @@ struct sync_conf {
 	unsigned int allow_limit4; /* refuse allowlist entries shorter than /allow_limit4 */
 	unsigned int allow_limit6;
 	bool kernel_timeouts; /* log offenders carry their expiry into the kernel */
-	/* Guards on the blocklist (sync_guard.h): per-entry breadth of list files, total share. */
+	/* Guards on the blocklist (guard.h): per-entry breadth of list files, total share. */
 	unsigned int list_limit4; /* refuse list entries broader than /list_limit4 */
 	unsigned int list_limit6;
 	unsigned int block_max_share; /* percent of a family's addresses a run may block */
@@ -70,11 +70,11 @@ struct sync_conf {
 	int64_t now;	       /* 0: the clock; set for tests */
 	int verbose;
 	/*
-	 * nft text of the lists for nftarpit.nft's include (sync_listfile.h): "" means
+	 * nft text of the lists for nftarpit.nft's include (listfile.h): "" means
 	 * lists.nft beside the master list, "none" writes nothing.
 	 */
 	char lists_nft[PATH_MAX];
-	struct crowdsec_conf crowdsec; /* [crowdsec]: the fleet's Local API (sync_lapi.h) */
+	struct crowdsec_conf crowdsec; /* [crowdsec]: the fleet's Local API (tools/sync/lapi.h) */
 };
 
 void sync_conf_defaults(struct sync_conf *c);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* How wide a ban is: an offender's prefix, and escalation to a wider prefix. Pure. */
-#include "sync_widen.h"
+#include "widen.h"
 
 #include <stdlib.h>
 #include <string.h>

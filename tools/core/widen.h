@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* How wide a ban is: an offender's prefix, and escalation to a wider prefix. Pure. */
-#ifndef NFTARPIT_SYNC_WIDEN_H
-#define NFTARPIT_SYNC_WIDEN_H
+#ifndef NFTARPIT_WIDEN_H
+#define NFTARPIT_WIDEN_H
 
 #include <stdbool.h>
 #include <stddef.h>

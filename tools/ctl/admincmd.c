@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* nftarpitctl block/unblock/list/why: the admin's decisions in the master list and kernel. */
-#include "ctl_admin.h"
+#include "admincmd.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -17,19 +17,19 @@
 #include <libmnl/libmnl.h>
 
 #include "conffile.h"
-#include "ctl_live.h"
-#include "ctl_ruleset.h"
-#include "ctl_status.h"
+#include "live.h"
+#include "setup.h"
+#include "status.h"
 #include "log.h"
 #include "nftx.h"
-#include "sync_admin.h"
+#include "admin.h"
 #include "sync_conf.h"
-#include "sync_guard.h"
-#include "sync_kset.h"
+#include "guard.h"
+#include "kset.h"
 #include "reason.h"
-#include "sync_never.h"
-#include "sync_snap.h"
-#include "sync_state.h"
+#include "never.h"
+#include "snap.h"
+#include "state.h"
 
 #define ADMIN_EXIT_NORULESET 3
 /* Without --force: no allow broader than nftarpit-sync's default limits, no block broader

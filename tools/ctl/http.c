@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* nftarpitctl metrics --listen: the metrics over HTTP for a Prometheus scraper. */
-#include "ctl_http.h"
+#include "http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "cidr.h"
-#include "ctl_metrics.h"
-#include "ctl_status.h"
+#include "metrics.h"
+#include "status.h"
 #include "log.h"
 #include "strnum.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nftarpitctl metrics --listen: the metrics over HTTP for a Prometheus scraper. */
-#ifndef NFTARPIT_CTL_HTTP_H
-#define NFTARPIT_CTL_HTTP_H
+#ifndef NFTARPIT_HTTP_H
+#define NFTARPIT_HTTP_H
 
 #include <stdbool.h>
 #include <stddef.h>

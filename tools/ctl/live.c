@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* nftarpitctl's live views: ask nftarpitd and the kernel, then status, metrics or top. */
-#include "ctl_live.h"
+#include "live.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,17 +24,17 @@
 #include <linux/netfilter/xt_NFQUEUE.h>
 
 #include "cidr.h"
-#include "ctl_http.h"
-#include "ctl_metrics.h"
-#include "ctl_ruleset.h"
+#include "http.h"
+#include "metrics.h"
+#include "setup.h"
 #include "log.h"
 #include "safefile.h"
 #include "nftx.h"
 #include "strnum.h"
 #include "sync_conf.h"
-#include "sync_crowdsec.h"
-#include "sync_kset.h"
-#include "sync_state.h"
+#include "crowdsec.h"
+#include "kset.h"
+#include "state.h"
 
 #define LIVE_PROC_QUEUES "/proc/net/netfilter/nfnetlink_queue"
 

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nftarpitctl's live views: ask nftarpitd and the kernel, then status, metrics or top. */
-#ifndef NFTARPIT_CTL_LIVE_H
-#define NFTARPIT_CTL_LIVE_H
+#ifndef NFTARPIT_LIVE_H
+#define NFTARPIT_LIVE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "ctl_status.h"
+#include "status.h"
 
 /* nftarpitd's default control socket, as in its conf.h. */
 #define LIVE_DEFAULT_SOCKET "/run/nftarpit/ctl.sock"

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "conffile.h"
-#include "ctl_admin.h"
-#include "ctl_live.h"
-#include "ctl_ruleset.h"
+#include "admincmd.h"
+#include "live.h"
+#include "setup.h"
 #include "log.h"
 #include "ruleset.h"
 #include "sync_conf.h"

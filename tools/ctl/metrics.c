@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "ctl_metrics.h"
+#include "metrics.h"
 
 /*
  * One metric from one key of the daemon's reply. Labels are fixed words (a reply kind, a

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* nftarpitctl's ruleset commands: setup, teardown, print-ruleset. */
-#include "ctl_ruleset.h"
+#include "setup.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -16,11 +16,11 @@
 #include "lease.h"
 #include "log.h"
 #include "nftx.h"
-#include "sync_admin.h"
-#include "sync_kset.h"
-#include "sync_listfile.h"
-#include "sync_restore.h"
-#include "sync_snap.h"
+#include "admin.h"
+#include "kset.h"
+#include "listfile.h"
+#include "restore.h"
+#include "snap.h"
 
 /*
  * Does the kernel have the native queue expression? 1 yes, 0 no (the probe rule got ENOENT:

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nftarpitctl's ruleset commands: setup, teardown, print-ruleset. */
-#ifndef NFTARPIT_CTL_RULESET_H
-#define NFTARPIT_CTL_RULESET_H
+#ifndef NFTARPIT_SETUP_H
+#define NFTARPIT_SETUP_H
 
 #include <stdbool.h>
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* nftarpitctl status/metrics: the daemon's reply parsed, plus what the kernel says, shown. */
-#include "ctl_status.h"
+#include "status.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

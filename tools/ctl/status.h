@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nftarpitctl status/metrics: the daemon's reply parsed, plus what the kernel says, shown. */
-#ifndef NFTARPIT_CTL_STATUS_H
-#define NFTARPIT_CTL_STATUS_H
+#ifndef NFTARPIT_STATUS_H
+#define NFTARPIT_STATUS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "listset.h"
-#include "sync_state.h"
+#include "state.h"
 
 #define STATUS_KV_MAX	  128
 #define STATUS_FLOWS_MAX  1000
@@ -123,7 +123,7 @@ void status_json_str(FILE *f, const char *s);
 void status_bans_text(const struct state_ban_counts *c, char *out, size_t len);
 void status_bans_json(FILE *f, const struct state_ban_counts *c);
 
-/* The human view and the JSON document (the metrics: ctl_metrics.h). */
+/* The human view and the JSON document (the metrics: metrics.h). */
 void status_print(FILE *f, const struct status *st, int64_t now);
 void status_print_json(FILE *f, const struct status *st);
 

@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl_live.h"
-#include "ctl_ruleset.h"
+#include "live.h"
+#include "setup.h"
 #include "log.h"
 #include "strnum.h"
 

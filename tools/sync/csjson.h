@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sync_crowdsec.h"
+#include "crowdsec.h"
 
 /*
  * Parse one stream answer (len bytes of JSON) into d, with expiries from now. Decisions

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Exim's mainlog and rejectlog -> spam source addresses. Pure. */
-#include "sync_exim.h"
+#include "exim.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "sync_slog.h"
-#include "sync_trap.h"
+#include "slog.h"
+#include "trap.h"
 
 static int exim_digit(int c)
 {

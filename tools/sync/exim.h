@@ -6,14 +6,14 @@
  * client writes (HELO, sender, recipient) must have a shape that cannot hold the next
  * fixed keyword, or the line is not read (doc/SECURITY.md, "Exim").
  */
-#ifndef NFTARPIT_SYNC_EXIM_H
-#define NFTARPIT_SYNC_EXIM_H
+#ifndef NFTARPIT_EXIM_H
+#define NFTARPIT_EXIM_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "exim_opts.h"
-#include "sync_mlog.h"
+#include "mlog.h"
 
 /*
  * One line of Exim's mainlog or rejectlog (len bytes, no newline needed). Returns 1 with

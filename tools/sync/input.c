@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* nftarpit-sync's log readers: files from where they stopped, stdin, the journal. */
-#include "sync_input.h"
+#include "input.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nftarpit-sync's log readers: files from where they stopped, stdin, the journal. */
-#ifndef NFTARPIT_SYNC_INPUT_H
-#define NFTARPIT_SYNC_INPUT_H
+#ifndef NFTARPIT_INPUT_H
+#define NFTARPIT_INPUT_H
 
 #include <stdint.h>
 
 #include "cidr.h"
-#include "sync_mlog.h"
-#include "sync_state.h"
+#include "mlog.h"
+#include "state.h"
 
 /* Counters for the summary line. */
 struct input_counts {

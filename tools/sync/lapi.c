@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* nftarpit-sync's CrowdSec Local API client: stream pulls, alert pushes, backoff (libcurl). */
-#include "sync_lapi.h"
+#include "lapi.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include "config.h"
 #include "csjson.h"
 #include "log.h"
-#include "sync_mlog.h"
+#include "mlog.h"
 
 /* An answer larger than this is refused: 100k decisions take about 20 MB. */
 #define LAPI_BODY_MAX (256u << 20)

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nftarpit-sync's CrowdSec Local API client: stream pulls, alert pushes, backoff (libcurl). */
-#ifndef NFTARPIT_SYNC_LAPI_H
-#define NFTARPIT_SYNC_LAPI_H
+#ifndef NFTARPIT_LAPI_H
+#define NFTARPIT_LAPI_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "cidr.h"
-#include "sync_crowdsec.h"
-#include "sync_state.h"
+#include "crowdsec.h"
+#include "state.h"
 
 struct lapi;
 

@@ -9,8 +9,8 @@
 #include "log.h"
 #include "strnum.h"
 #include "sync_conf.h"
-#include "sync_pattern.h"
-#include "sync_run.h"
+#include "pattern.h"
+#include "sync.h"
 
 static void usage(FILE *f)
 {

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Mail log lines -> spam source addresses: Postfix smtpd/postscreen, amavisd, rspamd. Pure. */
-#include "sync_mlog.h"
+#include "mlog.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "sync_exim.h"
-#include "sync_pattern.h"
-#include "sync_slog.h"
-#include "sync_trap.h"
+#include "exim.h"
+#include "pattern.h"
+#include "slog.h"
+#include "trap.h"
 
 /* The programs whose messages we read; the syslog tag says which wrote a line. */
 enum mlog_prog {
@@ -585,7 +585,7 @@ size_t mlog_needles(const struct mlog_opts *o, const char **needles, size_t max)
 
 /*
  * Issue 19's readers of a syslog message, before the built-in ones: Postfix's reject of a
- * RCPT to a spamtrap (sync_trap.c), then the admin's own patterns (sync_pattern.c).
+ * RCPT to a spamtrap (trap.c), then the admin's own patterns (pattern.c).
  */
 static int mlog_ext_msg(const char *tag, size_t taglen, const char *msg, const char *end,
 			const struct mlog_opts *o, struct mlog_hit *hit)
@@ -631,7 +631,7 @@ int mlog_parse(const char *line, size_t len, const struct mlog_opts *o, struct m
 	hit->bantime = 0;
 	if (len > 0 && line[len - 1] == '\n')
 		end--;
-	/* Exim's own log files have no syslog header (sync_exim.c). */
+	/* Exim's own log files have no syslog header (exim.c). */
 	rc = exim_parse(line, (size_t)(end - line), o, hit);
 	if (rc != 0)
 		return rc;

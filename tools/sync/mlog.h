@@ -5,8 +5,8 @@
  * headers): a hit comes only from the program tag, the start of the message and the
  * positions the mail server fills itself (doc/SECURITY.md, "Log injection").
  */
-#ifndef NFTARPIT_SYNC_MLOG_H
-#define NFTARPIT_SYNC_MLOG_H
+#ifndef NFTARPIT_MLOG_H
+#define NFTARPIT_MLOG_H
 
 #include <stddef.h>
 #include <stdint.h>

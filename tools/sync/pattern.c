@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The admin's own log patterns, compiled once with PCRE2. */
-#include "sync_pattern.h"
+#include "pattern.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "strnum.h"
-#include "sync_slog.h"
+#include "slog.h"
 
 int pattern_parse_msg(const struct pattern_set *s, const char *tag, size_t taglen, const char *msg,
 		      size_t len, struct mlog_hit *hit, unsigned int *which)

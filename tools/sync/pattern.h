@@ -4,14 +4,14 @@
  * that program's message with a named group "addr" for the client, a reason name and a
  * ban time. Compiled once at load (JIT where the platform has it). Pure but for PCRE2.
  */
-#ifndef NFTARPIT_SYNC_PATTERN_H
-#define NFTARPIT_SYNC_PATTERN_H
+#ifndef NFTARPIT_PATTERN_H
+#define NFTARPIT_PATTERN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "pattern_set.h"
-#include "sync_mlog.h"
+#include "mlog.h"
 
 /*
  * Run the patterns over one syslog line (len bytes). 1 with *hit (REASON_CUSTOM, the

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The syslog header of a mail log line: where the program tag and the message are. Pure. */
-#include "sync_slog.h"
+#include "slog.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "cidr.h"
-#include "sync_mlog.h"
+#include "mlog.h"
 
 static int slog_digit(int c)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The syslog header of a mail log line: where the program tag and the message are. Pure. */
-#ifndef NFTARPIT_SYNC_SLOG_H
-#define NFTARPIT_SYNC_SLOG_H
+#ifndef NFTARPIT_SLOG_H
+#define NFTARPIT_SLOG_H
 
 #include <stddef.h>
 

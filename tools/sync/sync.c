@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* One nftarpit-sync run (sources -> master list -> one transaction), and follow mode. */
-#include "sync_run.h"
+#include "sync.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -15,16 +15,16 @@
 #include "listread.h"
 #include "log.h"
 #include "nftx.h"
-#include "sync_admin.h"
-#include "sync_export.h"
-#include "sync_guard.h"
-#include "sync_input.h"
-#include "sync_kset.h"
-#include "sync_lapi.h"
-#include "sync_listfile.h"
-#include "sync_never.h"
-#include "sync_snap.h"
-#include "sync_watch.h"
+#include "admin.h"
+#include "export.h"
+#include "guard.h"
+#include "input.h"
+#include "kset.h"
+#include "lapi.h"
+#include "listfile.h"
+#include "never.h"
+#include "snap.h"
+#include "watch.h"
 
 /* The sets nftarpit-sync owns: lib/listset's table, indexed by enum listset_id. */
 #define SET_COUNT LISTSET_COUNT
@@ -52,7 +52,7 @@ struct sync_run {
 	struct cidr_set want[SET_COUNT]; /* what the sets should hold (listset ids) */
 	struct cidr_set raw[2];		 /* the blocklists from every source, unmerged */
 	struct cidr_set own[2];		 /* this host's addresses, loopback included */
-	struct cidr_set never[2];	 /* never_block (sync_never.h) */
+	struct cidr_set never[2];	 /* never_block (never.h) */
 	uint64_t never_hits;		 /* attempts to block a never_block address */
 	struct input_counts in;
 	uint64_t ignored;  /* hits on our own or allowlisted addresses */
@@ -70,7 +70,7 @@ struct sync_run {
 	char snap[PATH_MAX + 16];
 	int64_t commit_ms;   /* build, send and acks of the transaction */
 	bool snap_doubt;     /* the kernel may differ from what we commit (see below) */
-	int lock;	     /* flock of the master list (sync_admin.h), -1 none */
+	int lock;	     /* flock of the master list (admin.h), -1 none */
 	bool replace;	     /* this pass flushes and refills, whatever c->replace says */
 	struct watch *watch; /* follow mode: nf_tables notifications; NULL if unavailable */
 	struct lapi *cs;     /* [crowdsec] url set: the fleet's Local API, else NULL */
@@ -233,7 +233,7 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 	}
 	e = state_hit(&r->st, hit->family, &hit->addr, hit->reason, r->now, &pol);
 	if (e == NULL && errno == ENOSPC) {
-		/* Full of active bans: they stay, the newcomer waits (sync_state.h). */
+		/* Full of active bans: they stay, the newcomer waits (state.h). */
 		if (r->capped++ == 0)
 			log_warnx("master list full max_offenders=%zu: new offender src=%s "
 				  "reason=%s not banned (active bans are kept; counted as "
@@ -244,7 +244,7 @@ static int sync_on_hit(const struct mlog_hit *hit, void *arg)
 	if (e == NULL)
 		return -1;
 	if (e->expires <= r->now) {
-		/* Under its pattern's threshold (sync_state.h): counted, not banned yet. */
+		/* Under its pattern's threshold (state.h): counted, not banned yet. */
 		log_debug("hit src=%s reason=%s hits=%u below threshold=%u", a,
 			  reason_name(hit->reason), e->hits, r->c->policy.threshold[hit->reason]);
 		return 0;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One nftarpit-sync run (sources -> master list -> one transaction), and follow mode. */
-#ifndef NFTARPIT_SYNC_RUN_H
-#define NFTARPIT_SYNC_RUN_H
+#ifndef NFTARPIT_SYNC_H
+#define NFTARPIT_SYNC_H
 
 #include "sync_conf.h"
 

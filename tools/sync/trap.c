@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Spamtraps: the trap list and Postfix's reject of a RCPT to a trap. Pure. */
-#include "sync_trap.h"
+#include "trap.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "sync_slog.h"
+#include "slog.h"
 
 /* p past a run of min..max bytes that pass cls, or NULL. */
 static const char *trap_run(const char *p, const char *end, const char *set, size_t min, size_t max)

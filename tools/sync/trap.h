@@ -3,14 +3,14 @@
  * Spamtraps: recipient addresses no real sender ever writes to. A client whose RCPT to one
  * is rejected by the mail server is banned (reason "trap"). Pure.
  */
-#ifndef NFTARPIT_SYNC_TRAP_H
-#define NFTARPIT_SYNC_TRAP_H
+#ifndef NFTARPIT_TRAP_H
+#define NFTARPIT_TRAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sync_mlog.h"
+#include "mlog.h"
 #include "trap_list.h"
 
 /*

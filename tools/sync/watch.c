@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* nf_tables change notifications: who else touched table inet nftarpit's lists. */
-#include "sync_watch.h"
+#include "watch.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

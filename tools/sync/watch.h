@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nf_tables change notifications: who else touched table inet nftarpit's lists. */
-#ifndef NFTARPIT_SYNC_WATCH_H
-#define NFTARPIT_SYNC_WATCH_H
+#ifndef NFTARPIT_WATCH_H
+#define NFTARPIT_WATCH_H
 
 #include <stdbool.h>
 #include <stddef.h>
