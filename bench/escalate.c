@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "strnum.h"
 #include "reason.h"
 #include "state.h"
+#include "strnum.h"
 
 static double bench_ms(const struct timespec *a, const struct timespec *b)
 {

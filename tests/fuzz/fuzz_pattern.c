@@ -10,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "fuzz_hit.h"
 #include "exim.h"
+#include "fuzz_hit.h"
 #include "mlog.h"
 #include "pattern.h"
 #include "trap.h"

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "status.h"
 #include "daemon.h"
+#include "status.h"
 
 /* A name is a non-empty [a-z0-9_] word, distinct from every other name of its table. */
 static void check_table(const char *table, const char *(*name)(int), int max)

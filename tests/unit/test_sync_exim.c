@@ -14,8 +14,8 @@
 #include "cidr.h"
 #include "exim.h"
 #include "mlog.h"
-#include "unit_data.h"
 #include "trap.h"
+#include "unit_data.h"
 
 #define OURS                                                                              \
 	((1u << REASON_EXIM_DNSBL) | (1u << REASON_EXIM_PREGREET) | (1u << REASON_TRAP) | \

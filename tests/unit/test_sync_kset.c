@@ -15,8 +15,8 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
-#include "nftx.h"
 #include "kset.h"
+#include "nftx.h"
 
 static struct cidr_range rng(const char *s, uint64_t tag)
 {

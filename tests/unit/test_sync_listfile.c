@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
+#include "listfile.h"
 #include "ruleset.h"
 #include "sync_conf.h"
-#include "listfile.h"
 
 #define NOW 1800000000
 

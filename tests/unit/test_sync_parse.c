@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "cidr.h"
 #include "blist.h"
+#include "cidr.h"
 #include "mlog.h"
 #include "unit_data.h"
 

@@ -12,9 +12,9 @@
 #include <cmocka.h>
 
 #include "cidr.h"
-#include "sync_conf.h"
 #include "mlog.h"
 #include "pattern.h"
+#include "sync_conf.h"
 
 #define SMTPD_FAIL                                                                             \
 	"authfail smtpd 2h ^[0-9a-f]{16} smtp failed-command address=(?<addr>[0-9a-fA-F.:]+) " \

@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "conffile.h"
+#include "export.h"
 #include "log.h"
 #include "strnum.h"
-#include "export.h"
 
 void crowdsec_conf_defaults(struct crowdsec_conf *c)
 {

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "kset.h"
 #include "log.h"
 #include "safefile.h"
-#include "kset.h"
 
 struct export_ctx {
 	FILE *f;

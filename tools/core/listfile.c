@@ -4,8 +4,8 @@
 
 #include <inttypes.h>
 
-#include "ruleset.h"
 #include "export.h"
+#include "ruleset.h"
 
 int listfile_format(FILE *f, const struct cidr_set sets[LISTSET_COUNT], int64_t now)
 {

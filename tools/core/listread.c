@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "log.h"
 #include "guard.h"
+#include "log.h"
 
 static int listread_append(struct cidr_set *to, const struct cidr_set *from)
 {

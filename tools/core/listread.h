@@ -6,8 +6,8 @@
 
 #include <stdint.h>
 
-#include "cidr.h"
 #include "blist.h"
+#include "cidr.h"
 
 /* What a reader found; the sync adds them to its summary line. */
 struct listread_counts {

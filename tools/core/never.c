@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "log.h"
 #include "guard.h"
 #include "listread.h"
+#include "log.h"
 
 /* The host's own addresses (every interface, loopback ranges too): never blocked. */
 int never_own(struct cidr_set own[2])

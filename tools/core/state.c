@@ -13,9 +13,9 @@
 
 #include <sodium.h>
 
+#include "reason.h"
 #include "safefile.h"
 #include "strnum.h"
-#include "reason.h"
 
 /* Version 2: bans are prefixes with the address seen, escalations. 1 is still read. */
 #define STATE_MAGIC    "# nftarpit-sync state 2"

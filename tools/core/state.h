@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cidr.h"
 #include "admin.h"
+#include "cidr.h"
 #include "widen.h"
 
 /*

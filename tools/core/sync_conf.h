@@ -7,11 +7,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "blist.h"
+#include "crowdsec.h"
 #include "exim_opts.h"
 #include "mlog_opts.h"
 #include "pattern_set.h"
-#include "blist.h"
-#include "crowdsec.h"
 #include "state.h"
 #include "trap_list.h"
 

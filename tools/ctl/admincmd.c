@@ -16,34 +16,34 @@
 
 #include <libmnl/libmnl.h>
 
-#include "conffile.h"
-#include "live.h"
-#include "setup.h"
-#include "status.h"
-#include "log.h"
-#include "nftx.h"
 #include "admin.h"
-#include "sync_conf.h"
+#include "conffile.h"
 #include "guard.h"
 #include "kset.h"
-#include "reason.h"
+#include "live.h"
+#include "log.h"
 #include "never.h"
+#include "nftx.h"
+#include "reason.h"
+#include "setup.h"
 #include "snap.h"
 #include "state.h"
+#include "status.h"
+#include "sync_conf.h"
 
-#define ADMIN_EXIT_NORULESET 3
+#define ADMINCMD_EXIT_NORULESET 3
 /* Without --force: no allow broader than nftarpit-sync's default limits, no block broader
  * than a /8 or a /16 (one typo would tarpit a large part of the Internet). */
-#define ADMIN_ALLOW_LIMIT4 16
-#define ADMIN_ALLOW_LIMIT6 32
-#define ADMIN_BLOCK_LIMIT4 8
-#define ADMIN_BLOCK_LIMIT6 16
+#define ADMINCMD_ALLOW_LIMIT4 16
+#define ADMINCMD_ALLOW_LIMIT6 32
+#define ADMINCMD_BLOCK_LIMIT4 8
+#define ADMINCMD_BLOCK_LIMIT6 16
 /* How long an unblocked range stays protected from the log sources by default. */
-#define ADMIN_UNBLOCK_DEFAULT (7 * 86400)
+#define ADMINCMD_UNBLOCK_DEFAULT (7 * 86400)
 
 #define SET_N LISTSET_COUNT
 
-struct admin_args {
+struct admincmd_args {
 	const char *state;
 	const char *sock;
 	const char *target;
@@ -57,28 +57,28 @@ struct admin_args {
 };
 
 enum {
-	ADMIN_OPT_FOR = 256,
-	ADMIN_OPT_REASON,
-	ADMIN_OPT_ALLOW,
-	ADMIN_OPT_FORCE,
-	ADMIN_OPT_STATE,
-	ADMIN_OPT_JSON,
+	ADMINCMD_OPT_FOR = 256,
+	ADMINCMD_OPT_REASON,
+	ADMINCMD_OPT_ALLOW,
+	ADMINCMD_OPT_FORCE,
+	ADMINCMD_OPT_STATE,
+	ADMINCMD_OPT_JSON,
 };
 
 static const struct option admin_opts[] = {
-	{"for", required_argument, NULL, ADMIN_OPT_FOR},
-	{"reason", required_argument, NULL, ADMIN_OPT_REASON},
-	{"allow", no_argument, NULL, ADMIN_OPT_ALLOW},
-	{"force", no_argument, NULL, ADMIN_OPT_FORCE},
-	{"state", required_argument, NULL, ADMIN_OPT_STATE},
-	{"json", no_argument, NULL, ADMIN_OPT_JSON},
+	{"for", required_argument, NULL, ADMINCMD_OPT_FOR},
+	{"reason", required_argument, NULL, ADMINCMD_OPT_REASON},
+	{"allow", no_argument, NULL, ADMINCMD_OPT_ALLOW},
+	{"force", no_argument, NULL, ADMINCMD_OPT_FORCE},
+	{"state", required_argument, NULL, ADMINCMD_OPT_STATE},
+	{"json", no_argument, NULL, ADMINCMD_OPT_JSON},
 	{"socket", required_argument, NULL, 's'},
 	{"config", required_argument, NULL, 'c'},
 	{NULL, 0, NULL, 0},
 };
 
 /* Options anywhere; want_target: exactly one ADDR|CIDR argument. */
-static int admin_args(int argc, char **argv, bool want_target, struct admin_args *a)
+static int admincmd_args(int argc, char **argv, bool want_target, struct admincmd_args *a)
 {
 	const char *err;
 	int ch;
@@ -94,25 +94,25 @@ static int admin_args(int argc, char **argv, bool want_target, struct admin_args
 		if (ch == -1)
 			break;
 		switch (ch) {
-		case ADMIN_OPT_FOR:
+		case ADMINCMD_OPT_FOR:
 			if (admin_parse_duration(optarg, &a->duration, &err) < 0) {
 				log_warnx("bad --for \"%s\": %s", optarg, err);
 				return -1;
 			}
 			break;
-		case ADMIN_OPT_REASON:
+		case ADMINCMD_OPT_REASON:
 			a->reason = optarg;
 			break;
-		case ADMIN_OPT_ALLOW:
+		case ADMINCMD_OPT_ALLOW:
 			a->allow = true;
 			break;
-		case ADMIN_OPT_FORCE:
+		case ADMINCMD_OPT_FORCE:
 			a->force = true;
 			break;
-		case ADMIN_OPT_STATE:
+		case ADMINCMD_OPT_STATE:
 			a->state = optarg;
 			break;
-		case ADMIN_OPT_JSON:
+		case ADMINCMD_OPT_JSON:
 			a->json = true;
 			break;
 		case 's':
@@ -139,7 +139,7 @@ static int admin_args(int argc, char **argv, bool want_target, struct admin_args
 }
 
 /* Strictly an address, prefix or range; the reason names the input. */
-static int admin_target(const char *s, int *family, struct cidr_range *r)
+static int admincmd_target(const char *s, int *family, struct cidr_range *r)
 {
 	char err[128];
 	int rc;
@@ -159,7 +159,7 @@ static int admin_target(const char *s, int *family, struct cidr_range *r)
 }
 
 /* Whether s names one address: no prefix length, no range. */
-static bool admin_single(const char *s)
+static bool admincmd_single(const char *s)
 {
 	return strchr(s, '/') == NULL && strchr(s, '-') == NULL;
 }
@@ -171,8 +171,8 @@ static bool admin_single(const char *s)
  * the difference in one transaction (kset_commit()). The next nftarpit-sync run computes
  * the same from the master list, so it keeps the decision.
  */
-static int admin_kernel(const char *state, enum admin_kind kind, int family,
-			const struct cidr_range *r, int64_t expires, size_t *changes)
+static int admincmd_kernel(const char *state, enum admin_kind kind, int family,
+			   const struct cidr_range *r, int64_t expires, size_t *changes)
 {
 	enum listset_id h = listset_of(LISTSET_BLOCK, LISTSET_HOSTS, family);
 	enum listset_id n = listset_of(LISTSET_BLOCK, LISTSET_RANGES, family);
@@ -208,7 +208,7 @@ static int admin_kernel(const char *state, enum admin_kind kind, int family,
 		if (missing != NULL) {
 			log_warnx("set inet nftarpit %s is missing: run nftarpitctl setup",
 				  missing);
-			rc = ADMIN_EXIT_NORULESET;
+			rc = ADMINCMD_EXIT_NORULESET;
 		} else {
 			log_warn("reading the list sets");
 		}
@@ -295,7 +295,7 @@ out:
  * [sync] of the config file (the default one only if present) into c, defaults first.
  * 0, or -1 (logged when the file cannot be read).
  */
-static int admin_sync_conf(const char *config, struct sync_conf *c)
+static int admincmd_sync_conf(const char *config, struct sync_conf *c)
 {
 	const char *path = config != NULL ? config : CONFFILE_DEFAULT_PATH;
 	int n;
@@ -308,12 +308,12 @@ static int admin_sync_conf(const char *config, struct sync_conf *c)
 }
 
 /* How wide nftarpit-sync bans ([sync] ban_prefix4/6): a block of one address does the same. */
-static int admin_widen_policy(const char *config, struct widen_policy *p)
+static int admincmd_widen_policy(const char *config, struct widen_policy *p)
 {
 	struct sync_conf *c = calloc(1, sizeof(*c));
 	int rc = -1;
 
-	if (c != NULL && admin_sync_conf(config, c) == 0) {
+	if (c != NULL && admincmd_sync_conf(config, c) == 0) {
 		*p = c->policy.widen;
 		rc = 0;
 	}
@@ -322,8 +322,8 @@ static int admin_widen_policy(const char *config, struct widen_policy *p)
 }
 
 /* With quiet, a refusal is not logged (the caller falls back to something narrower). */
-static int admin_never(const char *config, int family, const struct cidr_range *r, const char *text,
-		       bool quiet)
+static int admincmd_never(const char *config, int family, const struct cidr_range *r,
+			  const char *text, bool quiet)
 {
 	struct sync_conf *c = calloc(1, sizeof(*c));
 	struct cidr_set own[2], never[2];
@@ -336,7 +336,7 @@ static int admin_never(const char *config, int family, const struct cidr_range *
 	cidr_set_init(&never[1], 6);
 	cidr_set_init(&own[0], 4);
 	cidr_set_init(&own[1], 6);
-	if (c == NULL || admin_sync_conf(config, c) < 0)
+	if (c == NULL || admincmd_sync_conf(config, c) < 0)
 		goto out;
 	if (never_own(own) < 0 || never_load(c, never) < 0)
 		goto out;
@@ -367,7 +367,7 @@ out:
 }
 
 /* The master list's directory, created if missing (first use before any sync run). */
-static int admin_state_dir(const char *state)
+static int admincmd_state_dir(const char *state)
 {
 	char dir[PATH_MAX];
 
@@ -380,7 +380,7 @@ static int admin_state_dir(const char *state)
 	return 0;
 }
 
-static void admin_expiry_text(int64_t expires, int64_t now, char *out, size_t len)
+static void admincmd_expiry_text(int64_t expires, int64_t now, char *out, size_t len)
 {
 	char d[32];
 
@@ -397,7 +397,7 @@ static void admin_expiry_text(int64_t expires, int64_t now, char *out, size_t le
  * A ban is a prefix: unblocking one address of a banned /64 ends the /64's ban (the
  * offence was attributed to the prefix, and the admin says it was wrong).
  */
-static void admin_end_bans(struct state *st, int family, const struct cidr_range *r, int64_t now)
+static void admincmd_end_bans(struct state *st, int family, const struct cidr_range *r, int64_t now)
 {
 	struct cidr_range b;
 	size_t i;
@@ -413,9 +413,9 @@ static void admin_end_bans(struct state *st, int family, const struct cidr_range
 }
 
 /* block and unblock: validate, lock, decide, kernel, save; nothing changes on any error. */
-static int admin_change(int argc, char **argv, enum admin_kind kind)
+static int admincmd_change(int argc, char **argv, enum admin_kind kind)
 {
-	struct admin_args a;
+	struct admincmd_args a;
 	struct state st;
 	struct cidr_range r, w;
 	struct widen_policy wp;
@@ -426,12 +426,12 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 	size_t changes = 0;
 	int family, lock, rc;
 
-	if (admin_args(argc, argv, true, &a) < 0 || admin_target(a.target, &family, &r) < 0)
+	if (admincmd_args(argc, argv, true, &a) < 0 || admincmd_target(a.target, &family, &r) < 0)
 		return CTL_EXIT_USAGE;
 	/* A block of one address covers its ban prefix, as a log hit would; ADDR/128 does not. */
 	for_addr[0] = '\0';
-	if (kind == ADMIN_BLOCK && admin_single(a.target)) {
-		if (admin_widen_policy(a.config, &wp) < 0)
+	if (kind == ADMIN_BLOCK && admincmd_single(a.target)) {
+		if (admincmd_widen_policy(a.config, &wp) < 0)
 			return CTL_EXIT_USAGE;
 		seen = r.first;
 		w = widen_ban(&wp, family, &seen);
@@ -445,18 +445,20 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 	}
 	cidr_range_format(&r, family, text, sizeof(text));
 	if (!a.force && kind == ADMIN_BLOCK &&
-	    cidr_range_broader(&r, family, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6)) {
+	    cidr_range_broader(&r, family,
+			       family == 4 ? ADMINCMD_BLOCK_LIMIT4 : ADMINCMD_BLOCK_LIMIT6)) {
 		log_warnx("block %s is broader than /%d: refused (--force to block it anyway)",
-			  text, family == 4 ? ADMIN_BLOCK_LIMIT4 : ADMIN_BLOCK_LIMIT6);
+			  text, family == 4 ? ADMINCMD_BLOCK_LIMIT4 : ADMINCMD_BLOCK_LIMIT6);
 		return CTL_EXIT_USAGE;
 	}
-	if (!a.force && kind == ADMIN_BLOCK && admin_never(a.config, family, &r, text, false) != 0)
+	if (!a.force && kind == ADMIN_BLOCK &&
+	    admincmd_never(a.config, family, &r, text, false) != 0)
 		return CTL_EXIT_USAGE;
 	/*
 	 * The address is clear; its prefix may not be: a prefix holding this host's address or
 	 * never_block stays the address alone, as in nftarpit-sync.
 	 */
-	if (widened && !a.force && admin_never(a.config, family, &w, text, true) != 0) {
+	if (widened && !a.force && admincmd_never(a.config, family, &w, text, true) != 0) {
 		log_warnx("block %s: its /%u holds this host's address or never_block: the address "
 			  "alone is blocked",
 			  text, widen_ban_len(&wp, family));
@@ -468,15 +470,16 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 		cidr_range_format(&r, family, text, sizeof(text));
 	}
 	if (!a.force && kind == ADMIN_ALLOW &&
-	    cidr_range_broader(&r, family, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6)) {
+	    cidr_range_broader(&r, family,
+			       family == 4 ? ADMINCMD_ALLOW_LIMIT4 : ADMINCMD_ALLOW_LIMIT6)) {
 		log_warnx("allow %s is broader than /%d: refused (--force to allow it anyway)",
-			  text, family == 4 ? ADMIN_ALLOW_LIMIT4 : ADMIN_ALLOW_LIMIT6);
+			  text, family == 4 ? ADMINCMD_ALLOW_LIMIT4 : ADMINCMD_ALLOW_LIMIT6);
 		return CTL_EXIT_USAGE;
 	}
 	if (a.duration < 0)
-		a.duration = kind == ADMIN_UNBLOCK ? ADMIN_UNBLOCK_DEFAULT : 0;
+		a.duration = kind == ADMIN_UNBLOCK ? ADMINCMD_UNBLOCK_DEFAULT : 0;
 	expires = a.duration == 0 ? 0 : now + a.duration;
-	if (admin_state_dir(a.state) < 0)
+	if (admincmd_state_dir(a.state) < 0)
 		return CTL_EXIT_FAIL;
 	lock = admin_lock(a.state, 30000);
 	if (lock < 0) {
@@ -498,8 +501,8 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 		goto out;
 	}
 	if (kind != ADMIN_BLOCK)
-		admin_end_bans(&st, family, &r, now);
-	rc = admin_kernel(a.state, kind, family, &r, expires, &changes);
+		admincmd_end_bans(&st, family, &r, now);
+	rc = admincmd_kernel(a.state, kind, family, &r, expires, &changes);
 	if (rc != 0)
 		goto out;
 	/* After the kernel took it: a refused transaction leaves the master list as it was. */
@@ -510,7 +513,7 @@ static int admin_change(int argc, char **argv, enum admin_kind kind)
 		rc = CTL_EXIT_FAIL;
 		goto out;
 	}
-	admin_expiry_text(expires, now, exp, sizeof(exp));
+	admincmd_expiry_text(expires, now, exp, sizeof(exp));
 	printf("%s %s%s: expires %s, kernel elements changed %zu%s%s\n", admin_kind_name(kind),
 	       text, for_addr, exp, changes, a.reason[0] != '\0' ? ", reason: " : "", a.reason);
 out:
@@ -519,17 +522,17 @@ out:
 	return rc;
 }
 
-int admin_cmd_block(int argc, char **argv)
+int admincmd_block(int argc, char **argv)
 {
-	return admin_change(argc, argv, ADMIN_BLOCK);
+	return admincmd_change(argc, argv, ADMIN_BLOCK);
 }
 
-int admin_cmd_unblock(int argc, char **argv)
+int admincmd_unblock(int argc, char **argv)
 {
-	return admin_change(argc, argv, ADMIN_UNBLOCK);
+	return admincmd_change(argc, argv, ADMIN_UNBLOCK);
 }
 
-static void admin_time_text(int64_t t, char *out, size_t len)
+static void admincmd_time_text(int64_t t, char *out, size_t len)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -539,9 +542,9 @@ static void admin_time_text(int64_t t, char *out, size_t len)
 		snprintf(out, len, "-");
 }
 
-int admin_cmd_list(int argc, char **argv)
+int admincmd_list(int argc, char **argv)
 {
-	struct admin_args a;
+	struct admincmd_args a;
 	struct state st;
 	struct state_ban_counts bans;
 	char err[PATH_MAX + 128], text[CIDR_TEXT_MAX], added[32], exp[48], bans_text[512];
@@ -549,7 +552,7 @@ int admin_cmd_list(int argc, char **argv)
 	size_t i, active = 0;
 	bool first = true;
 
-	if (admin_args(argc, argv, false, &a) < 0)
+	if (admincmd_args(argc, argv, false, &a) < 0)
 		return CTL_EXIT_USAGE;
 	state_init(&st);
 	if (state_load(&st, a.state, err, sizeof(err)) < 0) {
@@ -584,9 +587,9 @@ int admin_cmd_list(int argc, char **argv)
 			first = false;
 			continue;
 		}
-		admin_time_text(e->added, added, sizeof(added));
+		admincmd_time_text(e->added, added, sizeof(added));
 		if (admin_active(e, now))
-			admin_expiry_text(e->expires, now, exp, sizeof(exp));
+			admincmd_expiry_text(e->expires, now, exp, sizeof(exp));
 		else
 			snprintf(exp, sizeof(exp), "expired");
 		printf("%-7s %-34s %-20s %-10s %s\n", admin_kind_name(e->kind), text, added, exp,
@@ -608,8 +611,8 @@ int admin_cmd_list(int argc, char **argv)
 }
 
 /* Which range of kernel set i holds a, if any (read back from the kernel). */
-static int admin_kernel_has(struct nftx *x, int i, const struct cidr_addr *a, int64_t now,
-			    struct cidr_range *out)
+static int admincmd_kernel_has(struct nftx *x, int i, const struct cidr_addr *a, int64_t now,
+			       struct cidr_range *out)
 {
 	struct cidr_set s;
 	size_t k;
@@ -631,15 +634,15 @@ static int admin_kernel_has(struct nftx *x, int i, const struct cidr_addr *a, in
 	return rc;
 }
 
-static void admin_why_entry(const char *what, const struct admin_entry *e, int64_t now)
+static void admincmd_why_entry(const char *what, const struct admin_entry *e, int64_t now)
 {
 	char text[CIDR_TEXT_MAX], added[32], exp[48], seen[64];
 
 	if (e == NULL)
 		return;
 	cidr_range_format(&e->r, e->family, text, sizeof(text));
-	admin_time_text(e->added, added, sizeof(added));
-	admin_expiry_text(e->expires, now, exp, sizeof(exp));
+	admincmd_time_text(e->added, added, sizeof(added));
+	admincmd_expiry_text(e->expires, now, exp, sizeof(exp));
 	printf("  admin:   %s %s", what, text);
 	if (e->has_seen) {
 		cidr_addr_format(&e->seen, e->family, seen, sizeof(seen));
@@ -650,7 +653,7 @@ static void admin_why_entry(const char *what, const struct admin_entry *e, int64
 }
 
 /* One offender of the master list: its record, the prefix banned, the address seen. */
-static void admin_why_offender(const struct state_entry *e, const char *label, int64_t now)
+static void admincmd_why_offender(const struct state_entry *e, const char *label, int64_t now)
 {
 	char t1[32], t2[32], exp[48], pfx[CIDR_TEXT_MAX], seen[64];
 	struct cidr_range b = state_entry_range(e);
@@ -658,9 +661,9 @@ static void admin_why_offender(const struct state_entry *e, const char *label, i
 
 	cidr_range_format(&b, e->family, pfx, sizeof(pfx));
 	cidr_addr_format(&e->seen, e->family, seen, sizeof(seen));
-	admin_time_text(e->first, t1, sizeof(t1));
-	admin_time_text(e->last, t2, sizeof(t2));
-	admin_expiry_text(e->expires, now, exp, sizeof(exp));
+	admincmd_time_text(e->first, t1, sizeof(t1));
+	admincmd_time_text(e->last, t2, sizeof(t2));
+	admincmd_expiry_text(e->expires, now, exp, sizeof(exp));
 	printf("  %s first seen %s, last seen %s, hits %u, ban episodes %u, ban %s%s, sources",
 	       label, t1, t2, e->hits, e->bans, e->expires > now ? "expires " : "ended",
 	       e->expires > now ? exp : "");
@@ -671,8 +674,8 @@ static void admin_why_offender(const struct state_entry *e, const char *label, i
 }
 
 /* The escalated prefixes holding a, and the bans inside them that made them. */
-static void admin_why_escalated(const struct state *st, int family, const struct cidr_addr *a,
-				int64_t now)
+static void admincmd_why_escalated(const struct state *st, int family, const struct cidr_addr *a,
+				   int64_t now)
 {
 	const struct widen_esc *x;
 	const struct state_entry *e;
@@ -687,8 +690,8 @@ static void admin_why_escalated(const struct state *st, int family, const struct
 		    cidr_addr_cmp(a, &r.last) > 0)
 			continue;
 		cidr_range_format(&r, family, pfx, sizeof(pfx));
-		admin_time_text(x->since, since, sizeof(since));
-		admin_expiry_text(x->expires, now, exp, sizeof(exp));
+		admincmd_time_text(x->since, since, sizeof(since));
+		admincmd_expiry_text(x->expires, now, exp, sizeof(exp));
 		printf("  escalated: prefix %s banned since %s, expires %s: %u banned prefixes "
 		       "inside it\n",
 		       pfx, since, exp, x->units);
@@ -699,13 +702,13 @@ static void admin_why_escalated(const struct state *st, int family, const struct
 			    cidr_addr_cmp(&b.first, &r.first) < 0 ||
 			    cidr_addr_cmp(&b.last, &r.last) > 0)
 				continue;
-			admin_why_offender(e, "  inside:", now);
+			admincmd_why_offender(e, "  inside:", now);
 		}
 	}
 }
 
 /* Flows from addr held right now, from the daemon's snapshot. */
-static void admin_why_held(const char *sock, const char *addr)
+static void admincmd_why_held(const char *sock, const char *addr)
 {
 	struct status *st = malloc(sizeof(*st));
 	char d[32];
@@ -735,9 +738,9 @@ static void admin_why_held(const char *sock, const char *addr)
 	free(st);
 }
 
-int admin_cmd_why(int argc, char **argv)
+int admincmd_why(int argc, char **argv)
 {
-	struct admin_args a;
+	struct admincmd_args a;
 	struct state st;
 	struct cidr_range r, kr;
 	const struct state_entry *e;
@@ -749,7 +752,7 @@ int admin_cmd_why(int argc, char **argv)
 	size_t k;
 	struct nftx *x;
 
-	if (admin_args(argc, argv, true, &a) < 0 || admin_target(a.target, &family, &r) < 0)
+	if (admincmd_args(argc, argv, true, &a) < 0 || admincmd_target(a.target, &family, &r) < 0)
 		return CTL_EXIT_USAGE;
 	if (cidr_addr_cmp(&r.first, &r.last) != 0) {
 		log_warnx("why takes one address, not a range");
@@ -763,19 +766,19 @@ int admin_cmd_why(int argc, char **argv)
 		return CTL_EXIT_FAIL;
 	}
 	printf("%s\n", addr);
-	admin_why_entry("block", admin_covering(&st.admin, ADMIN_BLOCK, family, &r.first, now),
-			now);
-	admin_why_entry("unblock", admin_covering(&st.admin, ADMIN_UNBLOCK, family, &r.first, now),
-			now);
-	admin_why_entry("allow", admin_covering(&st.admin, ADMIN_ALLOW, family, &r.first, now),
-			now);
+	admincmd_why_entry("block", admin_covering(&st.admin, ADMIN_BLOCK, family, &r.first, now),
+			   now);
+	admincmd_why_entry("unblock",
+			   admin_covering(&st.admin, ADMIN_UNBLOCK, family, &r.first, now), now);
+	admincmd_why_entry("allow", admin_covering(&st.admin, ADMIN_ALLOW, family, &r.first, now),
+			   now);
 	k = 0;
 	e = state_covering(&st, family, &r.first, &k);
 	if (e == NULL)
 		printf("  logs:    not in the master list's offenders\n");
 	for (; e != NULL; e = state_covering(&st, family, &r.first, &k))
-		admin_why_offender(e, "logs:   ", now);
-	admin_why_escalated(&st, family, &r.first, now);
+		admincmd_why_offender(e, "logs:   ", now);
+	admincmd_why_escalated(&st, family, &r.first, now);
 	state_free(&st);
 	x = nftx_open();
 	for (i = 0; i < SET_N; i++)
@@ -785,7 +788,7 @@ int admin_cmd_why(int argc, char **argv)
 	for (i = 0; x != NULL && i < SET_N; i++) {
 		if (listsets[i].family != family)
 			continue;
-		in[i] = admin_kernel_has(x, i, &r.first, now, &kr);
+		in[i] = admincmd_kernel_has(x, i, &r.first, now, &kr);
 		if (in[i] < 0) {
 			printf("  kernel:  %s unreadable (%s)\n", listsets[i].name,
 			       strerror(errno));
@@ -794,7 +797,7 @@ int admin_cmd_why(int argc, char **argv)
 			printf("  kernel:  not in %s\n", listsets[i].name);
 		} else {
 			cidr_range_format(&kr, family, text, sizeof(text));
-			admin_expiry_text((int64_t)kr.tag, now, exp, sizeof(exp));
+			admincmd_expiry_text((int64_t)kr.tag, now, exp, sizeof(exp));
 			printf("  kernel:  in %s as %s, expires %s\n", listsets[i].name, text, exp);
 		}
 		if (in[i] == 1 && listsets[i].role == LISTSET_BLOCK)
@@ -809,6 +812,6 @@ int admin_cmd_why(int argc, char **argv)
 		printf("  verdict: passes (blocklisted, but the allowlist wins)\n");
 	else if (x != NULL && !unknown && !blocked)
 		printf("  verdict: passes (not blocklisted)\n");
-	admin_why_held(a.sock, addr);
+	admincmd_why_held(a.sock, addr);
 	return CTL_EXIT_OK;
 }

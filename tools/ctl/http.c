@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "cidr.h"
+#include "log.h"
 #include "metrics.h"
 #include "status.h"
-#include "log.h"
 #include "strnum.h"
 
 /* A scrape request is a few hundred bytes; anything longer is not one. */

@@ -24,17 +24,17 @@
 #include <linux/netfilter/xt_NFQUEUE.h>
 
 #include "cidr.h"
+#include "crowdsec.h"
 #include "http.h"
-#include "metrics.h"
-#include "setup.h"
+#include "kset.h"
 #include "log.h"
-#include "safefile.h"
+#include "metrics.h"
 #include "nftx.h"
+#include "safefile.h"
+#include "setup.h"
+#include "state.h"
 #include "strnum.h"
 #include "sync_conf.h"
-#include "crowdsec.h"
-#include "kset.h"
-#include "state.h"
 
 #define LIVE_PROC_QUEUES "/proc/net/netfilter/nfnetlink_queue"
 

@@ -35,6 +35,5 @@ void live_sync(struct status *st, const char *state);
 /* The commands; each returns an exit status (CTL_EXIT_*). */
 int live_cmd_status(int argc, char **argv);
 int live_cmd_metrics(int argc, char **argv);
-int live_cmd_top(int argc, char **argv);
 
 #endif

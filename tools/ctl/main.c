@@ -6,13 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "conffile.h"
 #include "admincmd.h"
+#include "conffile.h"
 #include "live.h"
-#include "setup.h"
 #include "log.h"
 #include "ruleset.h"
+#include "setup.h"
 #include "sync_conf.h"
+#include "top.h"
 
 static void usage(FILE *f)
 {
@@ -117,7 +118,7 @@ static int load_config(int argc, char *argv[], struct ruleset_opts *o, struct sy
 	 * error to report, and must not keep the firewall from coming up. */
 	if (sc != NULL && sync_conf_load(path, sc) > 0)
 		log_warnx("config %s: errors in [sync]; lists restored from %s", path, sc->state);
-	n = ctl_ruleset_conf_load(path, o);
+	n = setup_conf_load(path, o);
 	if (n < 0 && (errno != ENOENT || explicit)) {
 		log_warn("config %s", path);
 		return -1;
@@ -133,7 +134,7 @@ int main(int argc, char *argv[])
 {
 	/* Static: [sync]'s lists of paths make it large. */
 	static struct sync_conf sc;
-	struct ctl_fill fill;
+	struct setup_fill fill;
 	struct ruleset_opts o;
 	const char *cmd;
 	char err[256];
@@ -152,15 +153,15 @@ int main(int argc, char *argv[])
 	if (strcmp(cmd, "metrics") == 0)
 		return live_cmd_metrics(argc - 1, argv + 1);
 	if (strcmp(cmd, "top") == 0)
-		return live_cmd_top(argc - 1, argv + 1);
+		return top_cmd(argc - 1, argv + 1);
 	if (strcmp(cmd, "block") == 0)
-		return admin_cmd_block(argc - 1, argv + 1);
+		return admincmd_block(argc - 1, argv + 1);
 	if (strcmp(cmd, "unblock") == 0)
-		return admin_cmd_unblock(argc - 1, argv + 1);
+		return admincmd_unblock(argc - 1, argv + 1);
 	if (strcmp(cmd, "list") == 0)
-		return admin_cmd_list(argc - 1, argv + 1);
+		return admincmd_list(argc - 1, argv + 1);
 	if (strcmp(cmd, "why") == 0)
-		return admin_cmd_why(argc - 1, argv + 1);
+		return admincmd_why(argc - 1, argv + 1);
 	if (strcmp(cmd, "setup") != 0 && strcmp(cmd, "teardown") != 0 &&
 	    strcmp(cmd, "print-ruleset") != 0) {
 		log_warnx("unknown command \"%s\"", cmd);
@@ -233,9 +234,9 @@ int main(int argc, char *argv[])
 			log_warnx("teardown takes no options");
 			return CTL_EXIT_USAGE;
 		}
-		return ctl_teardown();
+		return setup_teardown();
 	}
 	if (strcmp(cmd, "setup") == 0)
-		return ctl_setup(&o, &fill);
-	return ctl_print_ruleset(&o);
+		return setup_run(&o, &fill);
+	return setup_print_ruleset(&o);
 }

@@ -89,29 +89,29 @@ static const struct metric_row metric_rows[] = {
 	 "verdict_errors"},
 };
 
-static void metric_head(FILE *f, const char *name, const char *type, const char *help)
+static void metrics_head(FILE *f, const char *name, const char *type, const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void metric_kernel(FILE *f, const struct status_kernel *k)
+static void metrics_kernel(FILE *f, const struct status_kernel *k)
 {
 	unsigned int i;
 	int s;
 
 	if (k->proc && k->nqueues > 0) {
-		metric_head(f, "nftarpit_kernel_queue_waiting", "gauge",
-			    "Packets waiting in the kernel's queue now.");
+		metrics_head(f, "nftarpit_kernel_queue_waiting", "gauge",
+			     "Packets waiting in the kernel's queue now.");
 		for (i = 0; i < k->nqueues; i++)
 			fprintf(f, "nftarpit_kernel_queue_waiting{queue=\"%u\"} %" PRIu64 "\n",
 				k->q[i].num, k->q[i].waiting);
-		metric_head(f, "nftarpit_kernel_queue_dropped_total", "counter",
-			    "Packets the kernel dropped, queue full, since the queue was bound.");
+		metrics_head(f, "nftarpit_kernel_queue_dropped_total", "counter",
+			     "Packets the kernel dropped, queue full, since the queue was bound.");
 		for (i = 0; i < k->nqueues; i++)
 			fprintf(f,
 				"nftarpit_kernel_queue_dropped_total{queue=\"%u\"} %" PRIu64 "\n",
 				k->q[i].num, k->q[i].dropped);
-		metric_head(
+		metrics_head(
 			f, "nftarpit_kernel_queue_user_dropped_total", "counter",
 			"Packets lost to a full netlink socket buffer since the queue was bound.");
 		for (i = 0; i < k->nqueues; i++)
@@ -122,18 +122,18 @@ static void metric_kernel(FILE *f, const struct status_kernel *k)
 	}
 	if (k->ruleset != 1)
 		return;
-	metric_head(f, "nftarpit_rpf", "gauge",
-		    "Whether the ruleset drops sources failing the reverse-path check.");
+	metrics_head(f, "nftarpit_rpf", "gauge",
+		     "Whether the ruleset drops sources failing the reverse-path check.");
 	fprintf(f, "nftarpit_rpf %d\n", k->rpf ? 1 : 0);
 	if (k->rpf) {
-		metric_head(
+		metrics_head(
 			f, "nftarpit_rpf_dropped_total", "counter",
 			"Packets from spoofed sources (failing the reverse-path check) dropped.");
 		fprintf(f, "nftarpit_rpf_dropped_total %" PRIu64 "\n", k->rpf_dropped);
 	}
-	metric_head(f, "nftarpit_set_ranges", "gauge",
-		    "Elements of the ruleset's list sets (addresses in host sets, ranges in the "
-		    "others).");
+	metrics_head(f, "nftarpit_set_ranges", "gauge",
+		     "Elements of the ruleset's list sets (addresses in host sets, ranges in the "
+		     "others).");
 	for (s = 0; s < LISTSET_COUNT; s++)
 		if (k->sets[s] >= 0)
 			fprintf(f, "nftarpit_set_ranges{set=\"%s\"} %lld\n", listsets[s].name,
@@ -141,36 +141,36 @@ static void metric_kernel(FILE *f, const struct status_kernel *k)
 }
 
 /* nftarpit-sync's [crowdsec] client, when its store has a status line. */
-static void metric_crowdsec(FILE *f, const struct status_crowdsec *cs)
+static void metrics_crowdsec(FILE *f, const struct status_crowdsec *cs)
 {
 	if (!cs->known)
 		return;
-	metric_head(f, "nftarpit_crowdsec_up", "gauge",
-		    "Whether nftarpit-sync's last request to the CrowdSec LAPI succeeded.");
+	metrics_head(f, "nftarpit_crowdsec_up", "gauge",
+		     "Whether nftarpit-sync's last request to the CrowdSec LAPI succeeded.");
 	fprintf(f, "nftarpit_crowdsec_up %d\n", strcmp(cs->state, "up") == 0 ? 1 : 0);
-	metric_head(f, "nftarpit_crowdsec_decisions_held", "gauge",
-		    "CrowdSec decisions nftarpit-sync holds in the sets.");
+	metrics_head(f, "nftarpit_crowdsec_decisions_held", "gauge",
+		     "CrowdSec decisions nftarpit-sync holds in the sets.");
 	fprintf(f, "nftarpit_crowdsec_decisions_held %" PRIu64 "\n", cs->held);
-	metric_head(f, "nftarpit_crowdsec_last_pull_timestamp_seconds", "gauge",
-		    "Last successful pull from the LAPI, seconds since the epoch (0 never).");
+	metrics_head(f, "nftarpit_crowdsec_last_pull_timestamp_seconds", "gauge",
+		     "Last successful pull from the LAPI, seconds since the epoch (0 never).");
 	fprintf(f, "nftarpit_crowdsec_last_pull_timestamp_seconds %" PRIu64 "\n", cs->last_pull);
-	metric_head(f, "nftarpit_crowdsec_errors_total", "counter",
-		    "Failed pulls and pushes since nftarpit-sync started.");
+	metrics_head(f, "nftarpit_crowdsec_errors_total", "counter",
+		     "Failed pulls and pushes since nftarpit-sync started.");
 	fprintf(f, "nftarpit_crowdsec_errors_total %" PRIu64 "\n", cs->errors);
-	metric_head(f, "nftarpit_crowdsec_pushed_total", "counter",
-		    "Bans pushed to the LAPI since nftarpit-sync started.");
+	metrics_head(f, "nftarpit_crowdsec_pushed_total", "counter",
+		     "Bans pushed to the LAPI since nftarpit-sync started.");
 	fprintf(f, "nftarpit_crowdsec_pushed_total %" PRIu64 "\n", cs->pushed);
 }
 
 /* Labels from fixed vocabularies: family, prefix length (0-128 or "range"), source. */
-static void metric_bans(FILE *f, const struct state_ban_counts *c)
+static void metrics_bans(FILE *f, const struct state_ban_counts *c)
 {
 	struct state_ban_row rows[STATE_BAN_ROWS];
 	size_t i, n = state_ban_rows(c, rows);
 
-	metric_head(f, "nftarpit_bans", "gauge",
-		    "Bans in force in nftarpit-sync's master list, by family, prefix length and "
-		    "source.");
+	metrics_head(f, "nftarpit_bans", "gauge",
+		     "Bans in force in nftarpit-sync's master list, by family, prefix length and "
+		     "source.");
 	for (i = 0; i < n; i++) {
 		fprintf(f, "nftarpit_bans{family=\"ipv%d\",prefix=\"", rows[i].family);
 		if (rows[i].len < 0)
@@ -187,20 +187,21 @@ void metrics_print(FILE *f, const struct status *st)
 	const char *v;
 	size_t i;
 
-	metric_head(f, "nftarpit_up", "gauge", "Whether nftarpitd answered on its control socket.");
+	metrics_head(f, "nftarpit_up", "gauge",
+		     "Whether nftarpitd answered on its control socket.");
 	fprintf(f, "nftarpit_up %d\n", st->daemon ? 1 : 0);
 	if (st->k.ruleset >= 0) {
-		metric_head(f, "nftarpit_ruleset_present", "gauge",
-			    "Whether table inet nftarpit is in the kernel.");
+		metrics_head(f, "nftarpit_ruleset_present", "gauge",
+			     "Whether table inet nftarpit is in the kernel.");
 		fprintf(f, "nftarpit_ruleset_present %d\n", st->k.ruleset);
 	}
-	metric_kernel(f, &st->k);
-	metric_crowdsec(f, &st->cs);
+	metrics_kernel(f, &st->k);
+	metrics_crowdsec(f, &st->cs);
 	if (st->bans_known)
-		metric_bans(f, &st->bans);
+		metrics_bans(f, &st->bans);
 	if (!st->daemon)
 		return;
-	metric_head(f, "nftarpit_info", "gauge", "nftarpitd's version; always 1.");
+	metrics_head(f, "nftarpit_info", "gauge", "nftarpitd's version; always 1.");
 	fprintf(f, "nftarpit_info{version=\"%s\"} 1\n",
 		strspn(status_get(st, "version"), "0123456789.") ==
 				strlen(status_get(st, "version"))
@@ -213,7 +214,7 @@ void metrics_print(FILE *f, const struct status *st)
 		if (v == NULL)
 			continue;
 		if (m->help != NULL)
-			metric_head(f, m->name, m->type, m->help);
+			metrics_head(f, m->name, m->type, m->help);
 		if (m->label != NULL)
 			fprintf(f, "%s{%s} %" PRIu64 "\n", m->name, m->label,
 				status_u64(st, m->key));

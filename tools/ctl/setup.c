@@ -12,13 +12,13 @@
 
 #include <libmnl/libmnl.h>
 
+#include "admin.h"
 #include "conffile.h"
+#include "kset.h"
 #include "lease.h"
+#include "listfile.h"
 #include "log.h"
 #include "nftx.h"
-#include "admin.h"
-#include "kset.h"
-#include "listfile.h"
 #include "restore.h"
 #include "snap.h"
 
@@ -28,13 +28,13 @@
  * when the probe itself failed (e.g. EPERM). See ruleset_build_probe() for why the probe
  * leaves nothing behind.
  */
-static int ctl_probe_native_queue(struct nftx *x, struct nftx_error *err)
+static int setup_probe_native_queue(struct nftx *x, struct nftx_error *err)
 {
 	return nftx_probe(x, ruleset_build_probe, ENOENT, err);
 }
 
 /* What setup puts in its transaction besides the ruleset. */
-struct ctl_lists {
+struct setup_lists {
 	const struct cidr_set *fill; /* LISTSET_COUNT sets, or NULL */
 	bool only[LISTSET_COUNT];    /* with fill: the sets to flush and fill (false: untouched) */
 	bool drop[LISTSET_LEGACY_N]; /* legacy sets to delete (the layout before issue 16) */
@@ -48,8 +48,8 @@ struct ctl_lists {
  * lists; *gen gets the generation seen just before it (0 unknown). 0, or -1 with errno and
  * *err when the kernel refused a message.
  */
-static int ctl_install(struct nftx *x, const struct ruleset_opts *o, const struct ctl_lists *l,
-		       enum ruleset_queue_expr *used, uint32_t *gen, struct nftx_error *err)
+static int setup_install(struct nftx *x, const struct ruleset_opts *o, const struct setup_lists *l,
+			 enum ruleset_queue_expr *used, uint32_t *gen, struct nftx_error *err)
 {
 	struct ruleset_opts eff = *o;
 	struct kset_op ops[LISTSET_COUNT];
@@ -65,7 +65,7 @@ static int ctl_install(struct nftx *x, const struct ruleset_opts *o, const struc
 
 	memset(err, 0, sizeof(*err));
 	if (eff.expr == RULESET_QUEUE_AUTO) {
-		have = ctl_probe_native_queue(x, err);
+		have = setup_probe_native_queue(x, err);
 		if (have < 0)
 			return -1;
 		eff.expr = have ? RULESET_QUEUE_NATIVE : RULESET_QUEUE_XT;
@@ -117,7 +117,7 @@ stop:
 }
 
 /* Delete table inet nftarpit. 0 (*absent tells whether it was already gone), or -1. */
-static int ctl_remove(struct nftx *x, bool *absent, struct nftx_error *err)
+static int setup_remove(struct nftx *x, bool *absent, struct nftx_error *err)
 {
 	struct mnl_nlmsg_batch *b;
 	char *buf;
@@ -148,7 +148,7 @@ free_buf:
 }
 
 /* Why the queue expression in use was chosen, for the one line setup prints. */
-static const char *ctl_queue_how(enum ruleset_queue_expr asked, enum ruleset_queue_expr used)
+static const char *setup_queue_how(enum ruleset_queue_expr asked, enum ruleset_queue_expr used)
 {
 	if (asked == RULESET_QUEUE_AUTO)
 		return used == RULESET_QUEUE_NATIVE ? "nft queue expression"
@@ -157,7 +157,7 @@ static const char *ctl_queue_how(enum ruleset_queue_expr asked, enum ruleset_que
 					    : "xt NFQUEUE target (--queue-expr xt)";
 }
 
-static void ctl_log_refused(const char *doing, const struct nftx_error *err)
+static void setup_log_refused(const char *doing, const struct nftx_error *err)
 {
 	if (err->count == 0) {
 		log_warn("%s", doing);
@@ -169,7 +169,7 @@ static void ctl_log_refused(const char *doing, const struct nftx_error *err)
 		  err->note[0] != '\0' ? "; without nftarpitd's lease: " : "", err->note);
 }
 
-const char *ctl_ruleset_conf_set(struct ruleset_opts *o, const char *key, const char *value)
+const char *setup_conf_set(struct ruleset_opts *o, const char *key, const char *value)
 {
 	/* The parsers write their reason into a buffer; the config reader logs it at once. */
 	static char err[256];
@@ -196,21 +196,21 @@ const char *ctl_ruleset_conf_set(struct ruleset_opts *o, const char *key, const 
 	return rc < 0 ? err : NULL;
 }
 
-static const char *ctl_ruleset_conf_cb(void *arg, const char *key, const char *value)
+static const char *setup_conf_cb(void *arg, const char *key, const char *value)
 {
-	return ctl_ruleset_conf_set(arg, key, value);
+	return setup_conf_set(arg, key, value);
 }
 
-int ctl_ruleset_conf_load(const char *path, struct ruleset_opts *o)
+int setup_conf_load(const char *path, struct ruleset_opts *o)
 {
-	return conffile_load(path, "ruleset", ctl_ruleset_conf_cb, o);
+	return conffile_load(path, "ruleset", setup_conf_cb, o);
 }
 
 /*
  * The lists as last applied, from state (see restore_load()). 1 with sets filled, 0 when
  * there is nothing to restore (no state given, or no files yet), -1 logged.
  */
-static int ctl_fill_load(const struct ctl_fill *fill, struct cidr_set *sets)
+static int setup_fill_load(const struct setup_fill *fill, struct cidr_set *sets)
 {
 	char err[PATH_MAX + 128];
 	int rc;
@@ -228,8 +228,8 @@ static int ctl_fill_load(const struct ctl_fill *fill, struct cidr_set *sets)
  * After a filled setup, what we committed is the kernel's content: a snapshot tied to the
  * new generation spares the next sync run reading the sets back (quadratic in the kernel).
  */
-static void ctl_fill_snapshot(struct nftx *x, const struct ctl_fill *fill, uint32_t before,
-			      const struct cidr_set *sets)
+static void setup_fill_snapshot(struct nftx *x, const struct setup_fill *fill, uint32_t before,
+				const struct cidr_set *sets)
 {
 	char snap[PATH_MAX + 16];
 	uint32_t after = kset_gen_ours(x, before, true);
@@ -248,7 +248,7 @@ static void ctl_fill_snapshot(struct nftx *x, const struct ctl_fill *fill, uint3
  * blocks in its own transaction whatever blocked before it. 1 when migrating, 0 when not,
  * -1 logged.
  */
-static int ctl_legacy(struct nftx *x, bool filled, struct cidr_set *sets, struct ctl_lists *l)
+static int setup_legacy(struct nftx *x, bool filled, struct cidr_set *sets, struct setup_lists *l)
 {
 	struct cidr_set raw;
 	int i, f, found, migrating = 0;
@@ -291,7 +291,7 @@ static int ctl_legacy(struct nftx *x, bool filled, struct cidr_set *sets, struct
  * that includes it before the next sync run rewrites it would fail as a whole. Rewritten
  * here from what the transaction put in the new sets.
  */
-static void ctl_migrate_listfile(const char *state, const struct cidr_set *sets)
+static void setup_migrate_listfile(const char *state, const struct cidr_set *sets)
 {
 	const char *slash = strrchr(state, '/');
 	char path[PATH_MAX];
@@ -305,11 +305,11 @@ static void ctl_migrate_listfile(const char *state, const struct cidr_set *sets)
 		log_info("rewrote %s for the new sets", path);
 }
 
-int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
+int setup_run(const struct ruleset_opts *o, const struct setup_fill *fill)
 {
 	enum ruleset_queue_expr used = o->expr;
 	struct cidr_set sets[LISTSET_COUNT];
-	struct ctl_lists l;
+	struct setup_lists l;
 	struct nftx_error err;
 	struct nftx *x = NULL;
 	char desc[1024], counts[512], dropped[128];
@@ -326,7 +326,7 @@ int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 	 * A table with the old contents beats no table: a master list we cannot read (cut
 	 * short, unreadable) is reported and the sets are left as they are.
 	 */
-	filled = ctl_fill_load(fill, sets);
+	filled = setup_fill_load(fill, sets);
 	if (filled < 0)
 		filled = 0;
 	x = nftx_open();
@@ -339,18 +339,18 @@ int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 		for (i = 0; i < LISTSET_COUNT; i++)
 			l.only[i] = true;
 	}
-	migrating = ctl_legacy(x, filled, sets, &l);
+	migrating = setup_legacy(x, filled, sets, &l);
 	if (migrating < 0)
 		goto out;
-	if (ctl_install(x, o, &l, &used, &gen, &err) < 0) {
-		ctl_log_refused("setup of table inet " RULESET_TABLE " failed", &err);
+	if (setup_install(x, o, &l, &used, &gen, &err) < 0) {
+		setup_log_refused("setup of table inet " RULESET_TABLE " failed", &err);
 		if (used == RULESET_QUEUE_NATIVE && err.count > 0 && err.error == ENOENT &&
 		    strncmp(err.what, "rule ", 5) == 0)
 			log_warnx("the kernel may lack nft queue (CONFIG_NFT_QUEUE); "
 				  "try --queue-expr xt");
 		goto out;
 	}
-	ruleset_describe(o, ctl_queue_how(o->expr, used), desc, sizeof(desc));
+	ruleset_describe(o, setup_queue_how(o->expr, used), desc, sizeof(desc));
 	log_info("installed table inet %s: %s", RULESET_TABLE, desc);
 	orphan = ruleset_own_report(x);
 	counts[0] = '\0';
@@ -371,9 +371,9 @@ int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill)
 		log_info("lists restored in the same transaction from %s:%s ranges", fill->state,
 			 counts);
 	if (filled)
-		ctl_fill_snapshot(x, fill, gen, sets);
+		setup_fill_snapshot(x, fill, gen, sets);
 	if (migrating && filled)
-		ctl_migrate_listfile(fill->state, sets);
+		setup_migrate_listfile(fill->state, sets);
 	rc = CTL_EXIT_OK;
 out:
 	if (x != NULL)
@@ -390,7 +390,7 @@ out:
 	return rc;
 }
 
-int ctl_teardown(void)
+int setup_teardown(void)
 {
 	struct nftx_error err;
 	struct nftx *x;
@@ -402,8 +402,8 @@ int ctl_teardown(void)
 		log_warn("netlink socket");
 		return CTL_EXIT_FAIL;
 	}
-	if (ctl_remove(x, &absent, &err) < 0) {
-		ctl_log_refused("teardown failed", &err);
+	if (setup_remove(x, &absent, &err) < 0) {
+		setup_log_refused("teardown failed", &err);
 		goto close;
 	}
 	if (absent)
@@ -416,7 +416,7 @@ close:
 	return rc;
 }
 
-int ctl_print_ruleset(const struct ruleset_opts *o)
+int setup_print_ruleset(const struct ruleset_opts *o)
 {
 	if (ruleset_format_nft(stdout, o) < 0 || fflush(stdout) != 0) {
 		log_warn("stdout");

@@ -16,16 +16,16 @@
  * Apply one key of the config file's [ruleset] section (queue, ports, fail_open, mark,
  * queue_expr), parsed like setup's options; NULL, or the reason it is refused.
  */
-const char *ctl_ruleset_conf_set(struct ruleset_opts *o, const char *key, const char *value);
+const char *setup_conf_set(struct ruleset_opts *o, const char *key, const char *value);
 
 /* Read [ruleset] of path into o; the number of errors (each logged as file:line), or -1. */
-int ctl_ruleset_conf_load(const char *path, struct ruleset_opts *o);
+int setup_conf_load(const char *path, struct ruleset_opts *o);
 
 /*
  * Where setup finds the lists to put back: nftarpit-sync's master list (its snapshot is
  * STATE.applied), from the config's [sync] state or --state; state NULL: do not fill.
  */
-struct ctl_fill {
+struct setup_fill {
 	const char *state;
 	bool kernel_timeouts; /* [sync] kernel_timeouts: offenders carry their expiry */
 };
@@ -37,8 +37,8 @@ struct ctl_fill {
  * A table of the layout before issue 16 (blocklist4/6) is migrated in that transaction:
  * the old sets deleted, the new ones filled from fill, or else from the old sets.
  */
-int ctl_setup(const struct ruleset_opts *o, const struct ctl_fill *fill);
-int ctl_teardown(void);
-int ctl_print_ruleset(const struct ruleset_opts *o);
+int setup_run(const struct ruleset_opts *o, const struct setup_fill *fill);
+int setup_teardown(void);
+int setup_print_ruleset(const struct ruleset_opts *o);
 
 #endif

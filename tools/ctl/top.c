@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* nftarpitctl top: the flows held now and the rates, refreshed in the terminal. */
+#include "top.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -13,8 +15,8 @@
 #include <unistd.h>
 
 #include "live.h"
-#include "setup.h"
 #include "log.h"
+#include "setup.h"
 #include "strnum.h"
 
 static volatile sig_atomic_t top_quit;
@@ -143,7 +145,7 @@ static void top_loop(const char *sock, unsigned int interval_ms)
 	free(st);
 }
 
-int live_cmd_top(int argc, char **argv)
+int top_cmd(int argc, char **argv)
 {
 	const char *sock = LIVE_DEFAULT_SOCKET;
 	unsigned int interval_ms = 1000;

@@ -7,10 +7,10 @@
 
 #include "config.h"
 #include "log.h"
-#include "strnum.h"
-#include "sync_conf.h"
 #include "pattern.h"
+#include "strnum.h"
 #include "sync.h"
+#include "sync_conf.h"
 
 static void usage(FILE *f)
 {

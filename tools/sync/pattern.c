@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strnum.h"
 #include "slog.h"
+#include "strnum.h"
 
 int pattern_parse_msg(const struct pattern_set *s, const char *tag, size_t taglen, const char *msg,
 		      size_t len, struct mlog_hit *hit, unsigned int *which)

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pattern_set.h"
 #include "mlog.h"
+#include "pattern_set.h"
 
 /*
  * Run the patterns over one syslog line (len bytes). 1 with *hit (REASON_CUSTOM, the

@@ -12,9 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "listread.h"
-#include "log.h"
-#include "nftx.h"
 #include "admin.h"
 #include "export.h"
 #include "guard.h"
@@ -22,7 +19,10 @@
 #include "kset.h"
 #include "lapi.h"
 #include "listfile.h"
+#include "listread.h"
+#include "log.h"
 #include "never.h"
+#include "nftx.h"
 #include "snap.h"
 #include "watch.h"
 
