@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* nftarpit-sync's settings: defaults, the [sync] section of the config file, options. */
+/* nftarpit-sync's settings ([sync], [crowdsec] and options), which nftarpitctl reads too. */
 #include "sync_conf.h"
 
 #include <errno.h>
