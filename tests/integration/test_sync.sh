@@ -140,7 +140,8 @@ grep -q "^ban $REJECT4 " "$WORK/sync.state" || fail "expired offender forgotten 
 
 # 5. --follow: a new reject line is banned within a second of being logged, and the
 # periodic full pass (full_interval) notices a list entry that went away.
-printf '[sync]\nfull_interval = 2s\n' >"$WORK/follow.conf"
+printf '[sync]\nfull_interval = 2s\nnever_block_file = %s\n' "$WORK/never-follow.txt" >"$WORK/follow.conf"
+: >"$WORK/never-follow.txt"
 echo 192.0.2.200/29 >"$WORK/extra.txt"
 ip netns exec "$NS_SRV" "$SYNC" -c "$WORK/follow.conf" --state "$WORK/follow.state" \
 	--log "$WORK/maillog" "${LISTS[@]}" --list "$WORK/extra.txt" --follow >"$WORK/follow.log" 2>&1 &
@@ -156,6 +157,18 @@ has_elem blocknet4 192.0.2.200/29 || fail "--follow did not load its lists"
 wait_until 6 sh -c "! ip netns exec $NS_SRV nft list set inet nftarpit blocknet4 | grep -q 192.0.2.200/29" ||
 	fail "--follow's full pass did not remove a list entry that went away"
 blocked "$FOLLOW4" || fail "--follow's full pass lost the ban of $FOLLOW4"
+# never_block_file is read again by each full pass: an address the admin adds there is
+# let go without a restart; a file broken while being edited keeps the last good one.
+echo $FOLLOW4 >"$WORK/never-follow.txt"
+wait_until 6 sh -c "! ip netns exec $NS_SRV nft list set inet nftarpit blockhost4 | grep -qw $FOLLOW4" ||
+	fail "--follow's full pass kept $FOLLOW4 after it was added to never_block_file"
+printf '%s\nnot-an-address\n' $FOLLOW4 >"$WORK/never-follow.txt"
+wait_until 6 grep -q "the previous never_block and host addresses stay in force" "$WORK/follow.log" ||
+	fail "a broken never_block_file was not reported by the full pass: $(tail -5 "$WORK/follow.log")"
+grep -q "never-follow.txt:2" "$WORK/follow.log" || fail "the broken never_block_file line is not named"
+sleep 2.5
+blocked "$FOLLOW4" && fail "a broken never_block_file dropped the last good never_block"
+kill -0 $FOLLOW_PID || fail "--follow died on a broken never_block_file"
 kill -TERM $FOLLOW_PID
 wait $FOLLOW_PID || fail "--follow exited $? on SIGTERM"
 grep -q "^ban $FOLLOW4 " "$WORK/follow.state" || fail "--follow did not save its master list"

@@ -852,6 +852,41 @@ out:
 	return rc;
 }
 
+/*
+ * What no source may ban: this host's addresses and never_block (its entries, files and
+ * mynetworks), read into fresh sets that replace r->own and r->never only when all of it
+ * was read, so a follow process keeps the last good ones when a file is being edited.
+ */
+static int sync_load_exempt(struct sync_run *r)
+{
+	struct cidr_set own[2], never[2];
+	int i;
+
+	cidr_set_init(&never[0], 4);
+	cidr_set_init(&never[1], 6);
+	if (never_own(own) < 0) {
+		log_warn("listing this host's addresses");
+		goto free_own;
+	}
+	if (never_load(r->c, never) < 0) {
+		log_warnx("never_block could not be read");
+		goto free_own;
+	}
+	for (i = 0; i < 2; i++) {
+		cidr_set_free(&r->own[i]);
+		cidr_set_free(&r->never[i]);
+		r->own[i] = own[i];
+		r->never[i] = never[i];
+	}
+	return 0;
+free_own:
+	for (i = 0; i < 2; i++) {
+		cidr_set_free(&own[i]);
+		cidr_set_free(&never[i]);
+	}
+	return -1;
+}
+
 /* The first, full run: lock and load the master list, then one pass. */
 static int sync_once(struct sync_run *r, struct input_journal **jp)
 {
@@ -870,16 +905,8 @@ static int sync_once(struct sync_run *r, struct input_journal **jp)
 		r->lock = -1;
 		return SYNC_EXIT_ERROR;
 	}
-	if (never_own(r->own) < 0) {
-		log_warn("listing this host's addresses");
-		admin_unlock(r->lock);
-		r->lock = -1;
-		return SYNC_EXIT_ERROR;
-	}
-	cidr_set_init(&r->never[0], 4);
-	cidr_set_init(&r->never[1], 6);
-	if (never_load(c, r->never) < 0) {
-		log_warnx("never_block could not be read: run refused, nothing applied");
+	if (sync_load_exempt(r) < 0) {
+		log_warnx("run refused, nothing applied");
 		admin_unlock(r->lock);
 		r->lock = -1;
 		return SYNC_EXIT_ERROR;
@@ -888,8 +915,9 @@ static int sync_once(struct sync_run *r, struct input_journal **jp)
 }
 
 /*
- * Follow mode's periodic full pass: lists and allowlists read again, expired offenders
- * taken out, the master list's admin entries re-read, the kernel brought to the result.
+ * Follow mode's periodic full pass: lists, allowlists and never_block read again, expired
+ * offenders taken out, the master list's admin entries re-read, the kernel brought to the
+ * result.
  * The sets as our follow commits left them are the snapshot while the generation is ours.
  */
 static int sync_refresh(struct sync_run *r, struct input_journal **jp)
@@ -906,6 +934,10 @@ static int sync_refresh(struct sync_run *r, struct input_journal **jp)
 	}
 	if (state_reload_admin(&r->st, r->c->state, err, sizeof(err)) < 0)
 		log_warnx("re-reading the admin entries: %s", err);
+	/* An address added to never_block_file, or a new address of this host, counts from
+	 * this pass on; bans of it that follow made before are taken out by the pass. */
+	if (sync_load_exempt(r) < 0)
+		log_warnx("the previous never_block and host addresses stay in force");
 	r->follow_phase = false;
 	for (i = 0; i < SET_COUNT; i++)
 		cidr_set_clear(&r->want[i]);
