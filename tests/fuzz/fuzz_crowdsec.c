@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check((int64_t)d.add.d[i].range.tag > now, "a kept decision has ended");
 	}
 	crowdsec_list_init(&held);
-	check(crowdsec_held_apply(&held, &d, true, now) >= 0, "apply");
+	check(crowdsec_held_apply(&held, &d, true, now, NULL) >= 0, "apply");
 	for (i = 1; i < held.n; i++)
 		check(held.d[i - 1].id <= held.d[i].id, "held list unsorted");
 	crowdsec_list_free(&held);

@@ -182,6 +182,9 @@ t0=$(date +%s%N)
 wait_until 5 in_set_at "$NS_SRV" $SPAM4 || fail "$SPAM4 not banned at A"
 wait_until 10 in_set_at "$NS_B" $SPAM4 || fail "$SPAM4 not in B's set 10 s after A's reject: $(tail -5 "$WORK/sync-b.log")"
 log "$SPAM4: rejected at A, in B's set $((($(date +%s%N) - t0) / 1000000)) ms later"
+# A new Ip decision goes out like a log ban, not with a full pass over every list.
+grep -q "crowdsec ban src=$SPAM4 expires_in=[0-9]*s (follow)" "$WORK/sync-b.log" ||
+	fail "B did not send the pulled $SPAM4 as a follow ban: $(grep crowdsec "$WORK/sync-b.log" | tail -5)"
 grep -q "crowdsec push src=$SPAM4 scenario=nftarpit/rbl" "$WORK/sync-a.log" || fail "A did not push its ban"
 cscli_ decisions list -a -o json | grep -q '"scenario": "nftarpit/rbl"' ||
 	fail "the LAPI has no decision with scenario nftarpit/rbl"

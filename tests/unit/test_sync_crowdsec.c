@@ -199,19 +199,32 @@ static void test_held(void **state)
 {
 	struct crowdsec_conf c;
 	struct crowdsec_delta d;
-	struct crowdsec_list held;
+	struct crowdsec_list held, fresh;
 	char err[256];
 
 	crowdsec_conf_defaults(&c);
 	crowdsec_list_init(&held);
+	crowdsec_list_init(&fresh);
 	assert_int_equal(parse_file("startup.json", &c, &d, err, sizeof(err)), 0);
-	assert_true(crowdsec_held_apply(&held, &d, true, NOW) > 0);
+	assert_true(crowdsec_held_apply(&held, &d, true, NOW, &fresh) > 0);
+	assert_int_equal(fresh.n, 0);
 	crowdsec_delta_free(&d);
 	assert_int_equal(held.n, 4);
 
+	/* The new id 8 is fresh (follow mode sends it like a log ban); a delete is not. */
 	assert_int_equal(parse_file("delta.json", &c, &d, err, sizeof(err)), 0);
 	assert_int_equal(d.del.n, 2);
-	assert_int_equal(crowdsec_held_apply(&held, &d, false, NOW), 2);
+	crowdsec_list_init(&fresh);
+	assert_int_equal(crowdsec_held_apply(&held, &d, false, NOW, &fresh), 2);
+	assert_int_equal(fresh.n, 1);
+	assert_int_equal(fresh.d[0].id, 8);
+	assert_range(&fresh.d[0], "203.0.113.66");
+	/* The same answer again replaces id 8: a change, but nothing fresh. */
+	fresh.n = 0;
+	assert_int_equal(crowdsec_held_apply(&held, &d, false, NOW, &fresh), 1);
+	assert_int_equal(fresh.n, 0);
+	/* At startup nothing is fresh: the caller does a full pass anyway. */
+	crowdsec_list_free(&fresh);
 	crowdsec_delta_free(&d);
 	assert_int_equal(held.n, 4);
 	assert_null(crowdsec_list_find(&held, 1));
@@ -221,11 +234,11 @@ static void test_held(void **state)
 
 	/* An empty delta changes nothing; decisions past their end leave by themselves. */
 	assert_int_equal(parse_file("empty.json", &c, &d, err, sizeof(err)), 0);
-	assert_int_equal(crowdsec_held_apply(&held, &d, false, NOW), 0);
-	assert_int_equal(crowdsec_held_apply(&held, &d, false, NOW + 601), 1);
+	assert_int_equal(crowdsec_held_apply(&held, &d, false, NOW, NULL), 0);
+	assert_int_equal(crowdsec_held_apply(&held, &d, false, NOW + 601, NULL), 1);
 	assert_null(crowdsec_list_find(&held, 6));
 	/* A startup answer after being away replaces everything held. */
-	assert_true(crowdsec_held_apply(&held, &d, true, NOW) > 0);
+	assert_true(crowdsec_held_apply(&held, &d, true, NOW, NULL) > 0);
 	assert_int_equal(held.n, 0);
 	crowdsec_delta_free(&d);
 	crowdsec_list_free(&held);
@@ -330,7 +343,7 @@ static void test_store(void **state)
 	crowdsec_list_init(&h2);
 	crowdsec_list_init(&p2);
 	assert_int_equal(parse_file("startup.json", &c, &d, err, sizeof(err)), 0);
-	assert_true(crowdsec_held_apply(&held, &d, true, NOW) > 0);
+	assert_true(crowdsec_held_apply(&held, &d, true, NOW, NULL) > 0);
 	crowdsec_delta_free(&d);
 	memset(&p, 0, sizeof(p));
 	assert_int_equal(cidr_parse("203.0.113.66", &p.family, &p.range, err, sizeof(err)), 0);

@@ -248,7 +248,7 @@ const struct crowdsec_decision *crowdsec_list_find(const struct crowdsec_list *l
 }
 
 long crowdsec_held_apply(struct crowdsec_list *held, const struct crowdsec_delta *d, bool startup,
-			 int64_t now)
+			 int64_t now, struct crowdsec_list *fresh)
 {
 	struct crowdsec_decision *x;
 	long changes = 0;
@@ -278,6 +278,8 @@ long crowdsec_held_apply(struct crowdsec_list *held, const struct crowdsec_delta
 			continue;
 		}
 		if (crowdsec_list_add(held, &d->add.d[i]) < 0)
+			return -1;
+		if (!startup && fresh != NULL && crowdsec_list_add(fresh, &d->add.d[i]) < 0)
 			return -1;
 		changes += !startup;
 	}

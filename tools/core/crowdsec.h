@@ -78,10 +78,12 @@ int crowdsec_duration(const char *s, int64_t *secs);
 /*
  * Apply a delta to the held decisions: with startup, held becomes exactly d->add;
  * otherwise d->del leave (by id) and d->add join (replacing the same id). Decisions
- * expired at now leave too. Returns the number of changes, or -1 (ENOMEM).
+ * expired at now leave too. Unless startup, the decisions of d->add whose id was not held
+ * (new ones, not replacements) are also appended to fresh when it is not NULL. Returns the
+ * number of changes (fresh ones included), or -1 (ENOMEM).
  */
 long crowdsec_held_apply(struct crowdsec_list *held, const struct crowdsec_delta *d, bool startup,
-			 int64_t now);
+			 int64_t now, struct crowdsec_list *fresh);
 
 /* The decision with id in l (sorted by id, as crowdsec_held_apply() leaves it), or NULL. */
 const struct crowdsec_decision *crowdsec_list_find(const struct crowdsec_list *l, int64_t id);

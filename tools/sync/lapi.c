@@ -275,13 +275,33 @@ static void lapi_release(struct lapi *l, const struct crowdsec_delta *d, struct 
 	}
 }
 
-int lapi_pull(struct lapi *l, struct state *st, int64_t now)
+/*
+ * Move the fresh single-address decisions to fresh[0]/fresh[1] (tag: expiry); the number
+ * moved, or -1. Ranges stay for the full pass, which weighs them against block_max_share.
+ */
+static long lapi_take_fresh(const struct crowdsec_list *fr, struct cidr_set fresh[2])
+{
+	long moved = 0;
+	size_t i;
+
+	for (i = 0; i < fr->n; i++) {
+		if (cidr_addr_cmp(&fr->d[i].range.first, &fr->d[i].range.last) != 0)
+			continue;
+		if (cidr_set_add(&fresh[fr->d[i].family == 4 ? 0 : 1], &fr->d[i].range) < 0)
+			return -1;
+		moved++;
+	}
+	return moved;
+}
+
+int lapi_pull(struct lapi *l, struct state *st, int64_t now, struct cidr_set fresh[2])
 {
 	char url[512], hdr[300], err[256];
 	struct crowdsec_delta d;
+	struct crowdsec_list fr;
 	struct lapi_buf b;
 	long status;
-	long changes;
+	long changes, moved = 0;
 
 	if (l->key[0] == '\0' || now < l->next_pull)
 		return 0;
@@ -308,7 +328,14 @@ int lapi_pull(struct lapi *l, struct state *st, int64_t now)
 	if (d.bad > 0)
 		log_warnx("crowdsec pull: %zu decisions unreadable, last: %s", d.bad, err);
 	lapi_release(l, &d, st, now);
-	changes = crowdsec_held_apply(&l->held, &d, !l->started, now);
+	crowdsec_list_init(&fr);
+	changes = crowdsec_held_apply(&l->held, &d, !l->started, now, fresh != NULL ? &fr : NULL);
+	if (changes >= 0 && fresh != NULL) {
+		moved = lapi_take_fresh(&fr, fresh);
+		if (moved < 0)
+			changes = -1;
+	}
+	crowdsec_list_free(&fr);
 	if (changes < 0) {
 		crowdsec_delta_free(&d);
 		return lapi_failed(l, now, LAPI_DOWN, "pull", "out of memory");
@@ -332,6 +359,7 @@ int lapi_pull(struct lapi *l, struct state *st, int64_t now)
 	if (changes > 0)
 		(void)lapi_save(l);
 	lapi_status_save(l);
+	changes -= moved;
 	return (int)(changes > 0x7fffffff ? 0x7fffffff : changes);
 }
 

@@ -29,9 +29,12 @@ void lapi_close(struct lapi *l);
  * for what changed (everything on the first successful call) and apply it to the held
  * decisions. An Ip decision deleted at the LAPI long before its end that names a ban we
  * pushed also ends our own ban of it in st (cscli decisions delete releases it everywhere).
- * Returns the number of changes (0 when not due), LAPI_DOWN or LAPI_REFUSED.
+ * With fresh (follow mode), the single addresses of decisions new since the last pull go
+ * to fresh[0] (IPv4) and fresh[1] (IPv6), tag their expiry, to be sent as log bans are;
+ * they are not counted. Returns the number of other changes (those need a full pass; 0
+ * when not due), LAPI_DOWN or LAPI_REFUSED.
  */
-int lapi_pull(struct lapi *l, struct state *st, int64_t now);
+int lapi_pull(struct lapi *l, struct state *st, int64_t now, struct cidr_set fresh[2]);
 
 /* Add the held decisions active at now to want4/want6 (tags: expiry, or 0 without timeouts). */
 int lapi_want(const struct lapi *l, int64_t now, bool timeouts, struct cidr_set *want4,

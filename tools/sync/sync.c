@@ -802,8 +802,8 @@ static int sync_pass(struct sync_run *r, struct input_journal **jp)
 	 * The LAPI refusing our key or sending what is not its stream is fatal in a run
 	 * (nothing applied, exit 1); unreachable is not: the held decisions stay in the sets.
 	 */
-	if (r->cs != NULL && lapi_pull(r->cs, &r->st, r->now) == LAPI_REFUSED && !r->follow_phase &&
-	    !c->follow) {
+	if (r->cs != NULL && lapi_pull(r->cs, &r->st, r->now, NULL) == LAPI_REFUSED &&
+	    !r->follow_phase && !c->follow) {
 		rc = SYNC_EXIT_ERROR;
 		goto out;
 	}
@@ -1147,6 +1147,40 @@ static bool sync_changed(struct sync_run *r, const char **why)
 }
 
 /*
+ * Follow mode's pull from the LAPI: fresh single-address decisions join the pending bans
+ * (sync_carve() then keeps allowlisted, unblocked, own and never_block addresses out, as
+ * for log bans). Returns lapi_pull()'s count of the changes left for a full pass.
+ */
+static int sync_follow_lapi(struct sync_run *r)
+{
+	struct cidr_set fresh[2];
+	char a[CIDR_TEXT_MAX];
+	size_t i;
+	int f, rc;
+
+	cidr_set_init(&fresh[0], 4);
+	cidr_set_init(&fresh[1], 6);
+	rc = lapi_pull(r->cs, &r->st, r->now, fresh);
+	for (f = 0; f < 2; f++) {
+		for (i = 0; i < fresh[f].n; i++) {
+			cidr_range_format(&fresh[f].r[i], f == 0 ? 4 : 6, a, sizeof(a));
+			if (sync_pend(r, f == 0 ? 4 : 6, &fresh[f].r[i],
+				      (int64_t)fresh[f].r[i].tag) < 0) {
+				/* Not lost: the held decision reaches the kernel with the next full
+				 * pass. */
+				log_warn("crowdsec: %s waits for the next full pass", a);
+				rc = rc > 0 ? rc + 1 : 1;
+				continue;
+			}
+			log_info("crowdsec ban src=%s expires_in=%llds (follow)", a,
+				 (long long)((int64_t)fresh[f].r[i].tag - r->now));
+		}
+		cidr_set_free(&fresh[f]);
+	}
+	return rc;
+}
+
+/*
  * Follow: poll the sources every 200 ms (the journal wakes us itself) and send each new
  * offender in its own small transaction, so a ban lands within a second of the log line.
  * Every full_interval a full pass reads the lists again and takes expired offenders out.
@@ -1191,8 +1225,11 @@ static int sync_follow(struct sync_run *r, struct input_journal **jp)
 			dirty = false;
 			continue;
 		}
-		/* A change at the LAPI (new or deleted decisions) is applied by a full pass. */
-		if (r->cs != NULL && lapi_pull(r->cs, &r->st, r->now) > 0)
+		/*
+		 * New single-address decisions at the LAPI go out like log bans; anything else
+		 * (deleted or replaced decisions, ranges, a fresh start) by a full pass.
+		 */
+		if (r->cs != NULL && sync_follow_lapi(r) > 0)
 			last_full = r->now - r->c->full_interval;
 		if (r->cs != NULL && lapi_push_due(r->cs, r->now))
 			sync_crowdsec_push(r);
