@@ -69,15 +69,23 @@ bool listset_outlasts(uint64_t outer, uint64_t inner)
 	return outer == 0 || (inner != 0 && outer >= inner);
 }
 
+/*
+ * By address with cidr_set_sort() (a radix sort: a million hosts in a fraction of qsort()'s
+ * time), then of each address the longest ban is kept. Without memory for the sort's buffer,
+ * qsort() in place by address and ban gives the same result.
+ */
 void listset_hosts_sort(struct cidr_set *hosts)
 {
 	size_t i, k;
 
-	if (hosts->n > 1)
+	if (cidr_set_sort(hosts) < 0 && hosts->n > 1)
 		qsort(hosts->r, hosts->n, sizeof(*hosts->r), listset_host_cmp);
 	for (i = 0, k = 0; i < hosts->n; i++) {
-		if (k > 0 && cidr_addr_cmp(&hosts->r[k - 1].first, &hosts->r[i].first) == 0)
+		if (k > 0 && cidr_addr_cmp(&hosts->r[k - 1].first, &hosts->r[i].first) == 0) {
+			if (listset_host_cmp(&hosts->r[i], &hosts->r[k - 1]) < 0)
+				hosts->r[k - 1] = hosts->r[i];
 			continue;
+		}
 		hosts->r[k++] = hosts->r[i];
 	}
 	hosts->n = k;
