@@ -441,7 +441,7 @@ static void test_format_model(void **state)
 
 	(void)state;
 	srand(11);
-	for (round = 0; round < 200000; round++) {
+	for (round = 0; round < 40000; round++) {
 		family = round % 3 == 0 ? 6 : 4;
 		memset(&r, 0, sizeof(r));
 		if (family == 4) {
