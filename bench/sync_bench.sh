@@ -69,9 +69,18 @@ for n in "${SIZES[@]}"; do
 	"$SRC/bench/gen_list.py" "$n" 3 >"$W/fill$n"
 	in_ns "$SYNC" --state "$W/state" --list "$W/fill$n" --replace 2>/dev/null
 	run sync ip netns exec "$NS" "$SYNC" --state "$W/state" --list "$W/list$n" --replace
+	s_wall=$T_WALL s_rss=$T_RSS
 	echo "| $n | nftarpit-sync --replace | $T_WALL | $T_USER | $T_SYS | $T_RSS | transaction $(summary_field sync commit_ms) ms |"
 	run nft ip netns exec "$NS" nft -f "$W/nft$n"
-	echo "| $n | nft -f (flush + add) | $T_WALL | $T_USER | $T_SYS | $T_RSS | |"
+	echo "| $n | nft -f (flush + add) | $T_WALL | $T_USER | $T_SYS | $T_RSS | $(awk -v a="$T_WALL" -v b="$s_wall" -v c="$T_RSS" -v d="$s_rss" 'BEGIN { if (b > 0 && d > 0) printf "%.2f times nftarpit-sync'"'"'s wall, %.1f times its RSS", a / b, c / d }') |"
+	# The kernel's share of nft's run: the same replace once more (the set refilled
+	# first), its batch's sendmsg timed by strace -T (the transaction alone, as commit_ms).
+	if command -v strace >/dev/null; then
+		in_ns "$SYNC" --state "$W/state" --list "$W/fill$n" --replace 2>/dev/null
+		ip netns exec "$NS" strace --seccomp-bpf -f -T -e trace=sendmsg -o "$W/nft.strace" \
+			nft -f "$W/nft$n"
+		echo "| $n | nft -f, again: its transaction alone | | | | | transaction $(grep -o '<[0-9.]*>$' "$W/nft.strace" | tr -d '<>' | sort -n | tail -n 1 | awk '{ printf "%d", $1 * 1000 }') ms (sendmsg under strace -T) |"
+	fi
 	if [ "$n" -le "$LOOP_MAX" ]; then
 		{
 			echo 'iptables -t nat -F PREROUTING'

@@ -95,8 +95,11 @@ int cidr_set_add(struct cidr_set *s, const struct cidr_range *r);
  */
 int cidr_set_merge(struct cidr_set *s);
 
-/* Sort disjoint ranges by address without joining any (they mirror kernel elements). */
-void cidr_set_sort(struct cidr_set *s);
+/*
+ * Sort s by first address without joining any range; stable (ranges with the same first
+ * address keep their order). Needs a buffer of s->n ranges. 0 or -1 (ENOMEM).
+ */
+int cidr_set_sort(struct cidr_set *s);
 
 /*
  * Remove every address of sub from s; both merged (cidr_set_merge). A range of s holding a

@@ -86,4 +86,11 @@ void listset_hosts_sort(struct cidr_set *hosts);
 int listset_layout(const struct cidr_set *raw, const struct cidr_set *cut, struct cidr_set *hosts,
 		   struct cidr_set *nets);
 
+/*
+ * listset_layout() that takes raw's array for hosts instead of copying it (the full pass:
+ * a million ranges need not exist twice); raw is left empty, also on failure.
+ */
+int listset_layout_take(struct cidr_set *raw, const struct cidr_set *cut, struct cidr_set *hosts,
+			struct cidr_set *nets);
+
 #endif

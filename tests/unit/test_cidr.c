@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <cmocka.h>
 
 #include "cidr.h"
@@ -362,6 +363,131 @@ static void test_prefix_of_and_overlapping(void **state)
 	cidr_set_free(&s);
 }
 
+/* A random 64-bit value with runs of equal bytes, so that radix passes get skipped too. */
+static uint64_t rand64(void)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | (rand() % 4 == 0 ? 0 : (uint64_t)(rand() % 256));
+	return v;
+}
+
+/* cidr_set_sort(): ordered by first address, and stable (tags number the input order). */
+static void test_sort_stable(void **state)
+{
+	struct cidr_set s;
+	unsigned int round;
+	size_t i, n;
+	int family;
+
+	(void)state;
+	srand(7);
+	for (round = 0; round < 200; round++) {
+		family = round % 2 == 0 ? 4 : 6;
+		cidr_set_init(&s, family);
+		n = (size_t)(rand() % 3000);
+		for (i = 0; i < n; i++) {
+			struct cidr_range r;
+
+			memset(&r, 0, sizeof(r));
+			/* Few distinct values: many equal first addresses. */
+			r.first.lo = family == 4
+					     ? (uint64_t)(rand() % (round % 3 == 0 ? 50 : 1 << 30))
+					     : rand64() % (round % 3 == 0 ? 50 : UINT64_MAX);
+			r.first.hi = family == 4 ? 0 : rand64() % (round % 5 == 0 ? 2 : UINT64_MAX);
+			r.last = r.first;
+			r.tag = i;
+			assert_int_equal(cidr_set_add(&s, &r), 0);
+		}
+		assert_int_equal(cidr_set_sort(&s), 0);
+		assert_int_equal(s.n, n);
+		for (i = 1; i < s.n; i++) {
+			int c = cidr_addr_cmp(&s.r[i - 1].first, &s.r[i].first);
+
+			assert_true(c < 0 || (c == 0 && s.r[i - 1].tag < s.r[i].tag));
+		}
+		cidr_set_free(&s);
+	}
+}
+
+/* The prefix length by trying each length, as cidr_range_prefix_len() once did. */
+static int prefix_len_model(const struct cidr_range *r, int family)
+{
+	unsigned int bits = family == 4 ? 32 : 128;
+	unsigned int len, host;
+	struct cidr_addr m;
+
+	for (len = 0; len <= bits; len++) {
+		host = bits - len;
+		m.hi = host >= 128 ? UINT64_MAX : host > 64 ? UINT64_MAX >> (128 - host) : 0;
+		m.lo = host >= 64 ? UINT64_MAX : host > 0 ? UINT64_MAX >> (64 - host) : 0;
+		if ((r->first.hi & m.hi) == 0 && (r->first.lo & m.lo) == 0 &&
+		    (r->first.hi | m.hi) == r->last.hi && (r->first.lo | m.lo) == r->last.lo)
+			return (int)len;
+	}
+	return -1;
+}
+
+/* cidr_range_format() and cidr_range_prefix_len() against inet_ntop() and the loop. */
+static void test_format_model(void **state)
+{
+	char got[CIDR_TEXT_MAX], a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], want[CIDR_TEXT_MAX];
+	uint8_t k[16];
+	struct cidr_range r;
+	unsigned int round, len;
+	int family, pl;
+
+	(void)state;
+	srand(11);
+	for (round = 0; round < 40000; round++) {
+		family = round % 3 == 0 ? 6 : 4;
+		memset(&r, 0, sizeof(r));
+		if (family == 4) {
+			r.first.lo = (uint64_t)(uint32_t)rand64();
+		} else {
+			r.first.lo = rand64();
+			r.first.hi = rand64();
+		}
+		switch (round % 4) {
+		case 0: /* one address */
+			r.last = r.first;
+			break;
+		case 1: /* a prefix (sometimes with host bits left, then not one) */
+			len = (unsigned int)rand() % (family == 4 ? 33 : 129);
+			r = cidr_prefix_of(&r.first, family, len);
+			if (rand() % 4 == 0)
+				r.first.lo |= 1;
+			break;
+		default: /* any range */
+			r.last = r.first;
+			r.last.lo += (uint64_t)rand() % 1000;
+			if (family == 4 && r.last.lo > UINT32_MAX)
+				r.last.lo = UINT32_MAX;
+			if (family == 6 && r.last.lo < r.first.lo)
+				r.last.hi++;
+			break;
+		}
+		if (cidr_addr_cmp(&r.last, &r.first) < 0)
+			continue;
+		pl = prefix_len_model(&r, family);
+		assert_int_equal(cidr_range_prefix_len(&r, family), pl);
+		cidr_addr_to_bytes(&r.first, family, k);
+		assert_non_null(inet_ntop(family == 4 ? AF_INET : AF_INET6, k, a, sizeof(a)));
+		cidr_addr_to_bytes(&r.last, family, k);
+		assert_non_null(inet_ntop(family == 4 ? AF_INET : AF_INET6, k, b, sizeof(b)));
+		if (pl == (family == 4 ? 32 : 128))
+			snprintf(want, sizeof(want), "%s", a);
+		else if (pl >= 0)
+			snprintf(want, sizeof(want), "%s/%d", a, pl);
+		else
+			snprintf(want, sizeof(want), "%s-%s", a, b);
+		cidr_range_format(&r, family, got, sizeof(got));
+		assert_string_equal(got, want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +498,8 @@ int main(void)
 		cmocka_unit_test(test_subtract_model),
 		cmocka_unit_test(test_subtract_hole),
 		cmocka_unit_test(test_prefix_of_and_overlapping),
+		cmocka_unit_test(test_sort_stable),
+		cmocka_unit_test(test_format_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,15 +99,19 @@ static const struct layout_case layout_cases[] = {
 	 "192.0.2.0/24@10"},
 };
 
+/* Each case through listset_layout() (take 0) and listset_layout_take() (take 1). */
 static void test_layout(void **unused)
 {
 	struct cidr_set raw, cut, hosts, nets;
 	char got[1024];
 	size_t i;
+	int take;
 
 	(void)unused;
-	for (i = 0; i < sizeof(layout_cases) / sizeof(layout_cases[0]); i++) {
-		const struct layout_case *c = &layout_cases[i];
+	for (i = 0; i < 2 * sizeof(layout_cases) / sizeof(layout_cases[0]); i++) {
+		const struct layout_case *c = &layout_cases[i / 2];
+
+		take = (int)(i % 2);
 
 		cidr_set_init(&raw, 4);
 		cidr_set_init(&cut, 4);
@@ -118,14 +122,24 @@ static void test_layout(void **unused)
 			parse(&cut, c->cut);
 			assert_int_equal(cidr_set_merge(&cut), 0);
 		}
-		assert_int_equal(listset_layout(&raw, c->cut != NULL ? &cut : NULL, &hosts, &nets),
-				 0);
+		if (take)
+			assert_int_equal(listset_layout_take(&raw, c->cut != NULL ? &cut : NULL,
+							     &hosts, &nets),
+					 0);
+		else
+			assert_int_equal(
+				listset_layout(&raw, c->cut != NULL ? &cut : NULL, &hosts, &nets),
+				0);
+		/* take: raw's array went to hosts, nothing of it is left in raw. */
+		if (take)
+			assert_int_equal(raw.n, 0);
 		text(&hosts, got, sizeof(got));
 		if (strcmp(got, c->hosts) != 0)
-			fail_msg("%s: hosts [%s], want [%s]", c->what, got, c->hosts);
+			fail_msg("%s (take %d): hosts [%s], want [%s]", c->what, take, got,
+				 c->hosts);
 		text(&nets, got, sizeof(got));
 		if (strcmp(got, c->nets) != 0)
-			fail_msg("%s: nets [%s], want [%s]", c->what, got, c->nets);
+			fail_msg("%s (take %d): nets [%s], want [%s]", c->what, take, got, c->nets);
 		cidr_set_free(&raw);
 		cidr_set_free(&cut);
 		cidr_set_free(&hosts);

@@ -9,10 +9,18 @@
 #include "guard.h"
 #include "log.h"
 
-static int listread_append(struct cidr_set *to, const struct cidr_set *from)
+static int listread_append(struct cidr_set *to, struct cidr_set *from)
 {
+	struct cidr_set t;
 	size_t i;
 
+	/* The first list of a run: hand its array over instead of copying (40 MB at 1M). */
+	if (to->n == 0 && to->family == from->family) {
+		t = *to;
+		*to = *from;
+		*from = t;
+		return 0;
+	}
 	for (i = 0; i < from->n; i++) {
 		if (cidr_set_add(to, &from->r[i]) < 0)
 			return -1;
@@ -30,8 +38,8 @@ static bool listread_guard_refuses(struct listread_guard *g, const struct blist_
 
 	if (e->exclude)
 		return false;
-	cidr_range_format(&e->range, e->family, t, sizeof(t));
 	if (cidr_range_broader(&e->range, e->family, limit)) {
+		cidr_range_format(&e->range, e->family, t, sizeof(t));
 		log_warnx("%s:%u: entry %s is broader than /%u: refused (list_limit%d)", path,
 			  lineno, t, limit, e->family);
 		g->refused++;
@@ -39,6 +47,7 @@ static bool listread_guard_refuses(struct listread_guard *g, const struct blist_
 	}
 	x = g->never != NULL ? guard_overlap(&g->never[e->family == 4 ? 0 : 1], &e->range) : NULL;
 	if (x != NULL) {
+		cidr_range_format(&e->range, e->family, t, sizeof(t));
 		cidr_range_format(x, e->family, o, sizeof(o));
 		log_warnx("%s:%u: entry %s overlaps never_block %s: that part is left out", path,
 			  lineno, t, o);

@@ -384,7 +384,7 @@ static int sync_layout_family(struct sync_run *r, int f)
 	/* Only coverage matters in cut: the tags go, so that the merge joins everything. */
 	for (i = 0; i < cut.n; i++)
 		cut.r[i].tag = 0;
-	if (cidr_set_merge(&cut) < 0 || listset_layout(raw, &cut, hosts, nets) < 0)
+	if (cidr_set_merge(&cut) < 0 || listset_layout_take(raw, &cut, hosts, nets) < 0)
 		goto out;
 	rc = 0;
 out:
