@@ -41,6 +41,7 @@
 #            per packet handled (its 50 us timer makes it dearer than the backlog was);
 #            "machine" has everything either way. "rdrops": replies lost between the two
 #            ends (a full ring or backlog), 0 when the generator keeps up.
+#          GEN_RX_USECS=250: the generator's NAPI thread's polling interval (napi)
 #          SYSCALLS=1: count the responder's system calls (column syscalls/pkt, nan
 #            without). Off by default: the raw_syscalls tracepoint puts every system call
 #            of every task on the slow path, 7% of the naive responder's CPU (3 calls a
@@ -57,6 +58,8 @@ MODES=${MODES:-kernel-drop naive nftarpitd-1q nftarpitd-2q}
 FAMILIES=${FAMILIES:-4}
 FAMILY=4
 GEN_RX=${GEN_RX:-napi}
+GEN_RX_USECS=${GEN_RX_USECS:-250}
+case $GEN_RX_USECS in '' | *[!0-9]*) echo "GEN_RX_USECS: a number" >&2; exit 2 ;; esac
 SYSCALLS=${SYSCALLS:-0}
 case $SYSCALLS in 0 | 1) ;; *) echo "SYSCALLS: 0 or 1" >&2; exit 2 ;; esac
 case $GEN_RX in napi | backlog) ;; *) echo "GEN_RX: napi or backlog" >&2; exit 2 ;; esac
@@ -162,12 +165,15 @@ topo() {
 		NAPI_PID=$after
 		# Interrupt moderation, as a NIC does it: once the thread has polled, veth stops
 		# waking it (that wake-up would be billed to the sender, once per reply when the
-		# thread keeps up); a 50 us timer polls again while replies keep coming. At
-		# SCHED_FIFO priority 1 it runs as soon as its timer fires, whatever the
-		# responder and the generators are doing on the two cores; still, veth's ring
-		# (256 replies) fills now and then at the highest rates: column rdrops.
-		ip netns exec $GEN sh -c 'echo 50000 >/sys/class/net/veth0/gro_flush_timeout;
-			echo 100 >/sys/class/net/veth0/napi_defer_hard_irqs'
+		# thread keeps up); a timer of GEN_RX_USECS polls again while replies keep coming,
+		# for up to 4 empty polls. At SCHED_FIFO priority 1 it runs as soon as its timer
+		# fires, whatever the responder and the generators are doing on the two cores;
+		# still, veth's ring (256 replies) fills now and then: column rdrops. 50 us (the
+		# first run) cost the thread 5-10 s per million packets in this VM, taken from
+		# the generators; 250 us leaves a ring of 256 four times the margin at 250,000
+		# replies a second.
+		ip netns exec $GEN sh -c "echo $((GEN_RX_USECS * 1000)) >/sys/class/net/veth0/gro_flush_timeout;
+			echo 4 >/sys/class/net/veth0/napi_defer_hard_irqs"
 		chrt -f -p 1 "$NAPI_PID"
 	fi
 }
@@ -349,7 +355,7 @@ chmod 600 "$WORK/key"
 if [ -n "${REPORT_FROM:-}" ]; then
 	cp "$REPORT_FROM" "$WORK/results" # the tables and plot again, from kept rows
 else
-	echo "pps.sh: $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); $STEP s per step; GEN_RX=$GEN_RX SYSCALLS=$SYSCALLS" >&2
+	echo "pps.sh: $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); $STEP s per step; GEN_RX=$GEN_RX ($GEN_RX_USECS us) SYSCALLS=$SYSCALLS" >&2
 	for FAMILY in $FAMILIES; do
 		for kind in $KINDS; do
 			for mode in $MODES; do
