@@ -33,15 +33,19 @@ def samples(lines):
 def classify(stack):
     s = set(stack)
     if "handle_softirqs" in s:
-        if "nft_do_chain_netdev" in s or "process_backlog" in s or "veth_poll" in s:
+        if "net_rx_action" in s or "nft_do_chain_netdev" in s or "veth_poll" in s:
             return "softirq: the peer's receive of replies (backlog, its ingress drop)"
         return "softirq: other (timers, rcu)"
-    if "nfqnl_recv_verdict_batch" in s or "nfqnl_recv_verdict" in s:
+    if "nfqnl_recv_verdict_batch" in s or "nfqnl_recv_verdict" in s or "netlink_sendmsg" in s:
         return "verdict (netlink send)"
     if "__sys_sendmmsg" in s:
         return "reply send: sendmmsg (without softirq)"
-    if "__sys_sendto" in s and ("raw_sendmsg" in s or "rawv6_sendmsg" in s):
+    if "__sys_sendto" in s and (
+        "raw_sendmsg" in s or "rawv6_sendmsg" in s or "inet_sendmsg" in s or "inet6_sendmsg" in s
+    ):
         return "reply send: sendto raw socket (without softirq)"
+    if "__sys_sendto" in s:
+        return "sendto, reply or verdict (the call's entry)"
     if "do_recvmmsg" in s or "__sys_recvfrom" in s or "__sys_recvmsg" in s:
         return "queue receive"
     if "do_syscall_64" in s:
