@@ -377,7 +377,7 @@ order = []
 for l in open(sys.argv[1]):
     f = l.split()
     if len(f) == 18:  # rows from before GEN_RX: the generator received in the backlog
-        f += ["0", "0", "0", "0", "0", "0", "backlog"]
+        f += ["0", "0", "0", "0", "nan", "nan", "backlog"]
     (kind, mode, rate, sent, el, h0, r0, h1, r1, u0, s0, u1, s1, m0, m1, l0, l1,
      nsys, pu0, ps0, pu1, ps1, d0, d1, genrx) = f
     sent, el = int(sent), float(el)
@@ -390,7 +390,8 @@ for l in open(sys.argv[1]):
     peer = (int(pu1) - int(pu0) + int(ps1) - int(ps0)) / hz
     rows[(kind, mode, int(rate))] = dict(
         offered=sent / el, handled=handled / el, replies=replies, lost=int(l1) - int(l0),
-        own=own / mpk, user=user / mpk, mach=mach / mpk, drops=int(d1) - int(d0),
+        own=own / mpk, user=user / mpk, mach=mach / mpk,
+        drops=(int(d1) - int(d0) if d0 != "nan" else float("nan")),
         peer=(peer / mpk if genrx == "napi" else float("nan")),
         sys=(int(nsys) / handled if handled and int(nsys) else float("nan")))
     if (kind, mode) not in order:
