@@ -30,6 +30,25 @@
 #          PLOT_OUT (default doc/bench-pps.png)
 #          RESULTS_OUT (default: none) to keep the raw rows; REPORT_FROM=ROWS prints the
 #          tables and draws the plot again from such rows, measuring nothing
+#          GEN_RX=napi (default) or backlog: where the generator namespace receives the
+#            replies. veth hands a packet to its peer inside the sender's system call. With
+#            backlog (veth's default; this script's only way until issue 18's last run) the
+#            peer's receive, up to its ingress drop, runs in the softirq raised there, on
+#            the responder's CPU and billed to the responder. With napi the generator's
+#            veth has threaded NAPI with interrupt moderation (see topo): veth puts the
+#            reply on the peer's ring and the peer's own kernel thread receives it, as a
+#            NIC takes a frame off the sender's hands. Column "peer rx": that thread's CPU
+#            per packet handled (its 50 us timer makes it dearer than the backlog was);
+#            "machine" has everything either way. "rdrops": replies lost between the two
+#            ends (a full ring or backlog), 0 when the generator keeps up.
+#          GEN_RX_USECS=250: the generator's NAPI thread's polling interval (napi)
+#          SYSCALLS=1: count the responder's system calls (column syscalls/pkt, nan
+#            without). Off by default: the raw_syscalls tracepoint puts every system call
+#            of every task on the slow path, 7% of the naive responder's CPU (3 calls a
+#            packet) against 1.5% of nftarpitd's (perf record, issue 18), which flattered
+#            nftarpitd's CPU ratio.
+#          PROFILE=DIR: perf record -g of the responder in each step, into DIR
+#            (bench/perf_split.py sorts the samples by where they were spent)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 STEP=${1:-3}
@@ -38,6 +57,13 @@ KINDS=${KINDS:-syn probe}
 MODES=${MODES:-kernel-drop naive nftarpitd-1q nftarpitd-2q}
 FAMILIES=${FAMILIES:-4}
 FAMILY=4
+GEN_RX=${GEN_RX:-napi}
+GEN_RX_USECS=${GEN_RX_USECS:-250}
+case $GEN_RX_USECS in '' | *[!0-9]*) echo "GEN_RX_USECS: a number" >&2; exit 2 ;; esac
+SYSCALLS=${SYSCALLS:-0}
+case $SYSCALLS in 0 | 1) ;; *) echo "SYSCALLS: 0 or 1" >&2; exit 2 ;; esac
+case $GEN_RX in napi | backlog) ;; *) echo "GEN_RX: napi or backlog" >&2; exit 2 ;; esac
+[ -z "${PROFILE:-}" ] || mkdir -p "$PROFILE"
 case $STEP in '' | *[!0-9]*) echo "SECONDS_PER_STEP: a number" >&2; exit 2 ;; esac
 [ "$STEP" -ge 1 ] && [ "$STEP" -le 20 ] || { echo "SECONDS_PER_STEP: 1..20" >&2; exit 2; }
 for r in $RATES; do
@@ -66,10 +92,13 @@ SRV=npb-srv-$$
 WORK=$(mktemp -d /tmp/nftarpit-pps.XXXXXX)
 RESP_PID=
 PERF_PID=
+PROF_PID=
+NAPI_PID=
 
 cleanup() {
 	set +e
 	[ -n "$PERF_PID" ] && kill "$PERF_PID" 2>/dev/null
+	[ -n "$PROF_PID" ] && kill "$PROF_PID" 2>/dev/null
 	[ -n "$RESP_PID" ] && kill "$RESP_PID" 2>/dev/null && wait "$RESP_PID" 2>/dev/null
 	ip netns pids $SRV 2>/dev/null | xargs -r kill -9 2>/dev/null
 	ip netns pids $GEN 2>/dev/null | xargs -r kill -9 2>/dev/null
@@ -115,6 +144,49 @@ topo() {
 		}
 	}
 	NFT
+	NAPI_PID=
+	if [ "$GEN_RX" = napi ]; then
+		# GRO on the generator's veth gives it a NAPI instance (veth's ring), threaded its
+		# own kernel thread: the thread that appears now is ours. veth hands a packet to
+		# that ring only when it is "eligible for GRO": from a sender without TSO, or (our
+		# case: the server's veth has TSO) from a socket (sock_wfree, so raw and packet
+		# sockets alike) to a receiver with GRO_FRAGLIST; otherwise netif_rx, as before.
+		local before after
+		before=$(pgrep -d' ' '^napi/' || true)
+		ip netns exec $GEN ethtool -K veth0 gro on rx-gro-list on
+		ip netns exec $GEN sh -c 'echo 1 >/sys/class/net/veth0/threaded'
+		for ((i = 0; i < 50; i++)); do
+			after=$(pgrep '^napi/veth0' | grep -vxF -f <(tr ' ' '\n' <<<"$before" | grep .) || true)
+			[ -n "$after" ] && break
+			sleep 0.05
+		done
+		[ "$(wc -w <<<"$after")" = 1 ] ||
+			{ echo "GEN_RX=napi: expected one new napi thread, found '$after'" >&2; exit 1; }
+		NAPI_PID=$after
+		# Interrupt moderation, as a NIC does it: once the thread has polled, veth stops
+		# waking it (that wake-up would be billed to the sender, once per reply when the
+		# thread keeps up); a timer of GEN_RX_USECS polls again while replies keep coming,
+		# for up to 4 empty polls. At SCHED_FIFO priority 1 it runs as soon as its timer
+		# fires, whatever the responder and the generators are doing on the two cores;
+		# still, veth's ring (256 replies) fills now and then: column rdrops. 50 us (the
+		# first run) cost the thread 5-10 s per million packets in this VM, taken from
+		# the generators; 250 us leaves a ring of 256 four times the margin at 250,000
+		# replies a second.
+		ip netns exec $GEN sh -c "echo $((GEN_RX_USECS * 1000)) >/sys/class/net/veth0/gro_flush_timeout;
+			echo 4 >/sys/class/net/veth0/napi_defer_hard_irqs"
+		chrt -f -p 1 "$NAPI_PID"
+	fi
+}
+
+# peer_ticks: "user system" ticks of the generator's NAPI thread, 0 0 with GEN_RX=backlog.
+peer_ticks() {
+	if [ -n "$NAPI_PID" ]; then ticks "$NAPI_PID"; else echo 0 0; fi
+}
+# reply_drops: replies lost between the two veth ends (the generator's ring full, its
+# backlog over netdev_max_backlog): the server's tx_dropped and the generator's rx_dropped.
+reply_drops() {
+	echo $(($(ip netns exec $GEN cat /sys/class/net/veth0/statistics/rx_dropped) +
+		$(ip netns exec $SRV cat /sys/class/net/veth0/statistics/tx_dropped)))
 }
 
 # ticks PID: "user system" clock ticks of a process (all its threads).
@@ -224,13 +296,20 @@ stop() {
 
 # step MODE KIND RATE: one offered rate; appends a row to $WORK/results.
 step() {
-	local mode=$1 kind=$2 rate=$3 c0 c1 t0 t1 m0 m1 l0 l1 sent elapsed sys=0 count
+	local mode=$1 kind=$2 rate=$3 c0 c1 t0 t1 m0 m1 l0 l1 p0 p1 d0 d1 sent elapsed sys=0 count
 	c0=$(counters $mode)
 	t0="0 0"
 	[ -n "$RESP_PID" ] && t0=$(ticks $RESP_PID)
 	l0=$(queue_lost)
+	p0=$(peer_ticks)
+	d0=$(reply_drops)
 	m0=$(machine_busy)
-	if [ -n "$RESP_PID" ] && command -v perf >/dev/null; then
+	if [ -n "$RESP_PID" ] && [ -n "${PROFILE:-}" ]; then
+		perf record -q -g -F 999 -p $RESP_PID \
+			-o "$PROFILE/$kind$FAMILY-$mode-$rate-$GEN_RX.data" 2>/dev/null &
+		PROF_PID=$!
+	fi
+	if [ -n "$RESP_PID" ] && [ "$SYSCALLS" = 1 ] && command -v perf >/dev/null; then
 		# Per thread: without it perf 6.1 misses most of a threaded process's calls.
 		perf stat --per-thread -e raw_syscalls:sys_enter -x, -o "$WORK/perf" -p $RESP_PID 2>/dev/null &
 		PERF_PID=$!
@@ -252,14 +331,21 @@ step() {
 		PERF_PID=
 		sys=$(awk -F, '/raw_syscalls:sys_enter/ && $2 ~ /^[0-9]+$/ { s += $2 } END { print s + 0 }' "$WORK/perf")
 	fi
+	if [ -n "$PROF_PID" ]; then
+		kill -INT $PROF_PID
+		wait $PROF_PID 2>/dev/null || true
+		PROF_PID=
+	fi
 	m1=$(machine_busy)
+	p1=$(peer_ticks)
+	d1=$(reply_drops)
 	l1=$(queue_lost)
 	t1="0 0"
 	[ -n "$RESP_PID" ] && t1=$(ticks $RESP_PID)
 	c1=$(counters $mode)
 	sent=$(cat "$WORK/gen0" "$WORK/gen1" | /usr/bin/python3 -c 'import json,sys; print(sum(json.loads(l)["sent"] for l in sys.stdin))')
 	elapsed=$(cat "$WORK/gen0" "$WORK/gen1" | /usr/bin/python3 -c 'import json,sys; print(max(json.loads(l)["seconds"] for l in sys.stdin))')
-	echo "$kind$([ "$FAMILY" = 6 ] && echo 6) $mode $rate $sent $elapsed $c0 $c1 $t0 $t1 $m0 $m1 $l0 $l1 $sys" >>"$WORK/results"
+	echo "$kind$([ "$FAMILY" = 6 ] && echo 6) $mode $rate $sent $elapsed $c0 $c1 $t0 $t1 $m0 $m1 $l0 $l1 $sys $p0 $p1 $d0 $d1 $GEN_RX" >>"$WORK/results"
 	printf '  %-6s IPv%s %-13s offered %7s/s: sent %s in %ss\n' $kind $FAMILY $mode \
 		"$([ $rate = 0 ] && echo max || echo $rate)" "$sent" "$elapsed" >&2
 }
@@ -269,7 +355,7 @@ chmod 600 "$WORK/key"
 if [ -n "${REPORT_FROM:-}" ]; then
 	cp "$REPORT_FROM" "$WORK/results" # the tables and plot again, from kept rows
 else
-	echo "pps.sh: $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); $STEP s per step" >&2
+	echo "pps.sh: $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg); $STEP s per step; GEN_RX=$GEN_RX ($GEN_RX_USECS us) SYSCALLS=$SYSCALLS" >&2
 	for FAMILY in $FAMILIES; do
 		for kind in $KINDS; do
 			for mode in $MODES; do
@@ -289,8 +375,11 @@ hz = float(sys.argv[3])
 rows = {}
 order = []
 for l in open(sys.argv[1]):
+    f = l.split()
+    if len(f) == 18:  # rows from before GEN_RX: the generator received in the backlog
+        f += ["0", "0", "0", "0", "nan", "nan", "backlog"]
     (kind, mode, rate, sent, el, h0, r0, h1, r1, u0, s0, u1, s1, m0, m1, l0, l1,
-     nsys) = l.split()
+     nsys, pu0, ps0, pu1, ps1, d0, d1, genrx) = f
     sent, el = int(sent), float(el)
     handled = int(h1) - int(h0)
     replies = int(r1) - int(r0)
@@ -298,9 +387,12 @@ for l in open(sys.argv[1]):
     own = user + (int(s1) - int(s0)) / hz
     mach = (int(m1) - int(m0)) / hz
     mpk = handled / 1e6 if handled else float("nan")
+    peer = (int(pu1) - int(pu0) + int(ps1) - int(ps0)) / hz
     rows[(kind, mode, int(rate))] = dict(
         offered=sent / el, handled=handled / el, replies=replies, lost=int(l1) - int(l0),
         own=own / mpk, user=user / mpk, mach=mach / mpk,
+        drops=(int(d1) - int(d0) if d0 != "nan" else float("nan")),
+        peer=(peer / mpk if genrx == "napi" else float("nan")),
         sys=(int(nsys) / handled if handled and int(nsys) else float("nan")))
     if (kind, mode) not in order:
         order.append((kind, mode))
@@ -316,7 +408,8 @@ plot = open(sys.argv[2], "w")
 for kind in kinds:
     print(f"\n{names[kind]}")
     print(f"{'offered/s':>10} {'mode':<13}{'sent/s':>8}{'handled/s':>10}{'replies':>9}{'lost':>9}"
-          f"{'own CPU s/Mpkt':>15}{'of it user':>11}{'machine':>9}{'syscalls/pkt':>13}")
+          f"{'own CPU s/Mpkt':>15}{'of it user':>11}{'peer rx':>8}{'machine':>9}"
+          f"{'syscalls/pkt':>13}{'rdrops':>8}")
     rates = sorted({r for (k, m, r) in rows if k == kind}, key=lambda r: (r == 0, r))
     for rate in rates:
         for (k, mode) in order:
@@ -325,7 +418,7 @@ for kind in kinds:
             d = rows[(k, mode, rate)]
             print(f"{('max' if rate == 0 else rate):>10} {mode:<13}{d['offered']:>8.0f}{d['handled']:>10.0f}"
                   f"{d['replies']:>9}{d['lost']:>9}{d['own']:>15.2f}{d['user']:>11.2f}"
-                  f"{d['mach']:>9.2f}{d['sys']:>13.3f}")
+                  f"{d['peer']:>8.2f}{d['mach']:>9.2f}{d['sys']:>13.3f}{d['drops']:>8}")
             if rate > 0:  # the paced steps: the same offered load for every contender
                 plot.write(f"{kind} {mode} {rate} {d['handled']:.0f} {d['own']:.3f}\n")
     print("ratios (nftarpitd / baseline, same offered rate):")
@@ -342,8 +435,9 @@ for kind in kinds:
                 parts.append(f"rate {d['handled'] / k['handled']:.2f} x kernel-drop")
             if n and n['handled'] > 0 and d['handled'] > 0:
                 parts.append(f"rate {d['handled'] / n['handled']:.2f} x naive, "
-                             f"own CPU/pkt {d['own'] / n['own']:.2f} x naive, "
-                             f"syscalls/pkt {d['sys'] / n['sys']:.3f} x naive")
+                             f"own CPU/pkt {d['own'] / n['own']:.2f} x naive")
+                if d['sys'] == d['sys'] and n['sys'] == n['sys']:
+                    parts.append(f"syscalls/pkt {d['sys'] / n['sys']:.3f} x naive")
             if parts:
                 print("  " + head + "; ".join(parts))
 plot.close()
