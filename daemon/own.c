@@ -12,34 +12,16 @@
 #include "log.h"
 #include "nftx.h"
 
-/* One batch in a buffer of its own: the claim, or the probe for PERSIST. */
-static int own_batch(struct own *o, bool probe, uint32_t *probe_seq, struct nftx_error *err)
+static int own_build_claim(struct mnl_nlmsg_batch *b, uint32_t *seq, void *arg)
 {
-	struct mnl_nlmsg_batch *b;
-	uint32_t seq = nftx_seq(o->x);
-	char *buf;
-	int rc = -1;
-	int saved;
-
-	buf = calloc(1, NFTX_BATCH_SIZE);
-	if (buf == NULL)
-		return -1;
-	b = mnl_nlmsg_batch_start(buf, NFTX_BATCH_SIZE / 2);
-	if (b != NULL && (probe ? ruleset_build_persist_probe(b, &seq, probe_seq)
-				: ruleset_build_claim(b, &seq)) == 0)
-		rc = nftx_send(o->x, b, err);
-	saved = errno;
-	if (b != NULL)
-		mnl_nlmsg_batch_stop(b);
-	free(buf);
-	errno = saved;
-	return rc;
+	(void)arg;
+	return ruleset_build_claim(b, seq);
 }
 
 int own_open(struct own *o, enum ruleset_own mode)
 {
 	struct nftx_error err;
-	uint32_t probe_seq = 0;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	if (mode == RULESET_OWN_NO) {
@@ -52,9 +34,10 @@ int own_open(struct own *o, enum ruleset_own mode)
 		log_warn("netlink socket for table inet %s", RULESET_TABLE);
 		return -1;
 	}
-	if (own_batch(o, true, &probe_seq, &err) == 0)
+	rc = nftx_probe(o->x, ruleset_build_persist_probe, EOPNOTSUPP, &err);
+	if (rc == 1)
 		return 0;
-	if (err.count > 0 && err.seq == probe_seq && err.error == EOPNOTSUPP)
+	if (rc == 0)
 		log_info("table ownership off: the kernel lacks NFT_TABLE_F_PERSIST (Linux before "
 			 "6.9), and an owned table would die with every restart of ours");
 	else
@@ -130,7 +113,7 @@ int own_check(struct own *o, char *why, size_t whylen)
 		own_log(o, false, why);
 		return -1;
 	}
-	if (own_batch(o, false, NULL, &err) < 0) {
+	if (nftx_send_one(o->x, own_build_claim, NULL, &err) < 0) {
 		snprintf(why, whylen, "claiming orphaned table inet %s: %s: %s", RULESET_TABLE,
 			 err.count > 0 ? err.what : "batch",
 			 strerror(err.count > 0 ? err.error : errno));

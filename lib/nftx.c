@@ -581,34 +581,52 @@ err_free:
 	return -1;
 }
 
-int nftx_probe(struct nftx *x,
-	       int (*build)(struct mnl_nlmsg_batch *b, uint32_t *seq, uint32_t *probe_seq),
-	       int absent, struct nftx_error *err)
+int nftx_send_one(struct nftx *x, nftx_build_fn build, void *arg, struct nftx_error *err)
 {
 	struct mnl_nlmsg_batch *b;
-	char *buf;
 	uint32_t seq = nftx_seq(x);
-	uint32_t probe_seq = 0;
+	char *buf;
 	int saved = ENOMEM;
 	int rc = -1;
 
+	memset(err, 0, sizeof(*err));
 	buf = calloc(1, NFTX_BATCH_SIZE);
 	if (buf == NULL)
 		return -1;
 	b = mnl_nlmsg_batch_start(buf, NFTX_BATCH_SIZE / 2);
 	if (b == NULL)
 		goto free_buf;
-	if (build(b, &seq, &probe_seq) < 0)
-		goto stop_batch;
-	if (nftx_send(x, b, err) == 0)
-		rc = 1;
-	else if (err->count > 0 && err->seq == probe_seq && err->error == absent)
-		rc = 0;
-stop_batch:
+	if (build(b, &seq, arg) == 0)
+		rc = nftx_send(x, b, err);
 	saved = errno;
 	mnl_nlmsg_batch_stop(b);
 free_buf:
 	free(buf);
 	errno = saved;
 	return rc;
+}
+
+struct nftx_probe_arg {
+	int (*build)(struct mnl_nlmsg_batch *b, uint32_t *seq, uint32_t *probe_seq);
+	uint32_t probe_seq;
+};
+
+static int nftx_probe_build(struct mnl_nlmsg_batch *b, uint32_t *seq, void *arg)
+{
+	struct nftx_probe_arg *p = arg;
+
+	return p->build(b, seq, &p->probe_seq);
+}
+
+int nftx_probe(struct nftx *x,
+	       int (*build)(struct mnl_nlmsg_batch *b, uint32_t *seq, uint32_t *probe_seq),
+	       int absent, struct nftx_error *err)
+{
+	struct nftx_probe_arg p = {.build = build};
+
+	if (nftx_send_one(x, nftx_probe_build, &p, err) == 0)
+		return 1;
+	if (err->count > 0 && err->seq == p.probe_seq && err->error == absent)
+		return 0;
+	return -1;
 }

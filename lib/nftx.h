@@ -74,6 +74,16 @@ int nftx_batch_end(struct mnl_nlmsg_batch *b, uint32_t *seq);
  */
 int nftx_send(struct nftx *x, struct mnl_nlmsg_batch *b, struct nftx_error *err);
 
+/* Puts one transaction's messages into b (seq: the next sequence number); 0 or -1. */
+typedef int (*nftx_build_fn)(struct mnl_nlmsg_batch *b, uint32_t *seq, void *arg);
+
+/*
+ * Build one batch with build(b, seq, arg) in a buffer of its own and send it (nftx_send());
+ * for the one-shot transactions (probes, the daemon's claim, the teardown). 0, or -1 with
+ * errno and, if the kernel refused a message, *err (zeroed first).
+ */
+int nftx_send_one(struct nftx *x, nftx_build_fn build, void *arg, struct nftx_error *err);
+
 /*
  * Ask the kernel whether it has a feature: build() puts a batch that is never committed
  * (no BATCH_END) and sets *probe_seq to the message that tests the feature. 1 when the

@@ -116,35 +116,23 @@ stop:
 	return rc;
 }
 
+static int setup_build_teardown(struct mnl_nlmsg_batch *b, uint32_t *seq, void *arg)
+{
+	(void)arg;
+	return ruleset_build_teardown(b, seq);
+}
+
 /* Delete table inet nftarpit. 0 (*absent tells whether it was already gone), or -1. */
 static int setup_remove(struct nftx *x, bool *absent, struct nftx_error *err)
 {
-	struct mnl_nlmsg_batch *b;
-	char *buf;
-	uint32_t seq = nftx_seq(x);
-	int saved = ENOMEM;
-	int rc = -1;
-
 	*absent = false;
-	memset(err, 0, sizeof(*err));
-	buf = calloc(1, NFTX_BATCH_SIZE);
-	if (buf == NULL)
-		return -1;
-	b = mnl_nlmsg_batch_start(buf, NFTX_BATCH_SIZE / 2);
-	if (b == NULL)
-		goto free_buf;
-	if (ruleset_build_teardown(b, &seq) == 0)
-		rc = nftx_send(x, b, err);
-	saved = errno;
-	mnl_nlmsg_batch_stop(b);
-	if (rc < 0 && err->count > 0 && err->error == ENOENT) {
+	if (nftx_send_one(x, setup_build_teardown, NULL, err) == 0)
+		return 0;
+	if (err->count > 0 && err->error == ENOENT) {
 		*absent = true;
-		rc = 0;
+		return 0;
 	}
-free_buf:
-	free(buf);
-	errno = saved;
-	return rc;
+	return -1;
 }
 
 /* Why the queue expression in use was chosen, for the one line setup prints. */
