@@ -38,7 +38,7 @@
 #            veth has threaded NAPI with interrupt moderation (see topo): veth puts the
 #            reply on the peer's ring and the peer's own kernel thread receives it, as a
 #            NIC takes a frame off the sender's hands. Column "peer rx": that thread's CPU
-#            per packet handled (its 50 us timer makes it dearer than the backlog was);
+#            per packet handled (its GEN_RX_USECS timer makes it dearer than the backlog was);
 #            "machine" has everything either way. "rdrops": replies lost between the two
 #            ends (a full ring or backlog), 0 when the generator keeps up.
 #          GEN_RX_USECS=250: the generator's NAPI thread's polling interval (napi)
@@ -304,7 +304,7 @@ step() {
 	p0=$(peer_ticks)
 	d0=$(reply_drops)
 	m0=$(machine_busy)
-	if [ -n "$RESP_PID" ] && [ -n "${PROFILE:-}" ]; then
+	if [ -n "$RESP_PID" ] && [ -n "${PROFILE:-}" ] && command -v perf >/dev/null; then
 		perf record -q -g -F 999 -p $RESP_PID \
 			-o "$PROFILE/$kind$FAMILY-$mode-$rate-$GEN_RX.data" 2>/dev/null &
 		PROF_PID=$!
@@ -332,7 +332,7 @@ step() {
 		sys=$(awk -F, '/raw_syscalls:sys_enter/ && $2 ~ /^[0-9]+$/ { s += $2 } END { print s + 0 }' "$WORK/perf")
 	fi
 	if [ -n "$PROF_PID" ]; then
-		kill -INT $PROF_PID
+		kill -INT $PROF_PID 2>/dev/null || true
 		wait $PROF_PID 2>/dev/null || true
 		PROF_PID=
 	fi

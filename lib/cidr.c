@@ -384,19 +384,24 @@ static unsigned int cidr_addr_byte(const struct cidr_addr *a, unsigned int d)
 
 /*
  * A least-significant-digit radix sort: one pass per byte of the address in which the
- * ranges differ (four at most for IPv4, whose upper twelve bytes are zero). glibc's qsort()
- * is a merge sort with the same n-sized buffer, but calls the comparison about 20 times
- * per range at a million; this reads each range twice per pass.
+ * ranges differ (four at most for IPv4, whose upper twelve bytes are zero), found by one
+ * scan first. glibc's qsort() is a merge sort with the same n-sized buffer, but calls the
+ * comparison about 20 times per range at a million; this reads each range twice per pass.
  */
 int cidr_set_sort(struct cidr_set *s)
 {
 	size_t count[256];
 	struct cidr_range *tmp, *from, *to, *swap;
+	uint64_t diff_lo = 0, diff_hi = 0;
 	size_t i, sum, c;
 	unsigned int d, b;
 
 	if (s->n < 2)
 		return 0;
+	for (i = 1; i < s->n; i++) {
+		diff_lo |= s->r[i].first.lo ^ s->r[0].first.lo;
+		diff_hi |= s->r[i].first.hi ^ s->r[0].first.hi;
+	}
 	tmp = malloc(s->n * sizeof(*tmp));
 	if (tmp == NULL) {
 		errno = ENOMEM;
@@ -405,12 +410,12 @@ int cidr_set_sort(struct cidr_set *s)
 	from = s->r;
 	to = tmp;
 	for (d = 0; d < 16; d++) {
+		/* Every range has the same byte here: this pass would not move anything. */
+		if (((d < 8 ? diff_lo >> (8 * d) : diff_hi >> (8 * (d - 8))) & 0xff) == 0)
+			continue;
 		memset(count, 0, sizeof(count));
 		for (i = 0; i < s->n; i++)
 			count[cidr_addr_byte(&from[i].first, d)]++;
-		/* Every range has the same byte here: this pass would not move anything. */
-		if (count[cidr_addr_byte(&from[0].first, d)] == s->n)
-			continue;
 		for (b = 0, sum = 0; b < 256; b++) {
 			c = count[b];
 			count[b] = sum;

@@ -154,6 +154,7 @@ int listset_layout_take(struct cidr_set *raw, const struct cidr_set *cut, struct
 		if (cidr_set_add(nets, &raw->r[i]) < 0) {
 			cidr_set_free(raw);
 			cidr_set_init(raw, nets->family);
+			cidr_set_clear(hosts);
 			return -1;
 		}
 	}

@@ -6,8 +6,6 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "admin.h"
@@ -26,7 +24,8 @@ static void follow_on_signal(int sig)
 /*
  * Follow mode's periodic full pass: lists, allowlists and never_block read again, expired
  * offenders taken out, the master list's admin entries re-read, the kernel brought to the
- * result.
+ * result. An address added to never_block_file, or a new address of this host, counts from
+ * this pass on, and the pass takes out follow's earlier bans of it.
  * The sets as our follow commits left them are the snapshot while the generation is ours.
  */
 static int follow_refresh(struct sync_run *r, struct input_journal **jp)
@@ -43,8 +42,6 @@ static int follow_refresh(struct sync_run *r, struct input_journal **jp)
 	}
 	if (state_reload_admin(&r->st, r->c->state, err, sizeof(err)) < 0)
 		log_warnx("re-reading the admin entries: %s", err);
-	/* An address added to never_block_file, or a new address of this host, counts from
-	 * this pass on; bans of it that follow made before are taken out by the pass. */
 	if (sync_load_exempt(r) < 0)
 		log_warnx("the previous never_block and host addresses stay in force");
 	r->follow_phase = false;

@@ -335,8 +335,9 @@ static int sync_copy(const struct cidr_set *s, struct cidr_set *out)
 /*
  * One family's blocklist sets from raw (every source): never_block out unless forced, then
  * the admin's blocks in (a forced block stays the admin's word), then the allowlist, the
- * admin's unblocks and (unless forced) this host's addresses out; listset_layout() puts
- * each range in its set.
+ * admin's unblocks and (unless forced) this host's addresses out; listset_layout_take()
+ * puts each range in its set. What never_block leaves goes back into raw without a copy
+ * (hosts' array, which was raw's, then the ranges appended).
  */
 static int sync_layout_family(struct sync_run *r, int f)
 {
@@ -354,12 +355,11 @@ static int sync_layout_family(struct sync_run *r, int f)
 	cidr_set_init(&all, f);
 	if (!c->force && never->n > 0) {
 		sync_keep_out(raw, never, "never_block");
-		if (listset_layout(raw, never, hosts, nets) < 0)
+		if (listset_layout_take(raw, never, hosts, nets) < 0)
 			goto out;
-		cidr_set_clear(raw);
-		for (i = 0; i < hosts->n; i++)
-			if (cidr_set_add(raw, &hosts->r[i]) < 0)
-				goto out;
+		cidr_set_free(raw);
+		*raw = *hosts;
+		cidr_set_init(hosts, f);
 		for (i = 0; i < nets->n; i++)
 			if (cidr_set_add(raw, &nets->r[i]) < 0)
 				goto out;
